@@ -1,0 +1,185 @@
+// Each op on each backend at the shapes of the StarGAN v2 generator at 256x256, with
+// FLOP/s and B/s. `--backends=cpu,cuda` picks backends (default: cpu, and cuda where a
+// GPU is); sim can be named too, but it is an emulator: its times measure nothing real.
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "bench/generator_shapes.h"
+#include "engine/op_traits.h"
+
+namespace xfv {
+namespace {
+
+// The op's inputs and output allocated once on the backend, filled with random numbers.
+class BoundOp {
+ public:
+  BoundOp(OpArgs op, Backend& backend) : op_(std::move(op)), backend_(backend) {
+    const OpTraits t = traits_of(op_);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::vector<const float*> ptrs;
+    bytes_ = static_cast<double>(t.output.numel()) * sizeof(float);
+    for (int64_t n : t.input_sizes) {
+      std::vector<float> host(static_cast<size_t>(n));
+      for (float& v : host) v = u(rng);
+      buffers_.emplace_back(backend, host.size() * sizeof(float));
+      backend.upload(buffers_.back().get(), host.data(), host.size() * sizeof(float));
+      ptrs.push_back(buffers_.back().f32());
+      bytes_ += static_cast<double>(n) * sizeof(float);
+    }
+    out_ = DeviceBuffer(backend, static_cast<size_t>(t.output.numel()) * sizeof(float));
+    bind_op(op_, ptrs, out_.f32());
+    flops_ = t.flops;
+  }
+
+  void measure(benchmark::State& state) {
+    backend_.run(op_);  // warm-up: first-touch, caches, lazy initialisation
+    backend_.synchronize();
+    auto timer = backend_.make_timer();
+    for (auto _ : state) {
+      timer->start();
+      backend_.run(op_);
+      timer->stop();
+      state.SetIterationTime(timer->elapsed_ms() / 1e3);
+    }
+    state.counters["FLOP/s"] = benchmark::Counter(flops_, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["B/s"] = benchmark::Counter(bytes_, benchmark::Counter::kIsIterationInvariantRate);
+  }
+
+ private:
+  OpArgs op_;
+  Backend& backend_;
+  std::vector<DeviceBuffer> buffers_;
+  DeviceBuffer out_;
+  double flops_ = 0, bytes_ = 0;
+};
+
+void add(const std::string& backend_name, const std::string& name, OpArgs op) {
+  benchmark::RegisterBenchmark((backend_name + "/" + name).c_str(),
+                               [backend_name, op](benchmark::State& state) {
+                                 auto backend = make_backend(backend_name);
+                                 BoundOp bound(op, *backend);
+                                 bound.measure(state);
+                               })
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+void register_all(const std::string& b) {
+  for (const bench::ConvShape& s : bench::generator_convs()) add(b, "conv2d/" + s.where, bench::conv_args(s));
+
+  for (auto [c, hw] : {std::pair{64, 256}, std::pair{128, 128}, std::pair{512, 32}, std::pair{512, 8}}) {
+    InstanceNormArgs n;
+    n.d = {1, c, hw * hw};
+    n.d.param_stride = 2 * c, n.d.gamma_bias = 1, n.d.leaky = true;
+    add(b, "adain_lrelu/" + std::to_string(c) + "x" + std::to_string(hw) + "^2", n);
+  }
+  AvgPoolArgs pool;
+  pool.d = {64, 256, 256, 2, 2};
+  add(b, "avg_pool/64x256^2", pool);
+  UpsampleNearestArgs up;
+  up.d = {256, 64, 64, 2, 2};
+  add(b, "upsample_nearest/256x64^2", up);
+  for (int s : {32, 64, 128}) {
+    ResizeBilinearArgs r;
+    r.d = {1, 256, 256, s, s, false};
+    add(b, "resize_bilinear/mask256->" + std::to_string(s), r);
+  }
+  ResizeBilinearArgs heat;
+  heat.d = {98, 64, 64, 256, 256, true};
+  add(b, "resize_bilinear/heatmaps64->256_ac", heat);
+  for (auto [c, hw] : {std::pair{512, 32}, std::pair{256, 64}, std::pair{128, 128}}) {
+    Depthwise3x3Args hp;
+    hp.d = {c, hw, hw, {-1, -1, -1, -1, 8, -1, -1, -1, -1}};
+    add(b, "highpass/" + std::to_string(c) + "x" + std::to_string(hw) + "^2", hp);
+    BinaryArgs mask;
+    mask.d = {1, c, hw * hw, true, BinaryOp::kMul, 1.f};
+    add(b, "mask_mul/" + std::to_string(c) + "x" + std::to_string(hw) + "^2", mask);
+  }
+  BinaryArgs res;
+  res.d = {1, 64, 256 * 256, false, BinaryOp::kAdd, 1 / std::sqrt(2.f)};
+  add(b, "residual_add/64x256^2", res);
+  UnaryArgs lrelu;
+  lrelu.d = {64 * 256 * 256, UnaryOp::kLeakyRelu, 0.2f};
+  add(b, "leaky_relu/64x256^2", lrelu);
+  ReduceArgs sum;
+  sum.d = {1, 98, 256 * 256, ReduceOp::kSum};
+  add(b, "channel_sum/98x256^2", sum);
+  LinearArgs mlp;
+  mlp.d = {1, 512, 512};
+  mlp.d.relu = true;
+  add(b, "linear/mapping_512x512", mlp);
+  LinearArgs heads;
+  heads.d = {1, 512, 64};
+  heads.d.batch = 2, heads.d.w_stride = 512 * 64, heads.d.bias_stride = 64, heads.d.y_stride = 64;
+  add(b, "linear/mapping_heads_2x512x64", heads);
+  LinearArgs adain_fc;
+  adain_fc.d = {1, 64, 2 * 512};
+  add(b, "linear/adain_fc_64x1024", adain_fc);
+  GaussianArgs noise;
+  noise.d = {57600, 1, 0};
+  add(b, "gaussian/57600", noise);
+}
+
+// The machine's measured peaks, the yardstick for the op figures: OpenBLAS sgemm on large
+// square matrices (compute) and a large copy (memory bandwidth).
+void register_cpu_peaks() {
+  benchmark::RegisterBenchmark("cpu/peak/sgemm_2048", [](benchmark::State& state) {
+    const int n = 2048;
+    std::vector<float> a(size_t(n) * n, 0.5f), b(size_t(n) * n, 0.25f), c(size_t(n) * n);
+    for (auto _ : state)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, a.data(), n, b.data(), n,
+                  0.f, c.data(), n);
+    state.counters["FLOP/s"] = benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
+  })->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("cpu/peak/copy_256MiB", [](benchmark::State& state) {
+    const size_t n = size_t{64} << 20;
+    std::vector<float> a(n, 1.f), b(n);
+    for (auto _ : state) {
+#pragma omp parallel for schedule(static)
+      for (size_t i = 0; i < n; ++i) b[i] = a[i];
+      benchmark::DoNotOptimize(b.data());
+    }
+    state.counters["B/s"] = benchmark::Counter(2.0 * n * sizeof(float), benchmark::Counter::kIsIterationInvariantRate);
+  })->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+}  // namespace
+}  // namespace xfv
+
+int main(int argc, char** argv) {
+  std::vector<std::string> backends{"cpu"};
+  if (xfv::backend_available("cuda")) backends.push_back("cuda");
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--backends=", 11) == 0) {
+      backends.clear();
+      std::string list = argv[i] + 11;
+      for (size_t at = 0; at <= list.size();) {
+        const size_t comma = std::min(list.find(',', at), list.size());
+        backends.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  for (const std::string& b : backends) {
+    std::string why;
+    if (!xfv::backend_available(b, &why)) {
+      std::fprintf(stderr, "bench: backend %s cannot run here: %s\n", b.c_str(), why.c_str());
+      return 1;
+    }
+    xfv::register_all(b);
+    if (b == "cpu") xfv::register_cpu_peaks();
+  }
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

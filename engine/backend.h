@@ -1,0 +1,78 @@
+// The one op interface that the three backends implement.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/ops.h"
+
+namespace xfv {
+
+#define XFV_OP_ARGS_TYPE(op) op##Args,
+// Any op, as the graph stores it. (The trailing std::monostate keeps the list well-formed.)
+using OpArgs = std::variant<XFV_FOR_EACH_OP(XFV_OP_ARGS_TYPE) std::monostate>;
+#undef XFV_OP_ARGS_TYPE
+
+// Measures a span on the backend's own clock: device events on cuda, wall clock elsewhere.
+class Timer {
+ public:
+  virtual ~Timer() = default;
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  virtual double elapsed_ms() = 0;  // waits for the span to finish
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+
+  // Memory of the backend (device memory on cuda; host memory elsewhere).
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void release(void* p) = 0;
+  virtual void upload(void* dst, const void* src, size_t bytes) = 0;
+  virtual void download(void* dst, const void* src, size_t bytes) = 0;
+  virtual void fill_bytes(void* dst, int byte, size_t bytes) = 0;
+  virtual void synchronize() = 0;
+  virtual std::unique_ptr<Timer> make_timer() = 0;
+
+#define XFV_DECLARE_RUN(op) virtual void run(const op##Args& args) = 0;
+  XFV_FOR_EACH_OP(XFV_DECLARE_RUN)
+#undef XFV_DECLARE_RUN
+
+  void run(const OpArgs& op);
+};
+
+// The backends built into this binary, by name: "cpu", "sim", "cuda".
+std::vector<std::string> compiled_backends();
+// Whether a backend can run here (cuda needs a GPU at run time), with the reason if not.
+bool backend_available(const std::string& name, std::string* why = nullptr);
+// Throws std::invalid_argument naming the backend and the reason when it cannot run here.
+std::unique_ptr<Backend> make_backend(const std::string& name);
+
+// A backend's memory, freed on destruction.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(Backend& b, size_t bytes) : backend_(&b), bytes_(bytes), ptr_(b.allocate(bytes)) {}
+  ~DeviceBuffer() { reset(); }
+  DeviceBuffer(DeviceBuffer&& o) noexcept { *this = std::move(o); }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+
+  float* f32() const { return static_cast<float*>(ptr_); }
+  void* get() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+  void reset();
+
+ private:
+  Backend* backend_ = nullptr;
+  size_t bytes_ = 0;
+  void* ptr_ = nullptr;
+};
+
+}  // namespace xfv

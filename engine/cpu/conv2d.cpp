@@ -1,0 +1,95 @@
+// conv2d on the cpu: im2col in row chunks, then OpenBLAS sgemm into the output.
+#include <cblas.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "engine/cpu/cpu_ops.h"
+
+namespace xfv {
+namespace cpu {
+namespace {
+
+// The im2col matrix of output rows [r0, r0 + rows): (cin*kh*kw, rows*wo).
+void im2col_rows(const Conv2dDesc& d, const float* x, int r0, int rows, float* col) {
+  const int wo = d.out_w();
+  const int64_t cols = static_cast<int64_t>(rows) * wo;
+  const int64_t K = static_cast<int64_t>(d.cin) * d.kh * d.kw;
+#pragma omp parallel for schedule(static)
+  for (int64_t kk = 0; kk < K; ++kk) {
+    const int ci = static_cast<int>(kk / (d.kh * d.kw));
+    const int ky = static_cast<int>(kk / d.kw % d.kh);
+    const int kx = static_cast<int>(kk % d.kw);
+    const float* plane = x + static_cast<int64_t>(ci) * d.h * d.w;
+    float* out = col + kk * cols;
+    for (int r = 0; r < rows; ++r) {
+      const int iy = (r0 + r) * d.stride_h - d.pad_h + ky * d.dil_h;
+      float* orow = out + static_cast<int64_t>(r) * wo;
+      if (iy < 0 || iy >= d.h) {
+        std::fill(orow, orow + wo, 0.f);
+        continue;
+      }
+      const float* irow = plane + static_cast<int64_t>(iy) * d.w;
+      for (int ox = 0; ox < wo; ++ox) {
+        const int ix = ox * d.stride_w - d.pad_w + kx * d.dil_w;
+        orow[ox] = (ix >= 0 && ix < d.w) ? irow[ix] : 0.f;
+      }
+    }
+  }
+}
+
+// y = alpha * bias + beta * residual, so that sgemm can accumulate alpha * W.col on top.
+void prefill_epilogue(const Conv2dArgs& a, int64_t plane) {
+  const Conv2dDesc& d = a.d;
+  const int64_t planes = static_cast<int64_t>(d.n) * d.cout;
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float b = a.bias ? d.alpha * a.bias[p % d.cout] : 0.f;
+    float* y = a.y + p * plane;
+    const float* r = a.residual ? a.residual + p * plane : nullptr;
+    if (r)
+      for (int64_t i = 0; i < plane; ++i) y[i] = b + d.beta * r[i];
+    else
+      std::fill(y, y + plane, b);
+  }
+}
+
+}  // namespace
+
+void run(const Conv2dArgs& a) {
+  const Conv2dDesc& d = a.d;
+  const int ho = d.out_h(), wo = d.out_w();
+  const int64_t plane = static_cast<int64_t>(ho) * wo;
+  const int64_t K = static_cast<int64_t>(d.cin) * d.kh * d.kw;
+  prefill_epilogue(a, plane);
+
+  const bool pointwise = d.kh == 1 && d.kw == 1 && d.stride_h == 1 && d.stride_w == 1 &&
+                         d.pad_h == 0 && d.pad_w == 0;
+  // Chunks of output rows keep the im2col buffer near 8 MiB, in cache-friendly reach.
+  const int64_t budget = int64_t{2} << 20;
+  const int rows_per_chunk =
+      static_cast<int>(std::clamp<int64_t>(budget / std::max<int64_t>(1, K * wo), 1, ho));
+  std::vector<float> col(pointwise ? 0 : static_cast<size_t>(K * rows_per_chunk * wo));
+
+  for (int n = 0; n < d.n; ++n) {
+    const float* x = a.x + static_cast<int64_t>(n) * d.cin * d.h * d.w;
+    float* y = a.y + static_cast<int64_t>(n) * d.cout * plane;
+    if (pointwise) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d.cout, static_cast<int>(plane),
+                  static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), x,
+                  static_cast<int>(plane), 1.f, y, static_cast<int>(plane));
+      continue;
+    }
+    for (int r0 = 0; r0 < ho; r0 += rows_per_chunk) {
+      const int rows = std::min(rows_per_chunk, ho - r0);
+      const int cols = rows * wo;
+      im2col_rows(d, x, r0, rows, col.data());
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d.cout, cols, static_cast<int>(K),
+                  d.alpha, a.w, static_cast<int>(K), col.data(), cols, 1.f,
+                  y + static_cast<int64_t>(r0) * wo, static_cast<int>(plane));
+    }
+  }
+}
+
+}  // namespace cpu
+}  // namespace xfv

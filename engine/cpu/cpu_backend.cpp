@@ -1,0 +1,49 @@
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "engine/cpu/cpu_ops.h"
+
+namespace xfv {
+namespace cpu {
+namespace {
+
+class WallTimer : public Timer {
+ public:
+  void start() override { t0_ = std::chrono::steady_clock::now(); }
+  void stop() override { t1_ = std::chrono::steady_clock::now(); }
+  double elapsed_ms() override { return std::chrono::duration<double, std::milli>(t1_ - t0_).count(); }
+
+ private:
+  std::chrono::steady_clock::time_point t0_, t1_;
+};
+
+class CpuBackend : public Backend {
+ public:
+  std::string name() const override { return "cpu"; }
+  void* allocate(size_t bytes) override {
+    // 64-byte alignment for vector loads; aligned_alloc wants a multiple of the alignment.
+    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void release(void* p) override { std::free(p); }
+  void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void fill_bytes(void* dst, int byte, size_t bytes) override { std::memset(dst, byte, bytes); }
+  void synchronize() override {}
+  std::unique_ptr<Timer> make_timer() override { return std::make_unique<WallTimer>(); }
+
+#define XFV_FORWARD_RUN(op) \
+  void run(const op##Args& args) override { cpu::run(args); }
+  XFV_FOR_EACH_OP(XFV_FORWARD_RUN)
+#undef XFV_FORWARD_RUN
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace cpu
+}  // namespace xfv

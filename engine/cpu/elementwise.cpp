@@ -1,0 +1,102 @@
+// Elementwise unary and binary ops, channel concat and reductions.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "engine/cpu/activation.h"
+#include "engine/cpu/cpu_ops.h"
+
+namespace xfv {
+namespace cpu {
+
+void run(const UnaryArgs& a) {
+  const UnaryDesc& d = a.d;
+  const float p = d.a, q = d.b;
+  const float* x = a.x;
+  float* y = a.y;
+  switch (d.op) {
+    case UnaryOp::kLeakyRelu:
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < d.count; ++i) y[i] = leaky_relu(x[i], p);
+      return;
+    case UnaryOp::kScale:
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < d.count; ++i) y[i] = p * x[i];
+      return;
+    case UnaryOp::kClamp:
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < d.count; ++i) y[i] = std::min(std::max(x[i], p), q);
+      return;
+    case UnaryOp::kTanh:
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < d.count; ++i) y[i] = std::tanh(x[i]);
+      return;
+    case UnaryOp::kSigmoid:
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < d.count; ++i) y[i] = 1.f / (1.f + std::exp(-x[i]));
+      return;
+  }
+  throw std::invalid_argument("unary: unknown op");
+}
+
+void run(const BinaryArgs& a) {
+  const BinaryDesc& d = a.d;
+  const int64_t planes = static_cast<int64_t>(d.n) * d.c;
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* x = a.a + p * d.hw;
+    const float* b = a.b + (d.broadcast_b ? p / d.c : p) * d.hw;
+    float* y = a.y + p * d.hw;
+    const float s = d.alpha;
+    switch (d.op) {
+      case BinaryOp::kAdd:
+        for (int i = 0; i < d.hw; ++i) y[i] = s * (x[i] + b[i]);
+        break;
+      case BinaryOp::kSub:
+        for (int i = 0; i < d.hw; ++i) y[i] = s * (x[i] - b[i]);
+        break;
+      case BinaryOp::kMul:
+        for (int i = 0; i < d.hw; ++i) y[i] = s * (x[i] * b[i]);
+        break;
+    }
+  }
+}
+
+void run(const ConcatArgs& a) {
+  const ConcatDesc& d = a.d;
+  const size_t plane = static_cast<size_t>(d.hw) * sizeof(float);
+  for (int n = 0; n < d.n; ++n) {
+    float* y = a.y + static_cast<int64_t>(n) * (d.ca + d.cb) * d.hw;
+    std::memcpy(y, a.a + static_cast<int64_t>(n) * d.ca * d.hw, plane * d.ca);
+    std::memcpy(y + static_cast<int64_t>(d.ca) * d.hw, a.b + static_cast<int64_t>(n) * d.cb * d.hw,
+                plane * d.cb);
+  }
+}
+
+void run(const ReduceArgs& a) {
+  const ReduceDesc& d = a.d;
+  const int64_t outputs = static_cast<int64_t>(d.outer) * d.inner;
+#pragma omp parallel for schedule(static)
+  for (int64_t o = 0; o < outputs; ++o) {
+    const float* x = a.x + (o / d.inner) * d.axis * d.inner + o % d.inner;
+    double acc = 0;
+    float best = d.op == ReduceOp::kMax ? -std::numeric_limits<float>::infinity()
+                                        : std::numeric_limits<float>::infinity();
+    for (int i = 0; i < d.axis; ++i) {
+      const float v = x[static_cast<int64_t>(i) * d.inner];
+      acc += v;
+      best = d.op == ReduceOp::kMax ? std::max(best, v) : std::min(best, v);
+    }
+    switch (d.op) {
+      case ReduceOp::kSum: a.y[o] = static_cast<float>(acc); break;
+      case ReduceOp::kMean: a.y[o] = static_cast<float>(acc / d.axis); break;
+      case ReduceOp::kMax:
+      case ReduceOp::kMin: a.y[o] = best; break;
+    }
+  }
+}
+
+}  // namespace cpu
+}  // namespace xfv

@@ -1,0 +1,32 @@
+// Batched linear layers on the cpu: one sgemm per batch entry (a mapping network head).
+#include <cblas.h>
+
+#include <algorithm>
+
+#include "engine/cpu/cpu_ops.h"
+
+namespace xfv {
+namespace cpu {
+
+void run(const LinearArgs& a) {
+  const LinearDesc& d = a.d;
+  for (int b = 0; b < d.batch; ++b) {
+    const float* x = a.x + b * d.x_stride;
+    const float* w = a.w + b * d.w_stride;
+    float* y = a.y + b * d.y_stride;
+    for (int i = 0; i < d.m; ++i) {
+      float* row = y + static_cast<int64_t>(i) * d.n;
+      if (a.bias)
+        std::copy(a.bias + b * d.bias_stride, a.bias + b * d.bias_stride + d.n, row);
+      else
+        std::fill(row, row + d.n, 0.f);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d.m, d.n, d.k, 1.f, x, d.k, w, d.k, 1.f,
+                y, d.n);
+    if (d.relu)
+      for (int64_t i = 0; i < static_cast<int64_t>(d.m) * d.n; ++i) y[i] = std::max(y[i], 0.f);
+  }
+}
+
+}  // namespace cpu
+}  // namespace xfv

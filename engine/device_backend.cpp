@@ -1,0 +1,86 @@
+// The backend over the hand-written kernels. Built twice from this one source: against
+// the CUDA runtime (xfv::cuda, a real GPU) and against kernels/sim (xfv::sim, the same
+// kernels executed on the CPU).
+#include <memory>
+
+#include "engine/device_backend.h"
+#include "kernels/launchers.h"
+
+namespace xfv {
+namespace XFV_DEVICE_NS {
+namespace {
+
+class EventTimer : public Timer {
+ public:
+  explicit EventTimer(cudaStream_t stream) : stream_(stream) {
+    XFV_CHECK(cudaEventCreate(&start_));
+    XFV_CHECK(cudaEventCreate(&stop_));
+  }
+  ~EventTimer() override {
+    cudaEventDestroy(start_);  // no throw from a destructor; nothing to do on failure
+    cudaEventDestroy(stop_);
+  }
+  void start() override { XFV_CHECK(cudaEventRecord(start_, stream_)); }
+  void stop() override { XFV_CHECK(cudaEventRecord(stop_, stream_)); }
+  double elapsed_ms() override {
+    XFV_CHECK(cudaEventSynchronize(stop_));
+    float ms = 0;
+    XFV_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+    return ms;
+  }
+
+ private:
+  cudaStream_t stream_;
+  cudaEvent_t start_{}, stop_{};
+};
+
+class DeviceBackend : public Backend {
+ public:
+  DeviceBackend() { XFV_CHECK(cudaStreamCreate(&stream_)); }
+  ~DeviceBackend() override { cudaStreamDestroy(stream_); }
+
+  std::string name() const override { return XFV_BACKEND_NAME; }
+  void* allocate(size_t bytes) override {
+    void* p = nullptr;
+    XFV_CHECK(cudaMalloc(&p, bytes ? bytes : 1));
+    return p;
+  }
+  void release(void* p) override { cudaFree(p); }
+  void upload(void* dst, const void* src, size_t bytes) override {
+    XFV_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_));
+    XFV_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void download(void* dst, const void* src, size_t bytes) override {
+    XFV_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
+    XFV_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void fill_bytes(void* dst, int byte, size_t bytes) override {
+    XFV_CHECK(cudaMemsetAsync(dst, byte, bytes, stream_));
+  }
+  void synchronize() override { XFV_CHECK(cudaStreamSynchronize(stream_)); }
+  std::unique_ptr<Timer> make_timer() override { return std::make_unique<EventTimer>(stream_); }
+
+#define XFV_FORWARD_RUN(op) \
+  void run(const op##Args& args) override { XFV_DEVICE_NS::run(args, stream_); }
+  XFV_FOR_EACH_OP(XFV_FORWARD_RUN)
+#undef XFV_FORWARD_RUN
+
+ private:
+  cudaStream_t stream_{};
+};
+
+}  // namespace
+
+// Whether this backend can run here; the reason when not (no GPU, no driver).
+bool available(std::string* why) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e == cudaSuccess && count > 0) return true;
+  if (why) *why = e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device";
+  return false;
+}
+
+std::unique_ptr<Backend> make_backend() { return std::make_unique<DeviceBackend>(); }
+
+}  // namespace XFV_DEVICE_NS
+}  // namespace xfv

@@ -1,0 +1,19 @@
+// The two builds of the kernel backend (engine/device_backend.cpp), as the registry sees
+// them; neither needs CUDA headers to be named.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/backend.h"
+
+namespace xfv {
+namespace cuda {
+bool available(std::string* why);
+std::unique_ptr<Backend> make_backend();
+}  // namespace cuda
+namespace sim {
+bool available(std::string* why);
+std::unique_ptr<Backend> make_backend();
+}  // namespace sim
+}  // namespace xfv

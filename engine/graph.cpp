@@ -1,0 +1,57 @@
+#include "engine/graph.h"
+
+#include <stdexcept>
+
+#include "engine/op_traits.h"
+
+namespace xfv {
+
+ValueId Graph::add_value(Value v) {
+  if (by_name_.count(v.name)) throw std::invalid_argument("graph: duplicate value name '" + v.name + "'");
+  const ValueId id = static_cast<ValueId>(values_.size());
+  by_name_[v.name] = id;
+  values_.push_back(std::move(v));
+  return id;
+}
+
+ValueId Graph::add_input(const std::string& name, Shape shape) {
+  return add_value({name, shape, DType::f32, ValueKind::kInput, {}});
+}
+
+ValueId Graph::add_constant(const std::string& name, HostTensor data) {
+  const Shape s = data.shape;
+  return add_value({name, s, DType::f32, ValueKind::kConstant, std::move(data)});
+}
+
+ValueId Graph::add_node(const std::string& name, OpArgs op, std::vector<ValueId> inputs) {
+  const OpTraits t = traits_of(op);
+  if (inputs.size() != t.input_sizes.size())
+    throw std::invalid_argument("graph: node '" + name + "' (" + t.op + ") takes " +
+                                std::to_string(t.input_sizes.size()) + " inputs, got " +
+                                std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] == kNoValue) {
+      if (!t.input_optional[i])
+        throw std::invalid_argument("graph: node '" + name + "' needs input " + std::to_string(i));
+      continue;
+    }
+    const Value& v = value(inputs[i]);
+    if (v.shape.numel() != t.input_sizes[i])
+      throw std::invalid_argument("graph: node '" + name + "' (" + t.op + ") input " +
+                                  std::to_string(i) + " '" + v.name + "' has shape " +
+                                  v.shape.str() + ", expected " +
+                                  std::to_string(t.input_sizes[i]) + " elements");
+  }
+  const ValueId out = add_value({name, t.output, DType::f32, ValueKind::kNode, {}});
+  nodes_.push_back({std::move(op), std::move(inputs), out});
+  return out;
+}
+
+void Graph::mark_output(ValueId v) { outputs_.push_back(v); }
+
+ValueId Graph::find(const std::string& name) const {
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? kNoValue : it->second;
+}
+
+}  // namespace xfv

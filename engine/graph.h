@@ -1,0 +1,57 @@
+// A graph of ops. Every value has a name: a node's output is named by the reference module
+// path that produces it (`image_generator.encode.0`), inputs `<network>.input.<argument>`,
+// weights by their state_dict key, so that any tensor can be compared with the reference
+// by name.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/tensor.h"
+
+namespace xfv {
+
+using ValueId = int;
+constexpr ValueId kNoValue = -1;
+
+enum class ValueKind { kInput, kConstant, kNode };
+
+struct Value {
+  std::string name;
+  Shape shape;
+  DType dtype = DType::f32;
+  ValueKind kind;
+  HostTensor constant;  // the data, for kConstant
+};
+
+struct Node {
+  OpArgs op;                    // its desc; pointers are bound by the runner
+  std::vector<ValueId> inputs;  // in bind order, kNoValue for an absent optional input
+  ValueId output;
+};
+
+class Graph {
+ public:
+  ValueId add_input(const std::string& name, Shape shape);
+  ValueId add_constant(const std::string& name, HostTensor data);
+  // Adds a node computing `name` from `inputs`; checks every input's size against the op.
+  ValueId add_node(const std::string& name, OpArgs op, std::vector<ValueId> inputs);
+  void mark_output(ValueId v);
+
+  const Value& value(ValueId v) const { return values_.at(static_cast<size_t>(v)); }
+  ValueId find(const std::string& name) const;  // kNoValue if absent
+  const std::vector<Value>& values() const { return values_; }
+  const std::vector<Node>& nodes() const { return nodes_; }  // in execution order
+  const std::vector<ValueId>& outputs() const { return outputs_; }
+
+ private:
+  ValueId add_value(Value v);
+  std::vector<Value> values_;
+  std::vector<Node> nodes_;
+  std::vector<ValueId> outputs_;
+  std::unordered_map<std::string, ValueId> by_name_;
+};
+
+}  // namespace xfv

@@ -1,0 +1,196 @@
+#include "engine/op_traits.h"
+
+#include <stdexcept>
+
+namespace xfv {
+namespace {
+
+Shape planes_shape(int64_t planes, int64_t h, int64_t w) { return Shape{planes, h, w}; }
+
+OpTraits traits(const Conv2dArgs& a) {
+  const Conv2dDesc& d = a.d;
+  const int64_t out = int64_t{d.n} * d.cout * d.out_h() * d.out_w();
+  return {"conv2d",
+          {int64_t{d.n} * d.cin * d.h * d.w, int64_t{d.cout} * d.cin * d.kh * d.kw, d.cout, out},
+          {false, false, true, true},
+          Shape{d.n, d.cout, d.out_h(), d.out_w()},
+          2.0 * out * d.cin * d.kh * d.kw};
+}
+OpTraits traits(const InstanceNormArgs& a) {
+  const InstanceNormDesc& d = a.d;
+  const int64_t params = d.param_stride ? int64_t{d.n} * d.param_stride : d.c;
+  return {"instance_norm", {int64_t{d.n} * d.c * d.hw, params, params}, {false, true, true},
+          Shape{d.n, d.c, d.hw}, 8.0 * d.n * d.c * d.hw};
+}
+OpTraits traits(const ChannelAffineArgs& a) {
+  const ChannelAffineDesc& d = a.d;
+  return {"channel_affine", {int64_t{d.n} * d.c * d.hw, d.c, d.c}, {false, false, false},
+          Shape{d.n, d.c, d.hw}, 2.0 * d.n * d.c * d.hw};
+}
+OpTraits traits(const UnaryArgs& a) {
+  return {"unary", {a.d.count}, {false}, Shape{a.d.count}, static_cast<double>(a.d.count)};
+}
+OpTraits traits(const BinaryArgs& a) {
+  const BinaryDesc& d = a.d;
+  const int64_t n = int64_t{d.n} * d.c * d.hw;
+  return {"binary", {n, d.broadcast_b ? int64_t{d.n} * d.hw : n}, {false, false},
+          Shape{d.n, d.c, d.hw}, 2.0 * n};
+}
+OpTraits traits(const ConcatArgs& a) {
+  const ConcatDesc& d = a.d;
+  return {"concat", {int64_t{d.n} * d.ca * d.hw, int64_t{d.n} * d.cb * d.hw}, {false, false},
+          Shape{d.n, d.ca + d.cb, d.hw}, 0};
+}
+OpTraits traits(const ReduceArgs& a) {
+  const ReduceDesc& d = a.d;
+  return {"reduce", {int64_t{d.outer} * d.axis * d.inner}, {false}, Shape{d.outer, d.inner},
+          static_cast<double>(int64_t{d.outer} * d.axis * d.inner)};
+}
+OpTraits traits(const AvgPoolArgs& a) {
+  const AvgPoolDesc& d = a.d;
+  return {"avg_pool", {int64_t{d.planes} * d.h * d.w}, {false},
+          planes_shape(d.planes, d.h / d.kh, d.w / d.kw),
+          static_cast<double>(int64_t{d.planes} * (d.h / d.kh) * (d.w / d.kw) * d.kh * d.kw)};
+}
+OpTraits traits(const UpsampleNearestArgs& a) {
+  const UpsampleNearestDesc& d = a.d;
+  return {"upsample_nearest", {int64_t{d.planes} * d.h * d.w}, {false},
+          planes_shape(d.planes, int64_t{d.h} * d.sh, int64_t{d.w} * d.sw), 0};
+}
+OpTraits traits(const ResizeBilinearArgs& a) {
+  const ResizeBilinearDesc& d = a.d;
+  return {"resize_bilinear", {int64_t{d.planes} * d.h * d.w}, {false},
+          planes_shape(d.planes, d.out_h, d.out_w), 6.0 * d.planes * d.out_h * d.out_w};
+}
+OpTraits traits(const Depthwise3x3Args& a) {
+  const Depthwise3x3Desc& d = a.d;
+  return {"depthwise3x3", {int64_t{d.planes} * d.h * d.w}, {false}, planes_shape(d.planes, d.h, d.w),
+          18.0 * d.planes * d.h * d.w};
+}
+OpTraits traits(const LinearArgs& a) {
+  const LinearDesc& d = a.d;
+  // A stride of 0 shares one operand across the batch: it is stored once.
+  const auto operand = [&](int64_t stride, int64_t one) { return stride ? stride * d.batch : one; };
+  return {"linear",
+          {operand(d.x_stride, int64_t{d.m} * d.k), operand(d.w_stride, int64_t{d.n} * d.k),
+           operand(d.bias_stride, d.n)},
+          {false, false, true},
+          Shape{d.batch, d.m, d.n},
+          2.0 * d.batch * d.m * d.n * d.k};
+}
+OpTraits traits(const GaussianArgs& a) {
+  return {"gaussian", {}, {}, Shape{a.d.count}, 0};
+}
+
+void bind_ptrs(Conv2dArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.w = in[1], a.bias = in[2], a.residual = in[3], a.y = out;
+}
+void bind_ptrs(InstanceNormArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.gamma = in[1], a.beta = in[2], a.y = out;
+}
+void bind_ptrs(ChannelAffineArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.scale = in[1], a.shift = in[2], a.y = out;
+}
+void bind_ptrs(LinearArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.w = in[1], a.bias = in[2], a.y = out;
+}
+template <class Args>
+auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decltype(a.x, void()) {
+  a.x = in[0], a.y = out;
+}
+template <class Args>
+auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decltype(a.b, void()) {
+  a.a = in[0], a.b = in[1], a.y = out;
+}
+void bind_ptrs(GaussianArgs& a, const std::vector<const float*>&, float* out) { a.y = out; }
+
+}  // namespace
+
+OpTraits traits_of(const OpArgs& op) {
+  return std::visit(
+      [](const auto& a) -> OpTraits {
+        if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::monostate>)
+          throw std::invalid_argument("empty op");
+        else
+          return traits(a);
+      },
+      op);
+}
+
+void bind_op(OpArgs& op, const std::vector<const float*>& inputs, float* output) {
+  const OpTraits t = traits_of(op);
+  if (inputs.size() != t.input_sizes.size())
+    throw std::invalid_argument(t.op + ": expected " + std::to_string(t.input_sizes.size()) +
+                                " inputs, got " + std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i] && !t.input_optional[i])
+      throw std::invalid_argument(t.op + ": input " + std::to_string(i) + " is required");
+  std::visit(
+      [&](auto& a) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(a)>, std::monostate>)
+          bind_ptrs(a, inputs, output);
+      },
+      op);
+}
+
+namespace {
+
+std::string detail(const Conv2dArgs& a) {
+  const Conv2dDesc& d = a.d;
+  return "k" + std::to_string(d.kh) + "x" + std::to_string(d.kw) + " s" + std::to_string(d.stride_h) +
+         (d.stride_w != d.stride_h ? "," + std::to_string(d.stride_w) : "") + " p" +
+         std::to_string(d.pad_h) + (d.pad_w != d.pad_h ? "," + std::to_string(d.pad_w) : "") +
+         (d.dil_h * d.dil_w > 1 ? " d" + std::to_string(d.dil_h) + "," + std::to_string(d.dil_w) : "") +
+         " " + Shape{d.n, d.cin, d.h, d.w}.str();
+}
+std::string detail(const InstanceNormArgs& a) {
+  return std::string(a.d.param_stride ? "adain" : "in") +
+         (a.d.leaky ? "+lrelu " : " ") + Shape{a.d.n, a.d.c, a.d.hw}.str();
+}
+std::string detail(const UnaryArgs& a) {
+  static const char* names[] = {"leaky_relu", "scale", "clamp", "tanh", "sigmoid"};
+  return std::string(names[static_cast<int>(a.d.op)]) + " " + std::to_string(a.d.count);
+}
+std::string detail(const BinaryArgs& a) {
+  static const char* names[] = {"add", "sub", "mul"};
+  return std::string(names[static_cast<int>(a.d.op)]) + (a.d.broadcast_b ? " bcast " : " ") +
+         Shape{a.d.n, a.d.c, a.d.hw}.str();
+}
+std::string detail(const ReduceArgs& a) {
+  static const char* names[] = {"sum", "mean", "max", "min"};
+  return std::string(names[static_cast<int>(a.d.op)]) + " " + Shape{a.d.outer, a.d.axis, a.d.inner}.str();
+}
+std::string detail(const AvgPoolArgs& a) {
+  return std::to_string(a.d.kh) + "x" + std::to_string(a.d.kw) + " " + Shape{a.d.planes, a.d.h, a.d.w}.str();
+}
+std::string detail(const UpsampleNearestArgs& a) {
+  return "x" + std::to_string(a.d.sh) + "," + std::to_string(a.d.sw) + " " +
+         Shape{a.d.planes, a.d.h, a.d.w}.str();
+}
+std::string detail(const ResizeBilinearArgs& a) {
+  return std::string(a.d.align_corners ? "ac " : "") + Shape{a.d.planes, a.d.h, a.d.w}.str();
+}
+std::string detail(const LinearArgs& a) {
+  return Shape{a.d.batch, a.d.m, a.d.k}.str() + (a.d.relu ? " relu" : "");
+}
+std::string detail(const GaussianArgs& a) { return "seed " + std::to_string(a.d.seed); }
+template <class Args>
+std::string detail(const Args& a) {
+  return traits(a).output.str();
+}
+
+}  // namespace
+
+std::string describe(const OpArgs& op) {
+  const OpTraits t = traits_of(op);
+  return std::visit(
+      [&](const auto& a) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::monostate>)
+          return "empty";
+        else
+          return t.op + " " + detail(a) + " -> " + t.output.str();
+      },
+      op);
+}
+
+}  // namespace xfv

@@ -1,0 +1,30 @@
+// What the graph, the runner, the profiler and the op checker need to know about each op:
+// its name, how many inputs it takes (in the order `bind_op` assigns them), their sizes, the
+// output shape, and its work (FLOPs and bytes moved).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/tensor.h"
+
+namespace xfv {
+
+struct OpTraits {
+  std::string op;                    // "conv2d"
+  std::vector<int64_t> input_sizes;  // elements per input slot, in bind order
+  std::vector<bool> input_optional;  // slots that may be left unbound (null)
+  Shape output;
+  double flops = 0;
+};
+OpTraits traits_of(const OpArgs& op);
+
+// Points the op at its data: inputs in the order of traits_of().input_sizes (null for an
+// absent optional input) and the output.
+void bind_op(OpArgs& op, const std::vector<const float*>& inputs, float* output);
+
+// "conv2d k3x3 s1 p1 (2,3,9,13)->(2,17,9,13)" style one-line description.
+std::string describe(const OpArgs& op);
+
+}  // namespace xfv

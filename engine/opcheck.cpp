@@ -1,0 +1,249 @@
+#include "engine/opcheck.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "engine/op_traits.h"
+
+namespace xfv {
+namespace {
+
+class CaseMaker {
+ public:
+  explicit CaseMaker(uint64_t seed) : rng_(seed) {}
+
+  // A case whose inputs are uniform in [lo, hi); `present` marks which optional inputs exist.
+  void add(OpArgs op, std::vector<bool> present = {}, float lo = -1.f, float hi = 1.f,
+           double tolerance = 1e-5) {
+    const OpTraits t = traits_of(op);
+    OpCase c{std::move(op), {}, tolerance};
+    std::uniform_real_distribution<float> u(lo, hi);
+    for (size_t i = 0; i < t.input_sizes.size(); ++i) {
+      std::vector<float> v;
+      if (!t.input_optional[i] || (i < present.size() && present[i])) {
+        v.resize(static_cast<size_t>(t.input_sizes[i]));
+        for (float& x : v) x = u(rng_);
+      }
+      c.inputs.push_back(std::move(v));
+    }
+    cases.push_back(std::move(c));
+  }
+
+  std::vector<OpCase> cases;
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+Conv2dArgs conv(int n, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad,
+                int dil_w = 1, int pad_w = -1) {
+  Conv2dArgs a;
+  a.d = {n, cin, h, w, cout, kh, kw};
+  a.d.stride_h = a.d.stride_w = stride;
+  a.d.pad_h = pad;
+  a.d.pad_w = pad_w < 0 ? pad : pad_w;
+  a.d.dil_w = dil_w;
+  return a;
+}
+
+void add_conv_cases(CaseMaker& m) {
+  const std::vector<bool> bias{false, false, true, false};
+  m.add(conv(1, 3, 17, 13, 5, 3, 3, 1, 1), bias);
+  m.add(conv(1, 1, 20, 24, 64, 3, 3, 1, 1), bias);           // the voice stem, cin = 1
+  m.add(conv(1, 8, 16, 16, 16, 4, 4, 2, 1), bias);            // conv3x3 + avgpool rewritten
+  m.add(conv(1, 3, 19, 23, 8, 7, 7, 2, 3), bias);             // FAN's CoordConv stem
+  m.add(conv(2, 16, 4, 4, 8, 4, 4, 1, 0), bias);              // style encoder 4x4 valid
+  m.add(conv(1, 6, 5, 12, 7, 5, 5, 1, 0), bias);              // voice style encoder 5x5 valid
+  m.add(conv(1, 16, 1, 37, 32, 1, 5, 1, 0, 2, 4), bias);      // dilated 1-D conv
+  m.add(conv(3, 33, 7, 1, 65, 3, 3, 1, 1), bias);             // width 1, odd channels
+  m.add(conv(2, 70, 9, 9, 3, 3, 3, 2, 1));                    // stride 2, no bias
+  Conv2dArgs shortcut = conv(2, 4, 9, 9, 17, 1, 1, 1, 0);     // ResBlk: (x + conv) / sqrt2
+  shortcut.d.alpha = shortcut.d.beta = 1.f / std::sqrt(2.f);
+  m.add(shortcut, {false, false, false, true});
+  Conv2dArgs fused = conv(1, 32, 12, 10, 48, 3, 3, 1, 1);
+  fused.d.alpha = 0.5f, fused.d.beta = -2.f;
+  m.add(fused, {false, false, true, true});
+  m.add(conv(1, 64, 32, 32, 64, 3, 3, 1, 1), bias);           // the largest: a decoder conv
+}
+
+void add_norm_cases(CaseMaker& m) {
+  const auto norm = [](int n, int c, int hw, bool adain, bool leaky) {
+    InstanceNormArgs a;
+    a.d = {n, c, hw};
+    a.d.leaky = leaky;
+    if (adain) a.d.param_stride = 2 * c, a.d.gamma_bias = 1.f;
+    return a;
+  };
+  m.add(norm(2, 5, 17, false, false));
+  m.add(norm(1, 3, 1, false, false), {false, true, true});         // a 1x1 plane: y = beta
+  m.add(norm(1, 3, 256, false, true), {false, true, true});         // affine + LeakyReLU
+  m.add(norm(2, 4, 35, true, true), {false, true, true});           // AdaIN + LeakyReLU
+  m.add(norm(1, 2, 4096, true, false), {false, true, true});        // a 64x64 plane
+  m.add(norm(3, 7, 999, false, false), {}, 5.f, 7.f);               // large mean, small spread
+
+  ChannelAffineArgs bn;
+  bn.d = {2, 3, 17, true, 0.01f};
+  m.add(bn);
+  bn.d = {1, 64, 100, false, 0.f};
+  m.add(bn);
+}
+
+void add_elementwise_cases(CaseMaker& m) {
+  const UnaryOp unary_ops[] = {UnaryOp::kLeakyRelu, UnaryOp::kScale, UnaryOp::kClamp,
+                               UnaryOp::kTanh, UnaryOp::kSigmoid};
+  for (UnaryOp op : unary_ops)
+    for (int64_t count : {int64_t{1}, int64_t{1000}, int64_t{4097}}) {
+      UnaryArgs a;
+      a.d = {count, op, op == UnaryOp::kClamp ? -0.3f : 0.2f, 0.5f};
+      m.add(a, {}, -4.f, 4.f);
+    }
+  for (BinaryOp op : {BinaryOp::kAdd, BinaryOp::kSub, BinaryOp::kMul})
+    for (bool bcast : {false, true}) {
+      BinaryArgs a;
+      a.d = {2, 3, 17, bcast, op, 0.70710678f};
+      m.add(a);
+    }
+  BinaryArgs single;
+  single.d = {1, 1, 1, false, BinaryOp::kAdd, 1.f};
+  m.add(single);
+
+  ConcatArgs cat;
+  cat.d = {2, 3, 5, 17};
+  m.add(cat);
+  cat.d = {1, 1, 64, 1};
+  m.add(cat);
+
+  for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin}) {
+    for (auto [outer, axis, inner] : {std::tuple{6, 17, 1}, std::tuple{2, 5, 33},
+                                      std::tuple{1, 4096, 1}, std::tuple{3, 1, 7}}) {
+      ReduceArgs r;
+      r.d = {outer, axis, inner, op};
+      m.add(r);
+    }
+  }
+}
+
+void add_resampling_cases(CaseMaker& m) {
+  for (auto [planes, h, w, kh, kw] : {std::tuple{3, 16, 16, 2, 2}, std::tuple{2, 9, 7, 2, 2},
+                                      std::tuple{2, 9, 7, 2, 1}, std::tuple{1, 1, 6, 1, 2}}) {
+    AvgPoolArgs a;
+    a.d = {planes, h, w, kh, kw};
+    m.add(a);
+  }
+  for (auto [planes, h, w, sh, sw] : {std::tuple{3, 5, 7, 2, 2}, std::tuple{2, 3, 4, 2, 1},
+                                      std::tuple{1, 1, 1, 2, 2}, std::tuple{1, 1, 9, 1, 5}}) {
+    UpsampleNearestArgs a;
+    a.d = {planes, h, w, sh, sw};
+    m.add(a);
+  }
+  for (auto [planes, h, w, oh, ow, ac] :
+       {std::tuple{1, 64, 64, 8, 8, false}, std::tuple{2, 16, 16, 64, 64, true},
+        std::tuple{3, 7, 5, 13, 17, false}, std::tuple{3, 7, 5, 13, 17, true},
+        std::tuple{1, 5, 6, 1, 1, true}, std::tuple{2, 1, 1, 3, 4, false}}) {
+    ResizeBilinearArgs a;
+    a.d = {planes, h, w, oh, ow, ac};
+    m.add(a);
+  }
+  for (auto [planes, h, w] : {std::tuple{4, 9, 13}, std::tuple{1, 1, 1}, std::tuple{2, 33, 32}}) {
+    Depthwise3x3Args a;
+    a.d = {planes, h, w, {-1, -1, -1, -1, 8, -1, -1, -1, -1}};  // the high-pass filter
+    m.add(a);
+  }
+}
+
+void add_linear_cases(CaseMaker& m) {
+  const auto linear = [](int mm, int k, int n, bool relu) {
+    LinearArgs a;
+    a.d = {mm, k, n};
+    a.d.relu = relu;
+    return a;
+  };
+  const std::vector<bool> bias{false, false, true};
+  m.add(linear(1, 16, 512, true), bias);   // the mapping network's first layer
+  m.add(linear(3, 64, 130, false), bias);  // an AdaIN fc on three styles
+  m.add(linear(2, 33, 17, false));         // no bias
+  LinearArgs heads = linear(2, 40, 24, false);  // per-domain heads that share one input
+  heads.d.batch = 4;
+  heads.d.w_stride = 24 * 40, heads.d.bias_stride = 24, heads.d.y_stride = 2 * 24;
+  m.add(heads, bias);
+}
+
+void add_gaussian_cases(CaseMaker& m) {
+  for (auto [count, seed, offset] : {std::tuple{int64_t{1}, uint64_t{0}, uint64_t{0}},
+                                     std::tuple{int64_t{7}, uint64_t{42}, uint64_t{3}},
+                                     std::tuple{int64_t{1000}, uint64_t{1} << 40, uint64_t{5}}}) {
+    GaussianArgs g;
+    g.d = {count, seed, offset};
+    m.add(g, {}, 0, 0, 0.0);  // counter-based: the same numbers everywhere, exactly
+  }
+}
+
+}  // namespace
+
+std::vector<OpCase> op_cases(uint64_t seed) {
+  CaseMaker m(seed);
+  add_conv_cases(m);
+  add_norm_cases(m);
+  add_elementwise_cases(m);
+  add_resampling_cases(m);
+  add_linear_cases(m);
+  add_gaussian_cases(m);
+  return std::move(m.cases);
+}
+
+OpRun run_case(const OpCase& c, Backend& backend) {
+  OpArgs op = c.op;
+  const OpTraits t = traits_of(op);
+  std::vector<DeviceBuffer> buffers;
+  std::vector<const float*> inputs;
+  for (const std::vector<float>& in : c.inputs) {
+    if (in.empty()) {
+      inputs.push_back(nullptr);
+      continue;
+    }
+    buffers.emplace_back(backend, in.size() * sizeof(float));
+    backend.upload(buffers.back().get(), in.data(), in.size() * sizeof(float));
+    inputs.push_back(buffers.back().f32());
+  }
+  const size_t out_bytes = static_cast<size_t>(t.output.numel()) * sizeof(float);
+  DeviceBuffer out(backend, out_bytes);
+  backend.fill_bytes(out.get(), 0xFF, out_bytes);  // NaN: an element left unwritten shows
+  bind_op(op, inputs, out.f32());
+
+  OpRun r;
+  auto timer = backend.make_timer();
+  timer->start();
+  backend.run(op);
+  timer->stop();
+  r.ms = timer->elapsed_ms();
+  r.output.resize(static_cast<size_t>(t.output.numel()));
+  backend.download(r.output.data(), out.get(), out_bytes);
+  return r;
+}
+
+double relative_l2(const std::vector<float>& got, const std::vector<float>& want) {
+  if (got.size() != want.size()) return std::numeric_limits<double>::infinity();
+  double err = 0, ref = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double d = static_cast<double>(got[i]) - want[i];
+    err += d * d;
+    ref += static_cast<double>(want[i]) * want[i];
+  }
+  if (std::isnan(err)) return err;
+  if (ref == 0) return err == 0 ? 0 : std::numeric_limits<double>::infinity();
+  return std::sqrt(err / ref);
+}
+
+double max_abs_diff(const std::vector<float>& got, const std::vector<float>& want) {
+  if (got.size() != want.size()) return std::numeric_limits<double>::infinity();
+  double m = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double d = std::fabs(static_cast<double>(got[i]) - want[i]);
+    if (std::isnan(d)) return d;
+    m = std::max(m, d);
+  }
+  return m;
+}
+
+}  // namespace xfv

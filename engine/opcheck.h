@@ -1,0 +1,35 @@
+// Every op, on every backend, against the cpu backend, on random inputs of many shapes
+// (in the manner of ggml's test-backend-ops). Shared by the tests and `xfv ops`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+
+namespace xfv {
+
+struct OpCase {
+  OpArgs op;                               // the desc; pointers are bound when it runs
+  std::vector<std::vector<float>> inputs;  // in bind order; empty for an absent optional input
+  double tolerance = 1e-5;                 // relative L2 error allowed against cpu
+};
+
+// The cases: each op family at awkward shapes (1, 3, 17, odd and non-square), small
+// enough for sim. Inputs are drawn afresh from `seed`.
+std::vector<OpCase> op_cases(uint64_t seed);
+
+struct OpRun {
+  std::vector<float> output;
+  double ms = 0;  // the op alone, on the backend's clock
+};
+// Uploads the inputs, poisons the output with NaN, runs the op once, downloads the result.
+OpRun run_case(const OpCase& c, Backend& backend);
+
+// sqrt(sum (got - want)^2 / sum want^2); 0 for two equal all-zero vectors, +inf for a size
+// mismatch, NaN when `got` holds a NaN.
+double relative_l2(const std::vector<float>& got, const std::vector<float>& want);
+double max_abs_diff(const std::vector<float>& got, const std::vector<float>& want);
+
+}  // namespace xfv

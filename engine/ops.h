@@ -1,0 +1,233 @@
+// The op interface: one argument struct per op family.
+//
+// Every backend implements the same set: `cpu::run(const Conv2dArgs&)` on the host,
+// `cuda::run(args, stream)` and `sim::run(args, stream)` from the kernels in kernels/.
+// A struct holds the shape description (plain ints, so that kernels can take it by value)
+// and the data pointers, which the graph runner binds just before the op runs.
+// Shapes are NCHW; a 1-D signal is (N, C, 1, W), a matrix is (1, 1, M, K).
+#pragma once
+
+#include <cstdint>
+
+namespace xfv {
+
+// ---------------------------------------------------------------------------------------
+// conv2d: y = alpha * (conv(x, w) + bias) + beta * residual
+// x (n, cin, h, w), w (cout, cin, kh, kw), bias (cout) or null, residual (n, cout, ho, wo)
+// or null. Zero padding. The residual term lets a ResBlk fuse its (shortcut + res) / sqrt2.
+struct Conv2dDesc {
+  int n, cin, h, w;
+  int cout, kh, kw;
+  int stride_h = 1, stride_w = 1;
+  int pad_h = 0, pad_w = 0;
+  int dil_h = 1, dil_w = 1;
+  float alpha = 1.f, beta = 0.f;
+
+  int out_h() const { return (h + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1; }
+  int out_w() const { return (w + 2 * pad_w - dil_w * (kw - 1) - 1) / stride_w + 1; }
+};
+struct Conv2dArgs {
+  Conv2dDesc d;
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* bias = nullptr;
+  const float* residual = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Instance norm over each (n, c) plane of hw elements, biased variance, then a modulation
+// and an optional LeakyReLU:
+//   y = act((gamma_bias + gamma[n*param_stride + c]) * xhat + beta[n*param_stride + c])
+// plain IN: gamma = beta = null (scale 1, shift 0)
+// affine IN: param_stride = 0, gamma_bias = 0
+// AdaIN: gamma = h, beta = h + c, param_stride = 2c, gamma_bias = 1, with h = fc(s) (n, 2c)
+struct InstanceNormDesc {
+  int n, c, hw;
+  float eps = 1e-5f;
+  int param_stride = 0;
+  float gamma_bias = 0.f;
+  bool leaky = false;
+  float slope = 0.2f;
+};
+struct InstanceNormArgs {
+  InstanceNormDesc d;
+  const float* x = nullptr;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Per-channel affine (eval-mode BatchNorm that cannot be folded into a conv) with an
+// optional LeakyReLU: y = act(x * scale[c] + shift[c]).
+struct ChannelAffineDesc {
+  int n, c, hw;
+  bool leaky = false;
+  float slope = 0.f;
+};
+struct ChannelAffineArgs {
+  ChannelAffineDesc d;
+  const float* x = nullptr;
+  const float* scale = nullptr;
+  const float* shift = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Elementwise unary ops on `count` elements.
+enum class UnaryOp : int {
+  kLeakyRelu,  // x > 0 ? x : a * x   (ReLU is a = 0)
+  kScale,      // a * x
+  kClamp,      // min(max(x, a), b)
+  kTanh,
+  kSigmoid,
+};
+struct UnaryDesc {
+  int64_t count;
+  UnaryOp op;
+  float a = 0.f, b = 0.f;
+};
+struct UnaryArgs {
+  UnaryDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// Elementwise binary ops, y = alpha * (a op b), a of shape (n, c, hw) and b of shape
+// (n, c, hw) or (n, 1, hw) (broadcast over channels, as a mask times a feature map).
+enum class BinaryOp : int { kAdd, kSub, kMul };
+struct BinaryDesc {
+  int n, c, hw;
+  bool broadcast_b = false;
+  BinaryOp op = BinaryOp::kAdd;
+  float alpha = 1.f;
+};
+struct BinaryArgs {
+  BinaryDesc d;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* y = nullptr;
+};
+
+// Channel concat: y (n, ca + cb, hw) = [a (n, ca, hw), b (n, cb, hw)].
+struct ConcatDesc {
+  int n, ca, cb, hw;
+};
+struct ConcatArgs {
+  ConcatDesc d;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* y = nullptr;
+};
+
+// Reduction of the middle axis of x viewed as (outer, axis, inner): y (outer, inner).
+// Per-plane statistics are (n*c, hw, 1); a sum over channels is (n, c, hw).
+enum class ReduceOp : int { kSum, kMean, kMax, kMin };
+struct ReduceDesc {
+  int outer, axis, inner;
+  ReduceOp op = ReduceOp::kSum;
+};
+struct ReduceArgs {
+  ReduceDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Average pooling with kernel = stride = (kh, kw), floor of the output size.
+struct AvgPoolDesc {
+  int planes, h, w;
+  int kh = 2, kw = 2;
+};
+struct AvgPoolArgs {
+  AvgPoolDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// Nearest-neighbour upsampling by integer factors (sh, sw).
+struct UpsampleNearestDesc {
+  int planes, h, w;
+  int sh = 2, sw = 2;
+};
+struct UpsampleNearestArgs {
+  UpsampleNearestDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// Bilinear resize (PyTorch interpolate, no antialias), align_corners true or false.
+struct ResizeBilinearDesc {
+  int planes, h, w, out_h, out_w;
+  bool align_corners = false;
+};
+struct ResizeBilinearArgs {
+  ResizeBilinearDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// Depthwise 3x3 conv, zero padding 1, one fixed filter shared by every plane (the StarGAN v2
+// high-pass filter). The filter travels by value: it is a constant of the graph.
+struct Depthwise3x3Desc {
+  int planes, h, w;
+  float k[9];
+};
+struct Depthwise3x3Args {
+  Depthwise3x3Desc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Batched linear layer: for each b < batch,
+//   y[b] (m, n) = act(x[b] (m, k) . w[b] (n, k)^T + bias[b] (n))
+// with element strides between batch entries; a stride of 0 shares the operand (the
+// mapping network's per-domain heads all read one x).
+struct LinearDesc {
+  int m, k, n;
+  int batch = 1;
+  int64_t x_stride = 0, w_stride = 0, bias_stride = 0, y_stride = 0;
+  bool relu = false;
+};
+struct LinearArgs {
+  LinearDesc d;
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* bias = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Standard normal numbers from a counter-based generator (Philox4x32-10, Box-Muller):
+// y[i] = normal(seed, offset + i), the same on every backend (kernels/philox.cuh).
+struct GaussianDesc {
+  int64_t count;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+};
+struct GaussianArgs {
+  GaussianDesc d;
+  float* y = nullptr;
+};
+
+}  // namespace xfv
+
+// ---------------------------------------------------------------------------------------
+// The list of op families, for the places that must name each of them once: the Backend
+// interface, the OpArgs variant, the backends' forwarding to their implementations.
+#define XFV_FOR_EACH_OP(X) \
+  X(Conv2d)                \
+  X(InstanceNorm)          \
+  X(ChannelAffine)         \
+  X(Unary)                 \
+  X(Binary)                \
+  X(Concat)                \
+  X(Reduce)                \
+  X(AvgPool)               \
+  X(UpsampleNearest)       \
+  X(ResizeBilinear)        \
+  X(Depthwise3x3)          \
+  X(Linear)                \
+  X(Gaussian)

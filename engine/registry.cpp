@@ -1,0 +1,48 @@
+#include <stdexcept>
+
+#include "engine/backend.h"
+#include "engine/cpu/cpu_ops.h"
+#include "engine/device_backend.h"
+
+namespace xfv {
+
+std::vector<std::string> compiled_backends() {
+  std::vector<std::string> names{"cpu"};
+#ifdef XFV_HAVE_SIM
+  names.push_back("sim");
+#endif
+#ifdef XFV_HAVE_CUDA
+  names.push_back("cuda");
+#endif
+  return names;
+}
+
+bool backend_available(const std::string& name, std::string* why) {
+  if (name == "cpu") return true;
+#ifdef XFV_HAVE_SIM
+  if (name == "sim") return true;
+#endif
+#ifdef XFV_HAVE_CUDA
+  if (name == "cuda") return cuda::available(why);
+#endif
+  if (why)
+    *why = (name == "cpu" || name == "sim" || name == "cuda") ? "not built into this binary"
+                                                              : "unknown backend (cpu, sim, cuda)";
+  return false;
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name) {
+  std::string why;
+  if (!backend_available(name, &why))
+    throw std::invalid_argument("backend '" + name + "' cannot run here: " + why);
+  if (name == "cpu") return cpu::make_backend();
+#ifdef XFV_HAVE_SIM
+  if (name == "sim") return sim::make_backend();
+#endif
+#ifdef XFV_HAVE_CUDA
+  if (name == "cuda") return cuda::make_backend();
+#endif
+  throw std::logic_error("unreachable: backend '" + name + "'");
+}
+
+}  // namespace xfv

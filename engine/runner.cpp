@@ -1,0 +1,90 @@
+#include "engine/runner.h"
+
+#include <stdexcept>
+
+#include "engine/arena.h"
+#include "engine/op_traits.h"
+
+namespace xfv {
+
+Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value)
+    : graph_(graph), backend_(backend) {
+  const auto& values = graph.values();
+  const auto& nodes = graph.nodes();
+  const int end = static_cast<int>(nodes.size());
+  constants_.resize(values.size());
+  offsets_.assign(values.size(), 0);
+
+  // Lifetimes in steps: inputs live from the start, outputs to the end, the rest from the
+  // node that writes them to their last reader.
+  std::vector<BufferLifetime> lifetimes(values.size(), BufferLifetime{0, 0, -1});
+  for (size_t v = 0; v < values.size(); ++v) {
+    const size_t bytes = static_cast<size_t>(values[v].shape.numel()) * dtype_size(values[v].dtype);
+    if (values[v].kind == ValueKind::kConstant) {
+      constants_[v] = DeviceBuffer(backend, bytes);
+      backend.upload(constants_[v].get(), values[v].constant.data.data(), bytes);
+    }
+    lifetimes[v] = {bytes, -1, -1};
+  }
+  for (int i = 0; i < end; ++i) {
+    lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].first = i;
+    lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].last = i;
+    for (ValueId in : nodes[static_cast<size_t>(i)].inputs)
+      if (in != kNoValue) lifetimes[static_cast<size_t>(in)].last = i;
+  }
+  for (ValueId out : graph.outputs()) lifetimes[static_cast<size_t>(out)].last = end;
+  if (keep_every_value)
+    for (auto& l : lifetimes) l.last = end;
+
+  std::vector<BufferLifetime> planned;
+  std::vector<size_t> planned_ids;
+  for (size_t v = 0; v < values.size(); ++v) {
+    if (values[v].kind == ValueKind::kConstant) continue;
+    planned.push_back(lifetimes[v]);
+    planned_ids.push_back(v);
+  }
+  const ArenaPlan plan = plan_arena(planned);
+  for (size_t i = 0; i < planned_ids.size(); ++i) offsets_[planned_ids[i]] = plan.offsets[i];
+  if (plan.total_bytes) arena_ = DeviceBuffer(backend, plan.total_bytes);
+}
+
+float* Runner::address(ValueId v) const {
+  const size_t i = static_cast<size_t>(v);
+  if (graph_.value(v).kind == ValueKind::kConstant) return constants_[i].f32();
+  return reinterpret_cast<float*>(static_cast<char*>(arena_.get()) + offsets_[i]);
+}
+
+void Runner::set_input(ValueId v, const HostTensor& t) {
+  const Value& val = graph_.value(v);
+  if (val.kind != ValueKind::kInput)
+    throw std::invalid_argument("runner: '" + val.name + "' is not a graph input");
+  if (t.shape != val.shape)
+    throw std::invalid_argument("runner: input '" + val.name + "' expects shape " + val.shape.str() +
+                                ", got " + t.shape.str());
+  backend_.upload(address(v), t.data.data(), t.data.size() * sizeof(float));
+}
+
+void Runner::run(const NodeHook& hook) {
+  std::unique_ptr<Timer> timer = hook ? backend_.make_timer() : nullptr;
+  for (const Node& node : graph_.nodes()) {
+    OpArgs op = node.op;
+    std::vector<const float*> inputs;
+    for (ValueId in : node.inputs) inputs.push_back(in == kNoValue ? nullptr : address(in));
+    bind_op(op, inputs, address(node.output));
+    if (timer) timer->start();
+    backend_.run(op);
+    if (timer) {
+      timer->stop();
+      hook(node, timer->elapsed_ms());
+    }
+  }
+  backend_.synchronize();
+}
+
+HostTensor Runner::read(ValueId v) {
+  HostTensor t(graph_.value(v).shape);
+  backend_.download(t.data.data(), address(v), t.data.size() * sizeof(float));
+  return t;
+}
+
+}  // namespace xfv

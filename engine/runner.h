@@ -1,0 +1,40 @@
+// Executes a graph on a backend: constants uploaded once, inputs and intermediates placed
+// in one arena by the planner, each node bound to its buffers and run in order.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/graph.h"
+
+namespace xfv {
+
+// Called after each node with its time on the backend's clock (a per-node profile).
+using NodeHook = std::function<void(const Node& node, double ms)>;
+
+class Runner {
+ public:
+  // keep_every_value: no buffer is reused, so that every value can be read after the run
+  // (tensor dumps, validation); otherwise only inputs, constants and outputs can.
+  Runner(const Graph& graph, Backend& backend, bool keep_every_value = false);
+
+  void set_input(ValueId v, const HostTensor& t);
+  // Runs every node; with a hook, times each node (synchronizing around it).
+  void run(const NodeHook& hook = nullptr);
+  HostTensor read(ValueId v);
+
+  size_t arena_bytes() const { return arena_.bytes(); }
+
+ private:
+  float* address(ValueId v) const;
+
+  const Graph& graph_;
+  Backend& backend_;
+  std::vector<DeviceBuffer> constants_;  // by value id, empty for other kinds
+  std::vector<size_t> offsets_;          // arena offset by value id
+  DeviceBuffer arena_;
+};
+
+}  // namespace xfv

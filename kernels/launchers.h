@@ -1,0 +1,28 @@
+// The launchers of the hand-written kernels, one overload of `run` per op family
+// (engine/ops.h). The same declarations serve both builds of the kernels: xfv::cuda
+// (nvcc, a real GPU) and xfv::sim (host compiler, kernels/sim). Each launcher checks its
+// launch and throws xfv::DeviceError on failure; it does not synchronize.
+#pragma once
+
+#include "common.cuh"
+#include "engine/ops.h"
+
+namespace xfv {
+namespace XFV_DEVICE_NS {
+
+void run(const Conv2dArgs& a, cudaStream_t stream);
+void run(const InstanceNormArgs& a, cudaStream_t stream);
+void run(const ChannelAffineArgs& a, cudaStream_t stream);
+void run(const UnaryArgs& a, cudaStream_t stream);
+void run(const BinaryArgs& a, cudaStream_t stream);
+void run(const ConcatArgs& a, cudaStream_t stream);
+void run(const ReduceArgs& a, cudaStream_t stream);
+void run(const AvgPoolArgs& a, cudaStream_t stream);
+void run(const UpsampleNearestArgs& a, cudaStream_t stream);
+void run(const ResizeBilinearArgs& a, cudaStream_t stream);
+void run(const Depthwise3x3Args& a, cudaStream_t stream);
+void run(const LinearArgs& a, cudaStream_t stream);
+void run(const GaussianArgs& a, cudaStream_t stream);
+
+}  // namespace XFV_DEVICE_NS
+}  // namespace xfv

@@ -1,0 +1,251 @@
+#include "tests/reference64.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "engine/op_traits.h"
+#include <Random123/philox.h>
+
+namespace xfv {
+namespace {
+
+using In = std::vector<std::vector<float>>;
+using Out = std::vector<double>;
+
+double lrelu(double v, double slope) { return v > 0 ? v : v * slope; }
+
+Out ref(const Conv2dArgs& a, const In& in) {
+  const Conv2dDesc& d = a.d;
+  const int ho = d.out_h(), wo = d.out_w();
+  Out y(static_cast<size_t>(d.n) * d.cout * ho * wo);
+  size_t o = 0;
+  for (int n = 0; n < d.n; ++n)
+    for (int co = 0; co < d.cout; ++co)
+      for (int oy = 0; oy < ho; ++oy)
+        for (int ox = 0; ox < wo; ++ox, ++o) {
+          double s = in[2].empty() ? 0 : in[2][static_cast<size_t>(co)];
+          for (int ci = 0; ci < d.cin; ++ci)
+            for (int ky = 0; ky < d.kh; ++ky)
+              for (int kx = 0; kx < d.kw; ++kx) {
+                const int iy = oy * d.stride_h - d.pad_h + ky * d.dil_h;
+                const int ix = ox * d.stride_w - d.pad_w + kx * d.dil_w;
+                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.w) continue;
+                s += static_cast<double>(in[0][((static_cast<size_t>(n) * d.cin + ci) * d.h + iy) * d.w + ix]) *
+                     in[1][((static_cast<size_t>(co) * d.cin + ci) * d.kh + ky) * d.kw + kx];
+              }
+          y[o] = d.alpha * s + (in[3].empty() ? 0 : d.beta * static_cast<double>(in[3][o]));
+        }
+  return y;
+}
+
+Out ref(const InstanceNormArgs& a, const In& in) {
+  const InstanceNormDesc& d = a.d;
+  Out y(static_cast<size_t>(d.n) * d.c * d.hw);
+  for (int n = 0; n < d.n; ++n)
+    for (int c = 0; c < d.c; ++c) {
+      const size_t base = (static_cast<size_t>(n) * d.c + c) * d.hw;
+      double mean = 0, var = 0;
+      for (int i = 0; i < d.hw; ++i) mean += in[0][base + i];
+      mean /= d.hw;
+      for (int i = 0; i < d.hw; ++i) var += (in[0][base + i] - mean) * (in[0][base + i] - mean);
+      var /= d.hw;
+      const size_t at = static_cast<size_t>(n) * d.param_stride + c;
+      const double g = d.gamma_bias + (in[1].empty() ? 1.0 - d.gamma_bias : in[1][at]);
+      const double b = in[2].empty() ? 0 : in[2][at];
+      for (int i = 0; i < d.hw; ++i) {
+        const double v = g * (in[0][base + i] - mean) / std::sqrt(var + d.eps) + b;
+        y[base + i] = d.leaky ? lrelu(v, d.slope) : v;
+      }
+    }
+  return y;
+}
+
+Out ref(const ChannelAffineArgs& a, const In& in) {
+  const ChannelAffineDesc& d = a.d;
+  Out y(in[0].size());
+  for (size_t i = 0; i < y.size(); ++i) {
+    const size_t c = i / static_cast<size_t>(d.hw) % static_cast<size_t>(d.c);
+    const double v = static_cast<double>(in[0][i]) * in[1][c] + in[2][c];
+    y[i] = d.leaky ? lrelu(v, d.slope) : v;
+  }
+  return y;
+}
+
+Out ref(const UnaryArgs& a, const In& in) {
+  Out y(in[0].size());
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double x = in[0][i];
+    switch (a.d.op) {
+      case UnaryOp::kLeakyRelu: y[i] = lrelu(x, a.d.a); break;
+      case UnaryOp::kScale: y[i] = a.d.a * x; break;
+      case UnaryOp::kClamp: y[i] = std::min(std::max(x, static_cast<double>(a.d.a)), static_cast<double>(a.d.b)); break;
+      case UnaryOp::kTanh: y[i] = std::tanh(x); break;
+      case UnaryOp::kSigmoid: y[i] = 1 / (1 + std::exp(-x)); break;
+    }
+  }
+  return y;
+}
+
+Out ref(const BinaryArgs& a, const In& in) {
+  const BinaryDesc& d = a.d;
+  Out y(in[0].size());
+  for (size_t i = 0; i < y.size(); ++i) {
+    const size_t plane = i / static_cast<size_t>(d.hw), j = i % static_cast<size_t>(d.hw);
+    const double x = in[0][i];
+    const double b = in[1][(d.broadcast_b ? plane / static_cast<size_t>(d.c) : plane) * d.hw + j];
+    const double v = d.op == BinaryOp::kAdd ? x + b : d.op == BinaryOp::kSub ? x - b : x * b;
+    y[i] = d.alpha * v;
+  }
+  return y;
+}
+
+Out ref(const ConcatArgs& a, const In& in) {
+  const ConcatDesc& d = a.d;
+  Out y;
+  for (int n = 0; n < d.n; ++n) {
+    const size_t na = static_cast<size_t>(d.ca) * d.hw, nb = static_cast<size_t>(d.cb) * d.hw;
+    y.insert(y.end(), in[0].begin() + n * na, in[0].begin() + (n + 1) * na);
+    y.insert(y.end(), in[1].begin() + n * nb, in[1].begin() + (n + 1) * nb);
+  }
+  return y;
+}
+
+Out ref(const ReduceArgs& a, const In& in) {
+  const ReduceDesc& d = a.d;
+  Out y(static_cast<size_t>(d.outer) * d.inner);
+  for (int o = 0; o < d.outer; ++o)
+    for (int j = 0; j < d.inner; ++j) {
+      double s = 0, mx = -std::numeric_limits<double>::infinity(), mn = -mx;
+      for (int i = 0; i < d.axis; ++i) {
+        const double v = in[0][(static_cast<size_t>(o) * d.axis + i) * d.inner + j];
+        s += v, mx = std::max(mx, v), mn = std::min(mn, v);
+      }
+      const double r[] = {s, s / d.axis, mx, mn};
+      y[static_cast<size_t>(o) * d.inner + j] = r[static_cast<int>(d.op)];
+    }
+  return y;
+}
+
+Out ref(const AvgPoolArgs& a, const In& in) {
+  const AvgPoolDesc& d = a.d;
+  const int ho = d.h / d.kh, wo = d.w / d.kw;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int oy = 0; oy < ho; ++oy)
+      for (int ox = 0; ox < wo; ++ox) {
+        double s = 0;
+        for (int i = 0; i < d.kh; ++i)
+          for (int j = 0; j < d.kw; ++j)
+            s += in[0][(static_cast<size_t>(p) * d.h + oy * d.kh + i) * d.w + ox * d.kw + j];
+        y.push_back(s / (d.kh * d.kw));
+      }
+  return y;
+}
+
+Out ref(const UpsampleNearestArgs& a, const In& in) {
+  const UpsampleNearestDesc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int oy = 0; oy < d.h * d.sh; ++oy)
+      for (int ox = 0; ox < d.w * d.sw; ++ox)
+        y.push_back(in[0][(static_cast<size_t>(p) * d.h + oy / d.sh) * d.w + ox / d.sw]);
+  return y;
+}
+
+// PyTorch's bilinear source index, in double.
+void taps(int dst, int in, int out, bool ac, int& i0, int& i1, double& t) {
+  double src = ac ? (out > 1 ? static_cast<double>(in - 1) / (out - 1) * dst : 0.0)
+                  : std::max((dst + 0.5) * in / out - 0.5, 0.0);
+  i0 = std::min(static_cast<int>(src), in - 1);
+  i1 = std::min(i0 + 1, in - 1);
+  t = src - i0;
+}
+
+Out ref(const ResizeBilinearArgs& a, const In& in) {
+  const ResizeBilinearDesc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int oy = 0; oy < d.out_h; ++oy)
+      for (int ox = 0; ox < d.out_w; ++ox) {
+        int y0, y1, x0, x1;
+        double ty, tx;
+        taps(oy, d.h, d.out_h, d.align_corners, y0, y1, ty);
+        taps(ox, d.w, d.out_w, d.align_corners, x0, x1, tx);
+        const auto at = [&](int yy, int xx) {
+          return static_cast<double>(in[0][(static_cast<size_t>(p) * d.h + yy) * d.w + xx]);
+        };
+        y.push_back((1 - ty) * ((1 - tx) * at(y0, x0) + tx * at(y0, x1)) +
+                    ty * ((1 - tx) * at(y1, x0) + tx * at(y1, x1)));
+      }
+  return y;
+}
+
+Out ref(const Depthwise3x3Args& a, const In& in) {
+  const Depthwise3x3Desc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int oy = 0; oy < d.h; ++oy)
+      for (int ox = 0; ox < d.w; ++ox) {
+        double s = 0;
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j) {
+            const int iy = oy + i - 1, ix = ox + j - 1;
+            if (iy >= 0 && iy < d.h && ix >= 0 && ix < d.w)
+              s += static_cast<double>(d.k[i * 3 + j]) * in[0][(static_cast<size_t>(p) * d.h + iy) * d.w + ix];
+          }
+        y.push_back(s);
+      }
+  return y;
+}
+
+Out ref(const LinearArgs& a, const In& in) {
+  const LinearDesc& d = a.d;
+  Out y(static_cast<size_t>(d.batch) * d.m * d.n);
+  for (int b = 0; b < d.batch; ++b)
+    for (int i = 0; i < d.m; ++i)
+      for (int j = 0; j < d.n; ++j) {
+        double s = in[2].empty() ? 0 : in[2][static_cast<size_t>(b * d.bias_stride + j)];
+        for (int k = 0; k < d.k; ++k)
+          s += static_cast<double>(in[0][static_cast<size_t>(b * d.x_stride + i * d.k + k)]) *
+               in[1][static_cast<size_t>(b * d.w_stride + static_cast<int64_t>(j) * d.k + k)];
+        y[static_cast<size_t>(b * d.y_stride + static_cast<int64_t>(i) * d.n + j)] = d.relu ? std::max(s, 0.0) : s;
+      }
+  return y;
+}
+
+// Box-Muller in double over Random123's Philox4x32-10 (Debian's librandom123-dev): an
+// implementation of the generator independent of kernels/philox.cuh.
+Out ref(const GaussianArgs& a, const In&) {
+  Out y;
+  r123::Philox4x32 philox;
+  const r123::Philox4x32::key_type key = {
+      {static_cast<uint32_t>(a.d.seed), static_cast<uint32_t>(a.d.seed >> 32)}};
+  for (int64_t i = 0; i < a.d.count; ++i) {
+    const uint64_t e = a.d.offset + static_cast<uint64_t>(i);
+    const r123::Philox4x32::ctr_type ctr = {
+        {static_cast<uint32_t>(e / 4), static_cast<uint32_t>((e / 4) >> 32), 0, 0}};
+    const r123::Philox4x32::ctr_type r = philox(ctr, key);
+    const int pair = static_cast<int>(e % 4) / 2;
+    const double u1 = (r[2 * pair] + 0.5) / 4294967296.0, u2 = (r[2 * pair + 1] + 0.5) / 4294967296.0;
+    const double radius = std::sqrt(-2 * std::log(u1)), angle = 2 * M_PI * u2;
+    y.push_back(static_cast<float>(e % 2 ? radius * std::sin(angle) : radius * std::cos(angle)));
+  }
+  return y;
+}
+
+}  // namespace
+
+std::vector<double> reference64(const OpArgs& op, const std::vector<std::vector<float>>& inputs) {
+  return std::visit(
+      [&](const auto& a) -> Out {
+        if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::monostate>)
+          throw std::invalid_argument("empty op");
+        else
+          return ref(a, inputs);
+      },
+      op);
+}
+
+}  // namespace xfv

@@ -1,0 +1,138 @@
+// The arena planner, the graph and the runner.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "engine/arena.h"
+#include "engine/graph.h"
+#include "engine/opcheck.h"
+#include "engine/runner.h"
+
+namespace xfv {
+namespace {
+
+TEST(Arena, NoLiveBuffersOverlapAndMemoryIsReused) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<BufferLifetime> bufs;
+    const int steps = 20;
+    for (int i = 0; i < 30; ++i) {
+      const int first = static_cast<int>(rng() % steps) - 1;
+      const int last = first + 1 + static_cast<int>(rng() % 4);
+      bufs.push_back({1 + rng() % 5000, first, last});
+    }
+    const ArenaPlan plan = plan_arena(bufs, 256);
+    size_t sum = 0;
+    for (size_t i = 0; i < bufs.size(); ++i) {
+      EXPECT_EQ(plan.offsets[i] % 256, 0u);
+      EXPECT_LE(plan.offsets[i] + bufs[i].bytes, plan.total_bytes);
+      sum += (bufs[i].bytes + 255) / 256 * 256;
+      for (size_t j = 0; j < i; ++j) {
+        const bool live_together = bufs[i].first <= bufs[j].last && bufs[j].first <= bufs[i].last;
+        const bool overlap = plan.offsets[i] < plan.offsets[j] + bufs[j].bytes &&
+                             plan.offsets[j] < plan.offsets[i] + bufs[i].bytes;
+        EXPECT_FALSE(live_together && overlap) << "buffers " << i << " and " << j;
+      }
+    }
+    EXPECT_LT(plan.total_bytes, sum);  // short lifetimes over 20 steps must share memory
+  }
+}
+
+TEST(Arena, AChainNeedsOnlyTwoBuffers) {
+  // a -> b -> c -> d: each buffer dies when the next is written, so two slots suffice.
+  std::vector<BufferLifetime> chain{{1024, -1, 0}, {1024, 0, 1}, {1024, 1, 2}, {1024, 2, 3}};
+  EXPECT_EQ(plan_arena(chain, 256).total_bytes, 2048u);
+}
+
+// x -> conv (named as the reference module path) -> IN + LReLU -> + x -> output
+struct SmallNet {
+  Graph g;
+  ValueId x, conv, norm, out;
+  HostTensor input;
+
+  SmallNet() {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-1, 1);
+    const auto random = [&](Shape s) {
+      HostTensor t(s);
+      for (float& v : t.data) v = u(rng);
+      return t;
+    };
+    x = g.add_input("net.input.x", Shape{1, 4, 6, 5});
+    const ValueId w = g.add_constant("net.conv.weight", random(Shape{4, 4, 3, 3}));
+    const ValueId b = g.add_constant("net.conv.bias", random(Shape{4}));
+    Conv2dArgs c;
+    c.d = {1, 4, 6, 5, 4, 3, 3};
+    c.d.pad_h = c.d.pad_w = 1;
+    conv = g.add_node("net.conv", c, {x, w, b, kNoValue});
+    InstanceNormArgs n;
+    n.d = {1, 4, 30};
+    n.d.leaky = true;
+    norm = g.add_node("net.norm", n, {conv, kNoValue, kNoValue});
+    BinaryArgs add;
+    add.d = {1, 4, 30, false, BinaryOp::kAdd, 1 / std::sqrt(2.f)};
+    out = g.add_node("net.output", add, {norm, x});
+    g.mark_output(out);
+    input = random(Shape{1, 4, 6, 5});
+  }
+};
+
+TEST(Graph, RejectsWrongShapesAndNames) {
+  Graph g;
+  const ValueId x = g.add_input("x", Shape{1, 3, 4, 4});
+  EXPECT_THROW(g.add_input("x", Shape{1}), std::invalid_argument);
+  Conv2dArgs c;
+  c.d = {1, 4, 4, 4, 8, 1, 1};  // expects 4 input channels, x has 3
+  const ValueId w = g.add_constant("w", HostTensor(Shape{8, 4, 1, 1}));
+  EXPECT_THROW(g.add_node("conv", c, {x, w, kNoValue, kNoValue}), std::invalid_argument);
+  EXPECT_THROW(g.add_node("conv", c, {x, w}), std::invalid_argument);
+  EXPECT_EQ(g.find("x"), x);
+  EXPECT_EQ(g.find("nope"), kNoValue);
+}
+
+TEST(Runner, MatchesTheOpsRunOneByOne) {
+  SmallNet net;
+  auto cpu = make_backend("cpu");
+  // Reference: the same ops through run_case, one at a time.
+  OpCase conv{net.g.nodes()[0].op, {net.input.data, net.g.value(1).constant.data,
+                                    net.g.value(2).constant.data, {}}};
+  const std::vector<float> c = run_case(conv, *cpu).output;
+  const std::vector<float> n = run_case({net.g.nodes()[1].op, {c, {}, {}}}, *cpu).output;
+  const std::vector<float> want = run_case({net.g.nodes()[2].op, {n, net.input.data}}, *cpu).output;
+
+  for (const std::string& name : compiled_backends()) {
+    if (!backend_available(name)) continue;
+    auto backend = make_backend(name);
+    Runner runner(net.g, *backend, /*keep_every_value=*/true);
+    runner.set_input(net.x, net.input);
+    std::vector<std::string> order;
+    runner.run([&](const Node& node, double ms) {
+      order.push_back(net.g.value(node.output).name);
+      EXPECT_GE(ms, 0);
+    });
+    EXPECT_EQ(order, (std::vector<std::string>{"net.conv", "net.norm", "net.output"}));
+    EXPECT_LE(relative_l2(runner.read(net.out).data, want), 1e-5) << name;
+    EXPECT_LE(relative_l2(runner.read(net.conv).data, c), 1e-5) << name;
+  }
+}
+
+TEST(Runner, RejectsAnInputOfTheWrongShape) {
+  SmallNet net;
+  auto cpu = make_backend("cpu");
+  Runner runner(net.g, *cpu);
+  EXPECT_THROW(runner.set_input(net.x, HostTensor(Shape{1, 4, 5, 6})), std::invalid_argument);
+  EXPECT_THROW(runner.set_input(net.out, net.input), std::invalid_argument);
+}
+
+TEST(Backends, UnknownOrUnavailableIsAClearError) {
+  try {
+    make_backend("tpu");
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("tpu"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace xfv

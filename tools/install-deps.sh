@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what xfv needs to build and test on a fresh machine.
+# The CUDA toolkit (nvcc, cuBLAS, cuDNN, cuFFT) is expected to be installed already; without
+# nvcc everything but the cuda backend still builds.
+set -euo pipefail
+packages=(cmake g++ make libopenblas-dev libboost-context-dev libgtest-dev libbenchmark-dev
+          libcli11-dev librandom123-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
