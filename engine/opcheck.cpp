@@ -64,7 +64,12 @@ void add_conv_cases(CaseMaker& m) {
   Conv2dArgs fused = conv(1, 32, 12, 10, 48, 3, 3, 1, 1);
   fused.d.alpha = 0.5f, fused.d.beta = -2.f;
   m.add(fused, {false, false, true, true});
-  m.add(conv(1, 64, 32, 32, 64, 3, 3, 1, 1), bias);           // the largest: a decoder conv
+  m.add(conv(1, 64, 32, 32, 64, 3, 3, 1, 1), bias);           // a decoder conv
+  // Shapes large enough for each of the cuda kernel's bigger tiles (kernels/conv2d.cu).
+  m.add(conv(1, 2, 131, 131, 130, 1, 1, 1, 0), bias);         // 128x128 tile
+  m.add(conv(1, 3, 100, 100, 130, 3, 3, 1, 1), bias);         // 128x64
+  m.add(conv(1, 3, 190, 190, 8, 3, 3, 1, 1), bias);           // 64x128
+  m.add(conv(1, 2, 150, 150, 40, 3, 3, 1, 1), bias);          // 64x64
 }
 
 void add_norm_cases(CaseMaker& m) {

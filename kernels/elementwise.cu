@@ -54,7 +54,8 @@ __global__ void __launch_bounds__(kBlock) concat_kernel(ConcatArgs a) {
   const int64_t planes = static_cast<int64_t>(d.n) * c;
   for (int64_t p = blockIdx.y; p < planes; p += gridDim.y) {
     const int64_t n = p / c, ch = p % c;
-    const float* src = ch < d.ca ? a.a + (n * d.ca + ch) * d.hw : a.b + (n * d.cb + ch - d.ca) * d.hw;
+    const float* src =
+        ch < d.ca ? a.a + (n * d.ca + ch) * d.hw : a.b + (n * d.cb + ch - d.ca) * d.hw;
     float* dst = a.y + p * d.hw;
     ilp_loop(grid_first(), grid_stride(), d.hw, [&](int64_t i) { return src[i]; },
              [&](int64_t i, float v) { dst[i] = v; });

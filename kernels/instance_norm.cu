@@ -2,9 +2,9 @@
 //
 // Three passes over the plane: the mean, then the biased variance as the mean of squared
 // deviations (two-pass, so no cancellation when |mean| >> std), then the normalized and
-// modulated output. A plane is at most 64K floats, so the second and third passes read it
-// from L2. The block size grows with the plane, so that small planes (4x4) do not idle 1024
-// threads and large ones (256x256) still have enough loads in flight.
+// modulated output. The models' planes are at most 64K floats, so the second and third
+// passes read the plane from L2. The block size grows with the plane, so that small planes
+// (4x4) do not idle 1024 threads and large ones (256x256) still have enough loads in flight.
 #include "device_util.cuh"
 #include "launchers.h"
 

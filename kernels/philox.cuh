@@ -2,8 +2,9 @@
 // Philox4x32-10 (Salmon et al., Random123) and Box-Muller in double precision.
 //
 // Element i of the stream for `seed` is component i % 4 of normal4(seed, i / 4). The
-// transforms run in double and round to float once: double results of glibc and CUDA
-// agree to far below a float ulp, where float versions differ in the last bits.
+// transforms run in double and round to float once, so that host and device agree to the
+// last float bit (float transcendentals of glibc and CUDA differ there): sqrt is correctly
+// rounded on both, log within an ulp of double on both, and sin/cos are our own.
 // Plain C++ apart from XFV_HD, so that the cpu backend includes this file from g++ code.
 #pragma once
 
@@ -89,8 +90,9 @@ XFV_HD inline SinCos sincos_quarter_turns(double t) {
 // hi(seed)}; uniforms u = (r + 0.5) 2^-32 in (0, 1); z = sqrt(-2 ln u0) (cos, sin)(2 pi u1),
 // and likewise from (u2, u3).
 XFV_HD inline Normal4 normal4(uint64_t seed, uint64_t c) {
-  const Philox4 r = philox4x32_10({{static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32), 0u, 0u}},
-                                  static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+  const Philox4 ctr = {{static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32), 0u, 0u}};
+  const Philox4 r =
+      philox4x32_10(ctr, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
   const double to_unit = 2.3283064365386962890625e-10;  // 2^-32; u and 4 u are exact
   Normal4 z;
   for (int k = 0; k < 4; k += 2) {

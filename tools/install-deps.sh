@@ -3,7 +3,7 @@
 # The CUDA toolkit (nvcc, cuBLAS, cuDNN, cuFFT) is expected to be installed already; without
 # nvcc everything but the cuda backend still builds.
 set -euo pipefail
-packages=(cmake g++ make libopenblas-dev libboost-context-dev libgtest-dev libbenchmark-dev
+packages=(cmake g++ make libopenblas-openmp-dev libboost-context-dev libgtest-dev libbenchmark-dev
           libcli11-dev librandom123-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -98,6 +98,7 @@ class BlockRunner {
   unsigned lanes_of(int warp) const;
   bool group_ready(int tid) const;
   void resolve_group(int tid);
+  void release(int warp, unsigned lanes);
   bool warp_quiet(int warp) const;
   bool resolve_active_masks(int warp);
   bool release_active_masks();

@@ -65,85 +65,74 @@ T shuffle(WarpOp op, unsigned mask, T var, int arg, int width, const char* file,
 
 // The warp operations take their call site as defaulted trailing arguments: lanes meet only
 // at the same call site, and reports name it.
+#define XFV_SIM_CALL_SITE const char* file = __builtin_FILE(), int line = __builtin_LINE()
 template <class T>
-T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize,
-              const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize, XFV_SIM_CALL_SITE) {
   return detail::shuffle(detail::WarpOp::Shfl, mask, var, src_lane, width, file, line);
 }
 template <class T>
-T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize,
-                 const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize, XFV_SIM_CALL_SITE) {
   return detail::shuffle(detail::WarpOp::ShflUp, mask, var, static_cast<int>(delta), width, file,
                          line);
 }
 template <class T>
-T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize,
-                   const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize, XFV_SIM_CALL_SITE) {
   return detail::shuffle(detail::WarpOp::ShflDown, mask, var, static_cast<int>(delta), width,
                          file, line);
 }
 template <class T>
-T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize,
-                  const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize, XFV_SIM_CALL_SITE) {
   return detail::shuffle(detail::WarpOp::ShflXor, mask, var, lane_mask, width, file, line);
 }
 
-inline unsigned __ballot_sync(unsigned mask, int predicate, const char* file = __builtin_FILE(),
-                              int line = __builtin_LINE()) {
+inline unsigned __ballot_sync(unsigned mask, int predicate, XFV_SIM_CALL_SITE) {
   return static_cast<unsigned>(detail::warp_collective(detail::WarpOp::Ballot, mask,
                                                        predicate != 0, 0, 32, file, line));
 }
-inline int __any_sync(unsigned mask, int predicate, const char* file = __builtin_FILE(),
-                      int line = __builtin_LINE()) {
+inline int __any_sync(unsigned mask, int predicate, XFV_SIM_CALL_SITE) {
   return static_cast<int>(
       detail::warp_collective(detail::WarpOp::Any, mask, predicate != 0, 0, 32, file, line));
 }
-inline int __all_sync(unsigned mask, int predicate, const char* file = __builtin_FILE(),
-                      int line = __builtin_LINE()) {
+inline int __all_sync(unsigned mask, int predicate, XFV_SIM_CALL_SITE) {
   return static_cast<int>(
       detail::warp_collective(detail::WarpOp::All, mask, predicate != 0, 0, 32, file, line));
 }
 
-inline unsigned __reduce_add_sync(unsigned mask, unsigned value,
-                                  const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+inline unsigned __reduce_add_sync(unsigned mask, unsigned value, XFV_SIM_CALL_SITE) {
   return static_cast<unsigned>(
       detail::warp_collective(detail::WarpOp::ReduceAdd, mask, value, 0, 32, file, line));
 }
-inline int __reduce_add_sync(unsigned mask, int value, const char* file = __builtin_FILE(),
-                             int line = __builtin_LINE()) {
+inline int __reduce_add_sync(unsigned mask, int value, XFV_SIM_CALL_SITE) {
   return static_cast<int>(__reduce_add_sync(mask, static_cast<unsigned>(value), file, line));
 }
-inline unsigned __reduce_min_sync(unsigned mask, unsigned value,
-                                  const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+inline unsigned __reduce_min_sync(unsigned mask, unsigned value, XFV_SIM_CALL_SITE) {
   return static_cast<unsigned>(
       detail::warp_collective(detail::WarpOp::ReduceMinU, mask, value, 0, 32, file, line));
 }
-inline int __reduce_min_sync(unsigned mask, int value, const char* file = __builtin_FILE(),
-                             int line = __builtin_LINE()) {
+inline int __reduce_min_sync(unsigned mask, int value, XFV_SIM_CALL_SITE) {
   return static_cast<int>(detail::warp_collective(
       detail::WarpOp::ReduceMinS, mask, static_cast<unsigned>(value), 0, 32, file, line));
 }
-inline unsigned __reduce_max_sync(unsigned mask, unsigned value,
-                                  const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+inline unsigned __reduce_max_sync(unsigned mask, unsigned value, XFV_SIM_CALL_SITE) {
   return static_cast<unsigned>(
       detail::warp_collective(detail::WarpOp::ReduceMaxU, mask, value, 0, 32, file, line));
 }
-inline int __reduce_max_sync(unsigned mask, int value, const char* file = __builtin_FILE(),
-                             int line = __builtin_LINE()) {
+inline int __reduce_max_sync(unsigned mask, int value, XFV_SIM_CALL_SITE) {
   return static_cast<int>(detail::warp_collective(
       detail::WarpOp::ReduceMaxS, mask, static_cast<unsigned>(value), 0, 32, file, line));
 }
 
-inline void __syncwarp(unsigned mask = 0xffffffffu, const char* file = __builtin_FILE(),
-                       int line = __builtin_LINE()) {
+inline void __syncwarp(unsigned mask = 0xffffffffu, XFV_SIM_CALL_SITE) {
   detail::warp_collective(detail::WarpOp::SyncWarp, mask, 0, 0, 32, file, line);
 }
 
 // The lanes of this warp that reach this same call site: the scheduler answers once every
 // live lane of the warp has stopped somewhere, which is what convergence means here.
-inline unsigned __activemask(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+inline unsigned __activemask(XFV_SIM_CALL_SITE) {
   return static_cast<unsigned>(
       detail::warp_collective(detail::WarpOp::ActiveMask, 0, 0, 0, 32, file, line));
 }
+
+#undef XFV_SIM_CALL_SITE
 
 }  // namespace xfv::sim

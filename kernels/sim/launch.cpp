@@ -154,7 +154,7 @@ void run_launch(const LaunchSpec& spec) {
   std::string report = pool.run(spec);
   if (report.empty()) return;
   report = what + " failed:\n" + report;
-  std::fprintf(stderr, "\n==== xfv sim: kernel failure ====\n%s\n=================================\n",
+  std::fprintf(stderr, "\n==== xfv sim: kernel failure ====\n%s\n==== end of report ====\n",
                report.c_str());
   set_error(cudaErrorLaunchFailure, std::move(report));
 }

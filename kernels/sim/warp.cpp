@@ -76,7 +76,8 @@ std::uint64_t BlockRunner::warp_op(const WarpCall& call) {
     s << describe(call) << ": the mask leaves out the calling lane " << lane;
     fault(s.str());
   }
-  if (is_shuffle(call.op) && (call.width < 1 || call.width > 32 || (call.width & (call.width - 1))))
+  const int w = call.width;
+  if (is_shuffle(call.op) && (w < 1 || w > 32 || (w & (w - 1)) != 0))
     fault(describe(call) + ": width " + std::to_string(call.width) +
           " is not a power of 2 in [1, 32]");
   SimThread& self = threads_[tid];
@@ -98,6 +99,19 @@ unsigned BlockRunner::lanes_of(int warp) const {
   return count >= 32 ? 0xffffffffu : (1u << count) - 1;
 }
 
+// The lanes have their results: the running one goes on, the others become runnable.
+void BlockRunner::release(int warp, unsigned lanes) {
+  for (int lane = 0; lane < 32; ++lane) {
+    if (!(lanes >> lane & 1u)) continue;
+    const int tid = warp * 32 + lane;
+    --waiting_[warp];
+    if (tid == running_)
+      threads_[tid].state = State::Running;
+    else
+      wake(tid);
+  }
+}
+
 // Lanes named in a mask that do not exist (past the end of the block) are not waited for.
 bool BlockRunner::group_ready(int tid) const {
   const WarpCall& c = threads_[tid].call;
@@ -117,7 +131,9 @@ void BlockRunner::resolve_group(int tid) {
   const int warp = tid / 32, base = warp * 32;
   const unsigned members = c.mask & lanes_of(warp);
   auto value = [&](int lane) { return threads_[base + lane].call.value; };
-  auto as_int = [](std::uint64_t v) { return static_cast<std::int32_t>(static_cast<std::uint32_t>(v)); };
+  auto as_int = [](std::uint64_t v) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
+  };
 
   std::uint64_t common = 0;  // the result every lane gets, for all but the shuffles
   unsigned votes = 0;
@@ -157,14 +173,7 @@ void BlockRunner::resolve_group(int tid) {
       call.result = common;
     }
   }
-  for (int lane = 0; lane < 32; ++lane) {
-    if (!(members >> lane & 1u)) continue;
-    --waiting_[warp];
-    if (base + lane == running_)
-      threads_[base + lane].state = State::Running;
-    else
-      wake(base + lane);
-  }
+  release(warp, members);
 }
 
 bool BlockRunner::warp_quiet(int warp) const {
@@ -195,14 +204,7 @@ bool BlockRunner::resolve_active_masks(int warp) {
         same |= 1u << other;
     threads_[base + lane].call.result = same;
   }
-  for (int lane = 0; lane < 32; ++lane) {
-    if (!(at >> lane & 1u)) continue;
-    --waiting_[warp];
-    if (base + lane == running_)
-      threads_[base + lane].state = State::Running;
-    else
-      wake(base + lane);
-  }
+  release(warp, at);
   return at != 0;
 }
 
