@@ -2,13 +2,13 @@
 // FLOP/s and B/s. `--backends=cpu,cuda` picks backends (default: cpu, and cuda where a
 // GPU is); sim can be named too, but it is an emulator: its times measure nothing real.
 #include <benchmark/benchmark.h>
-#include <cblas.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
 
 #include "bench/generator_shapes.h"
+#include "engine/cpu/gemm.h"
 #include "engine/op_traits.h"
 
 namespace xfv {
@@ -125,15 +125,14 @@ void register_all(const std::string& b) {
   add(b, "gaussian/57600", noise);
 }
 
-// The machine's measured peaks, the yardstick for the op figures: OpenBLAS sgemm on large
+// The machine's measured peaks, the yardstick for the op figures: the cpu GEMM on large
 // square matrices (compute) and a large copy (memory bandwidth).
 void register_cpu_peaks() {
   benchmark::RegisterBenchmark("cpu/peak/sgemm_2048", [](benchmark::State& state) {
     const int n = 2048;
     std::vector<float> a(size_t(n) * n, 0.5f), b(size_t(n) * n, 0.25f), c(size_t(n) * n);
-    for (auto _ : state)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, a.data(), n, b.data(), n,
-                  0.f, c.data(), n);
+    for (auto _ : state) cpu::sgemm_accumulate(false, n, n, n, 1.f, a.data(), n, b.data(), n, c.data(), n);
+    state.SetLabel(cpu::gemm_implementation());
     state.counters["FLOP/s"] = benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
   })->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("cpu/peak/copy_256MiB", [](benchmark::State& state) {

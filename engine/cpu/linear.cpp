@@ -1,9 +1,8 @@
-// Batched linear layers on the cpu: one sgemm per batch entry (a mapping network head).
-#include <cblas.h>
-
+// Batched linear layers on the cpu: one GEMM per batch entry (a mapping network head).
 #include <algorithm>
 
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/gemm.h"
 
 namespace xfv {
 namespace cpu {
@@ -21,8 +20,7 @@ void run(const LinearArgs& a) {
       else
         std::fill(row, row + d.n, 0.f);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d.m, d.n, d.k, 1.f, x, d.k, w, d.k, 1.f,
-                y, d.n);
+    sgemm_accumulate(/*b_transposed=*/true, d.m, d.n, d.k, 1.f, x, d.k, w, d.k, y, d.n);
     if (d.relu)
       for (int64_t i = 0; i < static_cast<int64_t>(d.m) * d.n; ++i) y[i] = std::max(y[i], 0.f);
   }
