@@ -1,6 +1,7 @@
 // The backend over the hand-written kernels. Built twice from this one source: against
 // the CUDA runtime (xfv::cuda, a real GPU) and against kernels/sim (xfv::sim, the same
 // kernels executed on the CPU).
+#include <cstdio>
 #include <memory>
 
 #include "engine/device_backend.h"
@@ -16,9 +17,9 @@ class EventTimer : public Timer {
     XFV_CHECK(cudaEventCreate(&start_));
     XFV_CHECK(cudaEventCreate(&stop_));
   }
-  ~EventTimer() override {
-    cudaEventDestroy(start_);  // no throw from a destructor; nothing to do on failure
-    cudaEventDestroy(stop_);
+  ~EventTimer() override {  // destructors report rather than throw
+    for (cudaEvent_t e : {start_, stop_})
+      if (cudaEventDestroy(e) != cudaSuccess) std::fprintf(stderr, "xfv: cudaEventDestroy failed\n");
   }
   void start() override { XFV_CHECK(cudaEventRecord(start_, stream_)); }
   void stop() override { XFV_CHECK(cudaEventRecord(stop_, stream_)); }
@@ -37,7 +38,9 @@ class EventTimer : public Timer {
 class DeviceBackend : public Backend {
  public:
   DeviceBackend() { XFV_CHECK(cudaStreamCreate(&stream_)); }
-  ~DeviceBackend() override { cudaStreamDestroy(stream_); }
+  ~DeviceBackend() override {
+    if (cudaStreamDestroy(stream_) != cudaSuccess) std::fprintf(stderr, "xfv: cudaStreamDestroy failed\n");
+  }
 
   std::string name() const override { return XFV_BACKEND_NAME; }
   void* allocate(size_t bytes) override {
@@ -45,7 +48,11 @@ class DeviceBackend : public Backend {
     XFV_CHECK(cudaMalloc(&p, bytes ? bytes : 1));
     return p;
   }
-  void release(void* p) override { cudaFree(p); }
+  // Called from destructors, so a failure is reported rather than thrown.
+  void release(void* p) override {
+    const cudaError_t e = cudaFree(p);
+    if (e != cudaSuccess) std::fprintf(stderr, "xfv: cudaFree failed: %s\n", cudaGetErrorString(e));
+  }
   void upload(void* dst, const void* src, size_t bytes) override {
     XFV_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_));
     XFV_CHECK(cudaStreamSynchronize(stream_));
