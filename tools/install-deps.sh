@@ -4,7 +4,7 @@
 # nvcc everything but the cuda backend still builds.
 set -euo pipefail
 packages=(cmake g++ make libopenblas-openmp-dev libboost-context-dev libgtest-dev libbenchmark-dev
-          libcli11-dev librandom123-dev)
+          libcli11-dev librandom123-dev nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

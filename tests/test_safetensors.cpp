@@ -1,0 +1,86 @@
+// The safetensors reader and writer: round trips, and every malformed file a clear error.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "engine/safetensors.h"
+
+namespace xfv {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Safetensors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("xfv_st_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                                        "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write_raw(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path(name), std::ios::binary) << bytes;
+  }
+  static std::string with_header(const std::string& json, const std::string& data) {
+    std::string s(8, '\0');
+    for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(json.size() >> (8 * i));
+    return s + json + data;
+  }
+  void expect_error(const std::string& name, const std::string& fragment) const {
+    try {
+      read_safetensors(path(name));
+      FAIL() << "no error for " << name;
+    } catch (const FileError& e) {
+      EXPECT_NE(std::string(e.what()).find(path(name)), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  }
+  fs::path dir_;
+};
+
+TEST_F(Safetensors, RoundTripsTensorsAndMetadata) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> n;
+  TensorFile f;
+  for (Shape s : {Shape{3}, Shape{2, 5}, Shape{1, 4, 3, 7}, Shape{0}}) {
+    HostTensor t(s);
+    for (float& v : t.data) v = n(rng);
+    f.tensors["net.t" + std::to_string(s.rank) + "_" + std::to_string(s.numel())] = t;
+  }
+  f.metadata["xfv.format"] = "1";
+  write_safetensors(path("a.safetensors"), f);
+  const TensorFile g = read_safetensors(path("a.safetensors"));
+  EXPECT_EQ(g.metadata, f.metadata);
+  ASSERT_EQ(g.tensors.size(), f.tensors.size());
+  for (const auto& [name, t] : f.tensors) {
+    EXPECT_EQ(g.tensors.at(name).shape, t.shape) << name;
+    EXPECT_EQ(g.tensors.at(name).data, t.data) << name;
+  }
+  for (const auto& entry : fs::directory_iterator(dir_))  // no temporary left behind
+    EXPECT_EQ(entry.path().filename(), "a.safetensors");
+}
+
+TEST_F(Safetensors, MalformedFilesAreClearErrors) {
+  write_raw("empty", "");
+  expect_error("empty", "too short");
+  write_raw("huge_header", with_header("{}", "").replace(0, 8, std::string("\xff\xff\xff\xff\x00\x00\x00\x00", 8)));
+  expect_error("huge_header", "header length");
+  write_raw("not_json", with_header("{nope", ""));
+  expect_error("not_json", "not JSON");
+  write_raw("truncated", with_header(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", "12345678"));
+  expect_error("truncated", "data offsets");
+  write_raw("giant_shape",
+            with_header(R"({"w":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,16]}})", std::string(16, '\0')));
+  expect_error("giant_shape", "larger than the file");
+  write_raw("f16", with_header(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "1234"));
+  expect_error("f16", "F16");
+  write_raw("no_offsets", with_header(R"({"w":{"dtype":"F32","shape":[1]}})", "1234"));
+  expect_error("no_offsets", "malformed header");
+  expect_error("missing_file", "cannot read");
+}
+
+}  // namespace
+}  // namespace xfv
