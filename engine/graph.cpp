@@ -49,6 +49,14 @@ ValueId Graph::add_node(const std::string& name, OpArgs op, std::vector<ValueId>
 
 void Graph::mark_output(ValueId v) { outputs_.push_back(v); }
 
+void Graph::reshape(ValueId v, Shape shape) {
+  Value& val = values_.at(static_cast<size_t>(v));
+  if (val.shape.numel() != shape.numel())
+    throw std::invalid_argument("graph: cannot reshape '" + val.name + "' from " + val.shape.str() + " to " +
+                                shape.str());
+  val.shape = shape;
+}
+
 ValueId Graph::find(const std::string& name) const {
   const auto it = by_name_.find(name);
   return it == by_name_.end() ? kNoValue : it->second;

@@ -39,6 +39,9 @@ class Graph {
   // Adds a node computing `name` from `inputs`; checks every input's size against the op.
   ValueId add_node(const std::string& name, OpArgs op, std::vector<ValueId> inputs);
   void mark_output(ValueId v);
+  // Gives a node's value another shape of the same size: ops see flat (n, c, h*w) planes,
+  // the model keeps (n, c, h, w).
+  void reshape(ValueId v, Shape shape);
 
   const Value& value(ValueId v) const { return values_.at(static_cast<size_t>(v)); }
   ValueId find(const std::string& name) const;  // kNoValue if absent

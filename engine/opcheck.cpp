@@ -77,7 +77,7 @@ void add_norm_cases(CaseMaker& m) {
     InstanceNormArgs a;
     a.d = {n, c, hw};
     a.d.leaky = leaky;
-    if (adain) a.d.param_stride = 2 * c, a.d.gamma_bias = 1.f;
+    if (adain) a.d.param_stride = 2 * c, a.d.beta_offset = c, a.d.gamma_bias = 1.f;
     return a;
   };
   m.add(norm(2, 5, 17, false, false));

@@ -38,14 +38,15 @@ struct Conv2dArgs {
 // ---------------------------------------------------------------------------------------
 // Instance norm over each (n, c) plane of hw elements, biased variance, then a modulation
 // and an optional LeakyReLU:
-//   y = act((gamma_bias + gamma[n*param_stride + c]) * xhat + beta[n*param_stride + c])
+//   y = act((gamma_bias + gamma[n*param_stride + c]) * xhat + beta[n*param_stride + beta_offset + c])
 // plain IN: gamma = beta = null (scale 1, shift 0)
 // affine IN: param_stride = 0, gamma_bias = 0
-// AdaIN: gamma = h, beta = h + c, param_stride = 2c, gamma_bias = 1, with h = fc(s) (n, 2c)
+// AdaIN: gamma = beta = h = fc(s) (n, 2c), param_stride = 2c, beta_offset = c, gamma_bias = 1
 struct InstanceNormDesc {
   int n, c, hw;
   float eps = 1e-5f;
   int param_stride = 0;
+  int beta_offset = 0;
   float gamma_bias = 0.f;
   bool leaky = false;
   float slope = 0.2f;

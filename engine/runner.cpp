@@ -56,11 +56,24 @@ float* Runner::address(ValueId v) const {
 
 void Runner::set_input(ValueId v, const HostTensor& t) {
   const Value& val = graph_.value(v);
-  if (val.kind != ValueKind::kInput)
-    throw std::invalid_argument("runner: '" + val.name + "' is not a graph input");
+  if (val.kind != ValueKind::kInput) throw std::invalid_argument("runner: '" + val.name + "' is not a graph input");
   if (t.shape != val.shape)
-    throw std::invalid_argument("runner: input '" + val.name + "' expects shape " + val.shape.str() +
-                                ", got " + t.shape.str());
+    throw std::invalid_argument("runner: input '" + val.name + "' expects shape " + val.shape.str() + ", got " +
+                                t.shape.str());
+  upload(v, t);
+}
+
+void Runner::overwrite(ValueId v, const HostTensor& t) {
+  if (graph_.value(v).kind != ValueKind::kNode)
+    throw std::invalid_argument("runner: '" + graph_.value(v).name + "' is not a node's value");
+  upload(v, t);
+}
+
+void Runner::upload(ValueId v, const HostTensor& t) {
+  const Value& val = graph_.value(v);
+  if (t.shape.numel() != val.shape.numel())
+    throw std::invalid_argument("runner: '" + val.name + "' expects shape " + val.shape.str() + ", got " +
+                                t.shape.str());
   backend_.upload(address(v), t.data.data(), t.data.size() * sizeof(float));
 }
 

@@ -21,6 +21,9 @@ class Runner {
   Runner(const Graph& graph, Backend& backend, bool keep_every_value = false);
 
   void set_input(ValueId v, const HostTensor& t);
+  // Replaces a node's value; from a hook, right after the node ran, the nodes after it read
+  // the replacement (isolated validation feeds each block the reference's own input).
+  void overwrite(ValueId v, const HostTensor& t);
   // Runs every node; with a hook, times each node (synchronizing around it).
   void run(const NodeHook& hook = nullptr);
   HostTensor read(ValueId v);
@@ -29,6 +32,7 @@ class Runner {
 
  private:
   float* address(ValueId v) const;
+  void upload(ValueId v, const HostTensor& t);
 
   const Graph& graph_;
   Backend& backend_;

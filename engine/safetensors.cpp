@@ -54,8 +54,10 @@ TensorFile read_safetensors(const std::string& path) {
         for (const auto& [k, v] : info.items()) file.metadata[k] = v.get<std::string>();
         continue;
       }
+      // Integer tensors (a dump's domain indices) are read as floats, exact below 2^24.
       const std::string dtype = info.at("dtype").get<std::string>();
-      if (dtype != "F32") fail(path, "tensor '" + name + "' has dtype " + dtype + "; only F32 is supported");
+      const uint64_t element = dtype == "F32" || dtype == "I32" ? 4 : dtype == "I64" ? 8 : 0;
+      if (element == 0) fail(path, "tensor '" + name + "' has dtype " + dtype + "; F32, I32 and I64 are supported");
       const auto dims = info.at("shape").get<std::vector<int64_t>>();
       if (dims.size() > 4) fail(path, "tensor '" + name + "' has more than 4 dims");
       Shape shape;
@@ -68,12 +70,28 @@ TensorFile read_safetensors(const std::string& path) {
       }
       const auto offsets = info.at("data_offsets").get<std::vector<uint64_t>>();
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
-          offsets[1] - offsets[0] != count * sizeof(float))
+          offsets[1] - offsets[0] != count * element)
         fail(path, "tensor '" + name + "': data offsets do not match its shape " + shape.str() +
                        " within the file's " + std::to_string(data_size) + " data bytes");
       HostTensor t(shape);
       in.seekg(static_cast<std::streamoff>(8 + header_len + offsets[0]));
-      in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(count * sizeof(float)));
+      if (dtype == "F32") {
+        in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(count * element));
+      } else {
+        std::vector<char> raw(count * element);
+        in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+        for (uint64_t i = 0; i < count; ++i) {
+          int64_t v = 0;
+          if (element == 8) {
+            std::memcpy(&v, raw.data() + i * 8, 8);
+          } else {
+            int32_t v32;
+            std::memcpy(&v32, raw.data() + i * 4, 4);
+            v = v32;
+          }
+          t.data[i] = static_cast<float>(v);
+        }
+      }
       if (!in) fail(path, "cannot read the data of tensor '" + name + "'");
       file.tensors.emplace(name, std::move(t));
     }

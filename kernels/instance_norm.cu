@@ -33,7 +33,7 @@ __global__ void __launch_bounds__(BLOCK) instance_norm_kernel(InstanceNormArgs a
   // No gamma means scale 1 whatever gamma_bias is (plain instance norm).
   const int64_t p = plane / d.c * d.param_stride + plane % d.c;
   const float scale = a.gamma ? d.gamma_bias + a.gamma[p] : 1.f;
-  const float shift = a.beta ? a.beta[p] : 0.f;
+  const float shift = a.beta ? a.beta[p + d.beta_offset] : 0.f;
   // Normalize as (x - mean) * g: folding the mean into the shift would cancel badly when
   // |mean| >> std.
   const float g = scale / sqrtf(var + d.eps);

@@ -53,7 +53,7 @@ Out ref(const InstanceNormArgs& a, const In& in) {
       var /= d.hw;
       const size_t at = static_cast<size_t>(n) * d.param_stride + c;
       const double g = d.gamma_bias + (in[1].empty() ? 1.0 - d.gamma_bias : in[1][at]);
-      const double b = in[2].empty() ? 0 : in[2][at];
+      const double b = in[2].empty() ? 0 : in[2][at + static_cast<size_t>(d.beta_offset)];
       for (int i = 0; i < d.hw; ++i) {
         const double v = g * (in[0][base + i] - mean) / std::sqrt(var + d.eps) + b;
         y[base + i] = d.leaky ? lrelu(v, d.slope) : v;

@@ -123,6 +123,8 @@ TEST(Runner, RejectsAnInputOfTheWrongShape) {
   Runner runner(net.g, *cpu);
   EXPECT_THROW(runner.set_input(net.x, HostTensor(Shape{1, 4, 5, 6})), std::invalid_argument);
   EXPECT_THROW(runner.set_input(net.out, net.input), std::invalid_argument);
+  EXPECT_THROW(runner.overwrite(net.x, net.input), std::invalid_argument);
+  EXPECT_THROW(runner.overwrite(net.g.find("net.conv.weight"), net.input), std::invalid_argument);
 }
 
 TEST(Backends, UnknownOrUnavailableIsAClearError) {

@@ -77,6 +77,9 @@ TEST_F(Safetensors, MalformedFilesAreClearErrors) {
   expect_error("giant_shape", "larger than the file");
   write_raw("f16", with_header(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "1234"));
   expect_error("f16", "F16");
+  write_raw("i64", with_header(R"({"y":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})",
+                               std::string("\x03\0\0\0\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff", 16)));
+  EXPECT_EQ(read_safetensors(path("i64")).tensors.at("y").data, (std::vector<float>{3.f, -1.f}));
   write_raw("no_offsets", with_header(R"({"w":{"dtype":"F32","shape":[1]}})", "1234"));
   expect_error("no_offsets", "malformed header");
   expect_error("missing_file", "cannot read");

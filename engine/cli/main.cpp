@@ -3,18 +3,25 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/io/image.h"
+#include "engine/io/npy.h"
+#include "engine/models/networks.h"
 #include "engine/op_traits.h"
 #include "engine/opcheck.h"
+#include "engine/tasks/image_translator.h"
+#include "engine/tasks/validate.h"
 
 namespace {
 
+using namespace xfv;
+
 // Every op case on every chosen backend against cpu: error and time per run.
 int check_ops(std::vector<std::string> backends, uint64_t seed) {
-  using namespace xfv;
   if (backends.empty()) backends = compiled_backends();
   auto cpu = make_backend("cpu");
   std::vector<std::unique_ptr<Backend>> targets;
@@ -35,12 +42,72 @@ int check_ops(std::vector<std::string> backends, uint64_t seed) {
       const double err = relative_l2(got.output, want.output);
       const bool ok = err <= c.tolerance;  // NaN fails
       failures += !ok, ++runs;
-      std::printf("%-58s %-5s %10.2e %10.3f  %s\n", describe(c.op).c_str(), target->name().c_str(),
-                  err, got.ms, ok ? "ok" : "FAIL");
+      std::printf("%-58s %-5s %10.2e %10.3f  %s\n", describe(c.op).c_str(), target->name().c_str(), err, got.ms,
+                  ok ? "ok" : "FAIL");
     }
   }
   std::printf("%d passed, %d failed\n", runs - failures, failures);
   return failures ? 1 : 0;
+}
+
+int list_backends() {
+  for (const std::string& name : compiled_backends()) {
+    std::string why;
+    const bool ok = backend_available(name, &why);
+    std::printf("%-5s %s\n", name.c_str(), ok ? "available" : ("unavailable: " + why).c_str());
+  }
+  return 0;
+}
+
+int info(const std::string& path) {
+  const TensorFile w = read_safetensors(path);
+  std::printf("%s: %zu tensors\n", path.c_str(), w.tensors.size());
+  for (const std::string& network : networks_in(w, path)) {
+    const auto config = w.metadata.find("xfv.config." + network);
+    const auto domains = w.metadata.find("xfv.domains." + network);
+    std::printf("  %s\n    config %s\n", network.c_str(), config == w.metadata.end() ? "-" : config->second.c_str());
+    if (domains != w.metadata.end()) std::printf("    domains %s\n", domains->second.c_str());
+  }
+  return 0;
+}
+
+int validate(const std::string& dump, const std::string& weights, const std::string& backend, bool isolate) {
+  const ValidationReport r = validate_dump(dump, weights, backend, isolate);
+  std::printf("%s, %s on %s, tolerance %.0e (relative L2)\n", r.network.c_str(), isolate ? "isolated" : "chained",
+              backend.c_str(), r.tolerance);
+  std::printf("%-52s %12s %12s\n", "dump point", "max abs", "rel L2");
+  for (const PointReport& p : r.points)
+    std::printf("%-52s %12.3e %12.3e  %s\n", p.name.c_str(), p.max_abs, p.rel_l2, p.ok ? "ok" : "OVER");
+  if (r.points.empty()) std::printf("no dump point of the dump matches a node of the network\n");
+  if (!r.first_over.empty()) std::printf("first point over the tolerance: %s\n", r.first_over.c_str());
+  std::printf("%zu points, %s\n", r.points.size(), r.ok() ? "all within tolerance" : "FAILED");
+  return r.ok() ? 0 : 1;
+}
+
+struct ImageOptions {
+  std::string weights, source, reference, latent, out, domain, backend = "cpu", dump, seed;
+  bool profile = false;
+};
+
+int image(const ImageOptions& o) {
+  ImageTranslator t(o.weights, o.backend);
+  const HostTensor source = load_face_image(o.source, t.image_size());
+  HostTensor style;
+  if (!o.reference.empty()) {
+    style = t.style_from_reference(load_face_image(o.reference, t.image_size()),
+                                   t.domain(o.domain, "image_style_encoder"));
+  } else {
+    const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : t.latent_from_seed(std::stoull(o.seed));
+    style = t.style_from_latent(z, t.domain(o.domain, "mapping_network"));
+  }
+  TensorFile dump;
+  const NodeHook profile = [](const Node& node, double ms) {
+    std::printf("%-48s %-60s %9.3f ms\n", "", describe(node.op).c_str(), ms);
+  };
+  const HostTensor out = t.translate(source, style, o.dump.empty() ? nullptr : &dump, o.profile ? profile : nullptr);
+  save_png(o.out, out);
+  if (!o.dump.empty()) write_safetensors(o.dump, dump);
+  return 0;
 }
 
 }  // namespace
@@ -58,16 +125,43 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("backends", "list the backends and whether each can run here");
 
+  auto* info_cmd = app.add_subcommand("info", "a weight file's networks, configuration and domains");
+  std::string info_path;
+  info_cmd->add_option("weights", info_path, "weight file (.safetensors)")->required();
+
+  auto* val = app.add_subcommand("validate", "rerun a reference dump and compare every dump point");
+  std::string dump_path, weights_path, backend = "cpu";
+  bool isolate = false;
+  val->add_option("dump", dump_path, "reference dump (.safetensors)")->required();
+  val->add_option("--weights", weights_path, "weight file")->required();
+  val->add_option("--backend", backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
+  val->add_flag("--isolate", isolate, "run each block on the reference's own input (tolerance 1e-5)");
+
+  auto* img = app.add_subcommand("image", "restyle a face by a reference face, a latent or a seed");
+  ImageOptions io;
+  img->add_option("--weights", io.weights, "weight file")->required();
+  img->add_option("--source", io.source, "the face to restyle (JPEG or PNG)")->required();
+  img->add_option("--domain", io.domain, "domain name or index")->required();
+  img->add_option("--out", io.out, "output PNG")->required();
+  auto* ref = img->add_option("--reference", io.reference, "a reference face");
+  auto* lat = img->add_option("--latent", io.latent, "a latent code (.npy, float32)");
+  auto* sd = img->add_option("--seed", io.seed, "a seed for the latent code");
+  ref->excludes(lat)->excludes(sd);
+  lat->excludes(sd);
+  img->add_option("--backend", io.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
+  img->add_option("--dump-tensors", io.dump, "write every value of the generator by name (.safetensors)");
+  img->add_flag("--profile", io.profile, "print each node's time");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*ops) return check_ops(backends, seed);
-    if (*list) {
-      for (const std::string& name : xfv::compiled_backends()) {
-        std::string why;
-        const bool ok = xfv::backend_available(name, &why);
-        std::printf("%-5s %s\n", name.c_str(), ok ? "available" : ("unavailable: " + why).c_str());
-      }
-      return 0;
+    if (*list) return list_backends();
+    if (*info_cmd) return info(info_path);
+    if (*val) return validate(dump_path, weights_path, backend, isolate);
+    if (*img) {
+      if (io.reference.empty() && io.latent.empty() && io.seed.empty())
+        throw std::invalid_argument("image: give one of --reference, --latent or --seed");
+      return image(io);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xfv: %s\n", e.what());

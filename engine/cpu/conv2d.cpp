@@ -1,10 +1,11 @@
-// conv2d on the cpu: im2col in row chunks, then OpenBLAS sgemm into the output.
-#include <cblas.h>
-
+// conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit, else im2col
+// in row chunks, then a GEMM into the output.
 #include <algorithm>
 #include <vector>
 
+#include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/gemm.h"
 
 namespace xfv {
 namespace cpu {
@@ -56,7 +57,7 @@ void prefill_epilogue(const Conv2dArgs& a, int64_t plane) {
 
 }  // namespace
 
-void run(const Conv2dArgs& a) {
+void conv2d_im2col(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
   const int ho = d.out_h(), wo = d.out_w();
   const int64_t plane = static_cast<int64_t>(ho) * wo;
@@ -75,20 +76,25 @@ void run(const Conv2dArgs& a) {
     const float* x = a.x + static_cast<int64_t>(n) * d.cin * d.h * d.w;
     float* y = a.y + static_cast<int64_t>(n) * d.cout * plane;
     if (pointwise) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d.cout, static_cast<int>(plane),
-                  static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), x,
-                  static_cast<int>(plane), 1.f, y, static_cast<int>(plane));
+      sgemm_accumulate(false, d.cout, static_cast<int>(plane), static_cast<int>(K), d.alpha, a.w,
+                       static_cast<int>(K), x, static_cast<int>(plane), y, static_cast<int>(plane));
       continue;
     }
     for (int r0 = 0; r0 < ho; r0 += rows_per_chunk) {
       const int rows = std::min(rows_per_chunk, ho - r0);
       const int cols = rows * wo;
       im2col_rows(d, x, r0, rows, col.data());
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d.cout, cols, static_cast<int>(K),
-                  d.alpha, a.w, static_cast<int>(K), col.data(), cols, 1.f,
-                  y + static_cast<int64_t>(r0) * wo, static_cast<int>(plane));
+      sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K),
+                       col.data(), cols, y + static_cast<int64_t>(r0) * wo, static_cast<int>(plane));
     }
   }
+}
+
+void run(const Conv2dArgs& a) {
+  if (winograd_pays(a.d))
+    conv2d_winograd(a);
+  else
+    conv2d_im2col(a);
 }
 
 }  // namespace cpu

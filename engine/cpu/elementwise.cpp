@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -18,23 +19,23 @@ void run(const UnaryArgs& a) {
   float* y = a.y;
   switch (d.op) {
     case UnaryOp::kLeakyRelu:
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (d.count >= kParallelMin)
       for (int64_t i = 0; i < d.count; ++i) y[i] = leaky_relu(x[i], p);
       return;
     case UnaryOp::kScale:
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (d.count >= kParallelMin)
       for (int64_t i = 0; i < d.count; ++i) y[i] = p * x[i];
       return;
     case UnaryOp::kClamp:
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (d.count >= kParallelMin)
       for (int64_t i = 0; i < d.count; ++i) y[i] = std::min(std::max(x[i], p), q);
       return;
     case UnaryOp::kTanh:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (d.count >= kParallelMin)
       for (int64_t i = 0; i < d.count; ++i) y[i] = std::tanh(x[i]);
       return;
     case UnaryOp::kSigmoid:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (d.count >= kParallelMin)
       for (int64_t i = 0; i < d.count; ++i) y[i] = 1.f / (1.f + std::exp(-x[i]));
       return;
   }
@@ -44,7 +45,7 @@ void run(const UnaryArgs& a) {
 void run(const BinaryArgs& a) {
   const BinaryDesc& d = a.d;
   const int64_t planes = static_cast<int64_t>(d.n) * d.c;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * d.hw >= kParallelMin)
   for (int64_t p = 0; p < planes; ++p) {
     const float* x = a.a + p * d.hw;
     const float* b = a.b + (d.broadcast_b ? p / d.c : p) * d.hw;
@@ -75,27 +76,60 @@ void run(const ConcatArgs& a) {
   }
 }
 
+namespace {
+
+// Columns reduced together when inner > 1: their accumulators stay in L1 while the rows of
+// the axis stream past, each read contiguously.
+constexpr int kColumns = 1024;
+
+// Calls body(fold) with the op's step from an accumulator and a value to the next one.
+template <class Body>
+void with_fold(ReduceOp op, Body body) {
+  switch (op) {
+    case ReduceOp::kSum:
+    case ReduceOp::kMean: return body(std::plus<double>());
+    case ReduceOp::kMax: return body([](double acc, double v) { return std::max(acc, v); });
+    case ReduceOp::kMin: return body([](double acc, double v) { return std::min(acc, v); });
+  }
+  throw std::invalid_argument("reduce: unknown op");
+}
+
+}  // namespace
+
 void run(const ReduceArgs& a) {
   const ReduceDesc& d = a.d;
-  const int64_t outputs = static_cast<int64_t>(d.outer) * d.inner;
-#pragma omp parallel for schedule(static)
-  for (int64_t o = 0; o < outputs; ++o) {
-    const float* x = a.x + (o / d.inner) * d.axis * d.inner + o % d.inner;
-    double acc = 0;
-    float best = d.op == ReduceOp::kMax ? -std::numeric_limits<float>::infinity()
-                                        : std::numeric_limits<float>::infinity();
-    for (int i = 0; i < d.axis; ++i) {
-      const float v = x[static_cast<int64_t>(i) * d.inner];
-      acc += v;
-      best = d.op == ReduceOp::kMax ? std::max(best, v) : std::min(best, v);
+  // Every op accumulates in double: sums for the reference's accuracy, extrema because a
+  // float converts exactly, so that all four share one loop.
+  const double inf = std::numeric_limits<double>::infinity();
+  const double init = d.op == ReduceOp::kMax ? -inf : d.op == ReduceOp::kMin ? inf : 0.0;
+  const double div = d.op == ReduceOp::kMean ? d.axis : 1.0;
+  const bool parallel = static_cast<int64_t>(d.outer) * d.axis * d.inner >= kParallelMin;
+  with_fold(d.op, [&](auto fold) {
+    if (d.inner == 1) {
+#pragma omp parallel for schedule(static) if (parallel)
+      for (int64_t o = 0; o < d.outer; ++o) {
+        const float* x = a.x + o * d.axis;
+        const double acc = lane_fold(d.axis, init, fold, [x](int64_t i) { return double{x[i]}; });
+        a.y[o] = static_cast<float>(acc / div);
+      }
+      return;
     }
-    switch (d.op) {
-      case ReduceOp::kSum: a.y[o] = static_cast<float>(acc); break;
-      case ReduceOp::kMean: a.y[o] = static_cast<float>(acc / d.axis); break;
-      case ReduceOp::kMax:
-      case ReduceOp::kMin: a.y[o] = best; break;
+    const int64_t chunks = (d.inner + kColumns - 1) / kColumns;
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t task = 0; task < d.outer * chunks; ++task) {
+      const int64_t o = task / chunks, j0 = task % chunks * kColumns;
+      const int width = static_cast<int>(std::min<int64_t>(kColumns, d.inner - j0));
+      const float* x = a.x + o * d.axis * d.inner + j0;
+      double acc[kColumns];
+      std::fill_n(acc, width, init);
+      for (int i = 0; i < d.axis; ++i) {
+        const float* row = x + static_cast<int64_t>(i) * d.inner;
+        for (int j = 0; j < width; ++j) acc[j] = fold(acc[j], double{row[j]});
+      }
+      float* y = a.y + o * d.inner + j0;
+      for (int j = 0; j < width; ++j) y[j] = static_cast<float>(acc[j] / div);
     }
-  }
+  });
 }
 
 }  // namespace cpu

@@ -1,4 +1,5 @@
 // Gaussian numbers from the same Philox4x32-10 + Box-Muller code the kernels use.
+#include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
 #include "kernels/philox.cuh"
 
@@ -7,8 +8,22 @@ namespace cpu {
 
 void run(const GaussianArgs& a) {
   const GaussianDesc& d = a.d;
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < d.count; ++i) a.y[i] = philox_normal(d.seed, d.offset + static_cast<uint64_t>(i));
+  if (d.count <= 0) return;
+  // Stream element e is component e % 4 of block e / 4: each block is generated once and
+  // gives up to four outputs (fewer where the range starts or ends inside it).
+  const uint64_t first = d.offset / 4;
+  const int64_t blocks = static_cast<int64_t>((d.offset + (d.count - 1)) / 4 - first) + 1;
+  // A block costs about as much as streaming a few hundred floats.
+#pragma omp parallel for schedule(static) if (blocks * 256 >= kParallelMin)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint64_t block = first + static_cast<uint64_t>(b);
+    const Normal4 z = normal4(d.seed, block);
+    for (int k = 0; k < 4; ++k) {
+      // Before the range starts, e - offset wraps around to a negative index.
+      const int64_t i = static_cast<int64_t>(4 * block + k - d.offset);
+      if (i >= 0 && i < d.count) a.y[i] = z.v[k];
+    }
+  }
 }
 
 }  // namespace cpu

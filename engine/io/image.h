@@ -1,0 +1,21 @@
+// Face images in and out, as the StarGAN v2 reference preprocesses and saves them.
+#pragma once
+
+#include <string>
+
+#include "engine/safetensors.h"  // FileError
+#include "engine/tensor.h"
+
+namespace xfv {
+
+// Reads a JPEG or PNG of any size and channel count (gray, gray+alpha, RGB, RGBA: converted to
+// RGB as PIL's convert("RGB") does), resizes it to size x size as torchvision's Resize does on
+// a PIL image (PIL's antialiased bilinear), and maps it to [-1, 1]: a (1, 3, size, size)
+// tensor. Throws FileError naming the file and the problem.
+HostTensor load_face_image(const std::string& path, int size);
+
+// Writes a (1, 3, H, W) image in [-1, 1] as an 8-bit PNG: (x + 1) / 2, clamped to [0, 1].
+// Written to a temporary name and renamed: a failure leaves no partial file.
+void save_png(const std::string& path, const HostTensor& image);
+
+}  // namespace xfv

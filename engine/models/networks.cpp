@@ -1,0 +1,60 @@
+#include "engine/models/networks.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/models/stargan_v2.h"
+
+namespace xfv {
+namespace {
+
+void check_domain(const std::string& path, const std::string& network, int domain, int count) {
+  if (domain < 0 || domain >= count)
+    throw std::invalid_argument(path + ": domain " + std::to_string(domain) + " is out of range for '" + network +
+                                "', which has " + std::to_string(count) + " domains");
+}
+
+}  // namespace
+
+std::vector<std::string> networks_in(const TensorFile& weights, const std::string& path) {
+  const auto it = weights.metadata.find("xfv.networks");
+  if (it == weights.metadata.end()) throw FileError(path + ": not an xfv weight file (no xfv.networks metadata)");
+  try {
+    return nlohmann::json::parse(it->second).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw FileError(path + ": malformed xfv.networks metadata: " + e.what());
+  }
+}
+
+NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
+                           int batch, int domain) {
+  const std::vector<std::string> present = networks_in(weights, path);
+  if (std::find(present.begin(), present.end(), network) == present.end())
+    throw FileError(path + ": holds no network '" + network + "'");
+  NetworkGraph n;
+  n.network = network;
+  n.graph = std::make_unique<Graph>();
+  NetBuilder b(*n.graph, weights, path, network);
+  if (network == "image_generator") {
+    const ImageGeneratorIO io = add_image_generator(b, image_generator_config(weights, path), batch);
+    n.inputs = {io.x, io.s};
+    if (io.mask0 != kNoValue) n.inputs.insert(n.inputs.end(), {io.mask0, io.mask1});
+    n.output = io.output;
+  } else if (network == "image_style_encoder") {
+    const ImageStyleEncoderConfig c = image_style_encoder_config(weights, path);
+    check_domain(path, network, domain, c.num_domains);
+    const ValueId x = b.input("x", Shape{batch, 3, c.img_size, c.img_size});
+    n.inputs = {x};
+    n.output = add_image_style_encoder(b, c, x, domain);
+  } else if (network == "mapping_network") {
+    const MappingNetworkConfig c = mapping_network_config(weights, path);
+    check_domain(path, network, domain, c.num_domains);
+    const ValueId z = b.input("z", Shape{batch, c.latent_dim});
+    n.inputs = {z};
+    n.output = add_mapping_network(b, c, z, domain);
+  } else {
+    throw std::invalid_argument(path + ": network '" + network + "' is not supported yet");
+  }
+  return n;
+}
+
+}  // namespace xfv

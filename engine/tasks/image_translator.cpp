@@ -1,0 +1,87 @@
+#include "engine/tasks/image_translator.h"
+
+#include <stdexcept>
+
+#include "kernels/philox.cuh"
+
+namespace xfv {
+
+ImageTranslator::ImageTranslator(const std::string& weights_path, const std::string& backend)
+    : path_(weights_path),
+      weights_(read_safetensors(weights_path)),
+      backend_(make_backend(backend)),
+      generator_config_(image_generator_config(weights_, path_)) {}
+
+int ImageTranslator::latent_dim() const { return mapping_network_config(weights_, path_).latent_dim; }
+
+int ImageTranslator::domain(const std::string& name_or_index, const std::string& network) const {
+  const std::vector<std::string> names = domain_names(weights_, path_, network);
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name_or_index) return static_cast<int>(i);
+  const bool numeric = !name_or_index.empty() && name_or_index.find_first_not_of("0123456789") == std::string::npos;
+  const int count = network == "mapping_network" ? mapping_network_config(weights_, path_).num_domains
+                                                 : image_style_encoder_config(weights_, path_).num_domains;
+  if (numeric && name_or_index.size() < 6 && std::stoi(name_or_index) < count) return std::stoi(name_or_index);
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument(path_ + ": domain '" + name_or_index + "' is unknown to '" + network + "' (" +
+                              std::to_string(count) + " domains" + (known.empty() ? "" : ": " + known) + ")");
+}
+
+ImageTranslator::Compiled& ImageTranslator::compiled(const std::string& network, int domain, bool keep_every_value) {
+  const std::string key = network + "/" + std::to_string(domain) + "/" + (keep_every_value ? "keep" : "reuse");
+  auto it = compiled_.find(key);
+  if (it == compiled_.end()) {
+    Compiled c{build_network(weights_, path_, network, 1, domain), nullptr};
+    c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value);
+    it = compiled_.emplace(key, std::move(c)).first;
+  }
+  return it->second;
+}
+
+HostTensor ImageTranslator::run_one(const std::string& network, int domain, const HostTensor& input) {
+  Compiled& c = compiled(network, domain);
+  c.runner->set_input(c.net.inputs.at(0), input);
+  c.runner->run();
+  return c.runner->read(c.net.output);
+}
+
+HostTensor ImageTranslator::style_from_reference(const HostTensor& face, int domain) {
+  return run_one("image_style_encoder", domain, face);
+}
+
+HostTensor ImageTranslator::style_from_latent(const HostTensor& z, int domain) {
+  HostTensor latent = z;
+  if (latent.numel() != latent_dim())
+    throw std::invalid_argument("a latent of " + std::to_string(latent_dim()) + " values is needed, got shape " +
+                                z.shape.str());
+  latent.shape = Shape{1, latent_dim()};
+  return run_one("mapping_network", domain, latent);
+}
+
+HostTensor ImageTranslator::latent_from_seed(uint64_t seed) const {
+  HostTensor z(Shape{1, latent_dim()});
+  for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(seed, i);
+  return z;
+}
+
+HostTensor ImageTranslator::translate(const HostTensor& source, const HostTensor& style, TensorFile* dump,
+                                      const NodeHook& profile) {
+  if (generator_config_.w_hpf > 0)
+    throw std::invalid_argument(path_ + ": this generator has w_hpf = " + std::to_string(generator_config_.w_hpf) +
+                                " and needs FAN masks, which xfv does not compute yet");
+  Compiled& c = compiled("image_generator", 0, dump != nullptr);
+  c.runner->set_input(c.net.inputs.at(0), source);
+  c.runner->set_input(c.net.inputs.at(1), style);
+  c.runner->run(profile);
+  if (dump) {
+    for (size_t v = 0; v < c.net.graph->values().size(); ++v) {
+      const Value& val = c.net.graph->values()[v];
+      if (val.kind != ValueKind::kConstant) dump->tensors[val.name] = c.runner->read(static_cast<ValueId>(v));
+    }
+    dump->metadata["xfv.dump.network"] = "image_generator";
+  }
+  return c.runner->read(c.net.output);
+}
+
+}  // namespace xfv

@@ -1,0 +1,51 @@
+// The image task: a face restyled by a style from a reference face or a latent code.
+// Graphs are built and their weights uploaded once; each call runs them.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/backend.h"
+#include "engine/models/networks.h"
+#include "engine/models/stargan_v2.h"
+#include "engine/runner.h"
+
+namespace xfv {
+
+class ImageTranslator {
+ public:
+  ImageTranslator(const std::string& weights_path, const std::string& backend);
+
+  int image_size() const { return generator_config_.img_size; }
+  int latent_dim() const;
+  // A domain given by name (from the weight file) or by index, checked against `network`.
+  int domain(const std::string& name_or_index, const std::string& network) const;
+
+  // Styles (1, style_dim) from a reference face (1, 3, S, S) in [-1, 1] or a latent (1, latent_dim).
+  HostTensor style_from_reference(const HostTensor& face, int domain);
+  HostTensor style_from_latent(const HostTensor& z, int domain);
+  // The latent of a seed: Philox normals, the same on every backend.
+  HostTensor latent_from_seed(uint64_t seed) const;
+
+  // The source face restyled. `dump`, when given, receives every value of the generator by
+  // name; `profile`, when given, each node's time.
+  HostTensor translate(const HostTensor& source, const HostTensor& style, TensorFile* dump = nullptr,
+                       const NodeHook& profile = nullptr);
+
+ private:
+  struct Compiled {
+    NetworkGraph net;
+    std::unique_ptr<Runner> runner;
+  };
+  Compiled& compiled(const std::string& network, int domain, bool keep_every_value = false);
+  HostTensor run_one(const std::string& network, int domain, const HostTensor& input);
+
+  std::string path_;
+  TensorFile weights_;
+  std::unique_ptr<Backend> backend_;
+  ImageGeneratorConfig generator_config_;
+  std::map<std::string, Compiled> compiled_;  // by "<network>/<domain>/<keep>"
+};
+
+}  // namespace xfv

@@ -1,0 +1,66 @@
+#include "engine/tasks/validate.h"
+
+#include "engine/models/networks.h"
+#include "engine/opcheck.h"
+#include "engine/runner.h"
+
+namespace xfv {
+
+ValidationReport validate_dump(const std::string& dump_path, const std::string& weights_path,
+                               const std::string& backend_name, bool isolate) {
+  const TensorFile dump = read_safetensors(dump_path);
+  const TensorFile weights = read_safetensors(weights_path);
+  const auto net_it = dump.metadata.find("xfv.dump.network");
+  if (net_it == dump.metadata.end()) throw FileError(dump_path + ": not an xfv reference dump (no xfv.dump.network)");
+  const std::string& network = net_it->second;
+
+  // The batch comes from the first input; the domain, for networks that take one, from y.
+  const std::string prefix = network + ".input.";
+  int batch = 0, domain = 0;
+  for (const auto& [name, t] : dump.tensors)
+    if (name.rfind(prefix, 0) == 0 && name != prefix + "y" && batch == 0) batch = static_cast<int>(t.shape[0]);
+  if (batch == 0) throw FileError(dump_path + ": holds no inputs of '" + network + "'");
+  if (const auto y = dump.tensors.find(prefix + "y"); y != dump.tensors.end()) {
+    domain = static_cast<int>(y->second.data.at(0));
+    for (float v : y->second.data)
+      if (static_cast<int>(v) != domain)
+        throw FileError(dump_path + ": samples of one dump must share a domain");
+  }
+
+  NetworkGraph net = build_network(weights, weights_path, network, batch, domain);
+  auto backend = make_backend(backend_name);
+  Runner runner(*net.graph, *backend, /*keep_every_value=*/false);
+  for (ValueId in : net.inputs) {
+    const std::string& name = net.graph->value(in).name;
+    const auto it = dump.tensors.find(name);
+    if (it == dump.tensors.end()) throw FileError(dump_path + ": lacks the input '" + name + "'");
+    HostTensor t = it->second;
+    if (t.numel() != net.graph->value(in).shape.numel())
+      throw FileError(dump_path + ": input '" + name + "' has shape " + t.shape.str() + ", the network takes " +
+                      net.graph->value(in).shape.str());
+    t.shape = net.graph->value(in).shape;
+    runner.set_input(in, t);
+  }
+
+  ValidationReport report;
+  report.network = network;
+  report.tolerance = isolate ? 1e-5 : 1e-4;
+  runner.run([&](const Node& node, double) {
+    const std::string& name = net.graph->value(node.output).name;
+    const auto it = dump.tensors.find(name);
+    if (it == dump.tensors.end()) return;
+    const HostTensor got = runner.read(node.output);
+    PointReport p{name, max_abs_diff(got.data, it->second.data), relative_l2(got.data, it->second.data)};
+    p.ok = p.rel_l2 <= report.tolerance;  // NaN fails
+    if (!p.ok && report.first_over.empty()) report.first_over = name;
+    report.points.push_back(p);
+    if (isolate) {
+      HostTensor ref = it->second;
+      ref.shape = got.shape;
+      runner.overwrite(node.output, ref);
+    }
+  });
+  return report;
+}
+
+}  // namespace xfv

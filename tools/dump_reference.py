@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Runs one StarGAN v2 image network of a checkpoint in PyTorch (eval mode, float32) and
+writes its inputs and the output of every dump point to one safetensors file, named as the
+engine names its graph nodes: `<network>.input.<argument>`, `<network>.<module path>`,
+`<network>.output`. weights/dump_points.md lists the points of each network.
+
+  dump_reference.py --checkpoint CKPT [--wing WING.ckpt] --out DUMP.safetensors
+                    --network image_generator|image_style_encoder|mapping_network|fan
+                    [--image PATH] [--seed N] [--domain D] [--batch N] [--size S]
+
+Inputs are drawn from --seed (default 0): images uniform in [-1, 1], style codes and
+latents standard normal. --image replaces the image input (x) by a file, loaded as the
+reference's test loader does. The image generator's masks (when w_hpf > 0) come from FAN
+on x: FAN's weights are the checkpoint's `fan`, or --wing (a wing.ckpt) when given. For
+--network fan, --checkpoint may be a wing.ckpt itself.
+
+Metadata: xfv.dump.network, xfv.dump.config (JSON: the network's configuration, inferred
+from the weights, and the run's settings), xfv.dump.inputs and xfv.dump.points (JSON lists
+of the input and dump point names, the points in the order they were produced).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402
+from reference.stargan_v2 import (FAN, SKIP_SIZES, Generator, MappingNetwork,  # noqa: E402
+                                  StyleEncoder, preprocess)
+
+NETWORKS = ('image_generator', 'image_style_encoder', 'mapping_network', 'fan')
+
+# Names a network's state_dict may have in a checkpoint dict: StarGAN v2's, then XFaVoT's.
+CHECKPOINT_KEYS = {
+    'image_generator': ('generator', 'image_generator'),
+    'image_style_encoder': ('style_encoder', 'image_style_encoder'),
+    'mapping_network': ('mapping_network',),
+    'fan': ('fan',),
+}
+
+
+class DumpError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# Loading: the configuration is read off the weights, so any size of checkpoint works.
+# --------------------------------------------------------------------------------------------
+
+def _log2_exact(n, what):
+    if n < 1 or n & (n - 1):
+        raise DumpError(f'{what} = {n} is not a power of two')
+    return n.bit_length() - 1
+
+
+def _count(sd, prefix, suffix):
+    """How many consecutive `prefix<i>suffix` keys exist, from i = 0."""
+    i = 0
+    while f'{prefix}{i}{suffix}' in sd:
+        i += 1
+    return i
+
+
+def _img_size(dim_in, key):
+    # The reference sets dim_in = 2**14 // img_size.
+    if dim_in < 1 or 2 ** 14 % dim_in:
+        raise DumpError(f'{key} has {dim_in} output channels; expected 2**14 // img_size')
+    img_size = 2 ** 14 // dim_in
+    _log2_exact(img_size, 'img_size')
+    return img_size
+
+
+def generator_config(sd):
+    img_size = _img_size(sd['from_rgb.weight'].shape[0], 'from_rgb.weight')
+    blocks = _count(sd, 'encode.', '.conv1.weight')
+    if 'hpf.filter' in sd:
+        # The filter is the fixed kernel / w_hpf, its centre 8 / w_hpf.
+        centre = float(sd['hpf.filter'][1, 1])
+        if not centre > 0:
+            raise DumpError(f'hpf.filter has centre {centre}; expected 8 / w_hpf')
+        w_hpf = 8.0 / centre
+        w_hpf = int(w_hpf) if w_hpf.is_integer() else w_hpf
+    else:
+        # The released file lacks the filter; the depth tells whether there is one: with
+        # high-pass skips the generator has one more down/up level.
+        extra = blocks - 2 - (_log2_exact(img_size, 'img_size') - 4)
+        if extra not in (0, 1):
+            raise DumpError(f'a generator of img_size {img_size} with {blocks} encoder blocks')
+        w_hpf = extra  # the released CelebA-HQ model has w_hpf = 1
+    return dict(img_size=img_size,
+                style_dim=sd['decode.0.norm1.fc.weight'].shape[1],
+                max_conv_dim=max(sd[f'encode.{i}.conv2.weight'].shape[0] for i in range(blocks)),
+                w_hpf=w_hpf)
+
+
+def style_encoder_config(sd):
+    heads = _count(sd, 'unshared.', '.weight')
+    style_dim, dim_out = sd['unshared.0.weight'].shape
+    # Channel widths only grow, so the last width is the largest, i.e. max_conv_dim or less
+    # (both build the same network).
+    return dict(img_size=_img_size(sd['shared.0.weight'].shape[0], 'shared.0.weight'),
+                style_dim=style_dim, num_domains=heads, max_conv_dim=dim_out)
+
+
+def mapping_network_config(sd):
+    hidden_dim, latent_dim = sd['shared.0.weight'].shape
+    return dict(latent_dim=latent_dim, style_dim=sd['unshared.0.6.weight'].shape[0],
+                num_domains=_count(sd, 'unshared.', '.0.weight'), hidden_dim=hidden_dim)
+
+
+def _load(module, sd, what, allowed_missing=(), ignore_unexpected=False):
+    """load_state_dict that names what does not fit instead of half-loading."""
+    result = module.load_state_dict(sd, strict=False)
+    missing = [k for k in result.missing_keys if k not in allowed_missing]
+    unexpected = [] if ignore_unexpected else result.unexpected_keys
+    if missing or unexpected:
+        raise DumpError(f'{what}: missing keys {missing[:8]}, unexpected keys {unexpected[:8]}'
+                        f' ({len(missing)} and {len(unexpected)} in all)')
+    return module.eval()
+
+
+def _state_dict(ckpt, network, path):
+    if network == 'fan' and 'state_dict' in ckpt:  # a wing.ckpt
+        return ckpt['state_dict']
+    for key in CHECKPOINT_KEYS[network]:
+        if key in ckpt:
+            return ckpt[key]
+    raise DumpError(f'{path}: no {" or ".join(CHECKPOINT_KEYS[network])} entry '
+                    f'(it has: {", ".join(map(str, ckpt))})')
+
+
+def load_checkpoint(path):
+    try:
+        ckpt = torch.load(path, map_location='cpu')
+    except Exception as e:  # torch raises many kinds for a bad file
+        raise DumpError(f'{path}: cannot load: {e}') from None
+    if not isinstance(ckpt, dict):
+        raise DumpError(f'{path}: expected a dict of state_dicts, found {type(ckpt).__name__}')
+    return ckpt
+
+
+def build_fan(sd, what):
+    # Like the reference's load_pretrained_weights, keys FAN does not know are ignored; but a
+    # key it lacks is an error here, where the reference would keep a random weight.
+    return _load(FAN(), sd, what, ignore_unexpected=True)
+
+
+def build_network(network, sd, what):
+    """(module, config) for `network` from its state_dict."""
+    try:
+        return _build_network(network, sd, what)
+    except KeyError as e:
+        raise DumpError(f'{what}: not the state_dict of a {network} (no key {e})') from None
+
+
+def _build_network(network, sd, what):
+    if network == 'image_generator':
+        c = generator_config(sd)
+        net = Generator(c['img_size'], c['style_dim'], c['max_conv_dim'], c['w_hpf'])
+        # The released generator lacks hpf.filter; Generator makes it from w_hpf.
+        return _load(net, sd, what, allowed_missing=('hpf.filter',)), c
+    if network == 'image_style_encoder':
+        c = style_encoder_config(sd)
+        net = StyleEncoder(c['img_size'], c['style_dim'], c['num_domains'], c['max_conv_dim'])
+        return _load(net, sd, what), c
+    if network == 'mapping_network':
+        c = mapping_network_config(sd)
+        net = MappingNetwork(c['latent_dim'], c['style_dim'], c['num_domains'], c['hidden_dim'])
+        return _load(net, sd, what), c
+    return build_fan(sd, what), {'num_landmarks': 98}
+
+
+# --------------------------------------------------------------------------------------------
+# Capture
+# --------------------------------------------------------------------------------------------
+
+class Recorder:
+    """Tensors by dump name, in the order they were produced."""
+
+    def __init__(self, network):
+        self.network = network
+        self.points = {}
+
+    def add(self, name, tensor):
+        full = f'{self.network}.{name}'
+        if full in self.points:
+            # A module that runs twice has no single output: it cannot be a dump point.
+            raise DumpError(f'{full} was produced twice')
+        # A copy, so that no later in-place step can change what was recorded.
+        self.points[full] = tensor.detach().clone()
+
+    def hook(self, module, name):
+        def record(_module, _inputs, output):
+            self.add(name, output)
+        return module.register_forward_hook(record)
+
+
+def _hook_all(recorder, module, names):
+    modules = dict(module.named_modules())
+    return [recorder.hook(modules[n], n) for n in names]
+
+
+def capture_generator(gen, x, s, masks):
+    """Runs the generator; returns {name: tensor} of its dump points."""
+    rec = Recorder('image_generator')
+    handles = _hook_all(rec, gen, ['from_rgb']
+                        + [f'encode.{i}' for i in range(len(gen.encode))]
+                        + [f'decode.{i}' for i in range(len(gen.decode))])
+
+    # The decoder value after a high-pass injection is no module's output, but it is exactly
+    # the input of the next module (the next decoder block or to_rgb): capture it there.
+    def after_injection(k):
+        def record(_module, inputs):
+            if masks is not None and inputs[0].size(2) in SKIP_SIZES:
+                rec.add(f'decode.{k}.hpf', inputs[0])
+        return record
+    followers = list(gen.decode)[1:] + [gen.to_rgb]
+    handles += [m.register_forward_pre_hook(after_injection(k)) for k, m in enumerate(followers)]
+    return _run(rec, gen, handles, x, s, masks)
+
+
+def capture_style_encoder(enc, x, y):
+    rec = Recorder('image_style_encoder')
+    names = [f'shared.{i}' for i in range(len(enc.shared))] + [f'unshared.{int(y[0])}']
+    return _run(rec, enc, _hook_all(rec, enc, names), x, y)
+
+
+def capture_mapping_network(net, z, y):
+    rec = Recorder('mapping_network')
+    return _run(rec, net, _hook_all(rec, net, ['shared', f'unshared.{int(y[0])}']), z, y)
+
+
+def _run(rec, module, handles, *inputs):
+    """Runs module on inputs, records its result as `output`, then removes the hooks."""
+    try:
+        with torch.no_grad():
+            rec.add('output', module(*inputs))
+    finally:
+        for h in handles:
+            h.remove()
+    return rec.points
+
+
+# FAN's dump points below the top level: the hourglass entry and its ConvBlocks.
+def _hourglass_names(depth=4):
+    names = ['m0.coordconv']
+    for level in range(depth, 0, -1):
+        names += [f'm0.b1_{level}', f'm0.b2_{level}']
+    names.append('m0.b2_plus_1')
+    names += [f'm0.b3_{level}' for level in range(1, depth + 1)]
+    return names
+
+
+FAN_MODULES = (['conv1', 'bn1', 'conv2', 'conv3', 'conv4'] + _hourglass_names()
+               + ['m0', 'top_m_0', 'conv_last0', 'bn_end0', 'l0'])
+
+
+def capture_fan(fan, x):
+    """get_heatmap on x, split at its stages: module outputs, then the upsampled landmark
+    heatmaps, then the two masks."""
+    rec = Recorder('fan')
+    handles = _hook_all(rec, fan, FAN_MODULES)
+    try:
+        heatmaps = fan.landmark_heatmaps(x)
+    finally:
+        for h in handles:
+            h.remove()
+    rec.add('heatmaps', heatmaps)
+    mask0, mask1 = preprocess(heatmaps)
+    rec.add('mask0', mask0)
+    rec.add('mask1', mask1)
+    return rec.points
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+
+def load_image(path, size):
+    """(1,3,size,size) in [-1,1], as the reference's test loader makes it: PIL RGB,
+    torchvision Resize([size, size]) (on a PIL image that is PIL's bilinear resize, which
+    antialiases when shrinking), ToTensor (/255), Normalize(0.5, 0.5)."""
+    from PIL import Image
+    try:
+        with Image.open(path) as img:
+            img = img.convert('RGB').resize((size, size), Image.BILINEAR)
+    except (OSError, ValueError) as e:
+        raise DumpError(f'{path}: cannot read the image: {e}') from None
+    t = torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1).float().div(255)
+    return ((t - 0.5) / 0.5).unsqueeze(0)
+
+
+def _image(rng, batch, size, image):
+    if image is not None:
+        return load_image(image, size)
+    return torch.rand(batch, 3, size, size, generator=rng) * 2 - 1
+
+
+def _domain(domain, num_domains, batch):
+    if not 0 <= domain < num_domains:
+        raise DumpError(f'domain {domain} is out of range: the network has {num_domains}')
+    return torch.full((batch,), domain, dtype=torch.int64)
+
+
+def run(network, sd, fan_sd=None, image=None, seed=0, domain=0, batch=1, size=256):
+    """Builds `network` from its state_dict and runs it on the inputs (FAN's state_dict
+    fan_sd is needed for an image generator with w_hpf > 0). Returns (inputs, points,
+    config): two {dump name: tensor} dicts and the configuration."""
+    if image is not None and batch != 1:
+        raise DumpError('--image gives a batch of one; --batch must be 1')
+    net, config = build_network(network, sd, network)
+    config = dict(config, batch=batch, seed=seed, image=image)
+    rng = torch.Generator().manual_seed(seed)
+    p = f'{network}.input.'
+
+    if network == 'image_generator':
+        x = _image(rng, batch, config['img_size'], image)
+        s = torch.randn(batch, config['style_dim'], generator=rng)
+        inputs = {p + 'x': x, p + 's': s}
+        masks = None
+        if config['w_hpf'] > 0:
+            if fan_sd is None:
+                raise DumpError('the generator has w_hpf > 0 and needs FAN for its masks, but '
+                                'the checkpoint has no fan entry: pass --wing')
+            masks = build_fan(fan_sd, 'fan').get_heatmap(x)
+            inputs[p + 'masks.0'], inputs[p + 'masks.1'] = masks
+        config['masks'] = masks is not None
+        points = capture_generator(net, x, s, masks)
+    elif network == 'image_style_encoder':
+        x = _image(rng, batch, config['img_size'], image)
+        y = _domain(domain, config['num_domains'], batch)
+        inputs = {p + 'x': x, p + 'y': y}
+        config['domain'] = domain
+        points = capture_style_encoder(net, x, y)
+    elif network == 'mapping_network':
+        if image is not None:
+            raise DumpError('the mapping network takes no image')
+        z = torch.randn(batch, config['latent_dim'], generator=rng)
+        y = _domain(domain, config['num_domains'], batch)
+        inputs = {p + 'z': z, p + 'y': y}
+        config['domain'] = domain
+        points = capture_mapping_network(net, z, y)
+    else:
+        x = _image(rng, batch, size, image)
+        config['size'] = size
+        inputs = {p + 'x': x}
+        points = capture_fan(net, x)
+    return inputs, points, config
+
+
+def write_dump(path, network, inputs, points, config):
+    tensors = {name: t.numpy() for name, t in {**inputs, **points}.items()}
+    safetensors_io.write(path, tensors, {
+        'xfv.dump.network': network,
+        'xfv.dump.config': json.dumps(config, sort_keys=True),
+        'xfv.dump.inputs': json.dumps(list(inputs)),
+        'xfv.dump.points': json.dumps(list(points)),
+    })
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--wing', help="a wing.ckpt: FAN's weights, used instead of the checkpoint's fan")
+    p.add_argument('--out', required=True)
+    p.add_argument('--network', required=True, choices=NETWORKS)
+    p.add_argument('--image', help='an image file for the image input (x)')
+    p.add_argument('--seed', type=int, default=0, help='seed of the random inputs')
+    p.add_argument('--domain', type=int, default=0, help='the domain index y')
+    p.add_argument('--batch', type=int, default=1)
+    p.add_argument('--size', type=int, default=256,
+                   help="fan only: the input image size (get_heatmap resizes it to 256)")
+    args = p.parse_args(argv)
+    if args.batch < 1 or args.size < 1:
+        p.error('--batch and --size must be positive')
+
+    try:
+        ckpt = load_checkpoint(args.checkpoint)
+        fan_sd = None
+        if args.wing:
+            fan_sd = _state_dict(load_checkpoint(args.wing), 'fan', args.wing)
+        elif 'fan' in ckpt or 'state_dict' in ckpt:
+            fan_sd = _state_dict(ckpt, 'fan', args.checkpoint)
+        if args.network == 'fan' and fan_sd is not None:
+            sd = fan_sd
+        else:
+            sd = _state_dict(ckpt, args.network, args.checkpoint)
+        inputs, points, config = run(args.network, sd, fan_sd, args.image, args.seed,
+                                     args.domain, args.batch, args.size)
+        write_dump(args.out, args.network, inputs, points, config)
+    except DumpError as e:
+        sys.exit(f'dump_reference: {e}')
+
+
+if __name__ == '__main__':
+    main()

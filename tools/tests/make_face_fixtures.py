@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""Builds the face-parity fixtures in OUT_DIR: seeded random checkpoints of the released
+StarGAN v2 layouts (both torch.save formats), their xfv weight files, and PyTorch reference
+dumps of every network, for `xfv validate` (registered as CTest tests in CMakeLists.txt).
+
+  full_w0   CelebA-HQ sizes, w_hpf 0 (an AFHQ-like generator: no FAN, no masks), legacy format
+  small_w0  img 64, w_hpf 0, zip format: small enough for the sim backend
+
+Usage: make_face_fixtures.py OUT_DIR
+"""
+import os
+import subprocess
+import sys
+
+TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = "/usr/bin/python3"
+
+FIXTURES = {
+    "full_w0": dict(size="full", fmt="legacy", w_hpf=0, seed=1),
+    "small_w0": dict(size="small", fmt="zip", w_hpf=0, seed=2),
+}
+NETWORKS = {"image_generator": 0, "image_style_encoder": 1, "mapping_network": 1}  # name: domain
+
+
+def run(*args):
+    subprocess.run([PYTHON, *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, f in FIXTURES.items():
+        ckpt = os.path.join(out_dir, f"{name}.ckpt")
+        weights = os.path.join(out_dir, f"{name}.safetensors")
+        run(os.path.join(TOOLS, "make_checkpoint.py"), "--kind", "stargan_v2", "--size", f["size"],
+            "--format", f["fmt"], "--w-hpf", str(f["w_hpf"]), "--seed", str(f["seed"]), "--out", ckpt)
+        run(os.path.join(TOOLS, "convert.py"), ckpt, "--out", weights)
+        for network, domain in NETWORKS.items():
+            run(os.path.join(TOOLS, "dump_reference.py"), "--checkpoint", ckpt, "--network", network,
+                "--seed", str(f["seed"] + 10), "--domain", str(domain),
+                "--out", os.path.join(out_dir, f"{name}.{network}.safetensors"))
+        os.remove(ckpt)  # the weight file is what the tests need
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,226 @@
+"""Per-network manifests: every tensor a weight file holds for a network, with its shape.
+
+A manifest is a function config -> {state_dict key: shape}, built the way the reference
+(clovaai/stargan-v2 core/model.py and core/wing.py) builds its modules, so its keys are the
+reference's state_dict keys. Integer buffers (BatchNorm's num_batches_tracked) are not
+weights and are not listed. For each manifest an `infer_*` function reads the configuration
+back from a state_dict's shapes; a state_dict is right when it equals the manifest of its
+inferred configuration. See weights/README.md for the configuration fields.
+"""
+
+
+class ManifestError(ValueError):
+    pass
+
+
+def _conv(prefix, c_out, c_in, k, bias=True):
+    d = {f"{prefix}.weight": (c_out, c_in, k, k)}
+    if bias:
+        d[f"{prefix}.bias"] = (c_out,)
+    return d
+
+
+def _linear(prefix, c_out, c_in):
+    return {f"{prefix}.weight": (c_out, c_in), f"{prefix}.bias": (c_out,)}
+
+
+def _affine(prefix, c):
+    """InstanceNorm2d(affine=True): weight and bias, no running statistics."""
+    return {f"{prefix}.weight": (c,), f"{prefix}.bias": (c,)}
+
+
+def _batch_norm(prefix, c):
+    return {f"{prefix}.{name}": (c,) for name in ("weight", "bias", "running_mean", "running_var")}
+
+
+def _res_blk(prefix, dim_in, dim_out, normalize):
+    """StarGAN v2 ResBlk: norm2 has dim_in channels; a 1x1 shortcut only if channels change."""
+    d = {**_conv(f"{prefix}.conv1", dim_in, dim_in, 3), **_conv(f"{prefix}.conv2", dim_out, dim_in, 3)}
+    if normalize:
+        d.update({**_affine(f"{prefix}.norm1", dim_in), **_affine(f"{prefix}.norm2", dim_in)})
+    if dim_in != dim_out:
+        d.update(_conv(f"{prefix}.conv1x1", dim_out, dim_in, 1, bias=False))
+    return d
+
+
+def _adain_res_blk(prefix, dim_in, dim_out, style_dim):
+    # The 1x1 shortcut exists whenever channels change, even where w_hpf > 0 leaves it unused.
+    d = {**_conv(f"{prefix}.conv1", dim_out, dim_in, 3), **_conv(f"{prefix}.conv2", dim_out, dim_out, 3),
+         **_linear(f"{prefix}.norm1.fc", 2 * dim_in, style_dim),
+         **_linear(f"{prefix}.norm2.fc", 2 * dim_out, style_dim)}
+    if dim_in != dim_out:
+        d.update(_conv(f"{prefix}.conv1x1", dim_out, dim_in, 1, bias=False))
+    return d
+
+
+def _dim_in(img_size):
+    return 2 ** 14 // img_size
+
+
+def image_generator(cfg):
+    """StarGAN v2 Generator: cfg = {img_size, style_dim, max_conv_dim, repeat_num, w_hpf}."""
+    dim_in, style_dim = _dim_in(cfg["img_size"]), cfg["style_dim"]
+    d = _conv("from_rgb", dim_in, 3, 3)
+    encode, decode = [], []  # (dim_in, dim_out) per block; decode is built back to front
+    dim = dim_in
+    for _ in range(cfg["repeat_num"]):
+        dim_out = min(dim * 2, cfg["max_conv_dim"])
+        encode.append((dim, dim_out))
+        decode.insert(0, (dim_out, dim))
+        dim = dim_out
+    for _ in range(2):  # bottleneck
+        encode.append((dim, dim))
+        decode.insert(0, (dim, dim))
+    for i, (a, b) in enumerate(encode):
+        d.update(_res_blk(f"encode.{i}", a, b, normalize=True))
+    for i, (a, b) in enumerate(decode):
+        d.update(_adain_res_blk(f"decode.{i}", a, b, style_dim))
+    d.update({**_affine("to_rgb.0", dim_in), **_conv("to_rgb.2", 3, dim_in, 1)})
+    if cfg["w_hpf"] > 0:
+        d["hpf.filter"] = (3, 3)
+    return d
+
+
+def image_style_encoder(cfg):
+    """StarGAN v2 StyleEncoder: cfg = {img_size, dim_in, style_dim, num_domains, max_conv_dim}."""
+    dim = cfg["dim_in"]
+    d = _conv("shared.0", dim, 3, 3)
+    repeat_num = cfg["img_size"].bit_length() - 1 - 2  # log2(img_size) - 2 down blocks, to 4x4
+    for i in range(repeat_num):
+        dim_out = min(dim * 2, cfg["max_conv_dim"])
+        d.update(_res_blk(f"shared.{1 + i}", dim, dim_out, normalize=False))
+        dim = dim_out
+    d.update(_conv(f"shared.{repeat_num + 2}", dim, dim, 4))  # after a LeakyReLU; 4x4 valid
+    for i in range(cfg["num_domains"]):
+        d.update(_linear(f"unshared.{i}", cfg["style_dim"], dim))
+    return d
+
+
+def mapping_network(cfg):
+    """StarGAN v2 MappingNetwork: cfg = {latent_dim, hidden_dim, style_dim, num_domains}."""
+    hidden = cfg["hidden_dim"]
+    d = _linear("shared.0", hidden, cfg["latent_dim"])
+    for i in (2, 4, 6):  # Linear layers sit at the even indices, ReLUs between them
+        d.update(_linear(f"shared.{i}", hidden, hidden))
+    for n in range(cfg["num_domains"]):
+        for i in (0, 2, 4):
+            d.update(_linear(f"unshared.{n}.{i}", hidden, hidden))
+        d.update(_linear(f"unshared.{n}.6", cfg["style_dim"], hidden))
+    return d
+
+
+def _conv_block(prefix, c_in, c_out):
+    """wing.py ConvBlock: BN-ReLU-conv3x3 (no bias) thrice, halving then quartering channels."""
+    half, quarter = c_out // 2, c_out // 4
+    d = {**_batch_norm(f"{prefix}.bn1", c_in), **_conv(f"{prefix}.conv1", half, c_in, 3, bias=False),
+         **_batch_norm(f"{prefix}.bn2", half), **_conv(f"{prefix}.conv2", quarter, half, 3, bias=False),
+         **_batch_norm(f"{prefix}.bn3", quarter), **_conv(f"{prefix}.conv3", quarter, quarter, 3, bias=False)}
+    if c_in != c_out:
+        d.update({**_batch_norm(f"{prefix}.downsample.0", c_in),
+                  **_conv(f"{prefix}.downsample.2", c_out, c_in, 1, bias=False)})
+    return d
+
+
+def fan(cfg):
+    """StarGAN v2 wing.FAN: cfg = {num_landmarks, num_modules, hourglass_depth, img_size, heatmap_size}.
+
+    The CoordConv coordinate channels are constants, not tensors: conv1 sees RGB + xx, yy, r
+    (6 channels); the hourglass entry sees 256 + xx, yy, r (259).
+    """
+    if cfg["num_modules"] != 1:
+        raise ManifestError(f"fan: StarGAN v2's FAN has 1 hourglass module, not {cfg['num_modules']}")
+    d = {**_conv("conv1.conv", 64, 6, 7), **_batch_norm("bn1", 64), **_conv_block("conv2", 64, 128),
+         **_conv_block("conv3", 128, 128), **_conv_block("conv4", 128, 256),
+         **_conv("m0.coordconv.conv", 256, 259, 1)}
+    for level in range(cfg["hourglass_depth"], 0, -1):
+        for name in ("b1", "b2", "b3") + (("b2_plus",) if level == 1 else ()):
+            d.update(_conv_block(f"m0.{name}_{level}", 256, 256))
+    d.update({**_conv_block("top_m_0", 256, 256), **_conv("conv_last0", 256, 256, 1),
+              **_batch_norm("bn_end0", 256), **_conv("l0", cfg["num_landmarks"] + 1, 256, 1)})
+    return d
+
+
+MANIFESTS = {"image_generator": image_generator, "image_style_encoder": image_style_encoder,
+             "mapping_network": mapping_network, "fan": fan}
+
+# Networks whose forward takes a domain index (and so have domain names in a weight file).
+DOMAIN_NETWORKS = ("image_style_encoder", "mapping_network")
+
+
+# ---- configuration from shapes ---------------------------------------------------------
+
+def _shape(network, sd, key, rank):
+    if key not in sd:
+        raise ManifestError(f"{network}: cannot infer the configuration without tensor '{key}'")
+    shape = tuple(sd[key].shape)
+    if len(shape) != rank:
+        raise ManifestError(f"{network}: tensor '{key}' has shape {list(shape)}, expected rank {rank}")
+    return shape
+
+
+def _count(sd, prefix):
+    """Number of blocks of a ModuleList or Sequential: one more than the highest index seen."""
+    indices = [int(k[len(prefix):].split(".")[0]) for k in sd
+               if k.startswith(prefix) and k[len(prefix):].split(".")[0].isdigit()]
+    return max(indices) + 1 if indices else 0
+
+
+def _img_size(network, dim_in, key):
+    # The reference derives dim_in = 2**14 // img_size with img_size a power of two.
+    if dim_in <= 0 or 2 ** 14 % dim_in or dim_in > 2 ** 12:
+        raise ManifestError(f"{network}: '{key}' has {dim_in} output channels, "
+                            f"not 2**14 / img_size for a power-of-two img_size >= 4")
+    return 2 ** 14 // dim_in
+
+
+def infer_image_generator(sd, w_hpf):
+    """w_hpf is not in the shapes (the same tensors exist for 0 and 1): the caller decides it."""
+    dim_in = _shape("image_generator", sd, "from_rgb.weight", 4)[0]
+    n_encode = _count(sd, "encode.")
+    if n_encode < 3:
+        raise ManifestError(f"image_generator: {n_encode} encode blocks; the reference has at least 3")
+    return {"img_size": _img_size("image_generator", dim_in, "from_rgb.weight"),
+            "style_dim": _shape("image_generator", sd, "decode.0.norm1.fc.weight", 2)[1],
+            # channels double up to max_conv_dim; the bottleneck width is the smallest equivalent
+            "max_conv_dim": _shape("image_generator", sd, f"encode.{n_encode - 1}.conv2.weight", 4)[0],
+            "repeat_num": n_encode - 2, "w_hpf": w_hpf}
+
+
+def infer_image_style_encoder(sd):
+    dim_in = _shape("image_style_encoder", sd, "shared.0.weight", 4)[0]
+    style_dim, dim_out = _shape("image_style_encoder", sd, "unshared.0.weight", 2)
+    return {"img_size": _img_size("image_style_encoder", dim_in, "shared.0.weight"), "dim_in": dim_in,
+            "style_dim": style_dim, "num_domains": _count(sd, "unshared."), "max_conv_dim": dim_out}
+
+
+def infer_mapping_network(sd):
+    hidden_dim, latent_dim = _shape("mapping_network", sd, "shared.0.weight", 2)
+    return {"latent_dim": latent_dim, "hidden_dim": hidden_dim,
+            "style_dim": _shape("mapping_network", sd, "unshared.0.6.weight", 2)[0],
+            "num_domains": _count(sd, "unshared.")}
+
+
+def infer_fan(sd):
+    levels = [int(k.split(".")[1][len("b1_"):]) for k in sd
+              if k.startswith("m0.b1_") and k.split(".")[1][len("b1_"):].isdigit()]
+    if not levels:
+        raise ManifestError("fan: cannot infer the configuration without the hourglass tensors 'm0.b1_*'")
+    # img_size is fixed by the CoordConv grid of conv1 (256x256); conv1's stride 2 and an
+    # average pool give the heatmap size. get_heatmap resizes its input to img_size first.
+    return {"num_landmarks": _shape("fan", sd, "l0.weight", 4)[0] - 1, "num_modules": 1,
+            "hourglass_depth": max(levels), "img_size": 256, "heatmap_size": 64}
+
+
+INFER = {"image_generator": infer_image_generator, "image_style_encoder": infer_image_style_encoder,
+         "mapping_network": infer_mapping_network, "fan": infer_fan}
+
+
+def check(network, cfg, sd):
+    """Compares a state_dict with the manifest; returns (missing, unknown, misshaped) lists,
+    misshaped as (key, actual shape, expected shape)."""
+    manifest = MANIFESTS[network](cfg)
+    missing = [k for k in manifest if k not in sd]
+    unknown = [k for k in sd if k not in manifest]
+    misshaped = [(k, tuple(sd[k].shape), manifest[k]) for k in manifest
+                 if k in sd and tuple(sd[k].shape) != manifest[k]]
+    return missing, unknown, misshaped
