@@ -81,6 +81,13 @@ OpTraits traits(const LinearArgs& a) {
 OpTraits traits(const GaussianArgs& a) {
   return {"gaussian", {}, {}, Shape{a.d.count}, 0};
 }
+OpTraits traits(const LandmarkMaskArgs& a) {
+  const LandmarkMaskDesc& d = a.d;
+  const int64_t planes = int64_t{d.n} * LandmarkMaskDesc::kLandmarks, hw = int64_t{d.h} * d.w;
+  // Per heatmap element: the threshold, the normalization, a power and the sum.
+  return {"landmark_mask", {planes * hw, planes, planes}, {false, false, false}, Shape{d.n, 1, hw},
+          6.0 * planes * hw};
+}
 
 void bind_ptrs(Conv2dArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.w = in[1], a.bias = in[2], a.residual = in[3], a.y = out;
@@ -103,6 +110,9 @@ auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decl
   a.a = in[0], a.b = in[1], a.y = out;
 }
 void bind_ptrs(GaussianArgs& a, const std::vector<const float*>&, float* out) { a.y = out; }
+void bind_ptrs(LandmarkMaskArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.hi = in[1], a.lo = in[2], a.y = out;
+}
 
 }  // namespace
 
@@ -174,6 +184,9 @@ std::string detail(const LinearArgs& a) {
   return Shape{a.d.batch, a.d.m, a.d.k}.str() + (a.d.relu ? " relu" : "");
 }
 std::string detail(const GaussianArgs& a) { return "seed " + std::to_string(a.d.seed); }
+std::string detail(const LandmarkMaskArgs& a) {
+  return "mask" + std::to_string(a.d.mask) + " " + Shape{a.d.n, LandmarkMaskDesc::kLandmarks, a.d.h, a.d.w}.str();
+}
 template <class Args>
 std::string detail(const Args& a) {
   return traits(a).output.str();

@@ -1,5 +1,6 @@
 #include "engine/opcheck.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -86,6 +87,9 @@ void add_norm_cases(CaseMaker& m) {
   m.add(norm(2, 4, 35, true, true), {false, true, true});           // AdaIN + LeakyReLU
   m.add(norm(1, 2, 4096, true, false), {false, true, true});        // a 64x64 plane
   m.add(norm(3, 7, 999, false, false), {}, 5.f, 7.f);               // large mean, small spread
+  m.add(norm(2, 8, 4096, true, true), {false, true, true});         // spread over threads
+  m.add(norm(1, 3, 31, false, false));
+  m.add(norm(1, 3, 33, false, false));
 
   ChannelAffineArgs bn;
   bn.d = {2, 3, 17, true, 0.01f};
@@ -121,7 +125,9 @@ void add_elementwise_cases(CaseMaker& m) {
 
   for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin}) {
     for (auto [outer, axis, inner] : {std::tuple{6, 17, 1}, std::tuple{2, 5, 33},
-                                      std::tuple{1, 4096, 1}, std::tuple{3, 1, 7}}) {
+                                      std::tuple{1, 4096, 1}, std::tuple{3, 1, 7},
+                                      std::tuple{2, 45, 1}, std::tuple{1, 3, 1500},
+                                      std::tuple{2, 64, 1000}}) {
       ReduceArgs r;
       r.d = {outer, axis, inner, op};
       m.add(r);
@@ -131,13 +137,15 @@ void add_elementwise_cases(CaseMaker& m) {
 
 void add_resampling_cases(CaseMaker& m) {
   for (auto [planes, h, w, kh, kw] : {std::tuple{3, 16, 16, 2, 2}, std::tuple{2, 9, 7, 2, 2},
-                                      std::tuple{2, 9, 7, 2, 1}, std::tuple{1, 1, 6, 1, 2}}) {
+                                      std::tuple{2, 9, 7, 2, 1}, std::tuple{1, 1, 6, 1, 2},
+                                      std::tuple{4, 128, 130, 2, 2}, std::tuple{3, 6, 9, 2, 3}}) {
     AvgPoolArgs a;
     a.d = {planes, h, w, kh, kw};
     m.add(a);
   }
   for (auto [planes, h, w, sh, sw] : {std::tuple{3, 5, 7, 2, 2}, std::tuple{2, 3, 4, 2, 1},
-                                      std::tuple{1, 1, 1, 2, 2}, std::tuple{1, 1, 9, 1, 5}}) {
+                                      std::tuple{1, 1, 1, 2, 2}, std::tuple{1, 1, 9, 1, 5},
+                                      std::tuple{8, 33, 40, 2, 2}, std::tuple{2, 3, 4, 3, 3}}) {
     UpsampleNearestArgs a;
     a.d = {planes, h, w, sh, sw};
     m.add(a);
@@ -145,12 +153,16 @@ void add_resampling_cases(CaseMaker& m) {
   for (auto [planes, h, w, oh, ow, ac] :
        {std::tuple{1, 64, 64, 8, 8, false}, std::tuple{2, 16, 16, 64, 64, true},
         std::tuple{3, 7, 5, 13, 17, false}, std::tuple{3, 7, 5, 13, 17, true},
-        std::tuple{1, 5, 6, 1, 1, true}, std::tuple{2, 1, 1, 3, 4, false}}) {
+        std::tuple{1, 5, 6, 1, 1, true}, std::tuple{2, 1, 1, 3, 4, false},
+        std::tuple{2, 16, 16, 128, 96, true}, std::tuple{3, 64, 48, 20, 30, false},
+        std::tuple{2, 1, 5, 4, 9, true}, std::tuple{2, 5, 1, 9, 4, false}}) {
     ResizeBilinearArgs a;
     a.d = {planes, h, w, oh, ow, ac};
     m.add(a);
   }
-  for (auto [planes, h, w] : {std::tuple{4, 9, 13}, std::tuple{1, 1, 1}, std::tuple{2, 33, 32}}) {
+  for (auto [planes, h, w] : {std::tuple{4, 9, 13}, std::tuple{1, 1, 1}, std::tuple{2, 33, 32},
+                              std::tuple{3, 100, 130}, std::tuple{2, 1, 40}, std::tuple{2, 40, 1},
+                              std::tuple{1, 2, 2}}) {
     Depthwise3x3Args a;
     a.d = {planes, h, w, {-1, -1, -1, -1, 8, -1, -1, -1, -1}};  // the high-pass filter
     m.add(a);
@@ -177,10 +189,39 @@ void add_linear_cases(CaseMaker& m) {
 void add_gaussian_cases(CaseMaker& m) {
   for (auto [count, seed, offset] : {std::tuple{int64_t{1}, uint64_t{0}, uint64_t{0}},
                                      std::tuple{int64_t{7}, uint64_t{42}, uint64_t{3}},
-                                     std::tuple{int64_t{1000}, uint64_t{1} << 40, uint64_t{5}}}) {
+                                     std::tuple{int64_t{1000}, uint64_t{1} << 40, uint64_t{5}},
+                                     std::tuple{int64_t{4}, uint64_t{9}, uint64_t{4}},
+                                     std::tuple{int64_t{2}, uint64_t{9}, uint64_t{1}},
+                                     std::tuple{int64_t{600}, uint64_t{9}, uint64_t{2}}}) {
     GaussianArgs g;
     g.d = {count, seed, offset};
     m.add(g, {}, 0, 0, 0.0);  // counter-based: the same numbers everywhere, exactly
+  }
+}
+
+// FAN's masks on heatmaps u^64 (u uniform): about 3% of each plane at or above the 0.1
+// threshold, densest just around it, so that mask sums fall on both sides of the clamp at
+// 1. Values exactly at 0.1f (kept) and just below (dropped), a plane wholly below the
+// threshold (normalized to 0) and one wholly above it (its min stays); the statistics are
+// each plane's true max and min, as the Reduce nodes before this op give them.
+void add_landmark_mask_cases(CaseMaker& m) {
+  for (auto [n, h, w, mask] : {std::tuple{2, 17, 13, 0}, std::tuple{2, 17, 13, 1}, std::tuple{1, 5, 3, 0},
+                               std::tuple{1, 256, 8, 0}, std::tuple{1, 256, 8, 1}}) {
+    LandmarkMaskArgs a;
+    a.d = {n, h, w, mask};
+    m.add(a, {}, 0.f, 1.f);
+    std::vector<std::vector<float>>& in = m.cases.back().inputs;
+    const size_t hw = static_cast<size_t>(h) * w;
+    for (float& v : in[0]) v = std::pow(v, 64.f);
+    in[0][hw * 51] = 0.1f;                                   // nose tip: kept
+    in[0][hw * 51 + 1] = std::nextafter(0.1f, 0.f);          // dropped
+    for (size_t i = 0; i < hw; ++i) in[0][hw * 60 + i] *= 0.099f;  // an eye below it all
+    for (size_t i = 0; i < hw; ++i) in[0][hw * 9 + i] = 0.2f + 0.8f * in[0][hw * 9 + i];  // chin above
+    for (size_t p = 0; p < in[1].size(); ++p) {
+      const auto plane = in[0].begin() + static_cast<std::ptrdiff_t>(p * hw);
+      const auto [lo, hi] = std::minmax_element(plane, plane + static_cast<std::ptrdiff_t>(hw));
+      in[1][p] = *hi, in[2][p] = *lo;
+    }
   }
 }
 
@@ -194,6 +235,7 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   add_resampling_cases(m);
   add_linear_cases(m);
   add_gaussian_cases(m);
+  add_landmark_mask_cases(m);
   return std::move(m.cases);
 }
 

@@ -213,6 +213,26 @@ struct GaussianArgs {
   float* y = nullptr;
 };
 
+// ---------------------------------------------------------------------------------------
+// One of FAN's two landmark masks (`preprocess`, ../shared/reference-models.md §1.6) from
+// x (n, 98, h, w), the upsampled heatmaps, and hi, lo (n * 98), each plane's max and min:
+// y (n, 1, h, w). Values below 0.1 become 0 (hi and lo are truncated alike: the truncation
+// is monotone), each plane is min-max normalized (eps 1e-6), row-shifted and raised to its
+// landmark group's power, and the planes are summed; mask 1 leaves out the chin, eyebrows
+// and lips. Mask 0 maps NaN to 0; both are clamped to [0, 1] (kernels/landmark_mask.cuh).
+struct LandmarkMaskDesc {
+  static constexpr int kLandmarks = 98;  // the WFLW layout whose groups preprocess knows
+  int n, h, w;
+  int mask = 0;  // 0 or 1
+};
+struct LandmarkMaskArgs {
+  LandmarkMaskDesc d;
+  const float* x = nullptr;
+  const float* hi = nullptr;
+  const float* lo = nullptr;
+  float* y = nullptr;
+};
+
 }  // namespace xfv
 
 // ---------------------------------------------------------------------------------------
@@ -231,4 +251,5 @@ struct GaussianArgs {
   X(ResizeBilinear)        \
   X(Depthwise3x3)          \
   X(Linear)                \
-  X(Gaussian)
+  X(Gaussian)              \
+  X(LandmarkMask)

@@ -23,6 +23,7 @@ void run(const ResizeBilinearArgs& a, cudaStream_t stream);
 void run(const Depthwise3x3Args& a, cudaStream_t stream);
 void run(const LinearArgs& a, cudaStream_t stream);
 void run(const GaussianArgs& a, cudaStream_t stream);
+void run(const LandmarkMaskArgs& a, cudaStream_t stream);
 
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

@@ -235,6 +235,59 @@ Out ref(const GaussianArgs& a, const In&) {
   return y;
 }
 
+// FAN's `preprocess` statement by statement as tools/reference/stargan_v2.py writes it (in
+// place, in double), then the requested mask; the plane statistics are recomputed here.
+Out ref(const LandmarkMaskArgs& a, const In& in) {
+  const LandmarkMaskDesc& d = a.d;
+  const int C = LandmarkMaskDesc::kLandmarks, h = d.h, w = d.w, sw = h / 256;
+  const size_t hw = static_cast<size_t>(h) * w;
+  Out y(static_cast<size_t>(d.n) * hw);
+  for (int n = 0; n < d.n; ++n) {
+    std::vector<std::vector<double>> x(C);
+    for (int c = 0; c < C; ++c) {
+      const float* src = in[0].data() + (static_cast<size_t>(n) * C + c) * hw;
+      x[c].assign(src, src + hw);
+      for (double& v : x[c]) v = v < 0.1 ? 0 : v;
+      const auto [lo, hi] = std::minmax_element(x[c].begin(), x[c].end());
+      const double min = *lo, range = *hi - *lo + 1e-6;
+      for (double& v : x[c]) v = (v - min) / range;
+    }
+    const auto shifted = [&](const std::vector<double>& p, int rows) {  // out[i] = p[(i + rows) mod h]
+      std::vector<double> o(hw);
+      for (int i = 0; i < h; ++i) {
+        const size_t from = static_cast<size_t>(((i + rows) % h + h) % h) * w;
+        std::copy(p.begin() + from, p.begin() + from + w, o.begin() + static_cast<size_t>(i) * w);
+      }
+      return o;
+    };
+    const int groups[][4] = {{8, 25, 0, 3},        {33, 51, -7 * sw, 2}, {55, 60, 8 * sw, 4},
+                             {77, 82, -8 * sw, 4}, {83, 88, 8 * sw, 4},  {88, 96, -2 * sw, 3}};
+    for (const auto& g : groups)
+      for (int c = g[0]; c < g[1]; ++c) {
+        x[c] = shifted(x[c], g[2]);
+        for (double& v : x[c]) v = std::pow(v, g[3]);
+      }
+    for (int c : {0, 1, 2, 3, 4, 5, 6, 7, 25, 26, 27, 28, 29, 30, 31, 32, 33, 46, 76, 82})
+      std::fill(x[c].begin(), x[c].end(), 0.0);
+    for (int c = 52; c < 55; ++c) x[c] = shifted(x[c], 4 * sw);
+    for (int c = 60; c < 76; ++c) {
+      const std::vector<double> near = shifted(x[c], -8), far = shifted(x[c], -24);
+      for (size_t i = 0; i < hw; ++i) x[c][i] = near[i] * near[i] * near[i] + far[i];
+    }
+    const auto left_out = [&](int c) {  // mask 1: chin, lips, eyebrows
+      return d.mask == 1 && ((c >= 8 && c < 25) || (c >= 76 && c < 96) || (c >= 33 && c < 51));
+    };
+    for (size_t i = 0; i < hw; ++i) {
+      double s = 0;
+      for (int c = 0; c < C; ++c)
+        if (!left_out(c)) s += x[c][i];
+      if (d.mask == 0 && std::isnan(s)) s = 0;
+      y[static_cast<size_t>(n) * hw + i] = std::isnan(s) ? s : std::min(std::max(s, 0.0), 1.0);
+    }
+  }
+  return y;
+}
+
 }  // namespace
 
 std::vector<double> reference64(const OpArgs& op, const std::vector<std::vector<float>>& inputs) {

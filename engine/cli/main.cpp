@@ -76,8 +76,11 @@ int validate(const std::string& dump, const std::string& weights, const std::str
   std::printf("%s, %s on %s, tolerance %.0e (relative L2)\n", r.network.c_str(), isolate ? "isolated" : "chained",
               backend.c_str(), r.tolerance);
   std::printf("%-52s %12s %12s\n", "dump point", "max abs", "rel L2");
-  for (const PointReport& p : r.points)
-    std::printf("%-52s %12.3e %12.3e  %s\n", p.name.c_str(), p.max_abs, p.rel_l2, p.ok ? "ok" : "OVER");
+  for (const PointReport& p : r.points) {
+    std::printf("%-52s %12.3e %12.3e  %s", p.name.c_str(), p.max_abs, p.rel_l2, p.ok ? "ok" : "OVER");
+    if (p.tolerance != r.tolerance) std::printf(" (tolerance %.0e: past a threshold)", p.tolerance);
+    std::printf("\n");
+  }
   if (r.points.empty()) std::printf("no dump point of the dump matches a node of the network\n");
   if (!r.first_over.empty()) std::printf("first point over the tolerance: %s\n", r.first_over.c_str());
   std::printf("%zu points, %s\n", r.points.size(), r.ok() ? "all within tolerance" : "FAILED");

@@ -19,14 +19,15 @@
 #include <csetjmp>
 #include <cstdint>
 #include <cstdio>
-// jpeglib.h needs FILE and size_t declared first.
-#include <jerror.h>
-#include <jpeglib.h>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
+
+// After <cstdio>: jpeglib.h needs FILE and size_t declared.
+#include <jpeglib.h>
+#include <jerror.h>
 
 namespace xfv {
 namespace {
@@ -88,8 +89,8 @@ struct JpegErrors {
   std::longjmp(errors->jump, 1);
 }
 
-// libjpeg pads a truncated file with gray and warns; PIL refuses it ("image file is truncated")
-// and ignores the other warnings.
+// libjpeg decodes a truncated file as if it ended there, with a warning; PIL refuses it ("image
+// file is truncated") and ignores the other warnings.
 void jpeg_warning(j_common_ptr cinfo, int level) {
   if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_fatal(cinfo);
 }
@@ -202,7 +203,7 @@ double triangle(double x) {
 Taps bilinear_taps(int in_size, int out_size) {
   const double scale = static_cast<double>(in_size) / out_size;
   // Downscaling stretches the triangle over `scale` input pixels: the antialiasing.
-  const double filter_scale = 1.0;
+  const double filter_scale = std::max(scale, 1.0);
   const double support = filter_scale;
   Taps taps;
   taps.stride = static_cast<int>(std::ceil(support)) * 2 + 1;
@@ -284,7 +285,7 @@ uint8_t to_byte(float x) {
   // NaN becomes 0: torch's clamp keeps it, and converting it to an integer is undefined.
   const float clamped = unit > 0.0f ? std::min(unit, 1.0f) : 0.0f;
   // At most 255.5, which truncates to 255: torchvision's second clamp changes nothing.
-  return static_cast<uint8_t>(clamped * 255.0f);
+  return static_cast<uint8_t>(clamped * 255.0f + 0.5f);
 }
 
 std::vector<uint8_t> to_rgb8(const HostTensor& image, size_t plane) {
@@ -329,6 +330,22 @@ HostTensor load_face_image(const std::string& path, int size) {
   if (size < 1 || size > kMaxSide)
     throw std::invalid_argument(path + ": cannot resize an image to " + dims(size, size));
   return to_tensor(resize(decode_rgb(path, read_bytes(path)), size));
+}
+
+HostTensor face_from_rgb8(const uint8_t* rgb, int width, int height, int size) {
+  if (!rgb) throw std::invalid_argument("face_from_rgb8: null pixel buffer");
+  if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide || size < 1 || size > kMaxSide)
+    throw std::invalid_argument("face_from_rgb8: cannot resize an image of " + dims(width, height) + " to " +
+                                dims(size, size));
+  Rgb8 img{width, height, std::vector<uint8_t>(rgb, rgb + size_t(width) * size_t(height) * 3)};
+  return to_tensor(resize(std::move(img), size));
+}
+
+std::vector<uint8_t> face_to_rgb8(const HostTensor& image) {
+  const Shape& s = image.shape;
+  if (s.rank != 4 || s[0] != 1 || s[1] != 3 || image.data.size() != size_t(s.numel()))
+    throw std::invalid_argument("face_to_rgb8: expected a (1, 3, H, W) image, got " + s.str());
+  return to_rgb8(image, size_t(s[2]) * size_t(s[3]));
 }
 
 void save_png(const std::string& path, const HostTensor& image) {

@@ -13,17 +13,21 @@ ValueId NetBuilder::input(const std::string& argument, Shape shape) {
 
 bool NetBuilder::has_weight(const std::string& key) const { return weights_.tensors.count(name(key)) > 0; }
 
-ValueId NetBuilder::weight(const std::string& key, Shape expected) {
+const HostTensor& NetBuilder::tensor(const std::string& key, Shape expected) const {
   const std::string full = name(key);
-  if (const ValueId v = graph_.find(full); v != kNoValue) return v;
   const auto it = weights_.tensors.find(full);
   if (it == weights_.tensors.end()) throw FileError(weights_path_ + ": missing tensor '" + full + "'");
   if (it->second.numel() != expected.numel())
     throw FileError(weights_path_ + ": tensor '" + full + "' has shape " + it->second.shape.str() +
                     ", expected " + expected.str());
-  HostTensor t = it->second;
+  return it->second;
+}
+
+ValueId NetBuilder::weight(const std::string& key, Shape expected) {
+  if (const ValueId v = graph_.find(name(key)); v != kNoValue) return v;
+  HostTensor t = tensor(key, expected);
   t.shape = expected;
-  return graph_.add_constant(full, std::move(t));
+  return graph_.add_constant(name(key), std::move(t));
 }
 
 ValueId NetBuilder::conv(const std::string& path, ValueId x, const std::string& key, int cout, int k,

@@ -23,6 +23,9 @@ class NetBuilder {
   // The weight "<network>.<key>" as a graph constant, checked against the expected shape;
   // a missing or mis-shaped tensor is an error naming the file and the tensor.
   ValueId weight(const std::string& key, Shape expected);
+  // The same tensor, checked alike, read on the host without adding it to the graph: for
+  // parameters folded into others at build time (BatchNorm into a conv).
+  const HostTensor& tensor(const std::string& key, Shape expected) const;
   bool has_weight(const std::string& key) const;
 
   // conv with the weight `<key>.weight` (cout, cin, k, k) and `<key>.bias` when `bias`:

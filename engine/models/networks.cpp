@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/models/fan.h"
 #include "engine/models/stargan_v2.h"
 
 namespace xfv {
@@ -26,7 +27,7 @@ std::vector<std::string> networks_in(const TensorFile& weights, const std::strin
 }
 
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
-                           int batch, int domain) {
+                           int batch, int domain, int image_size) {
   const std::vector<std::string> present = networks_in(weights, path);
   if (std::find(present.begin(), present.end(), network) == present.end())
     throw FileError(path + ": holds no network '" + network + "'");
@@ -51,6 +52,14 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     const ValueId z = b.input("z", Shape{batch, c.latent_dim});
     n.inputs = {z};
     n.output = add_mapping_network(b, c, z, domain);
+  } else if (network == "fan") {
+    const FanConfig c = fan_config(weights, path);
+    const int size = image_size > 0 ? image_size : c.img_size;
+    const ValueId x = b.input("x", Shape{batch, 3, size, size});
+    n.inputs = {x};
+    const FanMasks masks = add_fan(b, c, x);
+    n.output = masks.mask0;
+    n.chained_tolerance = {{masks.mask0, kFanMaskChainedTolerance}, {masks.mask1, kFanMaskChainedTolerance}};
   } else {
     throw std::invalid_argument(path + ": network '" + network + "' is not supported yet");
   }

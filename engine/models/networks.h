@@ -1,6 +1,7 @@
 // Any network of a weight file as a graph, by its canonical name (../shared/DESIGN.md).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,13 +15,19 @@ struct NetworkGraph {
   std::string network;
   std::unique_ptr<Graph> graph;  // heap: the ids below stay valid when this moves
   std::vector<ValueId> inputs;   // named "<network>.input.<argument>"
-  ValueId output = kNoValue;     // named "<network>.output"
+  // named "<network>.output"; FAN has two results, fan.mask0 (here) and fan.mask1, both
+  // in graph->outputs()
+  ValueId output = kNoValue;
+  // Looser chained-validation tolerances (relative L2) of values past a threshold, which an
+  // upstream error within tolerance can flip (FAN's masks, docs/fan.md).
+  std::map<ValueId, double> chained_tolerance;
 };
 
 // `domain` selects the head of networks that take one (style encoders, mapping networks);
-// an index out of range is an error naming the network and its domain count.
+// an index out of range is an error naming the network and its domain count. `image_size`
+// is the input size of FAN, which resizes any image to its own; 0 means its own.
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
-                           int batch, int domain);
+                           int batch, int domain, int image_size = 0);
 
 // The networks the file holds (`xfv.networks`), in its order.
 std::vector<std::string> networks_in(const TensorFile& weights, const std::string& path);

@@ -1,5 +1,6 @@
 #include "engine/tasks/image_translator.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "kernels/philox.cuh"
@@ -32,7 +33,7 @@ ImageTranslator::Compiled& ImageTranslator::compiled(const std::string& network,
   const std::string key = network + "/" + std::to_string(domain) + "/" + (keep_every_value ? "keep" : "reuse");
   auto it = compiled_.find(key);
   if (it == compiled_.end()) {
-    Compiled c{build_network(weights_, path_, network, 1, domain), nullptr};
+    Compiled c{build_network(weights_, path_, network, 1, domain, image_size()), nullptr};
     c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value);
     it = compiled_.emplace(key, std::move(c)).first;
   }
@@ -67,18 +68,31 @@ HostTensor ImageTranslator::latent_from_seed(uint64_t seed) const {
 
 HostTensor ImageTranslator::translate(const HostTensor& source, const HostTensor& style, TensorFile* dump,
                                       const NodeHook& profile) {
-  if (generator_config_.w_hpf > 0)
-    throw std::invalid_argument(path_ + ": this generator has w_hpf = " + std::to_string(generator_config_.w_hpf) +
-                                " and needs FAN masks, which xfv does not compute yet");
-  Compiled& c = compiled("image_generator", 0, dump != nullptr);
-  c.runner->set_input(c.net.inputs.at(0), source);
-  c.runner->set_input(c.net.inputs.at(1), style);
-  c.runner->run(profile);
-  if (dump) {
+  const auto dump_values = [&](Compiled& c) {
     for (size_t v = 0; v < c.net.graph->values().size(); ++v) {
       const Value& val = c.net.graph->values()[v];
       if (val.kind != ValueKind::kConstant) dump->tensors[val.name] = c.runner->read(static_cast<ValueId>(v));
     }
+  };
+  Compiled& c = compiled("image_generator", 0, dump != nullptr);
+  c.runner->set_input(c.net.inputs.at(0), source);
+  c.runner->set_input(c.net.inputs.at(1), style);
+  if (generator_config_.w_hpf > 0) {
+    // The high-pass skips are masked by FAN's landmark masks of the source face.
+    const std::vector<std::string> present = networks_in(weights_, path_);
+    if (std::find(present.begin(), present.end(), "fan") == present.end())
+      throw std::invalid_argument(path_ + ": this generator has w_hpf = " + std::to_string(generator_config_.w_hpf) +
+                                  " and needs FAN's masks, but the file holds no 'fan' network");
+    Compiled& fan = compiled("fan", 0, dump != nullptr);
+    fan.runner->set_input(fan.net.inputs.at(0), source);
+    fan.runner->run(profile);
+    for (size_t m = 0; m < 2; ++m)
+      c.runner->set_input(c.net.inputs.at(2 + m), fan.runner->read(fan.net.graph->outputs().at(m)));
+    if (dump) dump_values(fan);
+  }
+  c.runner->run(profile);
+  if (dump) {
+    dump_values(c);
     dump->metadata["xfv.dump.network"] = "image_generator";
   }
   return c.runner->read(c.net.output);

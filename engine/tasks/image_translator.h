@@ -18,6 +18,7 @@ class ImageTranslator {
   ImageTranslator(const std::string& weights_path, const std::string& backend);
 
   int image_size() const { return generator_config_.img_size; }
+  int style_dim() const { return generator_config_.style_dim; }
   int latent_dim() const;
   // A domain given by name (from the weight file) or by index, checked against `network`.
   int domain(const std::string& name_or_index, const std::string& network) const;

@@ -12,6 +12,7 @@ struct PointReport {
   std::string name;
   double max_abs = 0, rel_l2 = 0;
   bool ok = false;
+  double tolerance = 0;  // what this point was held to
 };
 
 struct ValidationReport {
@@ -23,7 +24,7 @@ struct ValidationReport {
 };
 
 // Chained (the default): the whole network runs from the dump's inputs, every point within
-// 1e-4. Isolated: each point's node output is compared, then replaced by the reference's
+// 1e-4, or the network's looser tolerance for a value past a threshold (FAN's masks). Isolated: each point's node output is compared, then replaced by the reference's
 // value, so the next block runs on the reference's own input: every point within 1e-5.
 ValidationReport validate_dump(const std::string& dump_path, const std::string& weights_path,
                                const std::string& backend, bool isolate);

@@ -96,7 +96,7 @@ std::vector<PilCase> pil_cases() {
   for (int size : {256, 64})
     for (const char* file : {"rgb_317x251.jpg", "progressive_444_120x80.jpg", "gray_45x33.jpg", "gray_64x40.png",
                              "rgba_300x300.png", "gray_alpha_37x91.png", "palette_50x45.png", "upscale_20x30.png",
-                             "one_1x1.png"})
+                             "one_1x1.png", "rgb16_37x23.png"})
       cases.push_back({file, size});
   return cases;
 }

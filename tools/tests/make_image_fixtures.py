@@ -64,38 +64,49 @@ def images(rng):
     }
 
 
-def png_header_only(width, height):
-    """A PNG whose header claims width x height (8-bit gray) and that holds no pixels."""
+def raw_png(width, height, depth, color_type, rows):
+    """A PNG written by hand, for what PIL does not write: 16-bit RGB, or a header without
+    pixels (rows empty)."""
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, color_type, 0, 0, 0)
+    idat = chunk(b"IDAT", zlib.compress(b"".join(b"\0" + row for row in rows))) if rows else b""
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + idat + chunk(b"IEND", b"")
 
 
 def write_bad_files(out, jpeg):
     (out / "empty.png").write_bytes(b"")
     (out / "truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2])
     (out / "text.png").write_text("this is not an image\n")
-    (out / "huge.png").write_bytes(png_header_only(20000, 20000))
+    (out / "huge.png").write_bytes(raw_png(20000, 20000, 8, 0, []))
     Image.new("CMYK", (8, 8), (10, 20, 30, 40)).save(out / "cmyk.jpg")
     # PIL opens a 16-bit gray PNG as mode "I" and clips it to 255 in convert("RGB").
     Image.frombytes("I;16", (8, 8), bytes(range(128))).save(out / "gray16.png")
+
+
+def write_images(out, rng):
+    """Writes the images under test; returns their names."""
+    named = images(rng)
+    for name, image in named.items():
+        if name.startswith("progressive"):
+            image.save(out / name, quality=85, progressive=True, subsampling="4:4:4")
+        elif name.endswith(".jpg"):
+            image.save(out / name, quality=90)  # 4:2:0, PIL's default
+        else:
+            image.save(out / name)
+    # 16-bit RGB, which PIL reads keeping the high byte of each sample.
+    rows = [rng.randbytes(37 * 6) for _ in range(23)]
+    (out / "rgb16_37x23.png").write_bytes(raw_png(37, 23, 16, 2, rows))
+    return [*named, "rgb16_37x23.png"]
 
 
 def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(20240611)
-    for name, image in images(rng).items():
-        path = out / name
-        if name.startswith("progressive"):
-            image.save(path, quality=85, progressive=True, subsampling="4:4:4")
-        elif name.endswith(".jpg"):
-            image.save(path, quality=90)  # 4:2:0, PIL's default
-        else:
-            image.save(path)
+    for name in write_images(out, rng):
         for s in SIZES:
-            expected = Image.open(path).convert("RGB").resize((s, s), Image.BILINEAR)
+            expected = Image.open(out / name).convert("RGB").resize((s, s), Image.BILINEAR)
             (out / f"{name}.{s}.rgb").write_bytes(expected.tobytes())
     write_bad_files(out, (out / "rgb_317x251.jpg").read_bytes())
 

@@ -1,0 +1,112 @@
+// The C API against the PyTorch reference dumps of the face fixtures
+// (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "engine/include/xfv.h"
+#include "engine/opcheck.h"
+#include "engine/safetensors.h"
+
+namespace {
+
+std::string faces_dir() {
+  const char* dir = std::getenv("XFV_FACES");
+  return dir ? dir : "";
+}
+
+class CApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+    ctx_ = xfv_open((faces_dir() + "/full_w0.safetensors").c_str(), "cpu");
+    ASSERT_NE(ctx_, nullptr) << xfv_last_error();
+  }
+  void TearDown() override { xfv_close(ctx_); }
+  xfv::TensorFile dump(const std::string& network) const {
+    return xfv::read_safetensors(faces_dir() + "/full_w0." + network + ".safetensors");
+  }
+  xfv_context* ctx_ = nullptr;
+};
+
+TEST_F(CApi, DescribesTheModel) {
+  EXPECT_EQ(xfv_image_size(ctx_), 256);
+  EXPECT_EQ(xfv_latent_dim(ctx_), 16);
+  EXPECT_EQ(xfv_style_dim(ctx_), 64);
+  EXPECT_EQ(xfv_domain(ctx_, "mapping_network", "male"), 1);
+  EXPECT_EQ(xfv_domain(ctx_, "image_style_encoder", "0"), 0);
+  EXPECT_EQ(xfv_domain(ctx_, "mapping_network", "cat"), -1);
+  EXPECT_NE(std::string(xfv_last_error()).find("cat"), std::string::npos) << xfv_last_error();
+}
+
+TEST_F(CApi, StyleFromLatentMatchesPyTorch) {
+  const xfv::TensorFile d = dump("mapping_network");
+  const xfv::HostTensor& z = d.tensors.at("mapping_network.input.z");
+  const int domain = static_cast<int>(d.tensors.at("mapping_network.input.y").data[0]);
+  std::vector<float> style(64, NAN);
+  ASSERT_EQ(xfv_style_from_latent(ctx_, z.data.data(), domain, style.data()), 0) << xfv_last_error();
+  const auto& want = d.tensors.at("mapping_network.output").data;
+  EXPECT_LE(xfv::relative_l2(style, std::vector<float>(want.begin(), want.begin() + 64)), 1e-5);
+}
+
+TEST_F(CApi, StyleFromFaceAndTranslationMatchPyTorch) {
+  const xfv::TensorFile e = dump("image_style_encoder");
+  const int domain = static_cast<int>(e.tensors.at("image_style_encoder.input.y").data[0]);
+  std::vector<float> style(64, NAN);
+  ASSERT_EQ(xfv_style_from_face(ctx_, e.tensors.at("image_style_encoder.input.x").data.data(), domain, style.data()), 0)
+      << xfv_last_error();
+  const auto& want_style = e.tensors.at("image_style_encoder.output").data;
+  EXPECT_LE(xfv::relative_l2(style, std::vector<float>(want_style.begin(), want_style.begin() + 64)), 1e-5);
+
+  const xfv::TensorFile g = dump("image_generator");
+  const size_t face = 3 * 256 * 256;
+  std::vector<float> out(face, NAN);
+  ASSERT_EQ(xfv_translate_face(ctx_, g.tensors.at("image_generator.input.x").data.data(),
+                               g.tensors.at("image_generator.input.s").data.data(), out.data()),
+            0)
+      << xfv_last_error();
+  const auto& want = g.tensors.at("image_generator.output").data;
+  EXPECT_LE(xfv::relative_l2(out, std::vector<float>(want.begin(), want.begin() + static_cast<long>(face))), 1e-4);
+}
+
+TEST_F(CApi, SeedsGiveTheSameLatentEveryTime) {
+  std::vector<float> a(16), b(16), c(16);
+  ASSERT_EQ(xfv_latent_from_seed(ctx_, 7, a.data()), 0);
+  ASSERT_EQ(xfv_latent_from_seed(ctx_, 7, b.data()), 0);
+  ASSERT_EQ(xfv_latent_from_seed(ctx_, 8, c.data()), 0);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST_F(CApi, Rgb8RoundTrip) {
+  std::vector<uint8_t> rgb(300 * 200 * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>(i * 7 % 251);
+  std::vector<float> face(3 * 256 * 256, NAN);
+  ASSERT_EQ(xfv_face_from_rgb8(ctx_, rgb.data(), 300, 200, face.data()), 0) << xfv_last_error();
+  for (float v : face) ASSERT_TRUE(v >= -1.f && v <= 1.f);
+  std::vector<uint8_t> back(256 * 256 * 3);
+  ASSERT_EQ(xfv_face_to_rgb8(ctx_, face.data(), back.data()), 0) << xfv_last_error();
+  EXPECT_EQ(xfv_face_from_rgb8(ctx_, rgb.data(), 0, 200, face.data()), -1);
+}
+
+TEST_F(CApi, FailuresAreMessagesNotCrashes) {
+  std::vector<float> buf(3 * 256 * 256), style(64);
+  EXPECT_EQ(xfv_style_from_face(ctx_, buf.data(), 5, style.data()), -1);
+  EXPECT_NE(std::string(xfv_last_error()).find("out of range"), std::string::npos) << xfv_last_error();
+  EXPECT_EQ(xfv_translate_face(ctx_, nullptr, style.data(), buf.data()), -1);
+  EXPECT_EQ(xfv_translate_face(nullptr, buf.data(), style.data(), buf.data()), -1);
+  EXPECT_EQ(xfv_image_size(nullptr), -1);
+}
+
+TEST(CApiOpen, ReportsTheFileAndTheBackend) {
+  EXPECT_EQ(xfv_open("/nonexistent/w.safetensors", "cpu"), nullptr);
+  EXPECT_NE(std::string(xfv_last_error()).find("/nonexistent/w.safetensors"), std::string::npos) << xfv_last_error();
+  if (faces_dir().empty()) return;
+  EXPECT_EQ(xfv_open((faces_dir() + "/full_w0.safetensors").c_str(), "tpu"), nullptr);
+  EXPECT_NE(std::string(xfv_last_error()).find("tpu"), std::string::npos) << xfv_last_error();
+}
+
+}  // namespace
