@@ -77,17 +77,18 @@ TEST(CpuConvWinograd, MatchesIm2colAtGeneratorSizes) {
 
 TEST(CpuConvWinograd, MatchesIm2colOnAwkwardShapes) {
   uint64_t seed = 10;
-  for (int pad : {0, 1, 2})
-    for (int h : {1, 2, 3, 5, 8})
-      for (int w : {1, 4, 7, 13}) {
-        Conv2dDesc d = conv3x3(2, 3, h, w, 5, pad, pad == 0 ? 1 : pad);
-        if (d.out_h() < 1 || d.out_w() < 1) continue;
-        d.alpha = 0.5f, d.beta = -1.5f;
-        const bool bias = seed % 2 == 0, residual = seed % 3 == 0;
-        ASSERT_TRUE(cpu::winograd_applies(d));
-        EXPECT_LE(winograd_vs_im2col(make_conv(d, bias, residual, seed++)), 1e-5)
-            << "h " << h << " w " << w << " pad " << pad;
-      }
+  for (int pad_h : {0, 1, 2})
+    for (int pad_w : {0, 1, 2})
+      for (int h : {1, 2, 3, 5, 8})
+        for (int w : {1, 4, 7, 13}) {
+          Conv2dDesc d = conv3x3(2, 3, h, w, 5, pad_h, pad_w);
+          if (d.out_h() < 1 || d.out_w() < 1) continue;
+          d.alpha = 0.5f, d.beta = -1.5f;
+          const bool bias = seed % 2 == 0, residual = seed % 3 == 0;
+          ASSERT_TRUE(cpu::winograd_applies(d));
+          EXPECT_LE(winograd_vs_im2col(make_conv(d, bias, residual, seed++)), 1e-5)
+              << h << "x" << w << " pad " << pad_h << "," << pad_w;
+        }
 }
 
 TEST(CpuConvWinograd, AppliesOnlyToStride1Undilated3x3) {

@@ -158,13 +158,11 @@ FanConfig fan_config(const TensorFile& w, const std::string& path) {
   const FanConfig c{config_field(j, path, "num_landmarks"), config_field(j, path, "num_modules"),
                     config_field(j, path, "hourglass_depth"), config_field(j, path, "img_size"),
                     config_field(j, path, "heatmap_size")};
-  const bool pools = c.hourglass_depth >= 1 && c.hourglass_depth < 16 && c.heatmap_size > 0 &&
-                     c.heatmap_size % (1 << c.hourglass_depth) == 0;
-  if (c.num_landmarks != LandmarkMaskDesc::kLandmarks || c.num_modules != 1 || c.img_size != 4 * c.heatmap_size ||
-      !pools)
+  if (c.num_landmarks != LandmarkMaskDesc::kLandmarks || c.num_modules != 1 || c.img_size != kFanMaskSize ||
+      c.heatmap_size != kFanMaskSize / 4 || c.hourglass_depth < 1 || c.hourglass_depth > 6)
     throw FileError(path + ": unsupported configuration of 'fan' (" + it->second +
-                    "): the masks need 98 landmarks, one hourglass, img_size = 4 * heatmap_size and a "
-                    "heatmap_size that the hourglass depth halves evenly");
+                    "): StarGAN v2's FAN has 98 landmarks, one hourglass of depth 1 to 6 (the 64x64 "
+                    "heatmaps halve 6 times at most), img_size 256 and heatmap_size 64");
   return c;
 }
 
@@ -213,18 +211,17 @@ FanMasks add_fan(NetBuilder& b, const FanConfig& c, ValueId x) {
   g.reshape(heatmaps, Shape{n, landmarks, size, size});
 
   // Each plane's max and min, which the mask op truncates at 0.1 as it does the values.
-  ValueId stats[2];
-  for (const ReduceOp op : {ReduceOp::kMax, ReduceOp::kMin}) {
+  const auto plane_stat = [&](const std::string& path, ReduceOp op) {
     ReduceArgs r;
     r.d = {n * landmarks, size * size, 1, op};
-    stats[op == ReduceOp::kMin] = g.add_node(b.name(op == ReduceOp::kMax ? "heatmaps.max" : "heatmaps.min"), r,
-                                             {heatmaps});
-  }
+    return g.add_node(b.name(path), r, {heatmaps});
+  };
+  const ValueId hi = plane_stat("heatmaps.max", ReduceOp::kMax), lo = plane_stat("heatmaps.min", ReduceOp::kMin);
   ValueId masks[2];
   for (int m = 0; m < 2; ++m) {
     LandmarkMaskArgs a;
     a.d = {n, size, size, m};
-    masks[m] = g.add_node(b.name("mask" + std::to_string(m)), a, {heatmaps, stats[0], stats[1]});
+    masks[m] = g.add_node(b.name("mask" + std::to_string(m)), a, {heatmaps, hi, lo});
     g.reshape(masks[m], Shape{n, 1, size, size});
     g.mark_output(masks[m]);
   }

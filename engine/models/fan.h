@@ -8,13 +8,16 @@
 
 namespace xfv {
 
+// get_heatmap resizes every image to 256 (the CoordConv grid of conv1): the masks' size.
+constexpr int kFanMaskSize = 256;
+
 struct FanConfig {
   int num_landmarks = 98, num_modules = 1, hourglass_depth = 4, img_size = 256, heatmap_size = 64;
 };
 
 // Read from `xfv.config.fan` (weights/README.md); a missing or malformed entry, or one this
-// graph cannot build (other than 98 landmarks, one hourglass, img_size = 4 * heatmap_size),
-// is a FileError naming the file.
+// graph cannot build (other than the reference's 98 landmarks, one hourglass, img_size 256
+// and heatmap_size 64, which its CoordConv grids fix), is a FileError naming the file.
 FanConfig fan_config(const TensorFile& w, const std::string& path);
 
 // The relative L2 error a chained validation allows the masks: their 0.1 threshold turns

@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/models/fan.h"
+
 namespace xfv {
 namespace {
 
@@ -123,8 +125,9 @@ ImageGeneratorIO add_image_generator(NetBuilder& b, const ImageGeneratorConfig& 
   io.x = b.input("x", Shape{batch, 3, s, s});
   io.s = b.input("s", Shape{batch, c.style_dim});
   if (c.w_hpf > 0) {
-    io.mask0 = b.input("masks.0", Shape{batch, 1, s, s});
-    io.mask1 = b.input("masks.1", Shape{batch, 1, s, s});
+    // FAN's masks, at FAN's size whatever the image's; each injection resizes its own.
+    io.mask0 = b.input("masks.0", Shape{batch, 1, kFanMaskSize, kFanMaskSize});
+    io.mask1 = b.input("masks.1", Shape{batch, 1, kFanMaskSize, kFanMaskSize});
   }
   const int dim0 = (1 << 14) / s;
   ValueId x = b.conv("from_rgb", io.x, "from_rgb", dim0, 3, 1, 1, true);

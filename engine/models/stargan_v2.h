@@ -29,7 +29,7 @@ std::vector<std::string> domain_names(const TensorFile& w, const std::string& pa
 
 struct ImageGeneratorIO {
   ValueId x, s;                              // (n, 3, S, S) in [-1, 1]; (n, style_dim)
-  ValueId mask0 = kNoValue, mask1 = kNoValue;  // (n, 1, S, S), when w_hpf > 0
+  ValueId mask0 = kNoValue, mask1 = kNoValue;  // (n, 1, 256, 256), FAN's, when w_hpf > 0
   ValueId output;                            // (n, 3, S, S)
 };
 // `b` names the network (image_generator).

@@ -5,6 +5,7 @@ dumps of every network, for `xfv validate` (registered as CTest tests in CMakeLi
 
   full_w0   CelebA-HQ sizes, w_hpf 0 (an AFHQ-like generator: no FAN, no masks), legacy format
   small_w0  img 64, w_hpf 0, zip format: small enough for the sim backend
+  small_w1  img 64, w_hpf 1 (high-pass skips, FAN masks), zip format; also dumps FAN
 
 Usage: make_face_fixtures.py OUT_DIR
 """
@@ -18,6 +19,7 @@ PYTHON = "/usr/bin/python3"
 FIXTURES = {
     "full_w0": dict(size="full", fmt="legacy", w_hpf=0, seed=1),
     "small_w0": dict(size="small", fmt="zip", w_hpf=0, seed=2),
+    "small_w1": dict(size="small", fmt="zip", w_hpf=1, seed=3),
 }
 NETWORKS = {"image_generator": 0, "image_style_encoder": 1, "mapping_network": 1}  # name: domain
 
@@ -34,7 +36,8 @@ def main(out_dir):
         run(os.path.join(TOOLS, "make_checkpoint.py"), "--kind", "stargan_v2", "--size", f["size"],
             "--format", f["fmt"], "--w-hpf", str(f["w_hpf"]), "--seed", str(f["seed"]), "--out", ckpt)
         run(os.path.join(TOOLS, "convert.py"), ckpt, "--out", weights)
-        for network, domain in NETWORKS.items():
+        networks = dict(NETWORKS, fan=0) if f["w_hpf"] > 0 else NETWORKS
+        for network, domain in networks.items():
             run(os.path.join(TOOLS, "dump_reference.py"), "--checkpoint", ckpt, "--network", network,
                 "--seed", str(f["seed"] + 10), "--domain", str(domain),
                 "--out", os.path.join(out_dir, f"{name}.{network}.safetensors"))
