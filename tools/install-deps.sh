@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(cmake g++ make libopenblas-openmp-dev libboost-context-dev libgtest-dev libbenchmark-dev
           libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev python3-pil
-          python3-numpy python3-pytest python3-torch)  # the last three: reference tensors for tests
+          python3-numpy python3-pytest python3-torch python3-skimage)  # reference tensors, demo photos
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
