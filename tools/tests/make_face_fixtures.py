@@ -4,6 +4,7 @@ StarGAN v2 layouts (both torch.save formats), their xfv weight files, and PyTorc
 dumps of every network, for `xfv validate` (registered as CTest tests in CMakeLists.txt).
 
   full_w0   CelebA-HQ sizes, w_hpf 0 (an AFHQ-like generator: no FAN, no masks), legacy format
+  full_w1   CelebA-HQ sizes, w_hpf 1 with FAN (the released configuration), zip format
   small_w0  img 64, w_hpf 0, zip format: small enough for the sim backend
   small_w1  img 64, w_hpf 1 (high-pass skips, FAN masks), zip format; also dumps FAN
 
@@ -20,6 +21,7 @@ FIXTURES = {
     "full_w0": dict(size="full", fmt="legacy", w_hpf=0, seed=1),
     "small_w0": dict(size="small", fmt="zip", w_hpf=0, seed=2),
     "small_w1": dict(size="small", fmt="zip", w_hpf=1, seed=3),
+    "full_w1": dict(size="full", fmt="zip", w_hpf=1, seed=4),
 }
 NETWORKS = {"image_generator": 0, "image_style_encoder": 1, "mapping_network": 1}  # name: domain
 
