@@ -113,13 +113,13 @@ int xfv_style_from_face(xfv_context* ctx, const float* face, int domain, float* 
                  [&] { copy_out(ctx->translator->style_from_reference(face_tensor(ctx, face), domain), style); });
 }
 
-int xfv_style_from_latent(xfv_context* ctx, const float* latent, int domain, float* style) {
+int xfv_style_from_latent(xfv_context* ctx, const float* latent, int domain, float psi, float* style) {
   if (!check_context(ctx, "xfv_style_from_latent")) return -1;
   return guarded("xfv_style_from_latent", [&] {
     if (!latent) throw std::invalid_argument("null latent buffer");
     const int n = ctx->translator->latent_dim();
     const xfv::HostTensor z(xfv::Shape{1, n}, std::vector<float>(latent, latent + n));
-    copy_out(ctx->translator->style_from_latent(z, domain), style);
+    copy_out(ctx->translator->style_from_latent(z, domain, psi), style);
   });
 }
 

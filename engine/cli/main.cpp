@@ -89,6 +89,7 @@ int validate(const std::string& dump, const std::string& weights, const std::str
 
 struct ImageOptions {
   std::string weights, source, reference, latent, out, domain, backend = "cpu", dump, seed;
+  float psi = 1.f;
   bool profile = false;
 };
 
@@ -101,7 +102,7 @@ int image(const ImageOptions& o) {
                                    t.domain(o.domain, "image_style_encoder"));
   } else {
     const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : t.latent_from_seed(std::stoull(o.seed));
-    style = t.style_from_latent(z, t.domain(o.domain, "mapping_network"));
+    style = t.style_from_latent(z, t.domain(o.domain, "mapping_network"), o.psi);
   }
   TensorFile dump;
   const NodeHook profile = [](const Node& node, double ms) {
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
   auto* sd = img->add_option("--seed", io.seed, "a seed for the latent code");
   ref->excludes(lat)->excludes(sd);
   lat->excludes(sd);
+  img->add_option("--psi", io.psi, "truncation toward the mean style, in [0, 1] (with --latent or --seed)");
   img->add_option("--backend", io.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
   img->add_option("--dump-tensors", io.dump, "write every value of the generator by name (.safetensors)");
   img->add_flag("--profile", io.profile, "print each node's time");

@@ -37,7 +37,8 @@ int xfv_face_from_rgb8(xfv_context* ctx, const uint8_t* rgb, int width, int heig
 int xfv_face_to_rgb8(xfv_context* ctx, const float* face, uint8_t* rgb);
 
 int xfv_style_from_face(xfv_context* ctx, const float* face, int domain, float* style);
-int xfv_style_from_latent(xfv_context* ctx, const float* latent, int domain, float* style);
+/* psi in [0, 1] truncates toward the domain's mean style (1: no truncation). */
+int xfv_style_from_latent(xfv_context* ctx, const float* latent, int domain, float psi, float* style);
 /* Philox normals: the same latent on every backend and machine for a seed. */
 int xfv_latent_from_seed(xfv_context* ctx, uint64_t seed, float* latent);
 

@@ -29,11 +29,13 @@ int ImageTranslator::domain(const std::string& name_or_index, const std::string&
                               std::to_string(count) + " domains" + (known.empty() ? "" : ": " + known) + ")");
 }
 
-ImageTranslator::Compiled& ImageTranslator::compiled(const std::string& network, int domain, bool keep_every_value) {
-  const std::string key = network + "/" + std::to_string(domain) + "/" + (keep_every_value ? "keep" : "reuse");
+ImageTranslator::Compiled& ImageTranslator::compiled(const std::string& network, int domain, bool keep_every_value,
+                                                     int batch) {
+  const std::string key = network + "/" + std::to_string(domain) + "/" + (keep_every_value ? "keep" : "reuse") + "/" +
+                          std::to_string(batch);
   auto it = compiled_.find(key);
   if (it == compiled_.end()) {
-    Compiled c{build_network(weights_, path_, network, 1, domain, image_size()), nullptr};
+    Compiled c{build_network(weights_, path_, network, batch, domain, image_size()), nullptr};
     c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value);
     it = compiled_.emplace(key, std::move(c)).first;
   }
@@ -51,13 +53,40 @@ HostTensor ImageTranslator::style_from_reference(const HostTensor& face, int dom
   return run_one("image_style_encoder", domain, face);
 }
 
-HostTensor ImageTranslator::style_from_latent(const HostTensor& z, int domain) {
+HostTensor ImageTranslator::style_from_latent(const HostTensor& z, int domain, float psi) {
   HostTensor latent = z;
   if (latent.numel() != latent_dim())
     throw std::invalid_argument("a latent of " + std::to_string(latent_dim()) + " values is needed, got shape " +
                                 z.shape.str());
+  if (!(psi >= 0.f && psi <= 1.f)) throw std::invalid_argument("psi must be in [0, 1], got " + std::to_string(psi));
   latent.shape = Shape{1, latent_dim()};
-  return run_one("mapping_network", domain, latent);
+  HostTensor s = run_one("mapping_network", domain, latent);
+  if (psi < 1.f) {
+    const HostTensor& mean = mean_style(domain);
+    for (size_t i = 0; i < s.data.size(); ++i) s.data[i] = mean.data[i] + psi * (s.data[i] - mean.data[i]);
+  }
+  return s;
+}
+
+HostTensor ImageTranslator::mean_style(int domain) {
+  if (const auto it = mean_styles_.find(domain); it != mean_styles_.end()) return it->second;
+  constexpr int kSamples = 10000, kBatch = 1000;
+  const int dim = latent_dim();
+  Compiled& c = compiled("mapping_network", domain, false, kBatch);
+  std::vector<double> sum;
+  HostTensor z(Shape{kBatch, dim});
+  for (int first = 0; first < kSamples; first += kBatch) {
+    for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(0, static_cast<uint64_t>(first) * dim + i);
+    c.runner->set_input(c.net.inputs.at(0), z);
+    c.runner->run();
+    const HostTensor s = c.runner->read(c.net.output);
+    const size_t style = s.data.size() / kBatch;
+    sum.resize(style, 0.0);
+    for (size_t i = 0; i < s.data.size(); ++i) sum[i % style] += s.data[i];
+  }
+  HostTensor mean(Shape{1, static_cast<int64_t>(sum.size())});
+  for (size_t i = 0; i < sum.size(); ++i) mean.data[i] = static_cast<float>(sum[i] / kSamples);
+  return mean_styles_.emplace(domain, mean).first->second;
 }
 
 HostTensor ImageTranslator::latent_from_seed(uint64_t seed) const {

@@ -25,7 +25,11 @@ class ImageTranslator {
 
   // Styles (1, style_dim) from a reference face (1, 3, S, S) in [-1, 1] or a latent (1, latent_dim).
   HostTensor style_from_reference(const HostTensor& face, int domain);
-  HostTensor style_from_latent(const HostTensor& z, int domain);
+  // With psi < 1 the style is truncated toward the domain's mean style: lerp(mean, s, psi),
+  // as the reference's translate_using_latent does (there over 10,000 torch.randn latents;
+  // here over 10,000 Philox latents of seed 0, so the mean is the same on every backend).
+  HostTensor style_from_latent(const HostTensor& z, int domain, float psi = 1.f);
+  HostTensor mean_style(int domain);
   // The latent of a seed: Philox normals, the same on every backend.
   HostTensor latent_from_seed(uint64_t seed) const;
 
@@ -39,14 +43,15 @@ class ImageTranslator {
     NetworkGraph net;
     std::unique_ptr<Runner> runner;
   };
-  Compiled& compiled(const std::string& network, int domain, bool keep_every_value = false);
+  Compiled& compiled(const std::string& network, int domain, bool keep_every_value = false, int batch = 1);
   HostTensor run_one(const std::string& network, int domain, const HostTensor& input);
 
   std::string path_;
   TensorFile weights_;
   std::unique_ptr<Backend> backend_;
   ImageGeneratorConfig generator_config_;
-  std::map<std::string, Compiled> compiled_;  // by "<network>/<domain>/<keep>"
+  std::map<std::string, Compiled> compiled_;  // by "<network>/<domain>/<keep>/<batch>"
+  std::map<int, HostTensor> mean_styles_;     // by domain
 };
 
 }  // namespace xfv

@@ -47,9 +47,25 @@ TEST_F(CApi, StyleFromLatentMatchesPyTorch) {
   const xfv::HostTensor& z = d.tensors.at("mapping_network.input.z");
   const int domain = static_cast<int>(d.tensors.at("mapping_network.input.y").data[0]);
   std::vector<float> style(64, NAN);
-  ASSERT_EQ(xfv_style_from_latent(ctx_, z.data.data(), domain, style.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(ctx_, z.data.data(), domain, 1.f, style.data()), 0) << xfv_last_error();
   const auto& want = d.tensors.at("mapping_network.output").data;
   EXPECT_LE(xfv::relative_l2(style, std::vector<float>(want.begin(), want.begin() + 64)), 1e-5);
+}
+
+TEST_F(CApi, TruncationLerpsTowardTheMeanStyle) {
+  std::vector<float> z1(16), z2(16), s1(64), s2(64), mean1(64), mean2(64), half(64);
+  xfv_latent_from_seed(ctx_, 1, z1.data());
+  xfv_latent_from_seed(ctx_, 2, z2.data());
+  ASSERT_EQ(xfv_style_from_latent(ctx_, z1.data(), 1, 1.f, s1.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(ctx_, z1.data(), 1, 0.f, mean1.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(ctx_, z2.data(), 1, 0.f, mean2.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(ctx_, z1.data(), 1, 0.5f, half.data()), 0) << xfv_last_error();
+  EXPECT_EQ(mean1, mean2);  // psi 0: the mean style, whatever the latent
+  EXPECT_GT(xfv::relative_l2(s1, mean1), 1e-2);
+  std::vector<float> mid(64);
+  for (int i = 0; i < 64; ++i) mid[static_cast<size_t>(i)] = 0.5f * (s1[static_cast<size_t>(i)] + mean1[static_cast<size_t>(i)]);
+  EXPECT_LE(xfv::relative_l2(half, mid), 1e-6);
+  EXPECT_EQ(xfv_style_from_latent(ctx_, z1.data(), 1, 1.5f, half.data()), -1);
 }
 
 TEST_F(CApi, StyleFromFaceAndTranslationMatchPyTorch) {
