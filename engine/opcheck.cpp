@@ -66,6 +66,20 @@ void add_conv_cases(CaseMaker& m) {
   fused.d.alpha = 0.5f, fused.d.beta = -2.f;
   m.add(fused, {false, false, true, true});
   m.add(conv(1, 64, 32, 32, 64, 3, 3, 1, 1), bias);           // a decoder conv
+  // The cpu backend's Winograd paths (engine/cpu/conv2d_winograd.cpp), big enough for
+  // winograd_tile to pick them: tiles hanging over odd edges, batches, every padding.
+  const std::vector<bool> both{false, false, true, true}, residual{false, false, false, true};
+  m.add(conv(2, 17, 23, 19, 19, 3, 3, 1, 1), bias);           // F(2x2)
+  m.add(conv(1, 19, 27, 25, 18, 3, 3, 1, 0));                 // F(2x2), valid
+  Conv2dArgs wino_fused = conv(1, 16, 21, 23, 21, 3, 3, 1, 2);
+  wino_fused.d.alpha = 0.7f, wino_fused.d.beta = -1.3f;
+  m.add(wino_fused, residual);                                // F(2x2), pad 2, fused residual
+  m.add(conv(2, 20, 17, 15, 17, 3, 3, 1, 0, 1, 2), bias);     // F(2x2), pad 0 x 2
+  wino_fused = conv(3, 18, 37, 45, 22, 3, 3, 1, 1);
+  wino_fused.d.alpha = 1.f / std::sqrt(2.f), wino_fused.d.beta = 1.f / std::sqrt(2.f);
+  m.add(wino_fused, both);                                    // F(4x4), ResBlk residual
+  m.add(conv(1, 24, 69, 63, 20, 3, 3, 1, 0));                 // F(4x4), valid
+  m.add(conv(2, 16, 45, 39, 17, 3, 3, 1, 2), bias);           // F(4x4), pad 2
   // Shapes large enough for each of the cuda kernel's bigger tiles (kernels/conv2d.cu).
   m.add(conv(1, 2, 131, 131, 130, 1, 1, 1, 0), bias);         // 128x128 tile
   m.add(conv(1, 3, 100, 100, 130, 3, 3, 1, 1), bias);         // 128x64

@@ -45,15 +45,16 @@ Conv make_conv(Conv2dDesc d, bool bias, bool residual, uint64_t seed) {
   return c;
 }
 
-// Both paths on the same inputs; the relative L2 error of Winograd's against im2col's.
-double winograd_vs_im2col(Conv c) {
+// Both paths on the same inputs; the relative L2 error of Winograd's F(m x m, 3 x 3) against
+// im2col's.
+double winograd_vs_im2col(Conv c, int m) {
   std::vector<float> want(static_cast<size_t>(c.args.d.n) * c.args.d.cout * c.args.d.out_h() *
                           c.args.d.out_w());
   std::vector<float> got(want.size(), NAN);
   c.args.y = want.data();
   cpu::conv2d_im2col(c.args);
   c.args.y = got.data();
-  cpu::conv2d_winograd(c.args);
+  cpu::conv2d_winograd(c.args, m);
   return relative_l2(got, want);
 }
 
@@ -66,13 +67,18 @@ Conv2dDesc conv3x3(int n, int cin, int h, int w, int cout, int pad_h, int pad_w)
 TEST(CpuConvWinograd, MatchesIm2colAtGeneratorSizes) {
   const Conv2dDesc decode = conv3x3(1, 64, 64, 64, 64, 1, 1);
   const Conv2dDesc encode = conv3x3(1, 256, 32, 32, 512, 1, 1);
-  ASSERT_TRUE(cpu::winograd_pays(decode));
-  ASSERT_TRUE(cpu::winograd_pays(encode));
-  EXPECT_LE(winograd_vs_im2col(make_conv(decode, true, false, 1)), 1e-5);
-  EXPECT_LE(winograd_vs_im2col(make_conv(encode, true, false, 2)), 1e-5);
+  const Conv2dDesc bottleneck = conv3x3(1, 512, 16, 16, 512, 1, 1);  // 2+ threads split cout
+  EXPECT_EQ(cpu::winograd_tile(decode), 4);
+  EXPECT_EQ(cpu::winograd_tile(encode), 2);
+  EXPECT_EQ(cpu::winograd_tile(bottleneck), 2);
   Conv2dDesc fused = decode;  // a ResBlk's (shortcut + residual) / sqrt2
   fused.alpha = fused.beta = 1 / std::sqrt(2.f);
-  EXPECT_LE(winograd_vs_im2col(make_conv(fused, true, true, 3)), 1e-5);
+  for (int m : {2, 4}) {
+    EXPECT_LE(winograd_vs_im2col(make_conv(decode, true, false, 1), m), 1e-5) << m;
+    EXPECT_LE(winograd_vs_im2col(make_conv(encode, true, false, 2), m), 1e-5) << m;
+    EXPECT_LE(winograd_vs_im2col(make_conv(fused, true, true, 3), m), 1e-5) << m;
+  }
+  EXPECT_LE(winograd_vs_im2col(make_conv(bottleneck, true, false, 4), 2), 1e-5);
 }
 
 TEST(CpuConvWinograd, MatchesIm2colOnAwkwardShapes) {
@@ -86,8 +92,10 @@ TEST(CpuConvWinograd, MatchesIm2colOnAwkwardShapes) {
           d.alpha = 0.5f, d.beta = -1.5f;
           const bool bias = seed % 2 == 0, residual = seed % 3 == 0;
           ASSERT_TRUE(cpu::winograd_applies(d));
-          EXPECT_LE(winograd_vs_im2col(make_conv(d, bias, residual, seed++)), 1e-5)
-              << h << "x" << w << " pad " << pad_h << "," << pad_w;
+          for (int m : {2, 4})
+            EXPECT_LE(winograd_vs_im2col(make_conv(d, bias, residual, seed), m), 1e-5)
+                << "F" << m << " " << h << "x" << w << " pad " << pad_h << "," << pad_w;
+          ++seed;
         }
 }
 

@@ -1,7 +1,7 @@
 // conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit, else im2col
 // in row chunks, then a GEMM into the output.
 #include <algorithm>
-#include <vector>
+#include <memory>
 
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
@@ -57,6 +57,22 @@ void prefill_epilogue(const Conv2dArgs& a, int64_t plane) {
 
 }  // namespace
 
+float* conv_workspace(size_t floats) {
+  struct alignas(64) Line {
+    float f[16];
+  };
+  thread_local std::unique_ptr<Line[]> buffer;
+  thread_local size_t capacity = 0;  // in lines
+  const size_t lines = (floats + 15) / 16;
+  if (lines > capacity) {
+    buffer.reset();  // before the new one: the two need not coexist
+    capacity = 0;
+    buffer.reset(new Line[lines]);
+    capacity = lines;
+  }
+  return buffer[0].f;
+}
+
 void conv2d_im2col(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
   const int ho = d.out_h(), wo = d.out_w();
@@ -70,7 +86,7 @@ void conv2d_im2col(const Conv2dArgs& a) {
   const int64_t budget = int64_t{2} << 20;
   const int rows_per_chunk =
       static_cast<int>(std::clamp<int64_t>(budget / std::max<int64_t>(1, K * wo), 1, ho));
-  std::vector<float> col(pointwise ? 0 : static_cast<size_t>(K * rows_per_chunk * wo));
+  float* col = pointwise ? nullptr : conv_workspace(static_cast<size_t>(K * rows_per_chunk * wo));
 
   for (int n = 0; n < d.n; ++n) {
     const float* x = a.x + static_cast<int64_t>(n) * d.cin * d.h * d.w;
@@ -83,16 +99,16 @@ void conv2d_im2col(const Conv2dArgs& a) {
     for (int r0 = 0; r0 < ho; r0 += rows_per_chunk) {
       const int rows = std::min(rows_per_chunk, ho - r0);
       const int cols = rows * wo;
-      im2col_rows(d, x, r0, rows, col.data());
+      im2col_rows(d, x, r0, rows, col);
       sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K),
-                       col.data(), cols, y + static_cast<int64_t>(r0) * wo, static_cast<int>(plane));
+                       col, cols, y + static_cast<int64_t>(r0) * wo, static_cast<int>(plane));
     }
   }
 }
 
 void run(const Conv2dArgs& a) {
-  if (winograd_pays(a.d))
-    conv2d_winograd(a);
+  if (const int m = winograd_tile(a.d))
+    conv2d_winograd(a, m);
   else
     conv2d_im2col(a);
 }

@@ -10,8 +10,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 
 #include "engine/cpu/gemm.h"
 
@@ -40,50 +38,82 @@ struct F2 {
   }
 };
 
-// The 1-D transforms of F(4, 3), interpolation points 0, 1, -1, 2, -2 and infinity.
+// The 1-D transforms of F(4, 3), interpolation points 0, 1, -1, 1/2, -2 and infinity: a third
+// less rounding error than the usual 0, +-1, +-2 (Barabasz et al., "Error analysis and
+// improving the accuracy of Winograd convolution for deep neural networks", 2020).
 struct F4 {
   static constexpr int m = 4, a = 6;
   static void filter(const double g[3], double u[6]) {
-    u[0] = g[0] / 4;
-    u[1] = -(g[0] + g[1] + g[2]) / 6;
-    u[2] = -(g[0] - g[1] + g[2]) / 6;
-    u[3] = (g[0] + 2 * g[1] + 4 * g[2]) / 24;
-    u[4] = (g[0] - 2 * g[1] + 4 * g[2]) / 24;
+    u[0] = g[0];
+    u[1] = (g[0] + g[1] + g[2]) / 3;
+    u[2] = (g[1] - g[0] - g[2]) / 3;
+    u[3] = -(16 * g[0] + 8 * g[1] + 4 * g[2]) / 15;
+    u[4] = (g[0] - 2 * g[1] + 4 * g[2]) / 15;
     u[5] = g[2];
   }
   static void input(const float d[6], float v[6]) {
-    v[0] = 4 * d[0] - 5 * d[2] + d[4];
-    v[1] = (d[3] + d[4]) - 4 * (d[1] + d[2]);
-    v[2] = (d[4] - d[3]) + 4 * (d[1] - d[2]);
-    v[3] = (d[4] - d[2]) + 2 * (d[3] - d[1]);
-    v[4] = (d[4] - d[2]) - 2 * (d[3] - d[1]);
-    v[5] = 4 * d[1] - 5 * d[3] + d[5];
+    v[0] = d[0] - 1.5f * d[1] - 2 * d[2] + 1.5f * d[3] + d[4];
+    v[1] = -d[1] + 0.5f * d[2] + 2.5f * d[3] + d[4];
+    v[2] = d[1] - 2.5f * d[2] + 0.5f * d[3] + d[4];
+    v[3] = -2 * d[1] - d[2] + 2 * d[3] + d[4];
+    v[4] = 0.5f * d[1] - d[2] - 0.5f * d[3] + d[4];
+    v[5] = d[1] - 1.5f * d[2] - 2 * d[3] + 1.5f * d[4] + d[5];
   }
   static void output(const float s[6], float y[4]) {
-    const float a = s[1] + s[2], b = s[1] - s[2], c = s[3] + s[4], e = s[3] - s[4];
-    y[0] = s[0] + a + c;
-    y[1] = b + 2 * e;
-    y[2] = a + 4 * c;
-    y[3] = b + 8 * e + s[5];
+    const float a = s[1] + s[2], b = s[1] - s[2];
+    y[0] = a + s[0] + s[3] + s[4];
+    y[1] = b + 0.5f * s[3] - 2 * s[4];
+    y[2] = a + 0.25f * s[3] + 4 * s[4];
+    y[3] = b + 0.125f * s[3] - 8 * s[4] + s[5];
   }
 };
 
-// The transforms as single loops over independent filters or tiles, which the compiler
-// vectorizes across those: the pointers are restrict and ivdep vouches that the a rows
-// written at a run-time stride do not overlap (more rows than gcc checks at run time).
+constexpr int kFilterBlock = 16;
 
-// out[k * ldo + j] = G of (in[l * ldi + j], l < 3), for filters j < n.
-template <class F, class In, class Out>
-void filter_down(const In* __restrict in, int64_t ldi, int n, Out* __restrict out, int64_t ldo) {
-#pragma GCC ivdep
-  for (int j = 0; j < n; ++j) {
-    const double g[3] = {static_cast<double>(in[j]), static_cast<double>(in[ldi + j]),
-                         static_cast<double>(in[2 * ldi + j])};
-    double u[F::a];
-    F::filter(g, u);
-    for (int k = 0; k < F::a; ++k) out[k * ldo + j] = static_cast<Out>(u[k]);
+// g[t][c] = w[9 c + t]: a fixed permutation, with restrict pointers, so that the compiler
+// does it in vector registers.
+inline void taps_of(const float* __restrict w, float (*__restrict g)[kFilterBlock]) {
+  for (int t = 0; t < 9; ++t)
+    for (int c = 0; c < kFilterBlock; ++c) g[t][c] = w[c * 9 + t];
+}
+
+// u[p * ldu + c] = (G g_c G^T)[p] for the filters g_c at w + 9 c, c < n, in double until the
+// one rounding to float, in blocks of 16 filters vectorized across the block.
+template <class F>
+void filter_transform(const float* w, int n, float* u, int64_t ldu) {
+  constexpr int B = kFilterBlock, A = F::a;
+  for (int c0 = 0; c0 < n; c0 += B) {
+    const int nb = std::min(B, n - c0);
+    float g[9][B];
+    if (nb == B) {
+      taps_of(w + c0 * 9, g);
+    } else {
+      for (int t = 0; t < 9; ++t)
+        for (int c = 0; c < B; ++c) g[t][c] = c < nb ? w[(c0 + c) * 9 + t] : 0.f;
+    }
+    double gg[A][3][B];  // G g
+    for (int col = 0; col < 3; ++col)
+      for (int c = 0; c < B; ++c) {
+        const double in[3] = {g[col][c], g[3 + col][c], g[6 + col][c]};
+        double out[A];
+        F::filter(in, out);
+        for (int i = 0; i < A; ++i) gg[i][col][c] = out[i];
+      }
+    float ub[A * A][B];
+    for (int i = 0; i < A; ++i)
+      for (int c = 0; c < B; ++c) {
+        const double in[3] = {gg[i][0][c], gg[i][1][c], gg[i][2][c]};
+        double out[A];
+        F::filter(in, out);
+        for (int k = 0; k < A; ++k) ub[i * A + k][c] = static_cast<float>(out[k]);
+      }
+    for (int p = 0; p < A * A; ++p) std::copy(ub[p], ub[p] + nb, u + p * ldu + c0);
   }
 }
+
+// The tile transforms, each one loop over independent tiles that the compiler vectorizes:
+// the pointers are restrict, and ivdep vouches that the rows written at a run-time stride do
+// not overlap (there are more of them than gcc checks at run time).
 
 // out[k * ldo + j] = B^T of (rows[i][x + j], i < a), for columns j < n.
 template <class F>
@@ -111,7 +141,8 @@ void input_along_row(const float* __restrict in, int n, float* __restrict v, int
 
 // out[i * ldo + j] = A^T of (in[k * ldi + j], k < a), for tiles j < n.
 template <class F>
-void output_down(const float* __restrict in, int64_t ldi, int n, float* __restrict out, int64_t ldo) {
+void output_down(const float* __restrict in, int64_t ldi, int n, float* __restrict out,
+                 int64_t ldo) {
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) {
     float s[F::a], o[F::m];
@@ -144,54 +175,64 @@ class Winograd {
 
   void run() {
     const int threads = omp_get_max_threads();
-    // A chunk's V and M (P x (cin + cout) x chunk floats) stay within about 1 MiB, a core's
-    // L2, while the GEMMs keep at least 16 columns, and every thread gets a chunk.
-    const char* env = std::getenv("XFV_WINO_BUDGET");
-    const int64_t budget = (env ? std::atoll(env) : 1024) * 1024 / sizeof(float);
-    int64_t chunk = budget / (P * int64_t{d_.cin + d_.cout});
-    if (const char* e = std::getenv("XFV_WINO_CHUNK")) chunk = std::atoll(e);
-    chunk = std::min(chunk, (tiles_ + threads - 1) / threads);
-    chunk_ = static_cast<int>(std::max<int64_t>(16, (chunk + 15) / 16 * 16));
-    const int64_t chunks = (tiles_ + chunk_ - 1) / chunk_;
+    // Chunks of 128 tiles keep the GEMMs near peak; wider ones gain nothing and spill the
+    // last-level cache (V and M take P (cin + cout) floats a tile). Fewer where a chunk's V and
+    // M would pass 8 MiB, or where a thread would get no chunk. Where that leaves chunks
+    // narrower than 64 tiles (small planes), the threads rather split the output channels
+    // between them, each transforming the chunk's inputs itself: each one then packs only its
+    // part of U for the GEMMs, not all of it.
+    const int64_t cap = (int64_t{2} << 20) / (P * int64_t{d_.cin + d_.cout});
+    int64_t chunk = std::min({int64_t{128}, cap, (tiles_ + threads - 1) / threads});
+    blocks_ = 1;
+    if (chunk < 64 && threads > 1) {
+      chunk = std::min({int64_t{128}, cap, tiles_});
+      blocks_ = std::max(1, std::min(threads, d_.cout / 16));
+    }
+    chunk_ = static_cast<int>(std::max<int64_t>(1, chunk));
+    block_ = (d_.cout + blocks_ - 1) / blocks_;
+    ld_ = (chunk_ + 15) / 16 * 16;  // rows of V and M on 64-byte boundaries
+    run_max_ = std::min(chunk_, tw_);
+    rows_ld_ = run_max_ * m + A - m;
+    const int64_t items = (tiles_ + chunk_ - 1) / chunk_ * blocks_;
 
-    std::unique_ptr<float[]> u(new float[size_t{P} * d_.cout * d_.cin]);
+    // The workspace: U [P][cout][cin], then each thread's V [P][cin][ld], M [P][block][ld],
+    // transform rows and a row of zeros for the padding.
+    const auto lines = [](int64_t floats) { return (floats + 15) / 16 * 16; };
+    const int64_t u_size = lines(P * int64_t{d_.cout} * d_.cin);
+    const int64_t v_size = lines(P * int64_t{d_.cin} * ld_);
+    const int64_t m_size = lines(P * int64_t{block_} * ld_);
+    const int64_t rows_size = lines(std::max(A * rows_ld_, (A + m) * m * run_max_));
+    const int64_t thread_size = v_size + m_size + rows_size + lines(d_.w);
+    float* const u = conv_workspace(static_cast<size_t>(u_size + threads * thread_size));
     // Each thread transforms and multiplies its own chunks, so that they stay in its core's
     // cache. OpenBLAS's OpenMP build runs single-threaded inside a parallel region: 2 x 1
     // thread measured 200-245 GFLOP/s on these GEMMs against 60-220 for one 2-thread GEMM
     // after another.
 #pragma omp parallel num_threads(threads)
     {
-      transform_filters(u.get());
-      Scratch s(*this);
+      transform_filters(u);
+      Scratch s;
+      s.v = u + u_size + omp_get_thread_num() * thread_size;
+      s.m = s.v + v_size;
+      s.rows = s.m + m_size;
+      s.zeros = s.rows + rows_size;
+      std::fill(s.zeros, s.zeros + d_.w, 0.f);
 #pragma omp for schedule(dynamic, 1)
-      for (int64_t c = 0; c < chunks; ++c) {
-        const int64_t t0 = c * chunk_;
+      for (int64_t item = 0; item < items; ++item) {
+        const int64_t t0 = item / blocks_ * chunk_;
         const int count = static_cast<int>(std::min<int64_t>(chunk_, tiles_ - t0));
-        transform_inputs(t0, count, s);
-        for (int p = 0; p < P; ++p) {
-          float* mp = s.mt.get() + int64_t{p} * d_.cout * chunk_;
-          std::fill(mp, mp + int64_t{d_.cout} * chunk_, 0.f);
-          sgemm_accumulate(false, d_.cout, count, d_.cin, 1.f, u.get() + int64_t{p} * d_.cout * d_.cin,
-                           d_.cin, s.v.get() + int64_t{p} * d_.cin * chunk_, chunk_, mp, chunk_);
-        }
-        transform_outputs(t0, count, s);
+        const int co0 = static_cast<int>(item % blocks_) * block_;
+        const int co1 = std::min(d_.cout, co0 + block_);
+        for (int ci = 0; ci < d_.cin; ++ci) input_channel(t0, count, ci, s);
+        for (int p = 0; p < P; ++p) gemm(p, count, co0, co1, u, s);
+        for (int co = co0; co < co1; ++co) output_channel(t0, count, co, co0, s);
       }
     }
   }
 
  private:
-  // A thread's buffers: V [P][cin][chunk] and M (mt) [P][cout][chunk], then the transforms'
-  // rows, each as wide as the longest run of tiles in one tile row.
   struct Scratch {
-    explicit Scratch(const Winograd& w)
-        : run_max(std::min(w.chunk_, w.tw_)),
-          ld(run_max * m + A - m),
-          v(new float[size_t{P} * w.d_.cin * w.chunk_]),
-          mt(new float[size_t{P} * w.d_.cout * w.chunk_]),
-          rows(new float[std::max(A * ld, (A + m) * m * run_max)]),
-          zeros(new float[static_cast<size_t>(w.d_.w)]()) {}
-    int run_max, ld;
-    std::unique_ptr<float[]> v, mt, rows, zeros;
+    float *v, *m, *rows, *zeros;
   };
 
   // A row of tiles: image n, tile row ty, tiles [tx, tx + len), at column `at` of the chunk.
@@ -211,83 +252,86 @@ class Winograd {
     }
   }
 
-  // U [P][cout][cin], in double until the one rounding to float.
+  // U [P][cout][cin].
   void transform_filters(float* u) const {
-    const int n = d_.cin;
-    const int64_t plane = int64_t{d_.cout} * n;
-    std::unique_ptr<float[]> taps(new float[size_t{9} * n]);     // [tap][ci]
-    std::unique_ptr<double[]> gg(new double[size_t{A} * 3 * n]);  // G g: [row][column][ci]
+    const int64_t plane = int64_t{d_.cout} * d_.cin;
 #pragma omp for schedule(static)
-    for (int co = 0; co < d_.cout; ++co) {
-      const float* w = a_.w + int64_t{co} * n * 9;
-      for (int ci = 0; ci < n; ++ci)
-        for (int t = 0; t < 9; ++t) taps[t * n + ci] = w[ci * 9 + t];
-      for (int c = 0; c < 3; ++c) filter_down<F>(taps.get() + c * n, 3 * n, n, gg.get() + c * n, 3 * n);
-      for (int i = 0; i < A; ++i) filter_down<F>(gg.get() + i * 3 * n, n, n, u + i * A * plane + int64_t{co} * n, plane);
-    }
+    for (int co = 0; co < d_.cout; ++co)
+      filter_transform<F>(a_.w + int64_t{co} * d_.cin * 9, d_.cin, u + int64_t{co} * d_.cin,
+                          plane);
   }
 
-  // V of the chunk's tiles: B^T d down the columns of a run's A input rows (contiguous,
-  // zero outside the image), then d B along each transformed row.
-  void transform_inputs(int64_t t0, int count, Scratch& s) const {
-    const int64_t plane = int64_t{d_.h} * d_.w;
-    const int64_t vp = int64_t{d_.cin} * chunk_;
-    float* cols = s.rows.get();
-    for (int ci = 0; ci < d_.cin; ++ci)
-      for_each_run(t0, count, [&](const Run& r) {
-        const float* x = a_.x + (int64_t{r.n} * d_.cin + ci) * plane;
-        const float* in_rows[A];
-        for (int i = 0; i < A; ++i) {
-          const int iy = r.ty * m - d_.pad_h + i;
-          in_rows[i] = iy >= 0 && iy < d_.h ? x + int64_t{iy} * d_.w : s.zeros.get();
-        }
-        const int x0 = r.tx * m - d_.pad_w;
-        const int width = r.len * m + A - m;
-        const int lo = std::clamp(-x0, 0, width), hi = std::clamp(d_.w - x0, lo, width);
-        for (int i = 0; i < A; ++i) {
-          std::fill(cols + i * s.ld, cols + i * s.ld + lo, 0.f);
-          std::fill(cols + i * s.ld + hi, cols + i * s.ld + width, 0.f);
-        }
-        input_down<F>(in_rows, x0 + lo, hi - lo, cols + lo, s.ld);
-        float* v = s.v.get() + int64_t{ci} * chunk_ + r.at;
-        for (int i = 0; i < A; ++i) input_along_row<F>(cols + i * s.ld, r.len, v + i * A * vp, vp);
-      });
+  // M[p] = U[p] . V[p] for the chunk's n tiles and the output channels [co0, co1).
+  void gemm(int p, int n, int co0, int co1, const float* u, Scratch& s) const {
+    float* mp = s.m + int64_t{p} * block_ * ld_;
+    std::fill(mp, mp + int64_t{co1 - co0} * ld_, 0.f);
+    sgemm_accumulate(false, co1 - co0, n, d_.cin, 1.f, u + (int64_t{p} * d_.cout + co0) * d_.cin,
+                     d_.cin, s.v + int64_t{p} * d_.cin * ld_, ld_, mp, ld_);
   }
 
-  // y = alpha * (A^T M A + bias) + beta * residual for the chunk's tiles, clipped to the
-  // output where the last tiles of a row or column hang over.
-  void transform_outputs(int64_t t0, int count, Scratch& s) const {
-    const int run = s.run_max;
-    float* half = s.rows.get();                    // [m][A][run]: A^T M
-    float* out = half + int64_t{m} * A * run;      // [m][m * run]: A^T M A
-    const int64_t mp = int64_t{d_.cout} * chunk_;
-    for (int co = 0; co < d_.cout; ++co) {
-      const float bias = a_.bias ? a_.bias[co] : 0.f;
-      const float* mc = s.mt.get() + int64_t{co} * chunk_;
-      for_each_run(t0, count, [&](const Run& r) {
-        for (int c = 0; c < A; ++c) output_down<F>(mc + c * mp + r.at, A * mp, r.len, half + c * run, A * run);
-        for (int i = 0; i < m; ++i) output_along_row<F>(half + i * A * run, run, r.len, out + i * m * run);
-        const int x0 = r.tx * m, cols = std::min(r.len * m, wo_ - x0);
-        for (int i = 0; i < m && r.ty * m + i < ho_; ++i) {
-          const int64_t at = ((int64_t{r.n} * d_.cout + co) * ho_ + r.ty * m + i) * wo_ + x0;
-          const float* o = out + i * m * run;
-          float* y = a_.y + at;
-          if (a_.residual) {
-            const float* res = a_.residual + at;
-            for (int k = 0; k < cols; ++k) y[k] = d_.alpha * (o[k] + bias) + d_.beta * res[k];
-          } else {
-            for (int k = 0; k < cols; ++k) y[k] = d_.alpha * (o[k] + bias);
-          }
+  // Channel ci of V for the chunk's tiles: B^T d down the columns of a run's A input rows
+  // (contiguous, zero outside the image), then d B along each transformed row.
+  void input_channel(int64_t t0, int count, int ci, Scratch& s) const {
+    const int64_t vp = int64_t{d_.cin} * ld_;
+    float* cols = s.rows;
+    for_each_run(t0, count, [&](const Run& r) {
+      const float* x = a_.x + (int64_t{r.n} * d_.cin + ci) * d_.h * d_.w;
+      const float* in_rows[A];
+      for (int i = 0; i < A; ++i) {
+        const int iy = r.ty * m - d_.pad_h + i;
+        in_rows[i] = iy >= 0 && iy < d_.h ? x + int64_t{iy} * d_.w : s.zeros;
+      }
+      const int x0 = r.tx * m - d_.pad_w;
+      const int width = r.len * m + A - m;
+      const int lo = std::clamp(-x0, 0, width), hi = std::clamp(d_.w - x0, lo, width);
+      for (int i = 0; i < A; ++i) {
+        std::fill(cols + i * rows_ld_, cols + i * rows_ld_ + lo, 0.f);
+        std::fill(cols + i * rows_ld_ + hi, cols + i * rows_ld_ + width, 0.f);
+      }
+      input_down<F>(in_rows, x0 + lo, hi - lo, cols + lo, rows_ld_);
+      float* v = s.v + int64_t{ci} * ld_ + r.at;
+      for (int i = 0; i < A; ++i)
+        input_along_row<F>(cols + i * rows_ld_, r.len, v + i * A * vp, vp);
+    });
+  }
+
+  // Channel co of y = alpha * (A^T M A + bias) + beta * residual for the chunk's tiles, from
+  // M's channels co0 on, clipped to the output where the last tiles of a row or column hang
+  // over.
+  void output_channel(int64_t t0, int count, int co, int co0, Scratch& s) const {
+    const int run = run_max_;
+    float* half = s.rows;                      // [m][A][run]: A^T M
+    float* out = half + int64_t{m} * A * run;  // [m][m * run]: A^T M A
+    const int64_t mp = int64_t{block_} * ld_;
+    const float bias = a_.bias ? a_.bias[co] : 0.f;
+    const float* mc = s.m + int64_t{co - co0} * ld_;
+    for_each_run(t0, count, [&](const Run& r) {
+      for (int c = 0; c < A; ++c)
+        output_down<F>(mc + c * mp + r.at, A * mp, r.len, half + c * run, A * run);
+      for (int i = 0; i < m; ++i)
+        output_along_row<F>(half + i * A * run, run, r.len, out + i * m * run);
+      const int x0 = r.tx * m, cols = std::min(r.len * m, wo_ - x0);
+      for (int i = 0; i < m && r.ty * m + i < ho_; ++i) {
+        const int64_t at = ((int64_t{r.n} * d_.cout + co) * ho_ + r.ty * m + i) * wo_ + x0;
+        const float* o = out + i * m * run;
+        float* y = a_.y + at;
+        if (a_.residual) {
+          const float* res = a_.residual + at;
+          for (int k = 0; k < cols; ++k) y[k] = d_.alpha * (o[k] + bias) + d_.beta * res[k];
+        } else {
+          for (int k = 0; k < cols; ++k) y[k] = d_.alpha * (o[k] + bias);
         }
-      });
-    }
+      }
+    });
   }
 
   const Conv2dArgs& a_;
   const Conv2dDesc& d_;
   const int ho_, wo_, th_, tw_;
   const int64_t tiles_;
-  int chunk_ = 0;
+  int chunk_ = 0, ld_ = 0;        // tiles per chunk; the row stride of V and M
+  int blocks_ = 1, block_ = 0;     // output channels: blocks of them, and channels per block
+  int run_max_ = 0, rows_ld_ = 0;  // the longest run of tiles; the row stride of its rows
 };
 
 }  // namespace
@@ -297,13 +341,25 @@ bool winograd_applies(const Conv2dDesc& d) {
          d.dil_w == 1 && d.out_h() > 0 && d.out_w() > 0;
 }
 
-bool winograd_pays(const Conv2dDesc& d) {
-  return winograd_applies(d) && d.cin >= 16 && d.cout >= 16;
+int winograd_tile(const Conv2dDesc& d) {
+  if (!winograd_applies(d) || d.cin < 16 || d.cout < 16) return 0;
+  const auto tiles = [&](int m) {
+    return int64_t{d.n} * ((d.out_h() + m - 1) / m) * ((d.out_w() + m - 1) / m);
+  };
+  // Measured on square planes, cin = cout from 16 to 512: F(2x2) beats im2col from about
+  // 20 x 20 outputs on, and from 16 x 16 with 256 channels or more (below, the filter
+  // transform and the short GEMMs eat the gain; so do the tile transforms with fewer than 16
+  // channels, as in a conv from RGB); F(4x4) beats F(2x2) from about 48 x 48. F(4x4)'s
+  // rounding error grows with cin: 1.1e-6 (relative L2 against float64) at cin 64, 1.4e-6
+  // at 128, 2.0e-6 at 256, 2.2e-6 at 512, against 2.5-5e-7 for F(2x2) and 3e-7 for im2col,
+  // so it is kept to cin <= 128.
+  if (d.cin <= 128 && tiles(4) >= 256) return 4;
+  if (tiles(2) >= 128 || (tiles(2) >= 64 && d.cin >= 256 && d.cout >= 256)) return 2;
+  return 0;
 }
 
-void conv2d_winograd(const Conv2dArgs& args) {
-  const char* env = std::getenv("XFV_WINO_M");
-  if (env && std::atoi(env) == 4)
+void conv2d_winograd(const Conv2dArgs& args, int m) {
+  if (m == 4)
     Winograd<F4>(args).run();
   else
     Winograd<F2>(args).run();

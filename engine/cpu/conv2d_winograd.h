@@ -2,19 +2,27 @@
 // same inputs. cpu::run(const Conv2dArgs&) picks one.
 #pragma once
 
+#include <cstddef>
+
 #include "engine/ops.h"
 
 namespace xfv {
 namespace cpu {
 
+// Scratch memory for the lowerings, 64-byte aligned, kept per calling thread from one call to
+// the next: a fresh buffer of a few MiB comes from mmap, and its page faults cost as much as a
+// small conv. Valid until the next call from the same thread.
+float* conv_workspace(size_t floats);
+
 // Any conv: im2col in chunks of output rows, one GEMM per chunk.
 void conv2d_im2col(const Conv2dArgs& args);
 
-// Winograd minimal filtering; 3x3 kernels, stride 1, dilation 1, any padding.
+// Winograd minimal filtering F(m x m, 3 x 3), m = 2 or 4: 3x3 kernels, stride 1, dilation 1,
+// any padding.
 bool winograd_applies(const Conv2dDesc& d);
-// Whether it beats im2col on this shape, from measurements on a 2-core AVX-512 EPYC.
-bool winograd_pays(const Conv2dDesc& d);
-void conv2d_winograd(const Conv2dArgs& args);
+// The m for this shape, or 0 where im2col is faster (measured on a 2-core AVX-512 EPYC).
+int winograd_tile(const Conv2dDesc& d);
+void conv2d_winograd(const Conv2dArgs& args, int m);
 
 }  // namespace cpu
 }  // namespace xfv
