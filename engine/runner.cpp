@@ -88,7 +88,7 @@ void Runner::run(const NodeHook& hook) {
     backend_.run(op);
     if (timer) {
       timer->stop();
-      hook(node, timer->elapsed_ms());
+      hook(node, graph_.value(node.output).name, timer->elapsed_ms());
     }
   }
   backend_.synchronize();

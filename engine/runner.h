@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -11,8 +12,9 @@
 
 namespace xfv {
 
-// Called after each node with its time on the backend's clock (a per-node profile).
-using NodeHook = std::function<void(const Node& node, double ms)>;
+// Called after each node with the name of the value it produced (the reference module path)
+// and its time on the backend's clock: the per-node profile.
+using NodeHook = std::function<void(const Node& node, const std::string& name, double ms)>;
 
 class Runner {
  public:

@@ -107,8 +107,9 @@ TEST(Runner, MatchesTheOpsRunOneByOne) {
     Runner runner(net.g, *backend, /*keep_every_value=*/true);
     runner.set_input(net.x, net.input);
     std::vector<std::string> order;
-    runner.run([&](const Node& node, double ms) {
-      order.push_back(net.g.value(node.output).name);
+    runner.run([&](const Node& node, const std::string& name, double ms) {
+      EXPECT_EQ(name, net.g.value(node.output).name);
+      order.push_back(name);
       EXPECT_GE(ms, 0);
     });
     EXPECT_EQ(order, (std::vector<std::string>{"net.conv", "net.norm", "net.output"}));

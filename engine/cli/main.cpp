@@ -105,8 +105,8 @@ int image(const ImageOptions& o) {
     style = t.style_from_latent(z, t.domain(o.domain, "mapping_network"), o.psi);
   }
   TensorFile dump;
-  const NodeHook profile = [](const Node& node, double ms) {
-    std::printf("%-48s %-60s %9.3f ms\n", "", describe(node.op).c_str(), ms);
+  const NodeHook profile = [](const Node& node, const std::string& name, double ms) {
+    std::printf("%-44s %-62s %9.3f ms\n", name.c_str(), describe(node.op).c_str(), ms);
   };
   const HostTensor out = t.translate(source, style, o.dump.empty() ? nullptr : &dump, o.profile ? profile : nullptr);
   save_png(o.out, out);

@@ -50,8 +50,7 @@ ValidationReport validate_dump(const std::string& dump_path, const std::string& 
   ValidationReport report;
   report.network = network;
   report.tolerance = isolate ? 1e-5 : 1e-4;
-  runner.run([&](const Node& node, double) {
-    const std::string& name = net.graph->value(node.output).name;
+  runner.run([&](const Node& node, const std::string& name, double) {
     const auto it = dump.tensors.find(name);
     if (it == dump.tensors.end()) return;
     const HostTensor got = runner.read(node.output);
