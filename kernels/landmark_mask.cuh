@@ -11,13 +11,7 @@
 // each backend): each mask is a sum in double of float terms, rounded once at the end.
 #pragma once
 
-#ifndef XFV_HD
-#if defined(__CUDACC__)
-#define XFV_HD __host__ __device__
-#else
-#define XFV_HD
-#endif
-#endif
+#include "host_device.h"
 
 namespace xfv {
 
