@@ -10,60 +10,38 @@
 #include "bench/generator_shapes.h"
 #include "engine/cpu/gemm.h"
 #include "engine/op_traits.h"
+#include "engine/opcheck.h"
 
 namespace xfv {
 namespace {
 
-// The op's inputs and output allocated once on the backend, filled with random numbers.
-class BoundOp {
- public:
-  BoundOp(OpArgs op, Backend& backend) : op_(std::move(op)), backend_(backend) {
-    const OpTraits t = traits_of(op_);
-    std::mt19937 rng(1);
-    std::uniform_real_distribution<float> u(-1, 1);
-    std::vector<const float*> ptrs;
-    bytes_ = static_cast<double>(t.output.numel()) * sizeof(float);
-    for (int64_t n : t.input_sizes) {
-      std::vector<float> host(static_cast<size_t>(n));
-      for (float& v : host) v = u(rng);
-      buffers_.emplace_back(backend, host.size() * sizeof(float));
-      backend.upload(buffers_.back().get(), host.data(), host.size() * sizeof(float));
-      ptrs.push_back(buffers_.back().f32());
-      bytes_ += static_cast<double>(n) * sizeof(float);
-    }
-    out_ = DeviceBuffer(backend, static_cast<size_t>(t.output.numel()) * sizeof(float));
-    bind_op(op_, ptrs, out_.f32());
-    flops_ = t.flops;
+// Every input slot filled with uniform random numbers (optional ones too: the bench
+// measures the op with its bias and residual).
+std::vector<std::vector<float>> random_inputs(const OpArgs& op) {
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<std::vector<float>> inputs;
+  for (int64_t n : traits_of(op).input_sizes) {
+    inputs.emplace_back(static_cast<size_t>(n));
+    for (float& v : inputs.back()) v = u(rng);
   }
+  return inputs;
+}
 
-  void measure(benchmark::State& state) {
-    backend_.run(op_);  // warm-up: first-touch, caches, lazy initialisation
-    backend_.synchronize();
-    auto timer = backend_.make_timer();
-    for (auto _ : state) {
-      timer->start();
-      backend_.run(op_);
-      timer->stop();
-      state.SetIterationTime(timer->elapsed_ms() / 1e3);
-    }
-    state.counters["FLOP/s"] = benchmark::Counter(flops_, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["B/s"] = benchmark::Counter(bytes_, benchmark::Counter::kIsIterationInvariantRate);
-  }
-
- private:
-  OpArgs op_;
-  Backend& backend_;
-  std::vector<DeviceBuffer> buffers_;
-  DeviceBuffer out_;
-  double flops_ = 0, bytes_ = 0;
-};
+void measure(BoundOp& op, Backend& backend, benchmark::State& state) {
+  op.run();  // warm-up: first-touch, caches, lazy initialisation
+  backend.synchronize();
+  for (auto _ : state) state.SetIterationTime(op.timed_run_ms() / 1e3);
+  state.counters["FLOP/s"] = benchmark::Counter(op.flops(), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["B/s"] = benchmark::Counter(op.bytes(), benchmark::Counter::kIsIterationInvariantRate);
+}
 
 void add(const std::string& backend_name, const std::string& name, OpArgs op) {
   benchmark::RegisterBenchmark((backend_name + "/" + name).c_str(),
                                [backend_name, op](benchmark::State& state) {
                                  auto backend = make_backend(backend_name);
-                                 BoundOp bound(op, *backend);
-                                 bound.measure(state);
+                                 BoundOp bound(op, random_inputs(op), *backend);
+                                 measure(bound, *backend, state);
                                })
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);

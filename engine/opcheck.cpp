@@ -253,33 +253,48 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   return std::move(m.cases);
 }
 
-OpRun run_case(const OpCase& c, Backend& backend) {
-  OpArgs op = c.op;
-  const OpTraits t = traits_of(op);
-  std::vector<DeviceBuffer> buffers;
-  std::vector<const float*> inputs;
-  for (const std::vector<float>& in : c.inputs) {
+BoundOp::BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backend& backend)
+    : op_(std::move(op)), backend_(backend) {
+  const OpTraits t = traits_of(op_);
+  std::vector<const float*> ptrs;
+  for (const std::vector<float>& in : inputs) {
     if (in.empty()) {
-      inputs.push_back(nullptr);
+      ptrs.push_back(nullptr);
       continue;
     }
-    buffers.emplace_back(backend, in.size() * sizeof(float));
-    backend.upload(buffers.back().get(), in.data(), in.size() * sizeof(float));
-    inputs.push_back(buffers.back().f32());
+    inputs_.emplace_back(backend, in.size() * sizeof(float));
+    backend.upload(inputs_.back().get(), in.data(), in.size() * sizeof(float));
+    ptrs.push_back(inputs_.back().f32());
+    bytes_ += static_cast<double>(in.size()) * sizeof(float);
   }
-  const size_t out_bytes = static_cast<size_t>(t.output.numel()) * sizeof(float);
-  DeviceBuffer out(backend, out_bytes);
-  backend.fill_bytes(out.get(), 0xFF, out_bytes);  // NaN: an element left unwritten shows
-  bind_op(op, inputs, out.f32());
+  output_ = DeviceBuffer(backend, static_cast<size_t>(t.output.numel()) * sizeof(float));
+  bytes_ += static_cast<double>(output_.bytes());
+  flops_ = t.flops;
+  bind_op(op_, ptrs, output_.f32());
+}
 
-  OpRun r;
-  auto timer = backend.make_timer();
+void BoundOp::poison_output() { backend_.fill_bytes(output_.get(), 0xFF, output_.bytes()); }
+
+double BoundOp::timed_run_ms() {
+  auto timer = backend_.make_timer();
   timer->start();
-  backend.run(op);
+  run();
   timer->stop();
-  r.ms = timer->elapsed_ms();
-  r.output.resize(static_cast<size_t>(t.output.numel()));
-  backend.download(r.output.data(), out.get(), out_bytes);
+  return timer->elapsed_ms();
+}
+
+std::vector<float> BoundOp::output() {
+  std::vector<float> out(output_.bytes() / sizeof(float));
+  backend_.download(out.data(), output_.get(), output_.bytes());
+  return out;
+}
+
+OpRun run_case(const OpCase& c, Backend& backend) {
+  BoundOp op(c.op, c.inputs, backend);
+  op.poison_output();
+  OpRun r;
+  r.ms = op.timed_run_ms();
+  r.output = op.output();
   return r;
 }
 

@@ -20,6 +20,27 @@ struct OpCase {
 // enough for sim. Inputs are drawn afresh from `seed`.
 std::vector<OpCase> op_cases(uint64_t seed);
 
+// An op with its inputs uploaded to a backend and its output allocated there, bound and
+// ready to run: the op checker runs it once, the benches many times.
+class BoundOp {
+ public:
+  // `inputs` in bind order; an empty one leaves that optional input unbound.
+  BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backend& backend);
+  void poison_output();  // NaN bytes: an element the op leaves unwritten shows
+  void run() { backend_.run(op_); }
+  double timed_run_ms();  // one run, on the backend's clock
+  std::vector<float> output();
+  double flops() const { return flops_; }
+  double bytes() const { return bytes_; }  // inputs read and output written
+
+ private:
+  OpArgs op_;
+  Backend& backend_;
+  std::vector<DeviceBuffer> inputs_;
+  DeviceBuffer output_;
+  double flops_ = 0, bytes_ = 0;
+};
+
 struct OpRun {
   std::vector<float> output;
   double ms = 0;  // the op alone, on the backend's clock
