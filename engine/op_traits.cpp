@@ -1,5 +1,6 @@
 #include "engine/op_traits.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace xfv {
@@ -88,6 +89,52 @@ OpTraits traits(const LandmarkMaskArgs& a) {
   return {"landmark_mask", {planes * hw, planes, planes}, {false, false, false}, Shape{d.n, 1, hw},
           6.0 * planes * hw};
 }
+OpTraits traits(const GatedActivationArgs& a) {
+  const GatedActivationDesc& d = a.d;
+  const int64_t out = int64_t{d.n} * d.c * d.t;
+  // Per output: two adds, tanh, sigmoid (counted as a few flops each) and the product.
+  return {"gated_activation", {2 * out, 2 * out}, {false, false}, Shape{d.n, d.c, d.t}, 8.0 * out};
+}
+OpTraits traits(const MaxPoolArgs& a) {
+  const MaxPoolDesc& d = a.d;
+  return {"max_pool", {int64_t{d.planes} * d.h * d.w}, {false},
+          planes_shape(d.planes, d.h / d.kh, d.w / d.kw),
+          static_cast<double>(int64_t{d.planes} * (d.h / d.kh) * (d.w / d.kw) * d.kh * d.kw)};
+}
+OpTraits traits(const AdaptiveAvgPoolArgs& a) {
+  const AdaptiveAvgPoolDesc& d = a.d;
+  // Each input is summed into at most two windows per axis: about one add per input.
+  return {"adaptive_avg_pool", {int64_t{d.planes} * d.h * d.w}, {false},
+          planes_shape(d.planes, d.out_h, d.out_w), static_cast<double>(int64_t{d.planes} * d.h * d.w)};
+}
+OpTraits traits(const ReplicationPadArgs& a) {
+  const ReplicationPadDesc& d = a.d;
+  return {"replication_pad", {int64_t{d.planes} * d.w}, {false},
+          Shape{d.planes, int64_t{d.left} + d.w + d.right}, 0};
+}
+OpTraits traits(const TransposeArgs& a) {
+  const TransposeDesc& d = a.d;
+  return {"transpose", {int64_t{d.planes} * d.h * d.w}, {false}, planes_shape(d.planes, d.w, d.h), 0};
+}
+OpTraits traits(const MelSpectrogramArgs& a) {
+  const MelSpectrogramDesc& d = a.d;
+  // What is implemented (engine/ops.h): centred reflect-padded frames, which need a signal
+  // longer than the padding, and a radix-2 FFT.
+  if (!d.center || d.n_fft < 4 || (d.n_fft & (d.n_fft - 1)) || d.win_length < 1 || d.win_length > d.n_fft ||
+      d.hop < 1 || d.n_mels < 1 || d.length <= d.n_fft / 2)
+    throw std::invalid_argument("mel_spectrogram: unsupported n_fft " + std::to_string(d.n_fft) + ", win_length " +
+                                std::to_string(d.win_length) + ", hop " + std::to_string(d.hop) + " or length " +
+                                std::to_string(d.length));
+  const int64_t frames = int64_t{d.n} * d.frames(), half = d.n_fft / 2;
+  // Per frame: the half-size complex FFT (5 flops per point and stage), the real split
+  // and power (about 12 per bin), the band projection (2 per band and bin) and the log.
+  const double fft = 5.0 * half * std::log2(static_cast<double>(half));
+  return {"mel_spectrogram",
+          {int64_t{d.n} * d.length, d.n_fft, d.n_fft, int64_t{d.n_mels} * d.bins()},
+          {false, false, false, false},
+          Shape{d.n, d.n_mels, d.frames()},
+          static_cast<double>(frames) * (fft + 12.0 * d.bins() + 2.0 * d.n_mels * d.bins())};
+}
 
 void bind_ptrs(Conv2dArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.w = in[1], a.bias = in[2], a.residual = in[3], a.y = out;
@@ -112,6 +159,9 @@ auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decl
 void bind_ptrs(GaussianArgs& a, const std::vector<const float*>&, float* out) { a.y = out; }
 void bind_ptrs(LandmarkMaskArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.hi = in[1], a.lo = in[2], a.y = out;
+}
+void bind_ptrs(MelSpectrogramArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.window = in[1], a.twiddles = in[2], a.fb = in[3], a.y = out;
 }
 
 }  // namespace
@@ -186,6 +236,19 @@ std::string detail(const LinearArgs& a) {
 std::string detail(const GaussianArgs& a) { return "seed " + std::to_string(a.d.seed); }
 std::string detail(const LandmarkMaskArgs& a) {
   return "mask" + std::to_string(a.d.mask) + " " + Shape{a.d.n, LandmarkMaskDesc::kLandmarks, a.d.h, a.d.w}.str();
+}
+std::string detail(const MaxPoolArgs& a) {
+  return std::to_string(a.d.kh) + "x" + std::to_string(a.d.kw) + " " + Shape{a.d.planes, a.d.h, a.d.w}.str();
+}
+std::string detail(const AdaptiveAvgPoolArgs& a) { return Shape{a.d.planes, a.d.h, a.d.w}.str(); }
+std::string detail(const ReplicationPadArgs& a) {
+  return "l" + std::to_string(a.d.left) + " r" + std::to_string(a.d.right) + " " +
+         Shape{a.d.planes, a.d.w}.str();
+}
+std::string detail(const TransposeArgs& a) { return Shape{a.d.planes, a.d.h, a.d.w}.str(); }
+std::string detail(const MelSpectrogramArgs& a) {
+  return "fft" + std::to_string(a.d.n_fft) + " win" + std::to_string(a.d.win_length) + " hop" +
+         std::to_string(a.d.hop) + " " + Shape{a.d.n, a.d.length}.str();
 }
 template <class Args>
 std::string detail(const Args& a) {

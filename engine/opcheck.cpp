@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "engine/cpu/mel_tables.h"
 #include "engine/op_traits.h"
 
 namespace xfv {
@@ -239,6 +240,60 @@ void add_landmark_mask_cases(CaseMaker& m) {
   }
 }
 
+// The voice networks' ops (../shared/reference-models.md §2.3, §2.4, §3.3).
+void add_voice_cases(CaseMaker& m) {
+  for (auto [n, c, t] : {std::tuple{2, 3, 17}, std::tuple{1, 1, 1}, std::tuple{3, 5, 33},
+                         std::tuple{1, 64, 1000}}) {
+    GatedActivationArgs a;
+    a.d = {n, c, t};
+    m.add(a, {}, -4.f, 4.f);  // both tails of tanh and sigmoid
+  }
+  for (auto [planes, h, w, kh, kw] : {std::tuple{3, 16, 16, 2, 2}, std::tuple{2, 9, 7, 1, 2},
+                                      std::tuple{1, 1, 6, 1, 2}, std::tuple{2, 17, 81, 1, 2},
+                                      std::tuple{3, 6, 9, 2, 3}, std::tuple{4, 40, 80, 1, 2}}) {
+    MaxPoolArgs a;
+    a.d = {planes, h, w, kh, kw};
+    m.add(a);
+  }
+  for (auto [planes, h, w, oh, ow] : {std::tuple{2, 5, 96, 5, 48}, std::tuple{3, 5, 95, 5, 48},
+                                      std::tuple{1, 1, 1, 1, 1}, std::tuple{2, 7, 17, 3, 5},
+                                      std::tuple{1, 17, 3, 17, 3}, std::tuple{2, 4, 9, 1, 1},
+                                      std::tuple{1, 3, 5, 7, 9}}) {
+    AdaptiveAvgPoolArgs a;
+    a.d = {planes, h, w, oh, ow};
+    m.add(a);
+  }
+  for (auto [planes, w, left, right] : {std::tuple{80, 17, 2, 2}, std::tuple{3, 1, 2, 2},
+                                        std::tuple{2, 5, 0, 3}, std::tuple{1, 3, 4, 0},
+                                        std::tuple{2, 1000, 2, 2}}) {
+    ReplicationPadArgs a;
+    a.d = {planes, w, left, right};
+    m.add(a);
+  }
+  for (auto [planes, h, w] : {std::tuple{1, 80, 192}, std::tuple{3, 17, 5}, std::tuple{1, 1, 1},
+                              std::tuple{2, 1, 33}, std::tuple{2, 33, 1}, std::tuple{2, 64, 65}}) {
+    TransposeArgs a;
+    a.d = {planes, h, w};
+    m.add(a);
+  }
+}
+
+// The StarGANv2-VC front end on noise, with its real window, twiddles and filterbank: the
+// shortest signal reflect padding allows (1025), one whose end falls mid-frame, a batch, and
+// a quiet signal whose quietest bands sit near the log's 1e-5 floor.
+void add_mel_cases(CaseMaker& m) {
+  for (auto [n, length, scale] : {std::tuple{1, 1025, 1.f}, std::tuple{2, 3001, 1.f}, std::tuple{3, 1500, 1.f},
+                                  std::tuple{1, 2400, 1e-4f}}) {
+    MelSpectrogramArgs a;
+    a.d.n = n, a.d.length = length;
+    m.add(a);
+    std::vector<std::vector<float>>& in = m.cases.back().inputs;
+    for (float& v : in[0]) v *= scale;
+    MelTables t = mel_tables(a.d, 16000, 0, 8000);
+    in[1] = std::move(t.window), in[2] = std::move(t.twiddles), in[3] = std::move(t.fb);
+  }
+}
+
 }  // namespace
 
 std::vector<OpCase> op_cases(uint64_t seed) {
@@ -250,6 +305,8 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   add_linear_cases(m);
   add_gaussian_cases(m);
   add_landmark_mask_cases(m);
+  add_voice_cases(m);
+  add_mel_cases(m);
   return std::move(m.cases);
 }
 

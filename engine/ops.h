@@ -233,6 +233,99 @@ struct LandmarkMaskArgs {
   float* y = nullptr;
 };
 
+// ---------------------------------------------------------------------------------------
+// The voice networks' ops (../shared/reference-models.md §2.3, §2.4, §3.3).
+
+// Parallel WaveGAN's gate: a (the dilated conv) and b (the aux 1x1 conv) are (n, 2c, t);
+// y (n, c, t) = tanh(a[:, :c] + b[:, :c]) * sigmoid(a[:, c:] + b[:, c:]).
+struct GatedActivationDesc {
+  int n, c, t;
+};
+struct GatedActivationArgs {
+  GatedActivationDesc d;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* y = nullptr;
+};
+
+// Max pooling with kernel = stride = (kh, kw), floor of the output size; NaN propagates as
+// in PyTorch.
+struct MaxPoolDesc {
+  int planes, h, w;
+  int kh = 1, kw = 2;  // JDC's (1, 2) on the mel axis
+};
+struct MaxPoolArgs {
+  MaxPoolDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// PyTorch adaptive_avg_pool2d to (out_h, out_w): output i along an axis averages the input
+// window [floor(i * in / out), ceil((i + 1) * in / out)), uneven where out does not divide in.
+struct AdaptiveAvgPoolDesc {
+  int planes, h, w, out_h, out_w;
+};
+struct AdaptiveAvgPoolArgs {
+  AdaptiveAvgPoolDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// Pads the last axis of (planes, w) by (left, right) copies of its edge values
+// (ReplicationPad1d): y (planes, left + w + right).
+struct ReplicationPadDesc {
+  int planes, w;
+  int left = 0, right = 0;
+};
+struct ReplicationPadArgs {
+  ReplicationPadDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// Swaps the last two axes: x (planes, h, w) -> y (planes, w, h).
+struct TransposeDesc {
+  int planes, h, w;
+};
+struct TransposeArgs {
+  TransposeDesc d;
+  const float* x = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Log-mel spectrogram of n signals (n, length): frames every `hop` samples, each windowed
+// over n_fft samples, |rFFT|^2, projected onto n_mels bands, then logged:
+//   y (n, n_mels, frames) = log(fb^T . |rfft(window . frame)|^2)
+// The window (n_fft: win_length samples zero-padded centred), the rFFT twiddles (n_fft / 2
+// complex: cos, -sin of 2 pi q / n_fft) and the filterbank fb (n_mels, n_fft / 2 + 1) are
+// inputs, from engine/cpu/mel_tables.h. Implemented: centred frames with reflect padding of
+// n_fft / 2 (torch.stft's center=True), n_fft = 2048 on the kernel backends, and the
+// StarGANv2-VC log (../shared/reference-models.md §2.6). The other fields are there for the
+// HiFi-GAN front end, which differs in them.
+enum class StftPad : int { kReflect };
+enum class MelLog : int {
+  kNormalizedLn,  // (ln(1e-5 + mel) + 4) / 4
+};
+struct MelSpectrogramDesc {
+  int n, length;
+  int n_fft = 2048, win_length = 1200, hop = 300, n_mels = 80;
+  bool center = true;
+  StftPad pad = StftPad::kReflect;
+  MelLog log = MelLog::kNormalizedLn;
+
+  int bins() const { return n_fft / 2 + 1; }
+  int frames() const { return 1 + length / hop; }  // centred
+};
+struct MelSpectrogramArgs {
+  MelSpectrogramDesc d;
+  const float* x = nullptr;
+  const float* window = nullptr;
+  const float* twiddles = nullptr;
+  const float* fb = nullptr;
+  float* y = nullptr;
+};
+
 }  // namespace xfv
 
 // ---------------------------------------------------------------------------------------
@@ -252,4 +345,10 @@ struct LandmarkMaskArgs {
   X(Depthwise3x3)          \
   X(Linear)                \
   X(Gaussian)              \
-  X(LandmarkMask)
+  X(LandmarkMask)          \
+  X(GatedActivation)       \
+  X(MaxPool)               \
+  X(AdaptiveAvgPool)       \
+  X(ReplicationPad)        \
+  X(Transpose)             \
+  X(MelSpectrogram)

@@ -24,6 +24,12 @@ void run(const Depthwise3x3Args& a, cudaStream_t stream);
 void run(const LinearArgs& a, cudaStream_t stream);
 void run(const GaussianArgs& a, cudaStream_t stream);
 void run(const LandmarkMaskArgs& a, cudaStream_t stream);
+void run(const GatedActivationArgs& a, cudaStream_t stream);
+void run(const MaxPoolArgs& a, cudaStream_t stream);
+void run(const AdaptiveAvgPoolArgs& a, cudaStream_t stream);
+void run(const ReplicationPadArgs& a, cudaStream_t stream);
+void run(const TransposeArgs& a, cudaStream_t stream);
+void run(const MelSpectrogramArgs& a, cudaStream_t stream);
 
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

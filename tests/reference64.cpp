@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/op_traits.h"
+#include "tests/reference64_voice.h"
 #include <Random123/philox.h>
 
 namespace xfv {
@@ -13,6 +14,7 @@ namespace {
 
 using In = std::vector<std::vector<float>>;
 using Out = std::vector<double>;
+using reference64_voice::ref;
 
 double lrelu(double v, double slope) { return v > 0 ? v : v * slope; }
 
@@ -285,6 +287,52 @@ Out ref(const LandmarkMaskArgs& a, const In& in) {
       y[static_cast<size_t>(n) * hw + i] = std::isnan(s) ? s : std::min(std::max(s, 0.0), 1.0);
     }
   }
+  return y;
+}
+
+// The recipe of ../shared/reference-models.md §2.6 from its definition, ignoring the op's
+// table inputs: its own periodic Hann window and HTK filterbank (for 16 kHz, f_max 8 kHz),
+// reflect padding, and a direct DFT of each frame.
+Out ref(const MelSpectrogramArgs& a, const In& in) {
+  const MelSpectrogramDesc& d = a.d;
+  const double pi = 3.14159265358979323846;
+  const int nfft = d.n_fft, bins = d.bins(), frames = d.frames();
+  std::vector<double> window(static_cast<size_t>(nfft), 0.0), cosine(static_cast<size_t>(nfft));
+  for (int i = 0; i < d.win_length; ++i)
+    window[static_cast<size_t>((nfft - d.win_length) / 2 + i)] = 0.5 - 0.5 * std::cos(2 * pi * i / d.win_length);
+  for (int i = 0; i < nfft; ++i) cosine[static_cast<size_t>(i)] = std::cos(2 * pi * i / nfft);
+  const auto mel = [](double f) { return 2595 * std::log10(1 + f / 700); };
+  const auto hz = [](double m) { return 700 * (std::pow(10.0, m / 2595) - 1); };
+  std::vector<double> pts;
+  for (int i = 0; i < d.n_mels + 2; ++i) pts.push_back(hz(mel(8000.0) * i / (d.n_mels + 1)));
+  Out y(static_cast<size_t>(d.n) * d.n_mels * frames);
+  std::vector<double> frame(static_cast<size_t>(nfft)), power(static_cast<size_t>(bins));
+  for (int n = 0; n < d.n; ++n)
+    for (int t = 0; t < frames; ++t) {
+      for (int j = 0; j < nfft; ++j) {
+        int i = t * d.hop - nfft / 2 + j;
+        i = i < 0 ? -i : (i >= d.length ? 2 * (d.length - 1) - i : i);
+        frame[static_cast<size_t>(j)] = window[static_cast<size_t>(j)] * in[0][static_cast<size_t>(n) * d.length + i];
+      }
+      for (int k = 0; k < bins; ++k) {
+        double re = 0, im = 0;
+        for (int j = 0; j < nfft; ++j) {
+          const size_t phase = static_cast<size_t>(int64_t{k} * j % nfft);
+          re += frame[static_cast<size_t>(j)] * cosine[phase];
+          im -= frame[static_cast<size_t>(j)] * cosine[(phase + static_cast<size_t>(3 * nfft / 4)) % nfft];
+        }
+        power[static_cast<size_t>(k)] = re * re + im * im;
+      }
+      for (int m = 0; m < d.n_mels; ++m) {
+        double s = 0;
+        for (int k = 0; k < bins; ++k) {
+          const double f = 8000.0 * k / (bins - 1);
+          const double up = (f - pts[m]) / (pts[m + 1] - pts[m]), down = (pts[m + 2] - f) / (pts[m + 2] - pts[m + 1]);
+          s += std::max(0.0, std::min(up, down)) * power[static_cast<size_t>(k)];
+        }
+        y[(static_cast<size_t>(n) * d.n_mels + m) * frames + t] = (std::log(1e-5 + s) + 4) / 4;
+      }
+    }
   return y;
 }
 

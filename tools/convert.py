@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Convert StarGAN v2 reference checkpoints into one xfv weight file (safetensors, float32).
+"""Convert XFaVoT's reference checkpoints into one xfv weight file (safetensors, float32).
 
     convert.py IN... --out OUT.safetensors [--domains DOMAINS.json] [--w-hpf N]
 
-Inputs: `*_nets_ema.ckpt` ({generator, mapping_network, style_encoder[, fan]: state_dict})
-and `wing.ckpt` ({state_dict: FAN state_dict}), in either torch.save format. Needs Python 3
-and numpy only: checkpoints are read by tools/torch_checkpoint.py, never by PyTorch. The
-format and the rules are in weights/README.md. Exit status 0 on success, 2 on any error, with
-one line per problem on stderr and no output file written.
+Inputs, in either torch.save format:
+- StarGAN v2 `*_nets_ema.ckpt` ({generator, mapping_network, style_encoder[, fan]}) and
+  `wing.ckpt` ({state_dict}): the image side;
+- StarGANv2-VC `epoch_*.pth` ({model_ema: {generator, mapping_network, style_encoder}, ...}),
+  JDC `bst.t7` ({net}) and Parallel WaveGAN `checkpoint-*steps.pkl` ({model: {generator,
+  ...}, ...}): the voice side (e.g. `convert.py epoch_00150.pth bst.t7
+  checkpoint-400000steps.pkl --out W`).
+Needs Python 3 and numpy only: checkpoints are read by tools/torch_checkpoint.py, never by
+PyTorch. The format and the rules are in weights/README.md. Exit status 0 on success, 2 on
+any error, with one line per problem on stderr and no output file written.
 """
 import argparse
 import json
@@ -27,6 +32,12 @@ FORMAT_VERSION = "1"
 NETS_EMA_NAMES = {"generator": "image_generator", "style_encoder": "image_style_encoder",
                   "mapping_network": "mapping_network", "fan": "fan"}
 CELEBA_HQ_DOMAINS = ["female", "male"]
+# model_ema entries of a StarGANv2-VC epoch_*.pth -> canonical network names.
+VC_EMA_NAMES = {"generator": "audio_generator", "style_encoder": "audio_style_encoder",
+                "mapping_network": "mapping_network"}
+# StarGANv2-VC's 20 VCTK speakers (Configs/config.yml), in domain-index order.
+VCTK_DOMAINS = [f"p{n}" for n in (225, 228, 229, 230, 231, 233, 236, 239, 240, 244,
+                                  226, 227, 232, 243, 254, 256, 258, 259, 270, 273)]
 
 
 class ConvertError(Exception):
@@ -43,19 +54,47 @@ def hpf_filter(w_hpf):
     return base / np.float32(w_hpf)
 
 
+def _is_pwg_generator(sd):
+    return isinstance(sd, dict) and any(isinstance(k, str) and k.startswith(("first_conv.", "upsample_net."))
+                                        for k in sd)
+
+
 def networks_in(path, obj):
     """Identifies a checkpoint's layout; returns {canonical network name: raw state_dict}."""
     name = os.path.basename(path)
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         return {"fan": obj["state_dict"]}  # wing.ckpt; anything beside state_dict is not weights
+    if isinstance(obj, dict) and isinstance(obj.get("net"), dict):
+        return {"f0_model": obj["net"]}  # JDC bst.t7
+    if isinstance(obj, dict) and "model_ema" in obj:  # StarGANv2-VC epoch_*.pth
+        ema = obj["model_ema"]
+        if not (isinstance(ema, dict) and ema and all(isinstance(k, str) for k in ema)):
+            raise ConvertError(f"{name}: model_ema is not a dict of state_dicts ({type(ema).__name__})")
+        unknown = sorted(k for k in ema if k not in VC_EMA_NAMES)
+        if unknown:
+            raise ConvertError(f"{name}: unknown model_ema entries {', '.join(map(repr, unknown))} "
+                               f"(expected {', '.join(VC_EMA_NAMES)})")
+        return {VC_EMA_NAMES[k]: sd for k, sd in ema.items()}
+    if isinstance(obj, dict) and isinstance(obj.get("model"), dict):
+        model = obj["model"]
+        if _is_pwg_generator(model.get("generator")):  # Parallel WaveGAN checkpoint-*steps.pkl
+            return {"vocoder": model["generator"]}
+        if "generator" in model:
+            raise ConvertError(f"{name}: a 'model' entry but no 'model_ema': a StarGANv2-VC checkpoint's "
+                               f"EMA networks (model_ema) are the ones inference uses, and this file has none")
+        raise ConvertError(f"{name}: a 'model' entry without a Parallel WaveGAN generator "
+                           f"(model has: {', '.join(map(str, model))})")
     if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
         unknown = sorted(k for k in obj if k not in NETS_EMA_NAMES)
         if not unknown:
             return {NETS_EMA_NAMES[k]: sd for k, sd in obj.items()}
         raise ConvertError(f"{name}: unknown top-level entries {', '.join(map(repr, unknown))} "
-                           f"(expected {', '.join(NETS_EMA_NAMES)}, or state_dict for wing.ckpt)")
+                           f"(expected {', '.join(NETS_EMA_NAMES)}, or state_dict for wing.ckpt, model_ema for "
+                           f"epoch_*.pth, net for bst.t7, model for checkpoint-*steps.pkl)")
     raise ConvertError(f"{name}: unknown top-level layout ({type(obj).__name__}); expected a dict of "
-                       f"state_dicts ({', '.join(NETS_EMA_NAMES)}) or {{'state_dict': ...}}")
+                       f"state_dicts ({', '.join(NETS_EMA_NAMES)}), {{'state_dict': ...}} (wing.ckpt), "
+                       f"{{'model_ema': ...}} (epoch_*.pth), {{'net': ...}} (bst.t7) or "
+                       f"{{'model': {{'generator': ...}}}} (checkpoint-*steps.pkl)")
 
 
 def clean(name, network, sd):
@@ -119,13 +158,52 @@ def check_tensors(name, network, cfg, sd):
     return problems
 
 
-def domain_names(networks, configs, domains_path):
-    """{network: [name per domain]} for the networks that take a domain."""
+def fold_weight_norm(name, network, sd):
+    """Replaces each `X.weight_g`, `X.weight_v` pair by `X.weight` = g * v / ||v||, the norm
+    over every dim but 0 (torch.nn.utils.weight_norm with dim=0), computed in float64 and
+    rounded once to float32."""
+    out, problems = {}, []
+    for key, value in sd.items():
+        if key.endswith(".weight_g"):
+            base = key[:-len("_g")]
+            v = sd.get(base + "_v")
+            if v is None:
+                problems.append(f"{name}: {network}: '{key}' has no '{base}_v'")
+                continue
+            if base in sd:
+                problems.append(f"{name}: {network}: both '{base}' and its weight-norm pair '{key}'")
+                continue
+            if value.ndim != v.ndim or value.shape[0] != v.shape[0] or value.size != v.shape[0]:
+                problems.append(f"{name}: {network}: '{key}' has shape {list(value.shape)}, expected "
+                                f"{[v.shape[0]] + [1] * (v.ndim - 1)} for '{base}_v' {list(v.shape)}")
+                continue
+            v64 = v.astype(np.float64)
+            norm = np.sqrt(np.sum(v64 * v64, axis=tuple(range(1, v.ndim)), keepdims=True))
+            if not np.all(norm > 0):
+                problems.append(f"{name}: {network}: '{base}_v' has an all-zero output channel")
+                continue
+            out[base] = (value.astype(np.float64).reshape(norm.shape) * v64 / norm).astype(np.float32)
+        elif key.endswith(".weight_v"):
+            if key[:-len("_v")] + "_g" not in sd:
+                problems.append(f"{name}: {network}: '{key}' has no '{key[:-len('_v')]}_g'")
+        else:
+            out[key] = value
+    if problems:
+        raise ConvertError(*problems)
+    return out
+
+
+def domain_names(networks, configs, domains_path, vctk=()):
+    """{network: [name per domain]} for the networks that take a domain; those in `vctk`
+    (from a StarGANv2-VC checkpoint) are named after the VCTK speakers when they have 20."""
     names = {}
     for network in networks:
         if network in manifests.DOMAIN_NETWORKS:
             n = configs[network]["num_domains"]
-            names[network] = CELEBA_HQ_DOMAINS if n == 2 else [f"domain{i}" for i in range(n)]
+            if network in vctk and n == len(VCTK_DOMAINS):
+                names[network] = list(VCTK_DOMAINS)
+            else:
+                names[network] = CELEBA_HQ_DOMAINS if n == 2 else [f"domain{i}" for i in range(n)]
     if domains_path is None:
         return names
     where = os.path.basename(domains_path)
@@ -157,29 +235,32 @@ def domain_names(networks, configs, domains_path):
 
 def load_inputs(paths):
     """Returns {network: (input path, state_dict)}; every input's errors at once."""
-    found, problems = {}, []
+    found, problems, vctk = {}, [], set()
     for path in paths:
         name = os.path.basename(path)
         try:
             if not os.path.isfile(path):
                 raise ConvertError(f"{path}: {'not a regular file' if os.path.exists(path) else 'no such file'}")
-            networks = networks_in(path, torch_checkpoint.load(path))
+            obj = torch_checkpoint.load(path)
+            networks = networks_in(path, obj)
             twice = [f"{n} (also in {found[n][0]})" for n in networks if n in found]
             if twice:
                 raise ConvertError(f"{name}: each network must come from one input: {', '.join(twice)}")
             found.update({n: (path, clean(name, n, raw)) for n, raw in networks.items()})
+            if "model_ema" in obj:  # a StarGANv2-VC epoch_*.pth: its domains are VCTK speakers
+                vctk.update(networks)
         except torch_checkpoint.CheckpointError as e:
             problems.append(str(e))
         except ConvertError as e:
             problems.extend(e.messages)
     if problems:
         raise ConvertError(*problems)
-    return found
+    return found, vctk
 
 
 def convert(inputs, out, domains_path=None, w_hpf=None):
     """Writes `out`; raises ConvertError (and writes nothing) on any problem."""
-    found = load_inputs(inputs)
+    found, vctk = load_inputs(inputs)
     order = [n for n in manifests.MANIFESTS if n in found]  # canonical order, not input order
     configs, tensors, problems, notes = {}, {}, [], []
     if w_hpf is not None and "image_generator" not in found:
@@ -194,6 +275,8 @@ def convert(inputs, out, domains_path=None, w_hpf=None):
                 cfg = manifests.infer_image_generator(sd, w)
                 warn_layout(name, cfg, why)
             else:
+                if network == "vocoder":
+                    sd = fold_weight_norm(name, network, sd)
                 cfg = manifests.INFER[network](sd)
             if network == "fan":
                 # The reference FAN loads only the keys it knows; wing.ckpt holds more stacks.
@@ -202,6 +285,15 @@ def convert(inputs, out, domains_path=None, w_hpf=None):
                 sd = {k: v for k, v in sd.items() if k in known}
                 if dropped:
                     notes.append(f"{name}: fan: ignored {len(dropped)} tensors StarGAN v2's FAN does not use")
+            if network == "f0_model":
+                # get_feature_GAN uses the conv stem, the 3 res blocks and pool_block.0; the
+                # LSTMs, classifier, detector and detector_conv are dropped.
+                known = manifests.f0_model(cfg)
+                unused = ("bilstm_", "classifier.", "detector.", "detector_conv.")
+                dropped = [k for k in sd if k not in known and k.startswith(unused)]
+                sd = {k: v for k, v in sd.items() if k not in dropped}
+                if dropped:
+                    notes.append(f"{name}: f0_model: ignored {len(dropped)} tensors get_feature_GAN does not use")
         except manifests.ManifestError as e:
             problems.append(f"{name}: {e}")
             continue
@@ -218,7 +310,7 @@ def convert(inputs, out, domains_path=None, w_hpf=None):
     for network in order:
         metadata[f"xfv.config.{network}"] = json.dumps(configs[network])
         metadata[f"xfv.source.{network}"] = os.path.basename(found[network][0])
-    for network, names in domain_names(order, configs, domains_path).items():
+    for network, names in domain_names(order, configs, domains_path, vctk).items():
         metadata[f"xfv.domains.{network}"] = json.dumps(names)
     try:
         safetensors_io.write(out, tensors, metadata)
@@ -229,7 +321,7 @@ def convert(inputs, out, domains_path=None, w_hpf=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("inputs", nargs="+", metavar="IN", help="reference checkpoint (*_nets_ema.ckpt, wing.ckpt)")
+    parser.add_argument("inputs", nargs="+", metavar="IN", help="reference checkpoint (*_nets_ema.ckpt, wing.ckpt, epoch_*.pth, bst.t7, checkpoint-*steps.pkl)")
     parser.add_argument("--out", required=True, help="the weight file to write (safetensors)")
     parser.add_argument("--domains", help="JSON {network: [domain names]} to replace the default names")
     parser.add_argument("--w-hpf", type=float, help="the generator's w_hpf (default: 1 with a FAN, else 0)")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs one StarGAN v2 image network of a checkpoint in PyTorch (eval mode, float32) and
+"""Runs one network of a checkpoint (StarGAN v2 image side, or the voice side:
+StarGANv2-VC, JDC, Parallel WaveGAN, the mel front end) in PyTorch (eval mode, float32) and
 writes its inputs and the output of every dump point to one safetensors file, named as the
 engine names its graph nodes: `<network>.input.<argument>`, `<network>.<module path>`,
 `<network>.output`. weights/dump_points.md lists the points of each network.
@@ -13,6 +14,19 @@ latents standard normal. --image replaces the image input (x) by a file, loaded 
 reference's test loader does. The image generator's masks (when w_hpf > 0) come from FAN
 on x: FAN's weights are the checkpoint's `fan`, or --wing (a wing.ckpt) when given. For
 --network fan, --checkpoint may be a wing.ckpt itself.
+
+Voice side:
+
+  dump_reference.py --network mel [--wav W.wav] [--frames T] [--seed N] --out D
+  dump_reference.py --network f0_model --checkpoint bst.t7 [--wav W.wav] [--frames T] ...
+  dump_reference.py --network audio_generator --checkpoint epoch_*.pth --jdc bst.t7 ...
+  dump_reference.py --network audio_style_encoder|mapping_network --checkpoint epoch_*.pth ...
+  dump_reference.py --network vocoder --checkpoint checkpoint-*steps.pkl [--wav W.wav] ...
+
+The mel inputs come from the front end (tools/reference/stargan_vc.py `log_mel`, equal to
+the reference's torchaudio call) on a 24 kHz PCM WAV (--wav; peak-normalized as the demo
+does) or on seeded random audio of 300*T - 1 samples (T = --frames, default 192 frames).
+The vocoder's noise is an input (`vocoder.input.noise`), drawn from the seed.
 
 Metadata: xfv.dump.network, xfv.dump.config (JSON: the network's configuration, inferred
 from the weights, and the run's settings), xfv.dump.inputs and xfv.dump.points (JSON lists
@@ -30,8 +44,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
 from reference.stargan_v2 import (FAN, SKIP_SIZES, Generator, MappingNetwork,  # noqa: E402
                                   StyleEncoder, preprocess)
+from reference import stargan_vc  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from weights import manifests  # noqa: E402
 
 NETWORKS = ('image_generator', 'image_style_encoder', 'mapping_network', 'fan')
+# The voice side (mapping_network serves both: an epoch_*.pth's model_ema holds one).
+VOICE_NETWORKS = ('audio_generator', 'audio_style_encoder', 'f0_model', 'vocoder', 'mel')
 
 # Names a network's state_dict may have in a checkpoint dict: StarGAN v2's, then XFaVoT's.
 CHECKPOINT_KEYS = {
@@ -122,9 +141,30 @@ def _load(module, sd, what, allowed_missing=(), ignore_unexpected=False):
     return module.eval()
 
 
+# model_ema entries of a StarGANv2-VC epoch_*.pth.
+VC_EMA_KEYS = {'audio_generator': 'generator', 'audio_style_encoder': 'style_encoder',
+               'mapping_network': 'mapping_network'}
+
+
 def _state_dict(ckpt, network, path):
     if network == 'fan' and 'state_dict' in ckpt:  # a wing.ckpt
         return ckpt['state_dict']
+    if network == 'f0_model':
+        if isinstance(ckpt.get('net'), dict):  # bst.t7
+            return ckpt['net']
+        raise DumpError(f'{path}: no net entry: the JDC weights come from bst.t7')
+    if network == 'vocoder':
+        gen = ckpt.get('model', {}).get('generator') if isinstance(ckpt.get('model'), dict) else None
+        if isinstance(gen, dict):
+            return gen
+        raise DumpError(f'{path}: no model.generator entry (a Parallel WaveGAN checkpoint-*steps.pkl)')
+    if network in VC_EMA_KEYS and isinstance(ckpt.get('model_ema'), dict):
+        ema = ckpt['model_ema']
+        if VC_EMA_KEYS[network] in ema:
+            return ema[VC_EMA_KEYS[network]]
+        raise DumpError(f'{path}: model_ema has no {VC_EMA_KEYS[network]} entry')
+    if network in ('audio_generator', 'audio_style_encoder'):
+        raise DumpError(f'{path}: no model_ema entry (a StarGANv2-VC epoch_*.pth)')
     for key in CHECKPOINT_KEYS[network]:
         if key in ckpt:
             return ckpt[key]
@@ -156,7 +196,39 @@ def build_network(network, sd, what):
         raise DumpError(f'{what}: not the state_dict of a {network} (no key {e})') from None
 
 
+def _voice_config(network, sd):
+    try:
+        if network == 'vocoder':
+            folded = {k[:-2] if k.endswith('.weight_v') else k: v for k, v in sd.items()
+                      if not k.endswith('.weight_g')}
+            return manifests.infer_vocoder(folded)
+        return manifests.INFER[network](sd)
+    except manifests.ManifestError as e:
+        raise DumpError(str(e)) from None
+
+
 def _build_network(network, sd, what):
+    if network == 'audio_generator':
+        c = _voice_config(network, sd)
+        net = stargan_vc.Generator(c['dim_in'], c['style_dim'], c['max_conv_dim'], c['F0_channel'])
+        return _load(net, sd, what), c
+    if network == 'audio_style_encoder':
+        c = _voice_config(network, sd)
+        net = stargan_vc.StyleEncoder(c['dim_in'], c['style_dim'], c['num_domains'], c['max_conv_dim'])
+        return _load(net, sd, what), c
+    if network == 'f0_model':
+        c = _voice_config(network, sd)
+        if c['channels'] != [64, 128, 192, 256]:
+            raise DumpError(f"{what}: JDCNet has channels 64, 128, 192, 256, not {c['channels']}")
+        return _load(stargan_vc.JDCNet(num_class=1, seq_len=192), sd, what,
+                     ignore_unexpected=True, allowed_missing=_jdc_unused(sd)), c
+    if network == 'vocoder':
+        c = _voice_config(network, sd)
+        net = stargan_vc.ParallelWaveGANGenerator(
+            **{k: v for k, v in c.items() if k not in ('upsample_scales',)},
+            upsample_scales=tuple(c['upsample_scales']))
+        net = _load(net, sd, what)
+        return net.remove_weight_norm(), c  # as the demo does before inference
     if network == 'image_generator':
         c = generator_config(sd)
         net = Generator(c['img_size'], c['style_dim'], c['max_conv_dim'], c['w_hpf'])
@@ -171,6 +243,12 @@ def _build_network(network, sd, what):
         net = MappingNetwork(c['latent_dim'], c['style_dim'], c['num_domains'], c['hidden_dim'])
         return _load(net, sd, what), c
     return build_fan(sd, what), {'num_landmarks': 98}
+
+
+def _jdc_unused(sd):
+    """Keys of JDCNet that get_feature_GAN never reads: a bst.t7 may lack them."""
+    net = stargan_vc.JDCNet()
+    return [k for k in net.state_dict() if not k.startswith(stargan_vc.JDC_FEATURE_MODULES)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,9 +353,163 @@ def capture_fan(fan, x):
     return rec.points
 
 
+def capture_f0_model(jdc, x, network='f0_model'):
+    rec = Recorder(network)
+    handles = _hook_all(rec, jdc, ['conv_block', 'res_block1', 'res_block2', 'res_block3',
+                                   'pool_block.0', 'pool_block.1'])
+    try:
+        with torch.no_grad():
+            rec.add('output', jdc.get_feature_GAN(x))
+    finally:
+        for h in handles:
+            h.remove()
+    return rec.points
+
+
+def capture_audio_generator(gen, x, s, f0):
+    rec = Recorder('audio_generator')
+    names = (['stem'] + [f'encode.{i}' for i in range(len(gen.encode))]
+             + (['F0_conv.0'] if f0 is not None else [])
+             + [f'decode.{i}' for i in range(len(gen.decode))])
+    handles = _hook_all(rec, gen, names)
+    enc_channels = gen.encode[-1].conv2.out_channels
+
+    def before_decode(_module, inputs):
+        if f0 is not None:
+            rec.add('F0_pool', inputs[0][:, enc_channels:])  # adaptive_avg_pool2d of F0_conv
+        rec.add('cat', inputs[0])
+    handles.append(gen.decode[0].register_forward_pre_hook(before_decode))
+    return _run(rec, gen, handles, x, s, f0)
+
+
+def capture_audio_style_encoder(enc, x, y):
+    rec = Recorder('audio_style_encoder')
+    names = [f'shared.{i}' for i in range(len(enc.shared))] + [f'unshared.{int(y[0])}']
+    return _run(rec, enc, _hook_all(rec, enc, names), x, y)
+
+
+def capture_vocoder(voc, c, noise):
+    rec = Recorder('vocoder')
+    names = (['upsample_net.conv_in']
+             + [f'upsample_net.upsample.up_layers.{2 * i + 1}'
+                for i in range(len(voc.upsample_net.upsample.up_layers) // 2)]
+             + ['upsample_net', 'first_conv', 'last_conv_layers.1', 'last_conv_layers.3'])
+    handles = _hook_all(rec, voc, names)
+    taps = {}
+    try:
+        with torch.no_grad():
+            out = voc.inference(c, x=noise, taps=taps)
+    finally:
+        for h in handles:
+            h.remove()
+    # The residual layers' outputs, in the order they ran, between first_conv and last_conv.
+    points = {}
+    for name, t in rec.points.items():
+        if name == 'vocoder.last_conv_layers.1':
+            for k, v in taps.items():
+                points[f'vocoder.{k}'] = v.detach().clone()
+        points[name] = t
+    points['vocoder.output'] = out.detach().clone()
+    return points
+
+
+def capture_mel(wave):
+    rec = Recorder('mel')
+    with torch.no_grad():
+        rec.add('spectrogram', stargan_vc.mel_spectrogram(wave))
+        rec.add('output', stargan_vc.log_mel(wave).unsqueeze(0))
+    return rec.points
+
+
 # --------------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------------
+
+def load_wav(path):
+    """A 24 kHz PCM WAV (8/16/24/32-bit, mono; stereo is averaged) as float32 in [-1, 1],
+    then peak-normalized (audio / max|audio|) as the StarGANv2-VC demo does."""
+    import wave as wavelib
+    try:
+        with wavelib.open(path, 'rb') as w:
+            rate, channels, width, n = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
+            raw = w.readframes(n)
+    except (OSError, EOFError, wavelib.Error) as e:
+        raise DumpError(f'{path}: cannot read the WAV: {e}') from None
+    if rate != 24000:
+        raise DumpError(f'{path}: sample rate {rate} Hz; the voice networks need 24000 Hz '
+                        '(resample it first: the reference resamples with librosa)')
+    if width == 1:
+        a = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
+    elif width == 2:
+        a = np.frombuffer(raw, '<i2').astype(np.float32) / 32768
+    elif width == 3:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        a = ((b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8).astype(np.float32) / 8388608
+    else:
+        a = np.frombuffer(raw, '<i4').astype(np.float32) / 2147483648
+    a = a.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    peak = np.abs(a).max() if a.size else 0
+    if peak == 0:
+        raise DumpError(f'{path}: silent or empty audio')
+    return torch.from_numpy(a / peak)
+
+
+def _wave(rng, frames, wav):
+    if wav is not None:
+        return load_wav(wav)
+    if frames < 1:
+        raise DumpError(f'--frames must be positive, not {frames}')
+    w = torch.randn(300 * frames - 1, generator=rng)
+    return w / w.abs().max()
+
+
+def run_voice(network, sd, jdc_sd=None, wav=None, seed=0, domain=0, batch=1, frames=192):
+    """Like run() for the voice side. Returns (inputs, points, config)."""
+    if wav is not None and batch != 1:
+        raise DumpError('--wav gives a batch of one; --batch must be 1')
+    rng = torch.Generator().manual_seed(seed)
+    p = f'{network}.input.'
+    if network == 'mel':
+        wave = _wave(rng, frames, wav)
+        config = dict(seed=seed, wav=wav, samples=int(wave.numel()), n_fft=stargan_vc.N_FFT,
+                      win_length=stargan_vc.WIN_LENGTH, hop_length=stargan_vc.HOP_LENGTH,
+                      n_mels=stargan_vc.N_MELS)
+        return {p + 'wave': wave}, capture_mel(wave), config
+    net, config = build_network(network, sd, network)
+    config = dict(config, batch=batch, seed=seed, wav=wav)
+    if network == 'vocoder':
+        if batch != 1:
+            raise DumpError('the vocoder runs one utterance (inference); --batch must be 1')
+        c = stargan_vc.log_mel(_wave(rng, frames, wav)).transpose(0, 1).contiguous()  # (T, 80)
+        hop = int(np.prod(config['upsample_scales']))
+        noise = torch.randn(c.size(0) * hop, 1, generator=rng)
+        config['frames'] = c.size(0)
+        return {p + 'c': c, p + 'noise': noise}, capture_vocoder(net, c, noise), config
+    mel = torch.stack([stargan_vc.log_mel(_wave(rng, frames, wav)) for _ in range(batch)]).unsqueeze(1)
+    config['frames'] = mel.size(-1)
+    if network == 'f0_model':
+        return {p + 'x': mel}, capture_f0_model(net, mel), config
+    if network == 'audio_style_encoder':
+        if mel.size(-1) < 80:
+            raise DumpError(f'the style encoder needs at least 80 frames, not {mel.size(-1)}')
+        y = _domain(domain, config['num_domains'], batch)
+        config['domain'] = domain
+        return {p + 'x': mel, p + 'y': y}, capture_audio_style_encoder(net, mel, y), config
+    # audio_generator
+    s = torch.randn(batch, config['style_dim'], generator=rng)
+    inputs = {p + 'x': mel, p + 's': s}
+    f0 = None
+    if config['F0_channel']:
+        if jdc_sd is None:
+            raise DumpError('the audio generator needs the JDC F0 features: pass --jdc bst.t7')
+        jdc, _ = build_network('f0_model', jdc_sd, 'f0_model')
+        with torch.no_grad():
+            f0 = jdc.get_feature_GAN(mel)
+        if f0.size(1) != config['F0_channel']:
+            raise DumpError(f"JDC gives {f0.size(1)} channels, the generator's F0_channel is "
+                            f"{config['F0_channel']}")
+        inputs[p + 'F0'] = f0
+    return inputs, capture_audio_generator(net, mel, s, f0), config
 
 def load_image(path, size):
     """(1,3,size,size) in [-1,1], as the reference's test loader makes it: PIL RGB,
@@ -363,10 +595,14 @@ def write_dump(path, network, inputs, points, config):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--checkpoint', help='the checkpoint (not needed for --network mel)')
+    p.add_argument('--jdc', help="a JDC bst.t7: the audio generator's F0 features")
+    p.add_argument('--wav', help='a 24 kHz WAV for the voice networks (else seeded random audio)')
+    p.add_argument('--frames', type=int, default=192,
+                   help='voice networks: frames of the random audio (300 * frames - 1 samples)')
     p.add_argument('--wing', help="a wing.ckpt: FAN's weights, used instead of the checkpoint's fan")
     p.add_argument('--out', required=True)
-    p.add_argument('--network', required=True, choices=NETWORKS)
+    p.add_argument('--network', required=True, choices=NETWORKS + VOICE_NETWORKS)
     p.add_argument('--image', help='an image file for the image input (x)')
     p.add_argument('--seed', type=int, default=0, help='seed of the random inputs')
     p.add_argument('--domain', type=int, default=0, help='the domain index y')
@@ -377,7 +613,23 @@ def main(argv=None):
     if args.batch < 1 or args.size < 1:
         p.error('--batch and --size must be positive')
 
+    if args.network != 'mel' and not args.checkpoint:
+        p.error(f'--network {args.network} needs --checkpoint')
+    if args.network in VOICE_NETWORKS and (args.image or args.wing):
+        p.error('--image and --wing are for the image networks')
+    if args.network not in VOICE_NETWORKS and (args.wav or args.jdc):
+        p.error('--wav and --jdc are for the voice networks')
     try:
+        if args.network in VOICE_NETWORKS:
+            sd = jdc_sd = None
+            if args.network != 'mel':
+                sd = _state_dict(load_checkpoint(args.checkpoint), args.network, args.checkpoint)
+            if args.jdc:
+                jdc_sd = _state_dict(load_checkpoint(args.jdc), 'f0_model', args.jdc)
+            inputs, points, config = run_voice(args.network, sd, jdc_sd, args.wav, args.seed,
+                                               args.domain, args.batch, args.frames)
+            write_dump(args.out, args.network, inputs, points, config)
+            return
         ckpt = load_checkpoint(args.checkpoint)
         fan_sd = None
         if args.wing:

@@ -4,8 +4,8 @@
 # nvcc everything but the cuda backend still builds.
 set -euo pipefail
 packages=(cmake g++ make libopenblas-openmp-dev libboost-context-dev libgtest-dev libbenchmark-dev
-          libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev python3-pil
-          python3-numpy python3-pytest python3-torch python3-skimage)  # reference tensors, demo photos
+          libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev libsndfile1-dev libsoxr-dev python3-pil
+          python3-numpy python3-pytest python3-torch python3-torchaudio python3-skimage)  # references, demo photos
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

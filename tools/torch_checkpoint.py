@@ -14,6 +14,11 @@ size, stride, ...) whose storage is a persistent id ('storage', type, key, locat
 [, view_metadata]). The unpickler below admits only those few globals and turns each tensor
 into a reference to its storage; the storages are read afterwards and every tensor becomes a
 contiguous numpy array. Any other global (os.system, a model class, ...) is refused by name.
+
+What training scripts save beside the weights (the optimizer and scheduler state_dicts of
+StarGANv2-VC's epoch_*.pth and Parallel WaveGAN's checkpoint-*steps.pkl) is plain dicts,
+lists, tuples, numbers, strings and tensors, so it needs no further global; a pickled
+optimizer or scheduler object (rather than its state_dict) is refused like any other.
 """
 import collections
 import pickle

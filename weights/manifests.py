@@ -1,7 +1,8 @@
 """Per-network manifests: every tensor a weight file holds for a network, with its shape.
 
 A manifest is a function config -> {state_dict key: shape}, built the way the reference
-(clovaai/stargan-v2 core/model.py and core/wing.py) builds its modules, so its keys are the
+(clovaai/stargan-v2 core/model.py and core/wing.py; yl4579/StarGANv2-VC models.py and
+Utils/JDC/model.py; kan-bayashi/ParallelWaveGAN v0.4.8) builds its modules, so its keys are the
 reference's state_dict keys. Integer buffers (BatchNorm's num_batches_tracked) are not
 weights and are not listed. For each manifest an `infer_*` function reads the configuration
 back from a state_dict's shapes; a state_dict is right when it equals the manifest of its
@@ -140,11 +141,101 @@ def fan(cfg):
     return d
 
 
+# ---- voice side: StarGANv2-VC, JDC, Parallel WaveGAN ----------------------------------------
+
+def _vc_levels(dim_in, max_conv_dim):
+    """(dim_in, dim_out, type) of the VC generator's 4 down levels."""
+    levels, dim = [], dim_in
+    for level in range(4):
+        dim_out = min(dim * 2, max_conv_dim)
+        levels.append((dim, dim_out, "timepreserve" if level in (1, 3) else "half"))
+        dim = dim_out
+    return levels
+
+
+def audio_generator(cfg):
+    """StarGANv2-VC Generator (w_hpf = 0): cfg = {dim_in, style_dim, max_conv_dim, F0_channel}."""
+    dim_in, style_dim, f0 = cfg["dim_in"], cfg["style_dim"], cfg["F0_channel"]
+    d = _conv("stem", dim_in, 1, 3)
+    levels = _vc_levels(dim_in, cfg["max_conv_dim"])
+    dim = levels[-1][1]
+    encode = [(a, b) for a, b, _ in levels] + [(dim, dim)] * 2
+    wide = dim + f0 // 2
+    decode = [(wide, wide)] * 2 + ([(wide, dim)] if f0 else []) + [(b, a) for a, b, _ in reversed(levels)]
+    for i, (a, b) in enumerate(encode):
+        d.update(_res_blk(f"encode.{i}", a, b, normalize=True))
+    if f0:
+        d.update(_res_blk("F0_conv.0", f0, f0 // 2, normalize=True))
+    for i, (a, b) in enumerate(decode):
+        d.update(_adain_res_blk(f"decode.{i}", a, b, style_dim))
+    d.update({**_affine("to_out.0", dim_in), **_conv("to_out.2", 1, dim_in, 1)})
+    return d
+
+
+def audio_style_encoder(cfg):
+    """StarGANv2-VC StyleEncoder: cfg = {dim_in, style_dim, num_domains, max_conv_dim}."""
+    dim = cfg["dim_in"]
+    d = _conv("shared.0", dim, 1, 3)
+    for i in range(4):
+        dim_out = min(dim * 2, cfg["max_conv_dim"])
+        d.update(_res_blk(f"shared.{1 + i}", dim, dim_out, normalize=False))
+        dim = dim_out
+    d.update(_conv("shared.6", dim, dim, 5))  # after a LeakyReLU; 5x5 valid
+    for i in range(cfg["num_domains"]):
+        d.update(_linear(f"unshared.{i}", cfg["style_dim"], dim))
+    return d
+
+
+def f0_model(cfg):
+    """JDCNet, only the tensors get_feature_GAN uses: cfg = {channels: [64, 128, 192, 256]}."""
+    c = cfg["channels"]
+    d = {**_conv("conv_block.0", c[0], 1, 3, bias=False), **_batch_norm("conv_block.1", c[0]),
+         **_conv("conv_block.3", c[0], c[0], 3, bias=False)}
+    for i in range(1, len(c)):
+        p, a, b = f"res_block{i}", c[i - 1], c[i]
+        d.update({**_batch_norm(f"{p}.pre_conv.0", a), **_conv(f"{p}.conv.0", b, a, 3, bias=False),
+                  **_batch_norm(f"{p}.conv.1", b), **_conv(f"{p}.conv.3", b, b, 3, bias=False)})
+        if a != b:
+            d.update(_conv(f"{p}.conv1by1", b, a, 1, bias=False))
+    d.update(_batch_norm("pool_block.0", c[-1]))
+    return d
+
+
+def _conv1d(prefix, c_out, c_in, k, bias=True):
+    d = {f"{prefix}.weight": (c_out, c_in, k)}
+    if bias:
+        d[f"{prefix}.bias"] = (c_out,)
+    return d
+
+
+def vocoder(cfg):
+    """Parallel WaveGAN generator, weight norm folded: cfg = {in_channels, out_channels,
+    kernel_size, layers, stacks, residual_channels, gate_channels, skip_channels,
+    aux_channels, aux_context_window, upsample_scales}."""
+    res, gate, skip, aux = (cfg["residual_channels"], cfg["gate_channels"], cfg["skip_channels"],
+                            cfg["aux_channels"])
+    d = {**_conv1d("first_conv", res, cfg["in_channels"], 1),
+         **_conv1d("upsample_net.conv_in", aux, aux, 2 * cfg["aux_context_window"] + 1, bias=False)}
+    for i, s in enumerate(cfg["upsample_scales"]):
+        d[f"upsample_net.upsample.up_layers.{2 * i + 1}.weight"] = (1, 1, 1, 2 * s + 1)
+    for n in range(cfg["layers"]):
+        p = f"conv_layers.{n}"
+        d.update({**_conv1d(f"{p}.conv", gate, res, cfg["kernel_size"]),
+                  **_conv1d(f"{p}.conv1x1_aux", gate, aux, 1, bias=False),
+                  **_conv1d(f"{p}.conv1x1_out", res, gate // 2, 1),
+                  **_conv1d(f"{p}.conv1x1_skip", skip, gate // 2, 1)})
+    d.update({**_conv1d("last_conv_layers.1", skip, skip, 1),
+              **_conv1d("last_conv_layers.3", cfg["out_channels"], skip, 1)})
+    return d
+
+
 MANIFESTS = {"image_generator": image_generator, "image_style_encoder": image_style_encoder,
-             "mapping_network": mapping_network, "fan": fan}
+             "mapping_network": mapping_network, "fan": fan,
+             "audio_generator": audio_generator, "audio_style_encoder": audio_style_encoder,
+             "f0_model": f0_model, "vocoder": vocoder}
 
 # Networks whose forward takes a domain index (and so have domain names in a weight file).
-DOMAIN_NETWORKS = ("image_style_encoder", "mapping_network")
+DOMAIN_NETWORKS = ("image_style_encoder", "mapping_network", "audio_style_encoder")
 
 
 # ---- configuration from shapes ---------------------------------------------------------
@@ -211,8 +302,69 @@ def infer_fan(sd):
             "hourglass_depth": max(levels), "img_size": 256, "heatmap_size": 64}
 
 
+def infer_audio_generator(sd):
+    n = "audio_generator"
+    f0 = _shape(n, sd, "F0_conv.0.conv1.weight", 4)[0] if "F0_conv.0.conv1.weight" in sd else 0
+    n_encode = _count(sd, "encode.")
+    if n_encode != 6:
+        raise ManifestError(f"{n}: {n_encode} encode blocks; StarGANv2-VC's generator (w_hpf = 0) has 6")
+    return {"dim_in": _shape(n, sd, "stem.weight", 4)[0],
+            "style_dim": _shape(n, sd, "decode.0.norm1.fc.weight", 2)[1],
+            "max_conv_dim": _shape(n, sd, "encode.5.conv2.weight", 4)[0], "F0_channel": f0}
+
+
+def infer_audio_style_encoder(sd):
+    n = "audio_style_encoder"
+    style_dim, dim_out = _shape(n, sd, "unshared.0.weight", 2)
+    return {"dim_in": _shape(n, sd, "shared.0.weight", 4)[0], "style_dim": style_dim,
+            "num_domains": _count(sd, "unshared."), "max_conv_dim": dim_out}
+
+
+def infer_f0_model(sd):
+    n = "f0_model"
+    channels = [_shape(n, sd, "conv_block.0.weight", 4)[0]]
+    i = 1
+    while f"res_block{i}.conv.0.weight" in sd:
+        channels.append(_shape(n, sd, f"res_block{i}.conv.0.weight", 4)[0])
+        i += 1
+    if len(channels) != 4:
+        raise ManifestError(f"{n}: {len(channels) - 1} res_blocks; JDCNet has 3")
+    return {"channels": channels}
+
+
+# Parallel WaveGAN's dilation cycles cannot be read off the shapes: StarGANv2-VC's vocoder
+# (and every PWG recipe) uses 3 stacks.
+PWG_STACKS = 3
+
+
+def infer_vocoder(sd):
+    n = "vocoder"
+    layers = _count(sd, "conv_layers.")
+    if layers == 0 or layers % PWG_STACKS:
+        raise ManifestError(f"{n}: {layers} residual layers, not a multiple of {PWG_STACKS} stacks")
+    res, in_ch = _shape(n, sd, "first_conv.weight", 3)[:2]
+    gate, _, k = _shape(n, sd, "conv_layers.0.conv.weight", 3)
+    aux, _, kin = _shape(n, sd, "upsample_net.conv_in.weight", 3)
+    if k % 2 == 0 or kin % 2 == 0:
+        raise ManifestError(f"{n}: even kernel size (conv {k}, conv_in {kin}); PWG needs odd ones")
+    scales = []
+    while f"upsample_net.upsample.up_layers.{2 * len(scales) + 1}.weight" in sd:
+        w = _shape(n, sd, f"upsample_net.upsample.up_layers.{2 * len(scales) + 1}.weight", 4)[3]
+        if w % 2 == 0:
+            raise ManifestError(f"{n}: upsample kernel width {w} is not 2 * scale + 1")
+        scales.append((w - 1) // 2)
+    if not scales:
+        raise ManifestError(f"{n}: no upsample layers 'upsample_net.upsample.up_layers.*'")
+    return {"in_channels": in_ch, "out_channels": _shape(n, sd, "last_conv_layers.3.weight", 3)[0],
+            "kernel_size": k, "layers": layers, "stacks": PWG_STACKS, "residual_channels": res,
+            "gate_channels": gate, "skip_channels": _shape(n, sd, "conv_layers.0.conv1x1_skip.weight", 3)[0],
+            "aux_channels": aux, "aux_context_window": (kin - 1) // 2, "upsample_scales": scales}
+
+
 INFER = {"image_generator": infer_image_generator, "image_style_encoder": infer_image_style_encoder,
-         "mapping_network": infer_mapping_network, "fan": infer_fan}
+         "mapping_network": infer_mapping_network, "fan": infer_fan,
+         "audio_generator": infer_audio_generator, "audio_style_encoder": infer_audio_style_encoder,
+         "f0_model": infer_f0_model, "vocoder": infer_vocoder}
 
 
 def check(network, cfg, sd):

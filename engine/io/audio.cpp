@@ -1,0 +1,145 @@
+#include "engine/io/audio.h"
+
+#include <sndfile.h>
+#include <soxr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace xfv {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) { throw FileError(path + ": " + what); }
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using Sndfile = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+// libsndfile silently shortens a WAV whose data chunk claims more bytes than the file holds,
+// noting "data : N (should be M)" in its log only; the reference's decoder would read other
+// samples (or fail), so such a file is refused rather than half-read. Other chunks' sizes
+// (a streamed file's RIFF size, say) do not matter to the samples and are not checked.
+bool header_overstates_data(SNDFILE* file) {
+  char log[8192] = {};
+  sf_command(file, SFC_GET_LOG_INFO, log, sizeof log);
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("data :", 0) == 0 && line.find("should be") != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+MonoAudio read_mono_audio(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot read: " + ec.message());
+  if (size == 0) fail(path, "empty file");
+  SF_INFO info{};
+  Sndfile file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) fail(path, std::string("not a readable audio file: ") + sf_strerror(nullptr));
+  if (header_overstates_data(file.get())) fail(path, "the header claims more audio data than the file holds");
+  if (info.channels < 1 || info.samplerate < 1)
+    fail(path, "bad header: " + std::to_string(info.channels) + " channels at " + std::to_string(info.samplerate) +
+                   " Hz");
+  if (info.frames <= 0) fail(path, "no audio samples");
+
+  // Read in blocks rather than all at once: a compressed stream's frame count is only the
+  // header's claim, and must not size an allocation before the data bears it out.
+  constexpr sf_count_t kBlock = 1 << 12;
+  const size_t channels = static_cast<size_t>(info.channels);
+  std::vector<float> block(static_cast<size_t>(kBlock) * channels);
+  MonoAudio audio{{}, info.samplerate};
+  for (sf_count_t got; (got = sf_readf_float(file.get(), block.data(), kBlock)) > 0;)
+    for (sf_count_t f = 0; f < got; ++f) {
+      // Summed in double: the mean of many channels stays the float nearest the exact mean.
+      double sum = 0;
+      for (size_t c = 0; c < channels; ++c) {
+        const float x = block[static_cast<size_t>(f) * channels + c];
+        if (!std::isfinite(x)) fail(path, "sample " + std::to_string(audio.samples.size()) + " is not finite");
+        sum += x;
+      }
+      audio.samples.push_back(static_cast<float>(sum / static_cast<double>(channels)));
+    }
+  if (audio.samples.size() != static_cast<size_t>(info.frames))
+    fail(path, "truncated: read " + std::to_string(audio.samples.size()) + " of " + std::to_string(info.frames) +
+                   " frames");
+  return audio;
+}
+
+std::vector<float> resample(const std::vector<float>& samples, int from_rate, int to_rate) {
+  if (from_rate < 1 || to_rate < 1)
+    throw std::invalid_argument("resample: bad rates " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
+  if (from_rate == to_rate) return samples;
+  const size_t out_len = static_cast<size_t>(
+      std::ceil(static_cast<double>(samples.size()) * to_rate / static_cast<double>(from_rate)));
+  std::vector<float> out(out_len, 0.0f);  // soxr may deliver a few short: zero-filled, as librosa pads
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+  size_t done = 0;
+  const soxr_error_t error = soxr_oneshot(from_rate, to_rate, 1, samples.data(), samples.size(), nullptr,
+                                          out.data(), out.size(), &done, &io, &quality, nullptr);
+  if (error) throw std::runtime_error(std::string("resample: libsoxr: ") + error);
+  return out;
+}
+
+std::vector<float> load_voice(const std::string& path) {
+  MonoAudio audio = read_mono_audio(path);
+  std::vector<float> wave = resample(audio.samples, audio.rate, kVoiceRate);
+  float peak = 0;
+  for (const float x : wave) peak = std::max(peak, std::fabs(x));
+  if (peak == 0) fail(path, "silent: every sample is zero, so it cannot be peak-normalized");
+  for (float& x : wave) x /= peak;
+  return wave;
+}
+
+void save_wav(const std::string& path, const std::vector<float>& samples, int rate, WavEncoding encoding) {
+  if (rate < 1) throw std::invalid_argument(path + ": cannot write audio at " + std::to_string(rate) + " Hz");
+  for (size_t i = 0; i < samples.size(); ++i)
+    if (!std::isfinite(samples[i]))
+      throw std::invalid_argument(path + ": sample " + std::to_string(i) + " is not finite");
+
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  SF_INFO info{};
+  info.samplerate = rate;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | (encoding == WavEncoding::Pcm16 ? SF_FORMAT_PCM_16 : SF_FORMAT_FLOAT);
+  Sndfile file(sf_open(tmp.c_str(), SFM_WRITE, &info));
+  if (!file) fail(path, "cannot create " + tmp + ": " + sf_strerror(nullptr));
+  const auto abandon = [&](const std::string& what) {
+    file.reset();
+    std::remove(tmp.c_str());
+    fail(path, what);
+  };
+  const auto count = static_cast<sf_count_t>(samples.size());
+  sf_count_t written = 0;
+  if (encoding == WavEncoding::Pcm16) {
+    // Scaled by 32768, the factor reading divides by (libsndfile's own float writer uses
+    // 32767), so that a 16-bit file read and saved again keeps its samples exactly.
+    std::vector<short> pcm(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i)
+      pcm[i] = static_cast<short>(std::lrint(std::clamp(samples[i] * 32768.0f, -32768.0f, 32767.0f)));
+    written = sf_write_short(file.get(), pcm.data(), count);
+  } else {
+    written = sf_write_float(file.get(), samples.data(), count);
+  }
+  if (written != count) abandon("cannot write " + tmp + ": " + sf_strerror(file.get()));
+  // sf_close flushes the header and any buffered samples: its error is the write's.
+  if (sf_close(file.release()) != 0) abandon("cannot write " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    fail(path, "cannot rename " + tmp + " to it: " + std::strerror(err));
+  }
+}
+
+}  // namespace xfv

@@ -1,0 +1,82 @@
+#include "tests/reference64_voice.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace xfv {
+namespace reference64_voice {
+
+Out ref(const GatedActivationArgs& a, const In& in) {
+  const GatedActivationDesc& d = a.d;
+  Out y;
+  for (int n = 0; n < d.n; ++n)
+    for (int c = 0; c < d.c; ++c)
+      for (int t = 0; t < d.t; ++t) {
+        const size_t lo = (static_cast<size_t>(n) * 2 * d.c + c) * d.t + t;
+        const size_t hi = lo + static_cast<size_t>(d.c) * d.t;  // the gate half
+        const double u = static_cast<double>(in[0][lo]) + in[1][lo];
+        const double g = static_cast<double>(in[0][hi]) + in[1][hi];
+        y.push_back(std::tanh(u) / (1 + std::exp(-g)));
+      }
+  return y;
+}
+
+Out ref(const MaxPoolArgs& a, const In& in) {
+  const MaxPoolDesc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int oy = 0; oy < d.h / d.kh; ++oy)
+      for (int ox = 0; ox < d.w / d.kw; ++ox) {
+        double m = -std::numeric_limits<double>::infinity();
+        for (int i = 0; i < d.kh; ++i)
+          for (int j = 0; j < d.kw; ++j)
+            m = std::max(m, static_cast<double>(
+                                in[0][(static_cast<size_t>(p) * d.h + oy * d.kh + i) * d.w + ox * d.kw + j]));
+        y.push_back(m);
+      }
+  return y;
+}
+
+// PyTorch's adaptive windows, from the definition in real numbers.
+Out ref(const AdaptiveAvgPoolArgs& a, const In& in) {
+  const AdaptiveAvgPoolDesc& d = a.d;
+  const auto window = [](int i, int size, int out) {
+    return std::pair{static_cast<int>(std::floor(static_cast<double>(i) * size / out)),
+                     static_cast<int>(std::ceil(static_cast<double>(i + 1) * size / out))};
+  };
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int oy = 0; oy < d.out_h; ++oy)
+      for (int ox = 0; ox < d.out_w; ++ox) {
+        const auto [y0, y1] = window(oy, d.h, d.out_h);
+        const auto [x0, x1] = window(ox, d.w, d.out_w);
+        double s = 0;
+        for (int iy = y0; iy < y1; ++iy)
+          for (int ix = x0; ix < x1; ++ix) s += in[0][(static_cast<size_t>(p) * d.h + iy) * d.w + ix];
+        y.push_back(s / ((y1 - y0) * (x1 - x0)));
+      }
+  return y;
+}
+
+Out ref(const ReplicationPadArgs& a, const In& in) {
+  const ReplicationPadDesc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int i = -d.left; i < d.w + d.right; ++i)
+      y.push_back(in[0][static_cast<size_t>(p) * d.w + static_cast<size_t>(std::clamp(i, 0, d.w - 1))]);
+  return y;
+}
+
+Out ref(const TransposeArgs& a, const In& in) {
+  const TransposeDesc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int j = 0; j < d.w; ++j)
+      for (int i = 0; i < d.h; ++i) y.push_back(in[0][(static_cast<size_t>(p) * d.h + i) * d.w + j]);
+  return y;
+}
+
+}  // namespace reference64_voice
+}  // namespace xfv
