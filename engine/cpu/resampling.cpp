@@ -12,6 +12,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/pool_rows.h"
 
 namespace xfv {
 namespace cpu {
@@ -43,17 +44,7 @@ void widen_row(const UpsampleNearestDesc& d, const float* __restrict x, float* _
 
 }  // namespace
 
-void run(const AvgPoolArgs& a) {
-  const AvgPoolDesc& d = a.d;
-  const int ho = d.h / d.kh, wo = d.w / d.kw;
-  const int64_t rows = static_cast<int64_t>(d.planes) * ho;
-  const auto row = d.kw == 2 ? pool_row<2> : pool_row<0>;
-#pragma omp parallel for schedule(static) if (rows * wo * d.kh * d.kw >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t p = r / ho, oy = r % ho;
-    row(d, a.x + (p * d.h + oy * d.kh) * d.w, a.y + r * wo);
-  }
-}
+void run(const AvgPoolArgs& a) { pool_rows(a.d, a.x, a.y, pool_row<2>, pool_row<0>); }
 
 void run(const UpsampleNearestArgs& a) {
   const UpsampleNearestDesc& d = a.d;

@@ -10,6 +10,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/pool_rows.h"
 
 namespace xfv {
 namespace cpu {
@@ -53,17 +54,7 @@ void max_pool_row(const MaxPoolDesc& d, const float* __restrict x, float* __rest
 
 }  // namespace
 
-void run(const MaxPoolArgs& a) {
-  const MaxPoolDesc& d = a.d;
-  const int ho = d.h / d.kh, wo = d.w / d.kw;
-  const int64_t rows = static_cast<int64_t>(d.planes) * ho;
-  const auto row = d.kw == 2 ? max_pool_row<2> : max_pool_row<0>;
-#pragma omp parallel for schedule(static) if (rows * wo * d.kh * d.kw >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t p = r / ho, oy = r % ho;
-    row(d, a.x + (p * d.h + oy * d.kh) * d.w, a.y + r * wo);
-  }
-}
+void run(const MaxPoolArgs& a) { pool_rows(a.d, a.x, a.y, max_pool_row<2>, max_pool_row<0>); }
 
 void run(const AdaptiveAvgPoolArgs& a) {
   const AdaptiveAvgPoolDesc& d = a.d;
