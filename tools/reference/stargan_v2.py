@@ -45,21 +45,21 @@ class ResBlk(nn.Module):
         if self.learned_sc:
             self.conv1x1 = nn.Conv2d(dim_in, dim_out, 1, 1, 0, bias=False)
 
+    def _pool(self, x):
+        return F.avg_pool2d(x, 2) if self.downsample else x
+
     def _shortcut(self, x):
         # 1x1 conv first, then the pool (the order matters for the rounding only).
         if self.learned_sc:
             x = self.conv1x1(x)
-        if self.downsample:
-            x = F.avg_pool2d(x, 2)
-        return x
+        return self._pool(x)
 
     def _residual(self, x):
         if self.normalize:
             x = self.norm1(x)
         x = self.actv(x)
         x = self.conv1(x)
-        if self.downsample:
-            x = F.avg_pool2d(x, 2)
+        x = self._pool(x)
         if self.normalize:
             x = self.norm2(x)
         x = self.actv(x)

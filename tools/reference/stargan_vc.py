@@ -24,6 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from reference.stargan_v2 import AdaIN, MappingNetwork  # noqa: F401  (same classes as VC's)
+from reference.stargan_v2 import ResBlk as ImageResBlk
 
 # The 20 VCTK speakers of StarGANv2-VC's Configs/config.yml, in domain-index order.
 VCTK_SPEAKERS = tuple(f"p{n}" for n in (225, 228, 229, 230, 231, 233, 236, 239, 240, 244,
@@ -54,43 +55,15 @@ def _up(x, kind):
     raise ValueError(f'unknown upsample type {kind!r}')
 
 
-class ResBlk(nn.Module):
-    """VC ResBlk: like StarGAN v2's, with a downsample type ('none', 'half', 'timepreserve')."""
+class ResBlk(ImageResBlk):
+    """VC ResBlk: StarGAN v2's, with a downsample type ('none', 'half', 'timepreserve')."""
 
     def __init__(self, dim_in, dim_out, normalize=False, downsample='none'):
-        super().__init__()
         _down(torch.zeros(1, 1, 2, 2), downsample)  # refuses an unknown type at build time
-        self.normalize = normalize
-        self.downsample = downsample
-        self.learned_sc = dim_in != dim_out
-        self.actv = nn.LeakyReLU(0.2)
-        self.conv1 = nn.Conv2d(dim_in, dim_in, 3, 1, 1)
-        self.conv2 = nn.Conv2d(dim_in, dim_out, 3, 1, 1)
-        if normalize:
-            self.norm1 = nn.InstanceNorm2d(dim_in, affine=True)
-            self.norm2 = nn.InstanceNorm2d(dim_in, affine=True)
-        if self.learned_sc:
-            self.conv1x1 = nn.Conv2d(dim_in, dim_out, 1, 1, 0, bias=False)
+        super().__init__(dim_in, dim_out, normalize, downsample)
 
-    def _shortcut(self, x):
-        if self.learned_sc:
-            x = self.conv1x1(x)
+    def _pool(self, x):
         return _down(x, self.downsample)
-
-    def _residual(self, x):
-        if self.normalize:
-            x = self.norm1(x)
-        x = self.actv(x)
-        x = self.conv1(x)
-        x = _down(x, self.downsample)
-        if self.normalize:
-            x = self.norm2(x)
-        x = self.actv(x)
-        return self.conv2(x)
-
-    def forward(self, x):
-        x = self._shortcut(x) + self._residual(x)
-        return x / math.sqrt(2)
 
 
 class AdainResBlk(nn.Module):
