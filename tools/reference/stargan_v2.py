@@ -102,10 +102,12 @@ class AdainResBlk(nn.Module):
         if self.learned_sc:
             self.conv1x1 = nn.Conv2d(dim_in, dim_out, 1, 1, 0, bias=False)
 
+    def _up(self, x):
+        return F.interpolate(x, scale_factor=2, mode='nearest') if self.upsample else x
+
     def _shortcut(self, x):
         # Upsample first, then the 1x1 conv (the opposite order of ResBlk).
-        if self.upsample:
-            x = F.interpolate(x, scale_factor=2, mode='nearest')
+        x = self._up(x)
         if self.learned_sc:
             x = self.conv1x1(x)
         return x
@@ -113,8 +115,7 @@ class AdainResBlk(nn.Module):
     def _residual(self, x, s):
         x = self.norm1(x, s)
         x = self.actv(x)
-        if self.upsample:
-            x = F.interpolate(x, scale_factor=2, mode='nearest')
+        x = self._up(x)
         x = self.conv1(x)
         x = self.norm2(x, s)
         x = self.actv(x)

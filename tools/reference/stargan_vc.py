@@ -24,6 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from reference.stargan_v2 import AdaIN, MappingNetwork  # noqa: F401  (same classes as VC's)
+from reference.stargan_v2 import AdainResBlk as ImageAdainResBlk
 from reference.stargan_v2 import ResBlk as ImageResBlk
 
 # The 20 VCTK speakers of StarGANv2-VC's Configs/config.yml, in domain-index order.
@@ -66,39 +67,16 @@ class ResBlk(ImageResBlk):
         return _down(x, self.downsample)
 
 
-class AdainResBlk(nn.Module):
-    """VC decoder block (w_hpf = 0 only: residual + shortcut, over sqrt 2)."""
+class AdainResBlk(ImageAdainResBlk):
+    """VC decoder block: StarGAN v2's at w_hpf 0 (residual + shortcut, over sqrt 2), with an
+    upsample type ('none', 'half', 'timepreserve')."""
 
     def __init__(self, dim_in, dim_out, style_dim=64, upsample='none'):
-        super().__init__()
-        _up(torch.zeros(1, 1, 1, 1), upsample)
-        self.upsample = upsample
-        self.learned_sc = dim_in != dim_out
-        self.actv = nn.LeakyReLU(0.2)
-        self.conv1 = nn.Conv2d(dim_in, dim_out, 3, 1, 1)
-        self.conv2 = nn.Conv2d(dim_out, dim_out, 3, 1, 1)
-        self.norm1 = AdaIN(style_dim, dim_in)
-        self.norm2 = AdaIN(style_dim, dim_out)
-        if self.learned_sc:
-            self.conv1x1 = nn.Conv2d(dim_in, dim_out, 1, 1, 0, bias=False)
+        _up(torch.zeros(1, 1, 1, 1), upsample)  # refuses an unknown type at build time
+        super().__init__(dim_in, dim_out, style_dim, 0, upsample)
 
-    def _shortcut(self, x):
-        x = _up(x, self.upsample)
-        if self.learned_sc:
-            x = self.conv1x1(x)
-        return x
-
-    def _residual(self, x, s):
-        x = self.norm1(x, s)
-        x = self.actv(x)
-        x = _up(x, self.upsample)
-        x = self.conv1(x)
-        x = self.norm2(x, s)
-        x = self.actv(x)
-        return self.conv2(x)
-
-    def forward(self, x, s):
-        return (self._residual(x, s) + self._shortcut(x)) / math.sqrt(2)
+    def _up(self, x):
+        return _up(x, self.upsample)
 
 
 class Generator(nn.Module):
