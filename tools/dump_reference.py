@@ -300,8 +300,9 @@ def capture_generator(gen, x, s, masks):
     return _run(rec, gen, handles, x, s, masks)
 
 
-def capture_style_encoder(enc, x, y):
-    rec = Recorder('image_style_encoder')
+def capture_style_encoder(enc, x, y, network='image_style_encoder'):
+    """Either modality's style encoder: the same module layout, under its own network name."""
+    rec = Recorder(network)
     names = [f'shared.{i}' for i in range(len(enc.shared))] + [f'unshared.{int(y[0])}']
     return _run(rec, enc, _hook_all(rec, enc, names), x, y)
 
@@ -380,12 +381,6 @@ def capture_audio_generator(gen, x, s, f0):
         rec.add('cat', inputs[0])
     handles.append(gen.decode[0].register_forward_pre_hook(before_decode))
     return _run(rec, gen, handles, x, s, f0)
-
-
-def capture_audio_style_encoder(enc, x, y):
-    rec = Recorder('audio_style_encoder')
-    names = [f'shared.{i}' for i in range(len(enc.shared))] + [f'unshared.{int(y[0])}']
-    return _run(rec, enc, _hook_all(rec, enc, names), x, y)
 
 
 def capture_vocoder(voc, c, noise):
@@ -494,7 +489,7 @@ def run_voice(network, sd, jdc_sd=None, wav=None, seed=0, domain=0, batch=1, fra
             raise DumpError(f'the style encoder needs at least 80 frames, not {mel.size(-1)}')
         y = _domain(domain, config['num_domains'], batch)
         config['domain'] = domain
-        return {p + 'x': mel, p + 'y': y}, capture_audio_style_encoder(net, mel, y), config
+        return {p + 'x': mel, p + 'y': y}, capture_style_encoder(net, mel, y, 'audio_style_encoder'), config
     # audio_generator
     s = torch.randn(batch, config['style_dim'], generator=rng)
     inputs = {p + 'x': mel, p + 's': s}
