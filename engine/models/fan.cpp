@@ -2,87 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include "engine/models/model_config.h"
 
 namespace xfv {
 namespace {
 
-constexpr double kBatchNormEps = 1e-5;  // nn.BatchNorm2d's default
 constexpr int kFeatures = 256;          // the hourglass width
-
-int dim(const Shape& s, int i) { return static_cast<int>(s[i]); }
-
-// Eval-mode BatchNorm `key` as y = x * scale + shift, in double.
-struct BatchNormAffine {
-  std::vector<double> scale, shift;
-};
-BatchNormAffine batch_norm(const NetBuilder& b, const std::string& key, int c) {
-  const HostTensor& gamma = b.tensor(key + ".weight", Shape{c});
-  const HostTensor& beta = b.tensor(key + ".bias", Shape{c});
-  const HostTensor& mean = b.tensor(key + ".running_mean", Shape{c});
-  const HostTensor& var = b.tensor(key + ".running_var", Shape{c});
-  BatchNormAffine bn{std::vector<double>(static_cast<size_t>(c)), std::vector<double>(static_cast<size_t>(c))};
-  for (size_t i = 0; i < bn.scale.size(); ++i) {
-    bn.scale[i] = gamma.data[i] / std::sqrt(static_cast<double>(var.data[i]) + kBatchNormEps);
-    bn.shift[i] = beta.data[i] - mean.data[i] * bn.scale[i];
-  }
-  return bn;
-}
-
-ValueId constant(NetBuilder& b, const std::string& key, Shape shape, const std::vector<double>& values) {
-  return b.graph().add_constant(b.name(key), HostTensor(shape, std::vector<float>(values.begin(), values.end())));
-}
 
 // BatchNorm `key` then ReLU, as one per-channel affine with a zero-slope LeakyReLU.
 ValueId bn_relu(NetBuilder& b, const std::string& key, ValueId x) {
-  const Shape s = b.shape(x);
-  const BatchNormAffine bn = batch_norm(b, key, dim(s, 1));
-  ChannelAffineArgs a;
-  a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3), true, 0.f};
-  const ValueId y = b.graph().add_node(b.name(key + ".relu"), a,
-                                       {x, constant(b, key + ".scale", Shape{s[1]}, bn.scale),
-                                        constant(b, key + ".shift", Shape{s[1]}, bn.shift)});
-  b.graph().reshape(y, s);
-  return y;
-}
-
-// Conv `conv_key` (with bias) followed by BatchNorm `bn_key`, folded at build time into one
-// conv named `path`: w * scale per output channel, bias * scale + shift.
-ValueId conv_bn(NetBuilder& b, const std::string& path, ValueId x, const std::string& conv_key,
-                const std::string& bn_key, int cout, int k, int stride, int pad) {
-  const int cin = dim(b.shape(x), 1);
-  const HostTensor& w = b.tensor(conv_key + ".weight", Shape{cout, cin, k, k});
-  const HostTensor& bias = b.tensor(conv_key + ".bias", Shape{cout});
-  const BatchNormAffine bn = batch_norm(b, bn_key, cout);
-  const size_t per = static_cast<size_t>(cin) * k * k;
-  std::vector<double> fw(w.data.size()), fb(static_cast<size_t>(cout));
-  for (size_t co = 0; co < fb.size(); ++co) {
-    for (size_t i = 0; i < per; ++i) fw[co * per + i] = w.data[co * per + i] * bn.scale[co];
-    fb[co] = bias.data[co] * bn.scale[co] + bn.shift[co];
-  }
-  const std::string key = conv_key + "+" + bn_key;  // the folded weights' constant names
-  constant(b, key + ".weight", Shape{cout, cin, k, k}, fw);
-  constant(b, key + ".bias", Shape{cout}, fb);
-  return b.conv(path, x, key, cout, k, stride, pad, true);
-}
-
-ValueId concat(NetBuilder& b, const std::string& path, ValueId x, ValueId z) {
-  const Shape sx = b.shape(x), sz = b.shape(z);
-  ConcatArgs a;
-  a.d = {dim(sx, 0), dim(sx, 1), dim(sz, 1), dim(sx, 2) * dim(sx, 3)};
-  const ValueId y = b.graph().add_node(b.name(path), a, {x, z});
-  b.graph().reshape(y, Shape{sx[0], sx[1] + sz[1], sx[2], sx[3]});
-  return y;
-}
-
-ValueId add(NetBuilder& b, const std::string& path, ValueId x, ValueId z) {
-  const Shape s = b.shape(x);
-  BinaryArgs a;
-  a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3), false, BinaryOp::kAdd, 1.f};
-  const ValueId y = b.graph().add_node(b.name(path), a, {x, z});
-  b.graph().reshape(y, s);
-  return y;
+  return b.batch_norm(key + ".relu", x, key, true, 0.f);
 }
 
 // AddCoords' channels for an s x s grid, for n samples: (n, 3, s, s) = xx (-1..1 down the
@@ -112,7 +43,7 @@ HostTensor coords(int n, int s) {
 ValueId add_coords(NetBuilder& b, const std::string& path, ValueId x) {
   const Shape s = b.shape(x);
   const ValueId c = b.graph().add_constant(b.name(path + ".coords"), coords(dim(s, 0), dim(s, 2)));
-  return concat(b, path + ".addcoords", x, c);
+  return b.concat(path + ".addcoords", x, c);
 }
 
 // ConvBlock: three BN-ReLU-conv3x3 steps of out/2, out/4, out/4 channels, concatenated,
@@ -123,8 +54,8 @@ ValueId conv_block(NetBuilder& b, const std::string& p, ValueId x, int out) {
   const ValueId out1 = b.conv(p + ".conv1", bn_relu(b, p + ".bn1", x), p + ".conv1", out / 2, 3, 1, 1, false);
   const ValueId out2 = b.conv(p + ".conv2", bn_relu(b, p + ".bn2", out1), p + ".conv2", out / 4, 3, 1, 1, false);
   const ValueId out3 = b.conv(p + ".conv3", bn_relu(b, p + ".bn3", out2), p + ".conv3", out / 4, 3, 1, 1, false);
-  const ValueId cat = concat(b, p + ".cat", concat(b, p + ".cat12", out1, out2), out3);
-  if (in == out) return add(b, p, cat, x);
+  const ValueId cat = b.concat(p + ".cat", b.concat(p + ".cat12", out1, out2), out3);
+  if (in == out) return b.add(p, cat, x);
   return b.conv(p, bn_relu(b, p + ".downsample.0", x), p + ".downsample.2", out, 1, 1, 0, false, cat, 1.f, 1.f);
 }
 
@@ -135,32 +66,20 @@ ValueId hourglass(NetBuilder& b, int level, int depth, ValueId x) {
   ValueId low = conv_block(b, "m0.b2_" + l, b.avg_pool("m0.pool_" + l, x, 2, 2), kFeatures);
   low = level > 1 ? hourglass(b, level - 1, depth, low) : conv_block(b, "m0.b2_plus_1", low, kFeatures);
   low = b.upsample("m0.up_" + l, conv_block(b, "m0.b3_" + l, low, kFeatures), 2, 2);
-  return add(b, level == depth ? "m0" : "m0.level_" + l, up1, low);
+  return b.add(level == depth ? "m0" : "m0.level_" + l, up1, low);
 }
 
-int config_field(const nlohmann::json& j, const std::string& path, const char* key) {
-  if (!j.contains(key) || !j[key].is_number_integer())
-    throw FileError(path + ": configuration of 'fan' lacks integer '" + key + "'");
-  return j[key].get<int>();
-}
 
 }  // namespace
 
 FanConfig fan_config(const TensorFile& w, const std::string& path) {
-  const auto it = w.metadata.find("xfv.config.fan");
-  if (it == w.metadata.end()) throw FileError(path + ": no configuration for network 'fan'");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(path + ": malformed configuration of 'fan': " + e.what());
-  }
-  const FanConfig c{config_field(j, path, "num_landmarks"), config_field(j, path, "num_modules"),
-                    config_field(j, path, "hourglass_depth"), config_field(j, path, "img_size"),
-                    config_field(j, path, "heatmap_size")};
+  const nlohmann::json j = network_config(w, path, "fan");
+  const FanConfig c{config_int(j, path, "fan", "num_landmarks"), config_int(j, path, "fan", "num_modules"),
+                    config_int(j, path, "fan", "hourglass_depth"), config_int(j, path, "fan", "img_size"),
+                    config_int(j, path, "fan", "heatmap_size")};
   if (c.num_landmarks != LandmarkMaskDesc::kLandmarks || c.num_modules != 1 || c.img_size != kFanMaskSize ||
       c.heatmap_size != kFanMaskSize / 4 || c.hourglass_depth < 1 || c.hourglass_depth > 6)
-    throw FileError(path + ": unsupported configuration of 'fan' (" + it->second +
+    throw FileError(path + ": unsupported configuration of 'fan' (" + j.dump() +
                     "): StarGAN v2's FAN has 98 landmarks, one hourglass of depth 1 to 6 (the 64x64 "
                     "heatmaps halve 6 times at most), img_size 256 and heatmap_size 64");
   return c;
@@ -183,17 +102,16 @@ FanMasks add_fan(NetBuilder& b, const FanConfig& c, ValueId x) {
   half.d = {n, dim(in, 1), size * size, false, 0.f};
   const std::vector<double> halves(static_cast<size_t>(in[1]), 0.5);
   const ValueId x01 = g.add_node(b.name("x01"), half,
-                                 {x, constant(b, "x01.scale", Shape{in[1]}, halves),
-                                  constant(b, "x01.shift", Shape{in[1]}, halves)});
+                                 {x, b.constant("x01.scale", Shape{in[1]}, halves), b.constant("x01.shift", Shape{in[1]}, halves)});
   g.reshape(x01, Shape{n, in[1], size, size});
 
-  ValueId h = conv_bn(b, "bn1", add_coords(b, "conv1", x01), "conv1.conv", "bn1", 64, 7, 2, 3);
+  ValueId h = b.conv_bn("bn1", add_coords(b, "conv1", x01), "conv1.conv", "bn1", 64, 7, 2, 3, true);
   h = conv_block(b, "conv2", b.leaky_relu("bn1.relu", h, 0.f), 128);
   h = conv_block(b, "conv3", b.avg_pool("conv2.pool", h, 2, 2), 128);
   h = conv_block(b, "conv4", h, kFeatures);
   h = b.conv("m0.coordconv", add_coords(b, "m0.coordconv", h), "m0.coordconv.conv", kFeatures, 1, 1, 0, true);
   h = conv_block(b, "top_m_0", hourglass(b, c.hourglass_depth, c.hourglass_depth, h), kFeatures);
-  h = b.leaky_relu("bn_end0.relu", conv_bn(b, "bn_end0", h, "conv_last0", "bn_end0", kFeatures, 1, 1, 0), 0.f);
+  h = b.leaky_relu("bn_end0.relu", b.conv_bn("bn_end0", h, "conv_last0", "bn_end0", kFeatures, 1, 1, 0, true), 0.f);
 
   // l0 on the landmark rows of its weight only: get_heatmap drops the boundary channel.
   const HostTensor& lw = b.tensor("l0.weight", Shape{landmarks + 1, kFeatures, 1, 1});

@@ -1,8 +1,38 @@
 #include "engine/models/net_builder.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace xfv {
+namespace {
+
+constexpr double kBatchNormEps = 1e-5;  // nn.BatchNorm2d's default
+
+// Eval-mode BatchNorm `key` as y = x * scale + shift, in double.
+struct BatchNormAffine {
+  std::vector<double> scale, shift;
+};
+BatchNormAffine batch_norm_affine(const NetBuilder& b, const std::string& key, int c) {
+  const HostTensor& gamma = b.tensor(key + ".weight", Shape{c});
+  const HostTensor& beta = b.tensor(key + ".bias", Shape{c});
+  const HostTensor& mean = b.tensor(key + ".running_mean", Shape{c});
+  const HostTensor& var = b.tensor(key + ".running_var", Shape{c});
+  BatchNormAffine bn{std::vector<double>(static_cast<size_t>(c)), std::vector<double>(static_cast<size_t>(c))};
+  for (size_t i = 0; i < bn.scale.size(); ++i) {
+    bn.scale[i] = gamma.data[i] / std::sqrt(static_cast<double>(var.data[i]) + kBatchNormEps);
+    bn.shift[i] = beta.data[i] - mean.data[i] * bn.scale[i];
+  }
+  return bn;
+}
+
+InstanceNormArgs norm_args(const Shape& s, bool leaky, float slope) {
+  InstanceNormArgs a;
+  a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3)};
+  a.d.leaky = leaky, a.d.slope = slope;
+  return a;
+}
+
+}  // namespace
 
 NetBuilder::NetBuilder(Graph& graph, const TensorFile& weights, std::string weights_path, std::string network)
     : graph_(graph), weights_(weights), weights_path_(std::move(weights_path)), network_(std::move(network)) {}
@@ -30,31 +60,73 @@ ValueId NetBuilder::weight(const std::string& key, Shape expected) {
   return graph_.add_constant(name(key), std::move(t));
 }
 
-ValueId NetBuilder::conv(const std::string& path, ValueId x, const std::string& key, int cout, int k,
-                         int stride, int pad, bool bias, ValueId residual, float alpha, float beta) {
-  const Shape s = shape(x);
+ValueId NetBuilder::constant(const std::string& key, Shape shape, const std::vector<double>& values) {
+  return graph_.add_constant(name(key), HostTensor(shape, std::vector<float>(values.begin(), values.end())));
+}
+
+ValueId NetBuilder::conv2d(const std::string& path, ValueId x, const std::string& key, const Conv2dDesc& d,
+                           bool bias, ValueId residual) {
   Conv2dArgs a;
-  a.d = {static_cast<int>(s[0]), static_cast<int>(s[1]), static_cast<int>(s[2]), static_cast<int>(s[3]),
-         cout, k, k};
-  a.d.stride_h = a.d.stride_w = stride;
-  a.d.pad_h = a.d.pad_w = pad;
-  a.d.alpha = alpha, a.d.beta = residual == kNoValue ? 0.f : beta;
-  const ValueId w = weight(key + ".weight", Shape{cout, s[1], k, k});
-  const ValueId b = bias ? weight(key + ".bias", Shape{cout}) : kNoValue;
+  a.d = d;
+  if (residual == kNoValue) a.d.beta = 0.f;
+  const ValueId w = weight(key + ".weight", Shape{d.cout, d.cin, d.kh, d.kw});
+  const ValueId b = bias ? weight(key + ".bias", Shape{d.cout}) : kNoValue;
   const ValueId y = graph_.add_node(name(path), a, {x, w, b, residual});
+  graph_.reshape(y, Shape{d.n, d.cout, d.out_h(), d.out_w()});
   return y;
 }
 
-namespace {
-
-InstanceNormArgs norm_args(const Shape& s, bool leaky, float slope) {
-  InstanceNormArgs a;
-  a.d = {static_cast<int>(s[0]), static_cast<int>(s[1]), static_cast<int>(s[2] * s[3])};
-  a.d.leaky = leaky, a.d.slope = slope;
-  return a;
+ValueId NetBuilder::conv(const std::string& path, ValueId x, const std::string& key, int cout, int k,
+                         int stride, int pad, bool bias, ValueId residual, float alpha, float beta) {
+  const Shape s = shape(x);
+  Conv2dDesc d{dim(s, 0), dim(s, 1), dim(s, 2), dim(s, 3), cout, k, k};
+  d.stride_h = d.stride_w = stride;
+  d.pad_h = d.pad_w = pad;
+  d.alpha = alpha, d.beta = beta;
+  return conv2d(path, x, key, d, bias, residual);
 }
 
-}  // namespace
+ValueId NetBuilder::conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k,
+                           int dilation, int pad, bool bias, ValueId residual, float alpha, float beta) {
+  const Shape s = shape(x);
+  if (s[2] != 1) throw std::logic_error(name(path) + ": conv1d of a value with height " + std::to_string(s[2]));
+  Conv2dDesc d{dim(s, 0), dim(s, 1), 1, dim(s, 3), cout, 1, k};
+  d.pad_w = pad;
+  d.dil_w = dilation;
+  d.alpha = alpha, d.beta = beta;
+  return conv2d(path, x, key, d, bias, residual);
+}
+
+ValueId NetBuilder::conv_bn(const std::string& path, ValueId x, const std::string& conv_key,
+                            const std::string& bn_key, int cout, int k, int stride, int pad, bool conv_bias) {
+  const int cin = dim(shape(x), 1);
+  const HostTensor& w = tensor(conv_key + ".weight", Shape{cout, cin, k, k});
+  const BatchNormAffine bn = batch_norm_affine(*this, bn_key, cout);
+  const size_t per = static_cast<size_t>(cin) * k * k;
+  std::vector<double> fw(w.data.size()), fb(static_cast<size_t>(cout));
+  for (size_t co = 0; co < fb.size(); ++co) {
+    for (size_t i = 0; i < per; ++i) fw[co * per + i] = w.data[co * per + i] * bn.scale[co];
+    const double b = conv_bias ? tensor(conv_key + ".bias", Shape{cout}).data[co] : 0.0;
+    fb[co] = b * bn.scale[co] + bn.shift[co];
+  }
+  const std::string key = conv_key + "+" + bn_key;  // the folded weights' constant names
+  constant(key + ".weight", Shape{cout, cin, k, k}, fw);
+  constant(key + ".bias", Shape{cout}, fb);
+  return conv(path, x, key, cout, k, stride, pad, true);
+}
+
+ValueId NetBuilder::batch_norm(const std::string& path, ValueId x, const std::string& key, bool leaky,
+                               float slope) {
+  const Shape s = shape(x);
+  const BatchNormAffine bn = batch_norm_affine(*this, key, dim(s, 1));
+  ChannelAffineArgs a;
+  a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3), leaky, slope};
+  const ValueId y = graph_.add_node(name(path), a,
+                                    {x, constant(key + ".scale", Shape{s[1]}, bn.scale),
+                                     constant(key + ".shift", Shape{s[1]}, bn.shift)});
+  graph_.reshape(y, s);
+  return y;
+}
 
 ValueId NetBuilder::instance_norm(const std::string& path, ValueId x, const std::string& key, bool leaky,
                                   float slope) {
@@ -73,8 +145,8 @@ ValueId NetBuilder::instance_norm(const std::string& path, ValueId x, const std:
 ValueId NetBuilder::adain(const std::string& path, ValueId x, ValueId h, bool leaky, float slope) {
   const Shape s = shape(x);
   InstanceNormArgs a = norm_args(s, leaky, slope);
-  a.d.param_stride = static_cast<int>(2 * s[1]);
-  a.d.beta_offset = static_cast<int>(s[1]);
+  a.d.param_stride = 2 * dim(s, 1);
+  a.d.beta_offset = dim(s, 1);
   a.d.gamma_bias = 1.f;
   const ValueId y = graph_.add_node(name(path), a, {x, h, h});
   graph_.reshape(y, s);
@@ -83,7 +155,7 @@ ValueId NetBuilder::adain(const std::string& path, ValueId x, ValueId h, bool le
 
 ValueId NetBuilder::linear(const std::string& path, ValueId x, const std::string& key, int out, bool relu) {
   const Shape s = shape(x);
-  const int m = static_cast<int>(s[0]), k = static_cast<int>(s.numel() / s[0]);
+  const int m = dim(s, 0), k = static_cast<int>(s.numel() / s[0]);
   LinearArgs a;
   a.d = {m, k, out};
   a.d.relu = relu;
@@ -93,30 +165,79 @@ ValueId NetBuilder::linear(const std::string& path, ValueId x, const std::string
   return y;
 }
 
-ValueId NetBuilder::leaky_relu(const std::string& path, ValueId x, float slope) {
-  UnaryArgs a;
-  a.d = {shape(x).numel(), UnaryOp::kLeakyRelu, slope};
+ValueId NetBuilder::unary(const std::string& path, ValueId x, UnaryOp op, float a) {
   const Shape s = shape(x);
-  const ValueId y = graph_.add_node(name(path), a, {x});
+  UnaryArgs u;
+  u.d = {s.numel(), op, a};
+  const ValueId y = graph_.add_node(name(path), u, {x});
   graph_.reshape(y, s);
+  return y;
+}
+
+ValueId NetBuilder::leaky_relu(const std::string& path, ValueId x, float slope) {
+  return unary(path, x, UnaryOp::kLeakyRelu, slope);
+}
+
+ValueId NetBuilder::add(const std::string& path, ValueId x, ValueId z, float alpha) {
+  const Shape s = shape(x);
+  BinaryArgs a;
+  a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3), false, BinaryOp::kAdd, alpha};
+  const ValueId y = graph_.add_node(name(path), a, {x, z});
+  graph_.reshape(y, s);
+  return y;
+}
+
+ValueId NetBuilder::concat(const std::string& path, ValueId x, ValueId z) {
+  const Shape sx = shape(x), sz = shape(z);
+  ConcatArgs a;
+  a.d = {dim(sx, 0), dim(sx, 1), dim(sz, 1), dim(sx, 2) * dim(sx, 3)};
+  const ValueId y = graph_.add_node(name(path), a, {x, z});
+  graph_.reshape(y, Shape{sx[0], sx[1] + sz[1], sx[2], sx[3]});
   return y;
 }
 
 ValueId NetBuilder::avg_pool(const std::string& path, ValueId x, int kh, int kw) {
   const Shape s = shape(x);
   AvgPoolArgs a;
-  a.d = {static_cast<int>(s[0] * s[1]), static_cast<int>(s[2]), static_cast<int>(s[3]), kh, kw};
+  a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), kh, kw};
   const ValueId y = graph_.add_node(name(path), a, {x});
   graph_.reshape(y, Shape{s[0], s[1], s[2] / kh, s[3] / kw});
+  return y;
+}
+
+ValueId NetBuilder::max_pool(const std::string& path, ValueId x, int kh, int kw) {
+  const Shape s = shape(x);
+  MaxPoolArgs a;
+  a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), kh, kw};
+  const ValueId y = graph_.add_node(name(path), a, {x});
+  graph_.reshape(y, Shape{s[0], s[1], s[2] / kh, s[3] / kw});
+  return y;
+}
+
+ValueId NetBuilder::adaptive_avg_pool(const std::string& path, ValueId x, int out_h, int out_w) {
+  const Shape s = shape(x);
+  AdaptiveAvgPoolArgs a;
+  a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), out_h, out_w};
+  const ValueId y = graph_.add_node(name(path), a, {x});
+  graph_.reshape(y, Shape{s[0], s[1], out_h, out_w});
   return y;
 }
 
 ValueId NetBuilder::upsample(const std::string& path, ValueId x, int sh, int sw) {
   const Shape s = shape(x);
   UpsampleNearestArgs a;
-  a.d = {static_cast<int>(s[0] * s[1]), static_cast<int>(s[2]), static_cast<int>(s[3]), sh, sw};
+  a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), sh, sw};
   const ValueId y = graph_.add_node(name(path), a, {x});
   graph_.reshape(y, Shape{s[0], s[1], s[2] * sh, s[3] * sw});
+  return y;
+}
+
+ValueId NetBuilder::transpose(const std::string& path, ValueId x) {
+  const Shape s = shape(x);
+  TransposeArgs a;
+  a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3)};
+  const ValueId y = graph_.add_node(name(path), a, {x});
+  graph_.reshape(y, Shape{s[0], s[1], s[3], s[2]});
   return y;
 }
 

@@ -3,11 +3,15 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/graph.h"
 #include "engine/safetensors.h"
 
 namespace xfv {
+
+// A dimension of a shape as an int, as the op descriptors take it.
+inline int dim(const Shape& s, int i) { return static_cast<int>(s[i]); }
 
 class NetBuilder {
  public:
@@ -28,20 +32,43 @@ class NetBuilder {
   const HostTensor& tensor(const std::string& key, Shape expected) const;
   bool has_weight(const std::string& key) const;
 
+  // A constant computed at build time (folded parameters, tables), named `<network>.<key>`.
+  ValueId constant(const std::string& key, Shape shape, const std::vector<double>& values);
+
   // conv with the weight `<key>.weight` (cout, cin, k, k) and `<key>.bias` when `bias`:
   // y = alpha * (conv(x) + b) + beta * residual.
   ValueId conv(const std::string& path, ValueId x, const std::string& key, int cout, int k, int stride,
                int pad, bool bias, ValueId residual = kNoValue, float alpha = 1.f, float beta = 0.f);
+  // Conv1d on x (n, cin, 1, w), weight `<key>.weight` (cout, cin, k): stride 1, dilated,
+  // zero padding `pad` on each side; the rest as conv.
+  ValueId conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k, int dilation,
+                 int pad, bool bias, ValueId residual = kNoValue, float alpha = 1.f, float beta = 0.f);
+  // Conv `conv_key` then eval-mode BatchNorm `bn_key`, folded at build time into one conv
+  // named `path`: w * scale per output channel, bias * scale + shift.
+  ValueId conv_bn(const std::string& path, ValueId x, const std::string& conv_key, const std::string& bn_key,
+                  int cout, int k, int stride, int pad, bool conv_bias);
+  // Eval-mode BatchNorm `key` as a per-channel affine, with a LeakyReLU of `slope` when
+  // `leaky` (ReLU is slope 0): for a BatchNorm no conv precedes.
+  ValueId batch_norm(const std::string& path, ValueId x, const std::string& key, bool leaky, float slope);
   // Instance norm over (n, c, h*w): affine from `<key>.weight/.bias` when key is non-empty.
   ValueId instance_norm(const std::string& path, ValueId x, const std::string& key, bool leaky, float slope);
   // AdaIN: instance norm modulated by h = fc(s) (n, 2c): (1 + h[:, :c]) * xhat + h[:, c:].
   ValueId adain(const std::string& path, ValueId x, ValueId h, bool leaky, float slope);
   ValueId linear(const std::string& path, ValueId x, const std::string& key, int out, bool relu);
   ValueId leaky_relu(const std::string& path, ValueId x, float slope);
+  ValueId unary(const std::string& path, ValueId x, UnaryOp op, float a = 0.f);
+  ValueId add(const std::string& path, ValueId x, ValueId z, float alpha = 1.f);  // alpha * (x + z)
+  ValueId concat(const std::string& path, ValueId x, ValueId z);                 // along channels
   ValueId avg_pool(const std::string& path, ValueId x, int kh, int kw);
+  ValueId max_pool(const std::string& path, ValueId x, int kh, int kw);
+  ValueId adaptive_avg_pool(const std::string& path, ValueId x, int out_h, int out_w);
   ValueId upsample(const std::string& path, ValueId x, int sh, int sw);
+  ValueId transpose(const std::string& path, ValueId x);  // (n, c, h, w) -> (n, c, w, h)
 
  private:
+  ValueId conv2d(const std::string& path, ValueId x, const std::string& key, const Conv2dDesc& d, bool bias,
+                 ValueId residual);
+
   Graph& graph_;
   const TensorFile& weights_;
   std::string weights_path_;

@@ -3,7 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/models/fan.h"
+#include "engine/models/jdc.h"
+#include "engine/models/mel_front_end.h"
+#include "engine/models/parallel_wavegan.h"
 #include "engine/models/stargan_v2.h"
+#include "engine/models/stargan_vc.h"
 
 namespace xfv {
 namespace {
@@ -27,14 +31,20 @@ std::vector<std::string> networks_in(const TensorFile& weights, const std::strin
 }
 
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
-                           int batch, int domain, int image_size) {
-  const std::vector<std::string> present = networks_in(weights, path);
-  if (std::find(present.begin(), present.end(), network) == present.end())
-    throw FileError(path + ": holds no network '" + network + "'");
+                           int batch, int domain, int length) {
   NetworkGraph n;
   n.network = network;
   n.graph = std::make_unique<Graph>();
   NetBuilder b(*n.graph, weights, path, network);
+  if (network == "mel") {
+    const MelFrontEndIO io = add_mel_front_end(b, batch, length);
+    n.inputs = {io.wave};
+    n.output = io.output;
+    return n;
+  }
+  const std::vector<std::string> present = networks_in(weights, path);
+  if (std::find(present.begin(), present.end(), network) == present.end())
+    throw FileError(path + ": holds no network '" + network + "'");
   if (network == "image_generator") {
     const ImageGeneratorIO io = add_image_generator(b, image_generator_config(weights, path), batch);
     n.inputs = {io.x, io.s};
@@ -54,14 +64,34 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     n.output = add_mapping_network(b, c, z, domain);
   } else if (network == "fan") {
     const FanConfig c = fan_config(weights, path);
-    const int size = image_size > 0 ? image_size : c.img_size;
+    const int size = length > 0 ? length : c.img_size;
     const ValueId x = b.input("x", Shape{batch, 3, size, size});
     n.inputs = {x};
     const FanMasks masks = add_fan(b, c, x);
     n.output = masks.mask0;
     n.chained_tolerance = {{masks.mask0, kFanMaskChainedTolerance}, {masks.mask1, kFanMaskChainedTolerance}};
+  } else if (network == "audio_generator") {
+    const AudioGeneratorIO io = add_audio_generator(b, audio_generator_config(weights, path), batch, length);
+    n.inputs = {io.x, io.s};
+    if (io.f0 != kNoValue) n.inputs.push_back(io.f0);
+    n.output = io.output;
+  } else if (network == "audio_style_encoder") {
+    const AudioStyleEncoderConfig c = audio_style_encoder_config(weights, path);
+    check_domain(path, network, domain, c.num_domains);
+    const ValueId x = b.input("x", Shape{batch, 1, kMelBands, length});
+    n.inputs = {x};
+    n.output = add_audio_style_encoder(b, c, x, domain);
+  } else if (network == "f0_model") {
+    const ValueId x = b.input("x", Shape{batch, 1, kMelBands, length});
+    n.inputs = {x};
+    n.output = add_f0_model(b, f0_model_config(weights, path), x);
+  } else if (network == "vocoder") {
+    if (batch != 1) throw std::invalid_argument(path + ": the vocoder runs one utterance at a time");
+    const VocoderIO io = add_vocoder(b, vocoder_config(weights, path), length);
+    n.inputs = {io.c, io.noise};
+    n.output = io.output;
   } else {
-    throw std::invalid_argument(path + ": network '" + network + "' is not supported yet");
+    throw std::invalid_argument(path + ": network '" + network + "' is not supported");
   }
   return n;
 }

@@ -24,10 +24,12 @@ struct NetworkGraph {
 };
 
 // `domain` selects the head of networks that take one (style encoders, mapping networks);
-// an index out of range is an error naming the network and its domain count. `image_size`
-// is the input size of FAN, which resizes any image to its own; 0 means its own.
+// an index out of range is an error naming the network and its domain count. `length` is
+// the input's extent where a network takes any: FAN's image size (0: its own), the voice
+// networks' frame count, the mel front end's sample count. `mel`, the voice front end, is
+// built for any weight file: it has no weights.
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
-                           int batch, int domain, int image_size = 0);
+                           int batch, int domain, int length = 0);
 
 // The networks the file holds (`xfv.networks`), in its order.
 std::vector<std::string> networks_in(const TensorFile& weights, const std::string& path);

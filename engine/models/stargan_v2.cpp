@@ -3,65 +3,48 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "engine/models/fan.h"
 
 namespace xfv {
 namespace {
 
-using nlohmann::json;
-
 const float kInvSqrt2 = 1.f / std::sqrt(2.f);
-constexpr float kSlope = 0.2f;  // StarGAN v2's LeakyReLU
+constexpr float kSlope = kStarGanSlope;
 
-json config_of(const TensorFile& w, const std::string& path, const std::string& network) {
-  const auto it = w.metadata.find("xfv.config." + network);
-  if (it == w.metadata.end()) throw FileError(path + ": no configuration for network '" + network + "'");
-  try {
-    return json::parse(it->second);
-  } catch (const json::exception& e) {
-    throw FileError(path + ": malformed configuration of '" + network + "': " + e.what());
-  }
-}
+}  // namespace
 
-int field(const json& j, const std::string& path, const std::string& network, const char* key) {
-  if (!j.contains(key) || !j[key].is_number_integer())
-    throw FileError(path + ": configuration of '" + network + "' lacks integer '" + key + "'");
-  return j[key].get<int>();
-}
-
-// ResBlk: (shortcut(x) + residual(x)) / sqrt(2), the residual's last conv fusing the sum.
-// The learned shortcut pools before its 1x1 conv: linear ops commute, 4x fewer MACs.
-ValueId res_block(NetBuilder& b, const std::string& p, ValueId x, int dim_out, bool normalize, bool downsample) {
+// The learned shortcut pools before its 1x1 conv: linear ops commute, fewer MACs.
+ValueId res_block(NetBuilder& b, const std::string& p, ValueId x, int dim_out, bool normalize, Factors down) {
   const int dim_in = static_cast<int>(b.shape(x)[1]);
   ValueId sc = x;
-  if (downsample) sc = b.avg_pool(p + ".shortcut_pool", sc, 2, 2);
+  if (!down.none()) sc = b.avg_pool(p + ".shortcut_pool", sc, down.h, down.w);
   if (dim_in != dim_out) sc = b.conv(p + ".conv1x1", sc, p + ".conv1x1", dim_out, 1, 1, 0, false);
 
   ValueId r = normalize ? b.instance_norm(p + ".norm1", x, p + ".norm1", true, kSlope)
                         : b.leaky_relu(p + ".actv1", x, kSlope);
   r = b.conv(p + ".conv1", r, p + ".conv1", dim_in, 3, 1, 1, true);
-  if (downsample) r = b.avg_pool(p + ".pool", r, 2, 2);
+  if (!down.none()) r = b.avg_pool(p + ".pool", r, down.h, down.w);
   r = normalize ? b.instance_norm(p + ".norm2", r, p + ".norm2", true, kSlope) : b.leaky_relu(p + ".actv2", r, kSlope);
   return b.conv(p, r, p + ".conv2", dim_out, 3, 1, 1, true, sc, kInvSqrt2, kInvSqrt2);
 }
 
-// AdainResBlk; with w_hpf > 0 the output is the residual alone (reference-models.md §1.2).
 ValueId adain_res_block(NetBuilder& b, const std::string& p, ValueId x, ValueId s, int dim_out, int w_hpf,
-                        bool upsample) {
+                        Factors up) {
   const int dim_in = static_cast<int>(b.shape(x)[1]);
   ValueId r = b.adain(p + ".norm1", x, b.linear(p + ".norm1.fc", s, p + ".norm1.fc", 2 * dim_in, false), true, kSlope);
-  if (upsample) r = b.upsample(p + ".upsample", r, 2, 2);
+  if (!up.none()) r = b.upsample(p + ".upsample", r, up.h, up.w);
   r = b.conv(p + ".conv1", r, p + ".conv1", dim_out, 3, 1, 1, true);
   r = b.adain(p + ".norm2", r, b.linear(p + ".norm2.fc", s, p + ".norm2.fc", 2 * dim_out, false), true, kSlope);
   if (w_hpf > 0) return b.conv(p, r, p + ".conv2", dim_out, 3, 1, 1, true);
 
   ValueId sc = x;
-  if (upsample) sc = b.upsample(p + ".shortcut_upsample", sc, 2, 2);
+  if (!up.none()) sc = b.upsample(p + ".shortcut_upsample", sc, up.h, up.w);
   if (dim_in != dim_out) sc = b.conv(p + ".conv1x1", sc, p + ".conv1x1", dim_out, 1, 1, 0, false);
   return b.conv(p, r, p + ".conv2", dim_out, 3, 1, 1, true, sc, kInvSqrt2, kInvSqrt2);
 }
+
+namespace {
 
 // x + HighPass(resize(mask) * cache): the generator's skip of encoder detail at this size.
 ValueId inject_high_pass(NetBuilder& b, const std::string& p, ValueId x, ValueId mask, ValueId cache) {
@@ -90,33 +73,23 @@ ValueId inject_high_pass(NetBuilder& b, const std::string& p, ValueId x, ValueId
 
 ImageGeneratorConfig image_generator_config(const TensorFile& w, const std::string& path) {
   const std::string n = "image_generator";
-  const json j = config_of(w, path, n);
-  return {field(j, path, n, "img_size"), field(j, path, n, "style_dim"), field(j, path, n, "max_conv_dim"),
-          field(j, path, n, "w_hpf"), field(j, path, n, "repeat_num")};
+  const nlohmann::json j = network_config(w, path, n);
+  return {config_int(j, path, n, "img_size"), config_int(j, path, n, "style_dim"), config_int(j, path, n, "max_conv_dim"),
+          config_int(j, path, n, "w_hpf"), config_int(j, path, n, "repeat_num")};
 }
 
 ImageStyleEncoderConfig image_style_encoder_config(const TensorFile& w, const std::string& path) {
   const std::string n = "image_style_encoder";
-  const json j = config_of(w, path, n);
-  return {field(j, path, n, "img_size"), field(j, path, n, "style_dim"), field(j, path, n, "max_conv_dim"),
-          field(j, path, n, "num_domains")};
+  const nlohmann::json j = network_config(w, path, n);
+  return {config_int(j, path, n, "img_size"), config_int(j, path, n, "style_dim"), config_int(j, path, n, "max_conv_dim"),
+          config_int(j, path, n, "num_domains")};
 }
 
 MappingNetworkConfig mapping_network_config(const TensorFile& w, const std::string& path) {
   const std::string n = "mapping_network";
-  const json j = config_of(w, path, n);
-  return {field(j, path, n, "latent_dim"), field(j, path, n, "hidden_dim"), field(j, path, n, "style_dim"),
-          field(j, path, n, "num_domains")};
-}
-
-std::vector<std::string> domain_names(const TensorFile& w, const std::string& path, const std::string& network) {
-  const auto it = w.metadata.find("xfv.domains." + network);
-  if (it == w.metadata.end()) return {};
-  try {
-    return json::parse(it->second).get<std::vector<std::string>>();
-  } catch (const json::exception& e) {
-    throw FileError(path + ": malformed domain names of '" + network + "': " + e.what());
-  }
+  const nlohmann::json j = network_config(w, path, n);
+  return {config_int(j, path, n, "latent_dim"), config_int(j, path, n, "hidden_dim"), config_int(j, path, n, "style_dim"),
+          config_int(j, path, n, "num_domains")};
 }
 
 ImageGeneratorIO add_image_generator(NetBuilder& b, const ImageGeneratorConfig& c, int batch) {
@@ -143,7 +116,7 @@ ImageGeneratorIO add_image_generator(NetBuilder& b, const ImageGeneratorConfig& 
     const bool down = i < c.repeat_num;
     const int dim_out = down ? std::min(static_cast<int>(b.shape(x)[1]) * 2, c.max_conv_dim)
                              : static_cast<int>(b.shape(x)[1]);
-    x = res_block(b, "encode." + std::to_string(block), x, dim_out, true, down);
+    x = res_block(b, "encode." + std::to_string(block), x, dim_out, true, down ? kHalf : kKeep);
     if (down) up_dims.push_back(dim_out);
   }
   // Decoder: two bottleneck blocks, then up blocks mirroring the encoder's channels.
@@ -151,7 +124,7 @@ ImageGeneratorIO add_image_generator(NetBuilder& b, const ImageGeneratorConfig& 
     const std::string p = "decode." + std::to_string(i);
     const bool up = i >= 2;
     const int dim_out = up ? up_dims[static_cast<size_t>(c.repeat_num + 1 - i)] : static_cast<int>(b.shape(x)[1]);
-    x = adain_res_block(b, p, x, io.s, dim_out, c.w_hpf, up);
+    x = adain_res_block(b, p, x, io.s, dim_out, c.w_hpf, up ? kHalf : kKeep);
     const int64_t size = b.shape(x)[2];
     if (c.w_hpf > 0 && cache.count(size))
       x = inject_high_pass(b, p, x, size == 32 ? io.mask0 : io.mask1, cache[size]);
@@ -168,7 +141,7 @@ ValueId add_image_style_encoder(NetBuilder& b, const ImageStyleEncoderConfig& c,
   ValueId h = b.conv("shared.0", x, "shared.0", dim0, 3, 1, 1, true);
   for (int i = 1; i <= repeat_num; ++i) {
     const int dim_out = std::min(static_cast<int>(b.shape(h)[1]) * 2, c.max_conv_dim);
-    h = res_block(b, "shared." + std::to_string(i), h, dim_out, false, true);
+    h = res_block(b, "shared." + std::to_string(i), h, dim_out, false, kHalf);
   }
   const std::string last = "shared." + std::to_string(repeat_num + 2);
   h = b.leaky_relu("shared." + std::to_string(repeat_num + 1), h, kSlope);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/model_config.h"
 #include "engine/models/net_builder.h"
 
 namespace xfv {
@@ -24,8 +25,23 @@ struct MappingNetworkConfig {
 ImageGeneratorConfig image_generator_config(const TensorFile& w, const std::string& path);
 ImageStyleEncoderConfig image_style_encoder_config(const TensorFile& w, const std::string& path);
 MappingNetworkConfig mapping_network_config(const TensorFile& w, const std::string& path);
-// A network's domain names (`xfv.domains.<network>`), in index order.
-std::vector<std::string> domain_names(const TensorFile& w, const std::string& path, const std::string& network);
+
+// The blocks StarGANv2-VC shares with StarGAN v2 (../shared/reference-models.md §1.2, §2.3).
+constexpr float kStarGanSlope = 0.2f;  // every LeakyReLU of both
+// A block's resampling factors along (h, w): StarGAN v2 halves both, StarGANv2-VC's
+// 'timepreserve' only the mel axis (h).
+struct Factors {
+  int h = 1, w = 1;
+  bool none() const { return h == 1 && w == 1; }
+};
+constexpr Factors kKeep{1, 1}, kHalf{2, 2}, kTimePreserve{2, 1};
+// ResBlk: (shortcut(x) + residual(x)) / sqrt(2), average-pooled by `down`, instance-normed
+// (affine) when `normalize`; the residual's last conv fuses the sum.
+ValueId res_block(NetBuilder& b, const std::string& p, ValueId x, int dim_out, bool normalize, Factors down);
+// AdainResBlk of style s, nearest-upsampled by `up`; with w_hpf > 0 the output is the
+// residual alone (reference-models.md §1.2), else (residual + shortcut) / sqrt(2).
+ValueId adain_res_block(NetBuilder& b, const std::string& p, ValueId x, ValueId s, int dim_out, int w_hpf,
+                        Factors up);
 
 struct ImageGeneratorIO {
   ValueId x, s;                              // (n, 3, S, S) in [-1, 1]; (n, style_dim)

@@ -9,30 +9,40 @@ namespace xfv {
 ValidationReport validate_dump(const std::string& dump_path, const std::string& weights_path,
                                const std::string& backend_name, bool isolate) {
   const TensorFile dump = read_safetensors(dump_path);
-  const TensorFile weights = read_safetensors(weights_path);
+  // The mel front end has no weights: it validates without a weight file.
+  const TensorFile weights = weights_path.empty() ? TensorFile{} : read_safetensors(weights_path);
   const auto net_it = dump.metadata.find("xfv.dump.network");
   if (net_it == dump.metadata.end()) throw FileError(dump_path + ": not an xfv reference dump (no xfv.dump.network)");
   const std::string& network = net_it->second;
 
-  // The batch comes from the first input; the domain, for networks that take one, from y.
+  // The batch comes from the first input; the domain, for networks that take one, from y;
+  // the length, for networks that take any, from the extent of x (wave, c).
   const std::string prefix = network + ".input.";
-  int batch = 0, domain = 0;
+  const auto input = [&](const std::string& argument) -> const HostTensor* {
+    const auto it = dump.tensors.find(prefix + argument);
+    return it == dump.tensors.end() ? nullptr : &it->second;
+  };
+  int batch = 0, domain = 0, length = 0;
   for (const auto& [name, t] : dump.tensors)
     if (name.rfind(prefix, 0) == 0 && name != prefix + "y" && batch == 0) batch = static_cast<int>(t.shape[0]);
   if (batch == 0) throw FileError(dump_path + ": holds no inputs of '" + network + "'");
-  if (const auto y = dump.tensors.find(prefix + "y"); y != dump.tensors.end()) {
-    domain = static_cast<int>(y->second.data.at(0));
-    for (float v : y->second.data)
-      if (static_cast<int>(v) != domain)
-        throw FileError(dump_path + ": samples of one dump must share a domain");
+  if (const HostTensor* y = input("y")) {
+    domain = static_cast<int>(y->data.at(0));
+    for (float v : y->data)
+      if (static_cast<int>(v) != domain) throw FileError(dump_path + ": samples of one dump must share a domain");
+  }
+  if (network == "vocoder" && input("c")) {  // (T, aux): one utterance
+    batch = 1;
+    length = static_cast<int>(input("c")->shape[0]);
+  } else if (network == "mel" && input("wave")) {  // (L,) or (n, L)
+    const Shape& s = input("wave")->shape;
+    batch = s.rank == 1 ? 1 : static_cast<int>(s[0]);
+    length = static_cast<int>(s[s.rank - 1]);
+  } else if (const HostTensor* x = input("x"); x && x->shape.rank == 4) {
+    length = static_cast<int>(network == "fan" ? x->shape[2] : x->shape[3]);  // FAN: any size; voice: frames
   }
 
-  // FAN takes an image of any size: the dump's.
-  int image_size = 0;
-  if (const auto x = dump.tensors.find(prefix + "x"); x != dump.tensors.end() && x->second.shape.rank == 4)
-    image_size = static_cast<int>(x->second.shape[2]);
-
-  NetworkGraph net = build_network(weights, weights_path, network, batch, domain, image_size);
+  NetworkGraph net = build_network(weights, weights_path, network, batch, domain, length);
   auto backend = make_backend(backend_name);
   Runner runner(*net.graph, *backend, /*keep_every_value=*/false);
   for (ValueId in : net.inputs) {

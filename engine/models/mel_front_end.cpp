@@ -1,0 +1,31 @@
+#include "engine/models/mel_front_end.h"
+
+#include <stdexcept>
+
+#include "engine/cpu/mel_tables.h"
+
+namespace xfv {
+
+MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length) {
+  if (length < kMelMinSamples)
+    throw std::invalid_argument("mel: " + std::to_string(length) + " samples are too few; the front end needs " +
+                                std::to_string(kMelMinSamples) + " (its centred 2048-sample frames)");
+  MelSpectrogramArgs a;
+  a.d.n = batch, a.d.length = length;
+  // StarGANv2-VC builds its filterbank for 16 kHz (0 to 8 kHz) on its 24 kHz audio.
+  MelTables t = mel_tables(a.d, 16000, 0, 8000);
+  const auto table = [&](const char* key, std::vector<float>& v) {
+    const int64_t size = static_cast<int64_t>(v.size());
+    return b.graph().add_constant(b.name(key), HostTensor(Shape{size}, std::move(v)));
+  };
+  MelFrontEndIO io;
+  io.wave = b.input("wave", Shape{batch, length});
+  io.output = b.graph().add_node(b.name("output"), a,
+                                 {io.wave, table("window", t.window), table("twiddles", t.twiddles),
+                                  table("filterbank", t.fb)});
+  b.graph().reshape(io.output, Shape{batch, 1, a.d.n_mels, a.d.frames()});
+  b.graph().mark_output(io.output);
+  return io;
+}
+
+}  // namespace xfv

@@ -1,0 +1,22 @@
+// StarGANv2-VC's mel front end (../shared/reference-models.md §2.6) as an engine graph named
+// `mel`: peak-normalized 24 kHz audio to the normalized log-mel every voice network takes.
+// It has no weights: its window, FFT twiddles and filterbank are computed tables.
+#pragma once
+
+#include "engine/models/net_builder.h"
+
+namespace xfv {
+
+// The least number of samples the centred frames' reflect padding (n_fft / 2) allows.
+constexpr int kMelMinSamples = 1025;
+
+struct MelFrontEndIO {
+  ValueId wave;    // (n, length)
+  ValueId output;  // (n, 1, 80, 1 + length / 300)
+};
+// torchaudio's MelSpectrogram(n_mels=80, n_fft=2048, win_length=1200, hop_length=300) on its
+// default 16 kHz filterbank, then (ln(1e-5 + mel) + 4) / 4. Fewer than kMelMinSamples
+// samples is an std::invalid_argument.
+MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length);
+
+}  // namespace xfv

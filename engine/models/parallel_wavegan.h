@@ -1,0 +1,32 @@
+// The Parallel WaveGAN generator (StarGANv2-VC's vocoder, ../shared/reference-models.md §3)
+// as an engine graph: features at the frame rate and noise at the sample rate to a waveform.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/models/net_builder.h"
+
+namespace xfv {
+
+struct VocoderConfig {
+  int in_channels = 1, out_channels = 1, kernel_size = 5, layers = 30, stacks = 3;
+  int residual_channels = 64, gate_channels = 128, skip_channels = 64, aux_channels = 80;
+  int aux_context_window = 2;
+  std::vector<int> upsample_scales{4, 5, 3, 5};
+
+  int hop() const;  // samples per frame: the product of the scales
+};
+// Read from `xfv.config.vocoder`; a configuration this graph cannot build (an even kernel,
+// layers that do not split into stacks, a non-positive scale) is a FileError.
+VocoderConfig vocoder_config(const TensorFile& w, const std::string& path);
+
+struct VocoderIO {
+  ValueId c;       // (1, 1, T, aux_channels): the features, frames first as the demo passes them
+  ValueId noise;   // (1, in_channels, 1, T * hop): the injected noise z
+  ValueId output;  // (1, out_channels, 1, T * hop): the waveform, no tanh
+};
+// `inference(c, x=noise)` of one utterance of T frames (batch 1, as the reference runs it).
+VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames);
+
+}  // namespace xfv

@@ -1,0 +1,89 @@
+#include "engine/models/stargan_vc.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/models/model_config.h"
+#include "engine/models/stargan_v2.h"
+
+namespace xfv {
+
+AudioGeneratorConfig audio_generator_config(const TensorFile& w, const std::string& path) {
+  const std::string n = "audio_generator";
+  const nlohmann::json j = network_config(w, path, n);
+  return {config_int(j, path, n, "dim_in"), config_int(j, path, n, "style_dim"),
+          config_int(j, path, n, "max_conv_dim"), config_int(j, path, n, "F0_channel")};
+}
+
+AudioStyleEncoderConfig audio_style_encoder_config(const TensorFile& w, const std::string& path) {
+  const std::string n = "audio_style_encoder";
+  const nlohmann::json j = network_config(w, path, n);
+  return {config_int(j, path, n, "dim_in"), config_int(j, path, n, "style_dim"),
+          config_int(j, path, n, "num_domains"), config_int(j, path, n, "max_conv_dim")};
+}
+
+AudioGeneratorIO add_audio_generator(NetBuilder& b, const AudioGeneratorConfig& c, int batch, int frames) {
+  if (frames < 4)
+    throw std::invalid_argument(b.network() + ": " + std::to_string(frames) +
+                                " frames; the generator halves time twice and needs at least 4");
+  AudioGeneratorIO io;
+  io.x = b.input("x", Shape{batch, 1, kMelBands, frames});
+  io.s = b.input("s", Shape{batch, c.style_dim});
+  if (c.F0_channel > 0) io.f0 = b.input("F0", Shape{batch, c.F0_channel, kMelBands / 8, frames});
+
+  // Four levels (half, timepreserve, half, timepreserve), then two bottleneck blocks.
+  const Factors levels[] = {kHalf, kTimePreserve, kHalf, kTimePreserve};
+  ValueId x = b.conv("stem", io.x, "stem", c.dim_in, 3, 1, 1, true);
+  std::vector<int> level_in;  // each level's input width, for the decoder's mirror
+  for (int i = 0; i < 4; ++i) {
+    const int in = dim(b.shape(x), 1);
+    level_in.push_back(in);
+    x = res_block(b, "encode." + std::to_string(i), x, std::min(2 * in, c.max_conv_dim), true, levels[i]);
+  }
+  const int bottom = dim(b.shape(x), 1);
+  for (int i = 4; i < 6; ++i) x = res_block(b, "encode." + std::to_string(i), x, bottom, true, kKeep);
+
+  int block = 0;
+  if (c.F0_channel > 0) {
+    ValueId f0 = res_block(b, "F0_conv.0", io.f0, c.F0_channel / 2, true, kHalf);
+    const Shape s = b.shape(x);
+    f0 = b.adaptive_avg_pool("F0_pool", f0, dim(s, 2), dim(s, 3));
+    x = b.concat("cat", x, f0);
+    for (; block < 2; ++block)
+      x = adain_res_block(b, "decode." + std::to_string(block), x, io.s, dim(b.shape(x), 1), 0, kKeep);
+    x = adain_res_block(b, "decode." + std::to_string(block++), x, io.s, bottom, 0, kKeep);
+  } else {
+    for (; block < 2; ++block)
+      x = adain_res_block(b, "decode." + std::to_string(block), x, io.s, bottom, 0, kKeep);
+  }
+  for (int i = 3; i >= 0; --i, ++block)
+    x = adain_res_block(b, "decode." + std::to_string(block), x, io.s, level_in[static_cast<size_t>(i)], 0,
+                        levels[i]);
+
+  x = b.instance_norm("to_out.0", x, "to_out.0", true, kStarGanSlope);
+  io.output = b.conv("output", x, "to_out.2", 1, 1, 1, 0, true);
+  b.graph().mark_output(io.output);
+  return io;
+}
+
+ValueId add_audio_style_encoder(NetBuilder& b, const AudioStyleEncoderConfig& c, ValueId x, int domain) {
+  const int frames = dim(b.shape(x), 3);
+  if (frames < kStyleEncoderMinFrames)
+    throw std::invalid_argument(b.network() + ": a reference of " + std::to_string(frames) +
+                                " frames is too short; the style encoder needs at least " +
+                                std::to_string(kStyleEncoderMinFrames) + " (0.8 s at 24 kHz)");
+  ValueId h = b.conv("shared.0", x, "shared.0", c.dim_in, 3, 1, 1, true);
+  for (int i = 1; i <= 4; ++i)
+    h = res_block(b, "shared." + std::to_string(i), h, std::min(2 * dim(b.shape(h), 1), c.max_conv_dim), false,
+                  kHalf);
+  h = b.leaky_relu("shared.5", h, kStarGanSlope);
+  h = b.conv("shared.6", h, "shared.6", dim(b.shape(h), 1), 5, 1, 0, true);
+  h = b.adaptive_avg_pool("shared.7", h, 1, 1);
+  h = b.leaky_relu("shared.8", h, kStarGanSlope);
+  const ValueId style = b.linear("output", h, "unshared." + std::to_string(domain), c.style_dim, false);
+  b.graph().mark_output(style);
+  return style;
+}
+
+}  // namespace xfv

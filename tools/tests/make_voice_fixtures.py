@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Builds the voice-parity fixtures in OUT_DIR: seeded random checkpoints of the released
+StarGANv2-VC, JDC and Parallel WaveGAN layouts, their xfv weight file (one per size, the
+three converted together), and PyTorch reference dumps of every voice network, for
+`xfv validate` (registered as CTest tests in CMakeLists.txt).
+
+  full   the VCTK sizes (zip epoch, legacy bst.t7 and pkl): the generator at 192 frames and
+         at 157 (not a multiple of 4: uneven adaptive pooling of F0), the style encoder at
+         96, the vocoder at 32 frames (per-layer dumps stay small)
+  small  dim_in 16, a 6-layer PWG (JDC has one size): small enough for the sim backend
+
+Also `speech.wav`, when espeak-ng is installed: a spoken sentence at 22.05 kHz (its own
+rate), for the end-to-end CLI tests, which resample it.
+
+Usage: make_voice_fixtures.py OUT_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = "/usr/bin/python3"
+
+FIXTURES = {
+    "full": dict(fmt="zip", seed=21, generator_frames=(192, 157), style_frames=96, vocoder_frames=32,
+                 f0_frames=64, mel_frames=100),
+    "small": dict(fmt="legacy", seed=22, generator_frames=(37,), style_frames=80, vocoder_frames=8,
+                  f0_frames=12, mel_frames=9),
+}
+
+
+def run(*args):
+    subprocess.run([PYTHON, *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def tool(name):
+    return os.path.join(TOOLS, name)
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, f in FIXTURES.items():
+        size, seed = name, f["seed"]
+        ckpt = {kind: os.path.join(out_dir, f"{name}.{kind}.ckpt") for kind in ("stargan_vc", "jdc", "pwg")}
+        for kind, path in ckpt.items():
+            run(tool("make_checkpoint.py"), "--kind", kind, "--size", size, "--format", f["fmt"],
+                "--seed", str(seed), "--out", path)
+        weights = os.path.join(out_dir, f"{name}.safetensors")
+        run(tool("convert.py"), ckpt["stargan_vc"], ckpt["jdc"], ckpt["pwg"], "--out", weights)
+
+        def dump(network, tag, *args, checkpoint=None):
+            extra = ["--checkpoint", checkpoint] if checkpoint else []
+            run(tool("dump_reference.py"), "--network", network, *extra, "--seed", str(seed + 10), *args,
+                "--out", os.path.join(out_dir, f"{name}.{tag}.safetensors"))
+
+        dump("mel", "mel", "--frames", str(f["mel_frames"]))
+        dump("f0_model", "f0_model", "--frames", str(f["f0_frames"]), "--batch", "2", checkpoint=ckpt["jdc"])
+        for frames in f["generator_frames"]:
+            dump("audio_generator", f"audio_generator_{frames}", "--frames", str(frames), "--jdc", ckpt["jdc"],
+                 checkpoint=ckpt["stargan_vc"])
+        dump("audio_style_encoder", "audio_style_encoder", "--frames", str(f["style_frames"]), "--domain", "1",
+             "--batch", "2", checkpoint=ckpt["stargan_vc"])
+        dump("mapping_network", "mapping_network", "--domain", "2", "--batch", "2", checkpoint=ckpt["stargan_vc"])
+        dump("vocoder", "vocoder", "--frames", str(f["vocoder_frames"]), checkpoint=ckpt["pwg"])
+        for path in ckpt.values():
+            os.remove(path)  # the weight file is what the tests need
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        subprocess.run([espeak, "-w", os.path.join(out_dir, "speech.wav"),
+                        "The quick brown fox jumps over the lazy dog."], check=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
