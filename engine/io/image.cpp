@@ -360,4 +360,22 @@ void save_png(const std::string& path, const HostTensor& image) {
   write_atomically(path, encode_png(path, to_rgb8(image, size_t(w) * size_t(h)), w, h));
 }
 
+void save_mel_png(const std::string& path, const HostTensor& mel) {
+  const Shape& s = mel.shape;
+  if (s.rank != 4 || s[0] != 1 || s[1] != 1 || s[2] < 1 || s[3] < 1 || s[2] > kMaxSide || s[3] > kMaxSide ||
+      mel.data.size() != size_t(s.numel()))
+    fail(path, "cannot save a tensor of shape " + s.str() + " as a mel image: expected (1, 1, bands, frames)");
+  const int bands = static_cast<int>(s[2]), frames = static_cast<int>(s[3]);
+  const auto [lo, hi] = std::minmax_element(mel.data.begin(), mel.data.end());
+  const float range = *hi > *lo ? *hi - *lo : 1.f;
+  std::vector<uint8_t> rgb(size_t(bands) * size_t(frames) * 3);
+  for (int row = 0; row < bands; ++row)
+    for (int t = 0; t < frames; ++t) {
+      const float v = mel.data[size_t(bands - 1 - row) * size_t(frames) + size_t(t)];  // low bands at the bottom
+      const float level = std::isfinite(v) ? std::round((v - *lo) / range * 255.f) : 0.f;
+      for (int ch = 0; ch < 3; ++ch) rgb[(size_t(row) * size_t(frames) + size_t(t)) * 3 + size_t(ch)] = uint8_t(level);
+    }
+  write_atomically(path, encode_png(path, rgb, frames, bands));
+}
+
 }  // namespace xfv

@@ -25,4 +25,8 @@ std::vector<uint8_t> face_to_rgb8(const HostTensor& image);
 // Written to a temporary name and renamed: a failure leaves no partial file.
 void save_png(const std::string& path, const HostTensor& image);
 
+// Writes a mel spectrogram (1, 1, bands, frames) as a gray PNG, frames across, the lowest
+// band at the bottom, its range [min, max] mapped to [0, 255]; atomically as save_png.
+void save_mel_png(const std::string& path, const HostTensor& mel);
+
 }  // namespace xfv

@@ -9,8 +9,10 @@ three converted together), and PyTorch reference dumps of every voice network, f
          96, the vocoder at 32 frames (per-layer dumps stay small)
   small  dim_in 16, a 6-layer PWG (JDC has one size): small enough for the sim backend
 
-Also `speech.wav`, when espeak-ng is installed: a spoken sentence at 22.05 kHz (its own
-rate), for the end-to-end CLI tests, which resample it.
+Speech from espeak-ng (Debian's): `speech.wav`, a sentence at its own 22.05 kHz, for the
+CLI's resampling path; `source24k.wav` and `reference24k.wav`, two sentences in two voices
+resampled to 24 kHz (PCM16), and `full.conversion.safetensors`, the whole conversion of the
+one to the other in PyTorch (tools/dump_conversion.py), the end-to-end reference.
 
 Usage: make_voice_fixtures.py OUT_DIR
 """
@@ -18,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import wave
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = "/usr/bin/python3"
@@ -40,6 +43,7 @@ def tool(name):
 
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
+    speech = make_speech(out_dir)
     for name, f in FIXTURES.items():
         size, seed = name, f["seed"]
         ckpt = {kind: os.path.join(out_dir, f"{name}.{kind}.ckpt") for kind in ("stargan_vc", "jdc", "pwg")}
@@ -63,12 +67,46 @@ def main(out_dir):
              "--batch", "2", checkpoint=ckpt["stargan_vc"])
         dump("mapping_network", "mapping_network", "--domain", "2", "--batch", "2", checkpoint=ckpt["stargan_vc"])
         dump("vocoder", "vocoder", "--frames", str(f["vocoder_frames"]), checkpoint=ckpt["pwg"])
+        if name == "full":
+            run(tool("dump_conversion.py"), "--checkpoint", ckpt["stargan_vc"], "--jdc", ckpt["jdc"],
+                "--vocoder", ckpt["pwg"], "--source", speech["source24k"], "--reference", speech["reference24k"],
+                "--domain", "4", "--seed", str(seed), "--out", os.path.join(out_dir, "full.conversion.safetensors"))
         for path in ckpt.values():
             os.remove(path)  # the weight file is what the tests need
+
+
+def say(out_dir, name, text, voice):
+    path = os.path.join(out_dir, f"{name}.wav")
     espeak = shutil.which("espeak-ng")
-    if espeak:
-        subprocess.run([espeak, "-w", os.path.join(out_dir, "speech.wav"),
-                        "The quick brown fox jumps over the lazy dog."], check=True)
+    if not espeak:
+        sys.exit("make_voice_fixtures.py: espeak-ng is missing (tools/install-deps.sh installs it)")
+    subprocess.run([espeak, "-v", voice, "-w", path, text], check=True)
+    return path
+
+
+def resample_to_24k(src, dst):
+    """A PCM16 WAV at 24 kHz of `src` (torchaudio's resampler: the file, not the method, is
+    what both sides share)."""
+    import numpy as np
+    import torch
+    import torchaudio.functional as AF
+    with wave.open(src) as w:
+        rate, data = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    x = AF.resample(torch.from_numpy(data.astype(np.float32) / 32768), rate, 24000).numpy()
+    with wave.open(dst, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(24000)
+        w.writeframes(np.clip(np.round(x * 32767), -32768, 32767).astype("<i2").tobytes())
+    return dst
+
+
+def make_speech(out_dir):
+    speech = {"speech": say(out_dir, "speech", "The quick brown fox jumps over the lazy dog.", "en")}
+    src = say(out_dir, "source", "Please call Stella and ask her to bring these things.", "en+m3")
+    ref = say(out_dir, "reference", "Six spoons of fresh snow peas, five thick slabs of blue cheese.", "en+f3")
+    speech["source24k"] = resample_to_24k(src, os.path.join(out_dir, "source24k.wav"))
+    speech["reference24k"] = resample_to_24k(ref, os.path.join(out_dir, "reference24k.wav"))
+    os.remove(src), os.remove(ref)
+    return speech
 
 
 if __name__ == "__main__":

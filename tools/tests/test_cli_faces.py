@@ -2,12 +2,12 @@
 exit, and no output file left behind. Needs the xfv binary and the face fixtures, which
 CTest provides (XFV_BIN, XFV_FACES); skipped when run outside CTest."""
 import os
-import subprocess
 
 import numpy as np
 import pytest
 
 import safetensors_io
+from cli_helpers import expect_error, run_task
 
 XFV = os.environ.get("XFV_BIN")
 FACES = os.environ.get("XFV_FACES")
@@ -29,17 +29,7 @@ def face(tmp_path):
 
 
 def xfv_image(tmp_path, *args):
-    out = tmp_path / "out.png"
-    r = subprocess.run([XFV, "image", *args, "--out", str(out)], capture_output=True, text=True)
-    return r, out
-
-
-def expect_error(result, out, *fragments):
-    assert result.returncode != 0, result.stdout
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
-    assert not out.exists()
-    assert not [p for p in out.parent.iterdir() if ".tmp" in p.name]
+    return run_task(XFV, "image", tmp_path, args, "out.png")
 
 
 def test_a_good_run_writes_the_png(tmp_path, weights, face):
