@@ -1,0 +1,78 @@
+// The whole voice conversion in xfv, as the StarGANv2-VC demo runs it: the mel of a source
+// and of a reference recording, the reference's style (style encoder), JDC's F0 features
+// and the generator, and the Parallel WaveGAN vocoder, batch 1, on seeded random audio of
+// 2.4 s at 24 kHz (the measure); each stage alone and the whole.
+// tools/bench_voice.sh makes the weight file and runs this beside the PyTorch timing
+// (tools/bench_torch_voice.py) in the same sitting.
+//
+//   xfv_bench_voice --weights=W.safetensors [--backend=cpu|cuda|sim] [--seconds=2.4] [benchmark flags]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/io/audio.h"
+#include "engine/tasks/voice_converter.h"
+
+namespace {
+
+std::vector<float> random_audio(size_t samples, uint32_t seed) {
+  std::vector<float> x(samples);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> n;
+  for (float& v : x) v = n(rng);
+  const float peak = *std::max_element(x.begin(), x.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+  for (float& v : x) v /= std::fabs(peak);
+  return x;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string weights, backend = "cpu";
+  double seconds = 2.4;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--weights=", 10) == 0)
+      weights = argv[i] + 10;
+    else if (std::strncmp(argv[i], "--backend=", 10) == 0)
+      backend = argv[i] + 10;
+    else if (std::strncmp(argv[i], "--seconds=", 10) == 0)
+      seconds = std::atof(argv[i] + 10);
+    else
+      rest.push_back(argv[i]);
+  }
+  if (weights.empty() || !(seconds > 0.1)) {
+    std::fprintf(stderr, "usage: xfv_bench_voice --weights=W.safetensors [--backend=cpu] [--seconds=2.4]\n");
+    return 2;
+  }
+  xfv::VoiceConverter vc(weights, backend);
+  const size_t samples = static_cast<size_t>(seconds * xfv::kVoiceRate);
+  const std::vector<float> source = random_audio(samples, 1), reference = random_audio(samples, 2);
+  const xfv::HostTensor source_mel = vc.mel(source), reference_mel = vc.mel(reference);
+  const xfv::HostTensor style = vc.style_from_reference(reference_mel, 1);
+  const xfv::HostTensor converted = vc.convert(source_mel, style);
+
+  const auto add = [&](const std::string& name, auto body) {
+    benchmark::RegisterBenchmark((name + "/" + backend).c_str(), [body](benchmark::State& state) {
+      for (auto _ : state) body();
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+  };
+  add("front_end_x2", [&] { benchmark::DoNotOptimize(vc.mel(source).data.data() + vc.mel(reference).data.size()); });
+  add("style_encoder", [&] { benchmark::DoNotOptimize(vc.style_from_reference(reference_mel, 1).data.data()); });
+  add("f0_and_generator", [&] { benchmark::DoNotOptimize(vc.convert(source_mel, style).data.data()); });
+  add("vocoder", [&] { benchmark::DoNotOptimize(vc.vocode(converted, {}).data()); });
+  add("voice_conversion", [&] {
+    const xfv::HostTensor s = vc.style_from_reference(vc.mel(reference), 1);
+    benchmark::DoNotOptimize(vc.vocode(vc.convert(vc.mel(source), s), {}).data());
+  });
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""PyTorch CPU time of the voice conversion that bench/bench_voice.cpp times in xfv, as the
+StarGANv2-VC demo runs it: the mel of a source and a reference (torch.stft, as torchaudio's
+MelSpectrogram), the reference's style, JDC's F0 features and the generator, and the Parallel
+WaveGAN vocoder (weight norm removed), batch 1, on seeded random audio; each stage and the
+whole. The networks are the project's own PyTorch definitions (tools/reference/stargan_vc.py).
+
+    /usr/bin/python3 tools/bench_torch_voice.py EPOCH.pth BST.t7 CHECKPOINT.pkl --threads 2
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dump_reference import build_network, load_checkpoint, _state_dict  # noqa: E402
+from reference import stargan_vc  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("epoch")
+    p.add_argument("jdc")
+    p.add_argument("vocoder")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--seconds", type=float, default=2.4)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+
+    def net(path, name):
+        return build_network(name, _state_dict(load_checkpoint(path), name, path), path)[0]
+
+    gen, enc = net(args.epoch, "audio_generator"), net(args.epoch, "audio_style_encoder")
+    jdc, voc = net(args.jdc, "f0_model"), net(args.vocoder, "vocoder")
+    g = torch.Generator().manual_seed(0)
+    samples = int(args.seconds * 24000)
+    source, reference = (w / w.abs().max() for w in torch.randn(2, samples, generator=g))
+    y = torch.tensor([1])
+
+    def mel(w):
+        return stargan_vc.log_mel(w).unsqueeze(0).unsqueeze(0)
+
+    src_mel, ref_mel = mel(source), mel(reference)
+    with torch.no_grad():
+        style = enc(ref_mel, y)
+        converted = gen(src_mel, style, jdc.get_feature_GAN(src_mel))
+    c = converted.transpose(-1, -2).squeeze()
+    noise = torch.randn(c.size(0) * voc.upsample_factor, 1, generator=g)
+    stages = {
+        "front_end_x2": lambda: (mel(source), mel(reference)),
+        "style_encoder": lambda: enc(ref_mel, y),
+        "f0_and_generator": lambda: gen(src_mel, style, jdc.get_feature_GAN(src_mel)),
+        "vocoder": lambda: voc.inference(c, x=noise),
+        "voice_conversion": lambda: voc.inference(
+            gen(mel(source), enc(mel(reference), y), jdc.get_feature_GAN(mel(source))).transpose(-1, -2).squeeze(),
+            x=noise),
+    }
+    print(f"torch {torch.__version__}, {args.threads} threads, {args.seconds} s of audio "
+          f"({c.size(0)} output frames), median over {args.repeats} runs:")
+    with torch.no_grad():
+        for name, run in stages.items():
+            run()
+            times = []
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                run()
+                times.append((time.perf_counter() - t0) * 1e3)
+            print(f"  {name:18s} {statistics.median(times):9.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
