@@ -81,6 +81,12 @@ void add_conv_cases(CaseMaker& m) {
   m.add(wino_fused, both);                                    // F(4x4), ResBlk residual
   m.add(conv(1, 24, 69, 63, 20, 3, 3, 1, 0));                 // F(4x4), valid
   m.add(conv(2, 16, 45, 39, 17, 3, 3, 1, 2), bias);           // F(4x4), pad 2
+  // The 1-D Winograd F(4, 5) (engine/cpu/conv1d_winograd.cpp): dilations up to the vocoder's
+  // 256, lengths that end inside a tile, dilations longer than a tile's span, other padding.
+  for (auto [cin, cout, w, dil] : {std::tuple{16, 24, 257, 1}, std::tuple{8, 16, 1001, 2},
+                                   std::tuple{12, 10, 999, 16}, std::tuple{9, 8, 300, 256}})
+    m.add(conv(1, cin, 1, w, cout, 1, 5, 1, 0, dil, 2 * dil), both);
+  m.add(conv(2, 8, 1, 1030, 8, 1, 5, 1, 0, 3, 1), bias);      // batch 2, padding 1 of a dilation 3
   // Shapes large enough for each of the cuda kernel's bigger tiles (kernels/conv2d.cu).
   m.add(conv(1, 2, 131, 131, 130, 1, 1, 1, 0), bias);         // 128x128 tile
   m.add(conv(1, 3, 100, 100, 130, 3, 3, 1, 1), bias);         // 128x64

@@ -1,4 +1,5 @@
-// conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit, else im2col
+// conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit and for the
+// vocoder's dilated 1-D convs of kernel 5, else im2col
 // in row chunks, then a GEMM into the output.
 #include <algorithm>
 #include <memory>
@@ -109,6 +110,8 @@ void conv2d_im2col(const Conv2dArgs& a) {
 void run(const Conv2dArgs& a) {
   if (const int m = winograd_tile(a.d))
     conv2d_winograd(a, m);
+  else if (winograd1d_applies(a.d))
+    conv1d_winograd(a);
   else
     conv2d_im2col(a);
 }

@@ -1,4 +1,4 @@
-// The cpu conv's two lowerings to GEMM, declared apart so that a test can run each on the
+// The cpu conv's lowerings to GEMM, declared apart so that a test can run each on the
 // same inputs. cpu::run(const Conv2dArgs&) picks one.
 #pragma once
 
@@ -23,6 +23,11 @@ bool winograd_applies(const Conv2dDesc& d);
 // The m for this shape, or 0 where im2col is faster (measured on a 2-core AVX-512 EPYC).
 int winograd_tile(const Conv2dDesc& d);
 void conv2d_winograd(const Conv2dArgs& args, int m);
+
+// Winograd F(4, 5) along the width of a 1-D conv (h = 1) with kernel 5, stride 1, any
+// dilation and padding: Parallel WaveGAN's dilated convs (conv1d_winograd.cpp).
+bool winograd1d_applies(const Conv2dDesc& d);
+void conv1d_winograd(const Conv2dArgs& args);
 
 }  // namespace cpu
 }  // namespace xfv
