@@ -3,8 +3,13 @@
 #  1. every op on every backend here (cpu, sim, cuda where a GPU is), checked against cpu;
 #  2. the face path end to end: seeded demo weights in the released StarGAN v2 layout
 #     (CelebA-HQ sizes, w_hpf 1 with FAN), converted, and a real photograph (scikit-image's
-#     astronaut) restyled by a seeded latent and by a reference face, as PNGs in build/demo/.
-# Random weights make no faces: the demo shows the path runs, validate shows it is right.
+#     astronaut) restyled by a seeded latent and by a reference face, as PNGs in build/demo/;
+#  3. the voice path end to end: seeded demo weights in the released StarGANv2-VC, JDC and
+#     Parallel WaveGAN layouts (VCTK sizes), converted into one file, and a sentence spoken by
+#     espeak-ng (22.05 kHz) converted by a seeded latent and by a reference recording, as
+#     24 kHz WAVs (and the converted mel as a PNG) in build/demo/.
+# Random weights make no faces and no speech: the demo shows the paths run, validate shows
+# they are right.
 # Usage: tools/run.sh [--backend cpu|sim|cuda]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +35,20 @@ build/xfv image --weights "$demo/celeba_hq_demo.safetensors" --backend "$backend
 build/xfv image --weights "$demo/celeba_hq_demo.safetensors" --backend "$backend" \
   --source "$photos/astronaut.png" --reference "$photos/coffee.png" --domain male --out "$demo/astronaut_reference.png"
 echo "wrote $demo/astronaut_latent.png and $demo/astronaut_reference.png"
+
+if [ ! -f "$demo/vctk_demo.safetensors" ]; then
+  for kind in stargan_vc jdc pwg; do
+    /usr/bin/python3 tools/make_checkpoint.py --kind $kind --size full --format legacy --seed 2026 \
+      --out "$demo/$kind.ckpt"
+  done
+  /usr/bin/python3 tools/convert.py "$demo/stargan_vc.ckpt" "$demo/jdc.ckpt" "$demo/pwg.ckpt" \
+    --out "$demo/vctk_demo.safetensors"
+fi
+espeak-ng -v en+m3 -w "$demo/source.wav" "Please call Stella and ask her to bring these things with her from the store."
+espeak-ng -v en+f3 -w "$demo/reference.wav" "Six spoons of fresh snow peas, five thick slabs of blue cheese."
+build/xfv info "$demo/vctk_demo.safetensors"
+build/xfv voice --weights "$demo/vctk_demo.safetensors" --backend "$backend" \
+  --source "$demo/source.wav" --domain p229 --seed 7 --out "$demo/voice_latent.wav" --mel-png "$demo/voice_latent_mel.png"
+build/xfv voice --weights "$demo/vctk_demo.safetensors" --backend "$backend" \
+  --source "$demo/source.wav" --reference "$demo/reference.wav" --domain p228 --out "$demo/voice_reference.wav"
+echo "wrote $demo/voice_latent.wav, $demo/voice_latent_mel.png and $demo/voice_reference.wav"
