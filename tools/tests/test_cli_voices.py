@@ -89,6 +89,21 @@ def test_conversion_matches_pytorch_end_to_end(tmp_path):
     assert err < 1e-4, err
 
 
+def test_sim_runs_the_whole_conversion_as_cpu_does(tmp_path, weights):
+    """The kernels themselves, executed on the CPU, through every voice network at once."""
+    rng = np.random.default_rng(3)
+    src = write_pcm16(tmp_path / "src.wav", 0.3 * np.sin(np.arange(26000) / 9.0) + 0.05 * rng.standard_normal(26000))
+    waves = []
+    for backend in ("cpu", "sim"):
+        r, out = xfv_voice(tmp_path, "--weights", weights, "--source", src, "--reference", src, "--domain", "2",
+                           "--backend", backend, "--float-wav", out_name=f"{backend}.wav")
+        assert r.returncode == 0, r.stderr
+        waves.append(read_wav(out)[1])
+    assert waves[0].size == (1 + 26000 // HOP) // 4 * 4 * HOP
+    err = np.linalg.norm(waves[1] - waves[0]) / np.linalg.norm(waves[0])
+    assert err < 1e-4, err
+
+
 def test_speech_at_another_rate_gives_a_wav_of_the_right_length(tmp_path, weights):
     src = fixture_path("speech.wav")  # espeak-ng's 22.05 kHz
     with wave.open(src) as w:
