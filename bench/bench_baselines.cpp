@@ -1,4 +1,4 @@
-// cuDNN and cuBLAS at the generator's shapes: the baselines the hand-written kernels are
+// cuDNN and cuBLAS at the generator's shapes, cuFFT at the voice front end's: the baselines the hand-written kernels are
 // judged by (bench_ops runs those). True fp32 (no TF32) rows, and TF32 rows apart.
 // Needs a GPU; it says so and exits where there is none.
 #include <benchmark/benchmark.h>
@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/cufft_mel.h"
 #include "bench/generator_shapes.h"
 
 namespace {
@@ -113,6 +114,18 @@ void cublas_linear(benchmark::State& state, int m, int k, int n, cublasMath_t ma
   cublasDestroy(h);
 }
 
+// The mel front end at 2.4 s of 24 kHz audio (193 frames of 2048) on cuFFT + cuBLAS, beside
+// bench_ops' mel_spectrogram/57600 (the hand-written kernel).
+void cufft_mel(benchmark::State& state) {
+  constexpr int kFrames = 193, kFft = 2048, kBins = kFft / 2 + 1, kMels = 80;
+  DeviceMemory framed(sizeof(float) * kFrames * kFft), spectrum(2 * sizeof(float) * kFrames * kBins),
+      power(sizeof(float) * kFrames * kBins), fb(sizeof(float) * kMels * kBins), mel(sizeof(float) * kMels * kFrames);
+  xfv::bench::CufftMel m(kFrames, kFft, kMels);
+  // FFT (5 N log2 N per frame), power, filterbank GEMM.
+  const double flops = kFrames * (5.0 * kFft * 11 + 3.0 * kBins + 2.0 * kMels * kBins);
+  timed(state, flops, [&] { m.run(framed.f(), spectrum.p, power.f(), fb.f(), mel.f()); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,6 +146,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark((std::string("cublas_tf32/linear/") + what).c_str(), cublas_linear, m, k, n, CUBLAS_TF32_TENSOR_OP_MATH)
         ->UseManualTime()->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("cufft/mel_spectrogram/57600", cufft_mel)->UseManualTime()->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -101,6 +101,21 @@ void register_all(const std::string& b) {
   GaussianArgs noise;
   noise.d = {57600, 1, 0};
   add(b, "gaussian/57600", noise);
+
+  // The voice path at 2.4 s of 24 kHz audio (57,600 samples, 193 frames): the front end and
+  // one Parallel WaveGAN layer (bench/bench_voice.cpp times the whole conversion).
+  MelSpectrogramArgs mel;
+  mel.d.n = 1, mel.d.length = 57600;
+  add(b, "mel_spectrogram/57600", mel);
+  for (int dilation : {1, 16, 256}) {
+    Conv2dArgs conv;
+    conv.d = {1, 64, 1, 57600, 128, 1, 5};
+    conv.d.dil_w = dilation, conv.d.pad_w = 2 * dilation;
+    add(b, "conv1d_k5/vocoder_64->128_d" + std::to_string(dilation), conv);
+  }
+  GatedActivationArgs gate;
+  gate.d = {1, 64, 57600};
+  add(b, "gated_activation/vocoder_64x57600", gate);
 }
 
 // The machine's measured peaks, the yardstick for the op figures: the cpu GEMM on large
