@@ -95,15 +95,14 @@ FanMasks add_fan(NetBuilder& b, const FanConfig& c, ValueId x) {
   if (in[2] != size || in[3] != size) {
     ResizeBilinearArgs r;
     r.d = {n * dim(in, 1), dim(in, 2), dim(in, 3), size, size, false};
-    x = g.add_node(b.name("resize"), r, {x});
-    g.reshape(x, Shape{n, in[1], size, size});
+    x = b.node("resize", r, {x}, Shape{n, in[1], size, size});
   }
   ChannelAffineArgs half;
   half.d = {n, dim(in, 1), size * size, false, 0.f};
   const std::vector<double> halves(static_cast<size_t>(in[1]), 0.5);
-  const ValueId x01 = g.add_node(b.name("x01"), half,
-                                 {x, b.constant("x01.scale", Shape{in[1]}, halves), b.constant("x01.shift", Shape{in[1]}, halves)});
-  g.reshape(x01, Shape{n, in[1], size, size});
+  const ValueId x01 = b.node("x01", half,
+                             {x, b.constant("x01.scale", Shape{in[1]}, halves), b.constant("x01.shift", Shape{in[1]}, halves)},
+                             Shape{n, in[1], size, size});
 
   ValueId h = b.conv_bn("bn1", add_coords(b, "conv1", x01), "conv1.conv", "bn1", 64, 7, 2, 3, true);
   h = conv_block(b, "conv2", b.leaky_relu("bn1.relu", h, 0.f), 128);
@@ -125,8 +124,7 @@ FanMasks add_fan(NetBuilder& b, const FanConfig& c, ValueId x) {
 
   ResizeBilinearArgs up;
   up.d = {n * landmarks, c.heatmap_size, c.heatmap_size, size, size, true};
-  const ValueId heatmaps = g.add_node(b.name("heatmaps"), up, {h});
-  g.reshape(heatmaps, Shape{n, landmarks, size, size});
+  const ValueId heatmaps = b.node("heatmaps", up, {h}, Shape{n, landmarks, size, size});
 
   // Each plane's max and min, which the mask op truncates at 0.1 as it does the values.
   const auto plane_stat = [&](const std::string& path, ReduceOp op) {
@@ -139,8 +137,7 @@ FanMasks add_fan(NetBuilder& b, const FanConfig& c, ValueId x) {
   for (int m = 0; m < 2; ++m) {
     LandmarkMaskArgs a;
     a.d = {n, size, size, m};
-    masks[m] = g.add_node(b.name("mask" + std::to_string(m)), a, {heatmaps, hi, lo});
-    g.reshape(masks[m], Shape{n, 1, size, size});
+    masks[m] = b.node("mask" + std::to_string(m), a, {heatmaps, hi, lo}, Shape{n, 1, size, size});
     g.mark_output(masks[m]);
   }
   return {masks[0], masks[1]};

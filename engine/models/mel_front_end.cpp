@@ -8,8 +8,9 @@ namespace xfv {
 
 MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length) {
   if (length < kMelMinSamples)
-    throw std::invalid_argument("mel: " + std::to_string(length) + " samples are too few; the front end needs " +
-                                std::to_string(kMelMinSamples) + " (its centred 2048-sample frames)");
+    throw std::invalid_argument("mel: a recording of " + std::to_string(length) +
+                                " samples is too short; the front end needs " + std::to_string(kMelMinSamples) +
+                                " at 24 kHz (its centred 2048-sample frames)");
   MelSpectrogramArgs a;
   a.d.n = batch, a.d.length = length;
   // StarGANv2-VC builds its filterbank for 16 kHz (0 to 8 kHz) on its 24 kHz audio.
@@ -20,10 +21,8 @@ MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length) {
   };
   MelFrontEndIO io;
   io.wave = b.input("wave", Shape{batch, length});
-  io.output = b.graph().add_node(b.name("output"), a,
-                                 {io.wave, table("window", t.window), table("twiddles", t.twiddles),
-                                  table("filterbank", t.fb)});
-  b.graph().reshape(io.output, Shape{batch, 1, a.d.n_mels, a.d.frames()});
+  io.output = b.node("output", a, {io.wave, table("window", t.window), table("twiddles", t.twiddles), table("filterbank", t.fb)},
+                     Shape{batch, 1, a.d.n_mels, a.d.frames()});
   b.graph().mark_output(io.output);
   return io;
 }

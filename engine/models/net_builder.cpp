@@ -41,6 +41,12 @@ ValueId NetBuilder::input(const std::string& argument, Shape shape) {
   return graph_.add_input(name("input." + argument), shape);
 }
 
+ValueId NetBuilder::node(const std::string& path, OpArgs op, std::vector<ValueId> inputs, Shape shape) {
+  const ValueId y = graph_.add_node(name(path), std::move(op), std::move(inputs));
+  graph_.reshape(y, shape);
+  return y;
+}
+
 bool NetBuilder::has_weight(const std::string& key) const { return weights_.tensors.count(name(key)) > 0; }
 
 const HostTensor& NetBuilder::tensor(const std::string& key, Shape expected) const {
@@ -71,9 +77,7 @@ ValueId NetBuilder::conv2d(const std::string& path, ValueId x, const std::string
   if (residual == kNoValue) a.d.beta = 0.f;
   const ValueId w = weight(key + ".weight", Shape{d.cout, d.cin, d.kh, d.kw});
   const ValueId b = bias ? weight(key + ".bias", Shape{d.cout}) : kNoValue;
-  const ValueId y = graph_.add_node(name(path), a, {x, w, b, residual});
-  graph_.reshape(y, Shape{d.n, d.cout, d.out_h(), d.out_w()});
-  return y;
+  return node(path, a, {x, w, b, residual}, Shape{d.n, d.cout, d.out_h(), d.out_w()});
 }
 
 ValueId NetBuilder::conv(const std::string& path, ValueId x, const std::string& key, int cout, int k,
@@ -121,11 +125,8 @@ ValueId NetBuilder::batch_norm(const std::string& path, ValueId x, const std::st
   const BatchNormAffine bn = batch_norm_affine(*this, key, dim(s, 1));
   ChannelAffineArgs a;
   a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3), leaky, slope};
-  const ValueId y = graph_.add_node(name(path), a,
-                                    {x, constant(key + ".scale", Shape{s[1]}, bn.scale),
-                                     constant(key + ".shift", Shape{s[1]}, bn.shift)});
-  graph_.reshape(y, s);
-  return y;
+  return node(path, a, {x, constant(key + ".scale", Shape{s[1]}, bn.scale), constant(key + ".shift", Shape{s[1]}, bn.shift)},
+              s);
 }
 
 ValueId NetBuilder::instance_norm(const std::string& path, ValueId x, const std::string& key, bool leaky,
@@ -137,9 +138,7 @@ ValueId NetBuilder::instance_norm(const std::string& path, ValueId x, const std:
     gamma = weight(key + ".weight", Shape{s[1]});
     beta = weight(key + ".bias", Shape{s[1]});
   }
-  const ValueId y = graph_.add_node(name(path), a, {x, gamma, beta});
-  graph_.reshape(y, s);
-  return y;
+  return node(path, a, {x, gamma, beta}, s);
 }
 
 ValueId NetBuilder::adain(const std::string& path, ValueId x, ValueId h, bool leaky, float slope) {
@@ -148,9 +147,7 @@ ValueId NetBuilder::adain(const std::string& path, ValueId x, ValueId h, bool le
   a.d.param_stride = 2 * dim(s, 1);
   a.d.beta_offset = dim(s, 1);
   a.d.gamma_bias = 1.f;
-  const ValueId y = graph_.add_node(name(path), a, {x, h, h});
-  graph_.reshape(y, s);
-  return y;
+  return node(path, a, {x, h, h}, s);
 }
 
 ValueId NetBuilder::linear(const std::string& path, ValueId x, const std::string& key, int out, bool relu) {
@@ -159,19 +156,14 @@ ValueId NetBuilder::linear(const std::string& path, ValueId x, const std::string
   LinearArgs a;
   a.d = {m, k, out};
   a.d.relu = relu;
-  const ValueId y = graph_.add_node(name(path), a,
-                                    {x, weight(key + ".weight", Shape{out, k}), weight(key + ".bias", Shape{out})});
-  graph_.reshape(y, Shape{m, out});
-  return y;
+  return node(path, a, {x, weight(key + ".weight", Shape{out, k}), weight(key + ".bias", Shape{out})}, Shape{m, out});
 }
 
 ValueId NetBuilder::unary(const std::string& path, ValueId x, UnaryOp op, float a) {
   const Shape s = shape(x);
   UnaryArgs u;
   u.d = {s.numel(), op, a};
-  const ValueId y = graph_.add_node(name(path), u, {x});
-  graph_.reshape(y, s);
-  return y;
+  return node(path, u, {x}, s);
 }
 
 ValueId NetBuilder::leaky_relu(const std::string& path, ValueId x, float slope) {
@@ -182,63 +174,49 @@ ValueId NetBuilder::add(const std::string& path, ValueId x, ValueId z, float alp
   const Shape s = shape(x);
   BinaryArgs a;
   a.d = {dim(s, 0), dim(s, 1), dim(s, 2) * dim(s, 3), false, BinaryOp::kAdd, alpha};
-  const ValueId y = graph_.add_node(name(path), a, {x, z});
-  graph_.reshape(y, s);
-  return y;
+  return node(path, a, {x, z}, s);
 }
 
 ValueId NetBuilder::concat(const std::string& path, ValueId x, ValueId z) {
   const Shape sx = shape(x), sz = shape(z);
   ConcatArgs a;
   a.d = {dim(sx, 0), dim(sx, 1), dim(sz, 1), dim(sx, 2) * dim(sx, 3)};
-  const ValueId y = graph_.add_node(name(path), a, {x, z});
-  graph_.reshape(y, Shape{sx[0], sx[1] + sz[1], sx[2], sx[3]});
-  return y;
+  return node(path, a, {x, z}, Shape{sx[0], sx[1] + sz[1], sx[2], sx[3]});
 }
 
 ValueId NetBuilder::avg_pool(const std::string& path, ValueId x, int kh, int kw) {
   const Shape s = shape(x);
   AvgPoolArgs a;
   a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), kh, kw};
-  const ValueId y = graph_.add_node(name(path), a, {x});
-  graph_.reshape(y, Shape{s[0], s[1], s[2] / kh, s[3] / kw});
-  return y;
+  return node(path, a, {x}, Shape{s[0], s[1], s[2] / kh, s[3] / kw});
 }
 
 ValueId NetBuilder::max_pool(const std::string& path, ValueId x, int kh, int kw) {
   const Shape s = shape(x);
   MaxPoolArgs a;
   a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), kh, kw};
-  const ValueId y = graph_.add_node(name(path), a, {x});
-  graph_.reshape(y, Shape{s[0], s[1], s[2] / kh, s[3] / kw});
-  return y;
+  return node(path, a, {x}, Shape{s[0], s[1], s[2] / kh, s[3] / kw});
 }
 
 ValueId NetBuilder::adaptive_avg_pool(const std::string& path, ValueId x, int out_h, int out_w) {
   const Shape s = shape(x);
   AdaptiveAvgPoolArgs a;
   a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), out_h, out_w};
-  const ValueId y = graph_.add_node(name(path), a, {x});
-  graph_.reshape(y, Shape{s[0], s[1], out_h, out_w});
-  return y;
+  return node(path, a, {x}, Shape{s[0], s[1], out_h, out_w});
 }
 
 ValueId NetBuilder::upsample(const std::string& path, ValueId x, int sh, int sw) {
   const Shape s = shape(x);
   UpsampleNearestArgs a;
   a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3), sh, sw};
-  const ValueId y = graph_.add_node(name(path), a, {x});
-  graph_.reshape(y, Shape{s[0], s[1], s[2] * sh, s[3] * sw});
-  return y;
+  return node(path, a, {x}, Shape{s[0], s[1], s[2] * sh, s[3] * sw});
 }
 
 ValueId NetBuilder::transpose(const std::string& path, ValueId x) {
   const Shape s = shape(x);
   TransposeArgs a;
   a.d = {dim(s, 0) * dim(s, 1), dim(s, 2), dim(s, 3)};
-  const ValueId y = graph_.add_node(name(path), a, {x});
-  graph_.reshape(y, Shape{s[0], s[1], s[3], s[2]});
-  return y;
+  return node(path, a, {x}, Shape{s[0], s[1], s[3], s[2]});
 }
 
 }  // namespace xfv

@@ -24,6 +24,8 @@ class NetBuilder {
   Shape shape(ValueId v) const { return graph_.value(v).shape; }  // a copy: adding values moves them
 
   ValueId input(const std::string& argument, Shape shape);
+  // An op named `<network>.<path>` on `inputs` whose value has `shape` (ops see flat planes).
+  ValueId node(const std::string& path, OpArgs op, std::vector<ValueId> inputs, Shape shape);
   // The weight "<network>.<key>" as a graph constant, checked against the expected shape;
   // a missing or mis-shaped tensor is an error naming the file and the tensor.
   ValueId weight(const std::string& key, Shape expected);

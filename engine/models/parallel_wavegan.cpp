@@ -54,8 +54,7 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames) {
   g.reshape(h, Shape{1, aux, 1, frames});
   ReplicationPadArgs pad;
   pad.d = {aux, frames, c.aux_context_window, c.aux_context_window};
-  h = g.add_node(b.name("upsample_net.pad"), pad, {h});
-  g.reshape(h, Shape{1, aux, 1, frames + 2 * c.aux_context_window});
+  h = b.node("upsample_net.pad", pad, {h}, Shape{1, aux, 1, frames + 2 * c.aux_context_window});
   h = b.conv1d("upsample_net.conv_in", h, "upsample_net.conv_in", aux, 2 * c.aux_context_window + 1, 1, 0, false);
   g.reshape(h, Shape{aux, 1, 1, frames});
   for (size_t i = 0; i < c.upsample_scales.size(); ++i) {
@@ -80,8 +79,7 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames) {
     const ValueId cond = b.conv1d(p + ".conv1x1_aux", c_up, p + ".conv1x1_aux", c.gate_channels, 1, 1, 0, false);
     GatedActivationArgs gate;
     gate.d = {1, half, samples};
-    const ValueId z = g.add_node(b.name(p + ".gate"), gate, {a, cond});
-    g.reshape(z, Shape{1, half, 1, samples});
+    const ValueId z = b.node(p + ".gate", gate, {a, cond}, Shape{1, half, 1, samples});
     const ValueId skip = b.conv1d(p + ".skip", z, p + ".conv1x1_skip", c.skip_channels, 1, 1, 0, true);
     x = b.conv1d(p, z, p + ".conv1x1_out", c.residual_channels, 1, 1, 0, true, x, sqrt_half, sqrt_half);
     // The skips' sum, scaled by sqrt(1 / layers) in its last add.

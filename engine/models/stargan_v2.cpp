@@ -64,9 +64,7 @@ ValueId inject_high_pass(NetBuilder& b, const std::string& p, ValueId x, ValueId
   const ValueId high = g.add_node(b.name(p + ".highpass"), hp, {masked});
   BinaryArgs add;
   add.d = {static_cast<int>(xs[0]), static_cast<int>(xs[1]), static_cast<int>(xs[2] * xs[3]), false, BinaryOp::kAdd, 1.f};
-  const ValueId y = g.add_node(b.name(p + ".hpf"), add, {x, high});
-  g.reshape(y, xs);
-  return y;
+  return b.node(p + ".hpf", add, {x, high}, xs);
 }
 
 }  // namespace

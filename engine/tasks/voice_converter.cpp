@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-#include "engine/models/mel_front_end.h"
 #include "kernels/philox.cuh"
 
 namespace xfv {
@@ -27,26 +26,15 @@ VoiceConverter::VoiceConverter(const std::string& weights_path, const std::strin
 
 HostTensor VoiceConverter::mel(const std::vector<float>& wave, const RunOptions& how) {
   const int length = static_cast<int>(wave.size());
-  if (wave.size() < static_cast<size_t>(kMelMinSamples))
-    throw std::invalid_argument("a recording of " + std::to_string(wave.size()) + " samples is too short: the mel " +
-                                "front end needs " + std::to_string(kMelMinSamples) + " at 24 kHz");
   return models_.run("mel", 0, {HostTensor(Shape{1, length}, wave)}, length, how);
 }
 
 HostTensor VoiceConverter::style_from_reference(const HostTensor& mel, int domain, const RunOptions& how) {
-  const int frames = frames_of(mel);
-  if (frames < kStyleEncoderMinFrames)
-    throw std::invalid_argument("the reference is too short: " + std::to_string(frames) + " frames (" +
-                                std::to_string(frames * 300 / 24) + " ms); the style encoder needs at least " +
-                                std::to_string(kStyleEncoderMinFrames) + " (0.8 s)");
-  return models_.run("audio_style_encoder", domain, {mel}, frames, how);
+  return models_.run("audio_style_encoder", domain, {mel}, frames_of(mel), how);
 }
 
 HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how) {
   const int frames = frames_of(mel);
-  if (frames < 4)
-    throw std::invalid_argument("the source is too short: " + std::to_string(frames) +
-                                " frames; the generator needs at least 4");
   std::vector<HostTensor> inputs{mel, style};
   if (generator_config_.F0_channel > 0) {
     if (!models_.has("f0_model"))
@@ -59,13 +47,12 @@ HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& styl
 std::vector<float> VoiceConverter::vocode(const HostTensor& mel, const std::vector<float>& noise,
                                           uint64_t noise_seed, const RunOptions& how) {
   const int frames = frames_of(mel);
-  const int64_t samples = int64_t{frames} * hop() * vocoder_config_.in_channels;
   HostTensor z(Shape{1, vocoder_config_.in_channels, 1, int64_t{frames} * hop()});
   if (noise.empty()) {
     for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(noise_seed, i);
-  } else if (static_cast<int64_t>(noise.size()) != samples) {
+  } else if (noise.size() != z.data.size()) {
     throw std::invalid_argument("the noise has " + std::to_string(noise.size()) + " samples, the output " +
-                                std::to_string(samples) + " (" + std::to_string(hop()) + " per frame, " +
+                                std::to_string(z.data.size()) + " (" + std::to_string(hop()) + " per frame, " +
                                 std::to_string(frames) + " frames)");
   } else {
     z.data = noise;
