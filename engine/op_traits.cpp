@@ -1,6 +1,7 @@
 #include "engine/op_traits.h"
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace xfv {
@@ -16,6 +17,18 @@ OpTraits traits(const Conv2dArgs& a) {
           {false, false, true, true},
           Shape{d.n, d.cout, d.out_h(), d.out_w()},
           2.0 * out * d.cin * d.kh * d.kw};
+}
+OpTraits traits(const ConvTranspose1dArgs& a) {
+  const ConvTranspose1dDesc& d = a.d;
+  if (d.stride < 1 || d.k < 1 || d.pad < 0 || d.out_w() < 1)
+    throw std::invalid_argument("conv_transpose1d: unsupported kernel " + std::to_string(d.k) + ", stride " +
+                                std::to_string(d.stride) + ", padding " + std::to_string(d.pad) + " at width " +
+                                std::to_string(d.w));
+  return {"conv_transpose1d",
+          {int64_t{d.n} * d.cin * d.w, int64_t{d.cin} * d.cout * d.k, d.cout},
+          {false, false, true},
+          Shape{d.n, d.cout, 1, d.out_w()},
+          2.0 * d.n * d.cin * d.cout * d.k * d.w};
 }
 OpTraits traits(const InstanceNormArgs& a) {
   const InstanceNormDesc& d = a.d;
@@ -118,13 +131,13 @@ OpTraits traits(const TransposeArgs& a) {
 }
 OpTraits traits(const MelSpectrogramArgs& a) {
   const MelSpectrogramDesc& d = a.d;
-  // What is implemented (engine/ops.h): centred reflect-padded frames, which need a signal
-  // longer than the padding, and a radix-2 FFT.
-  if (!d.center || d.n_fft < 4 || (d.n_fft & (d.n_fft - 1)) || d.win_length < 1 || d.win_length > d.n_fft ||
-      d.hop < 1 || d.n_mels < 1 || d.length <= d.n_fft / 2)
+  // What is implemented (engine/ops.h): reflect padding, which needs a signal longer than
+  // the padding, at least one frame, and a radix-2 FFT.
+  if (d.n_fft < 4 || (d.n_fft & (d.n_fft - 1)) || d.win_length < 1 || d.win_length > d.n_fft || d.hop < 1 ||
+      d.n_mels < 1 || d.padding < 0 || d.length <= d.padding || d.length + 2 * d.padding < d.n_fft)
     throw std::invalid_argument("mel_spectrogram: unsupported n_fft " + std::to_string(d.n_fft) + ", win_length " +
-                                std::to_string(d.win_length) + ", hop " + std::to_string(d.hop) + " or length " +
-                                std::to_string(d.length));
+                                std::to_string(d.win_length) + ", hop " + std::to_string(d.hop) + ", padding " +
+                                std::to_string(d.padding) + " or length " + std::to_string(d.length));
   const int64_t frames = int64_t{d.n} * d.frames(), half = d.n_fft / 2;
   // Per frame: the half-size complex FFT (5 flops per point and stage), the real split
   // and power (about 12 per bin), the band projection (2 per band and bin) and the log.
@@ -138,6 +151,9 @@ OpTraits traits(const MelSpectrogramArgs& a) {
 
 void bind_ptrs(Conv2dArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.w = in[1], a.bias = in[2], a.residual = in[3], a.y = out;
+}
+void bind_ptrs(ConvTranspose1dArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.w = in[1], a.bias = in[2], a.y = out;
 }
 void bind_ptrs(InstanceNormArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.gamma = in[1], a.beta = in[2], a.y = out;
@@ -195,13 +211,24 @@ void bind_op(OpArgs& op, const std::vector<const float*>& inputs, float* output)
 
 namespace {
 
+std::string slope_str(float slope) {
+  std::ostringstream s;
+  s << slope;
+  return s.str();
+}
+
 std::string detail(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
   return "k" + std::to_string(d.kh) + "x" + std::to_string(d.kw) + " s" + std::to_string(d.stride_h) +
          (d.stride_w != d.stride_h ? "," + std::to_string(d.stride_w) : "") + " p" +
          std::to_string(d.pad_h) + (d.pad_w != d.pad_h ? "," + std::to_string(d.pad_w) : "") +
          (d.dil_h * d.dil_w > 1 ? " d" + std::to_string(d.dil_h) + "," + std::to_string(d.dil_w) : "") +
-         " " + Shape{d.n, d.cin, d.h, d.w}.str();
+         (d.input_slope != 1.f ? " lrelu" + slope_str(d.input_slope) : "") + " " + Shape{d.n, d.cin, d.h, d.w}.str();
+}
+std::string detail(const ConvTranspose1dArgs& a) {
+  const ConvTranspose1dDesc& d = a.d;
+  return "k" + std::to_string(d.k) + " s" + std::to_string(d.stride) + " p" + std::to_string(d.pad) +
+         (d.input_slope != 1.f ? " lrelu" + slope_str(d.input_slope) : "") + " " + Shape{d.n, d.cin, d.w}.str();
 }
 std::string detail(const InstanceNormArgs& a) {
   return std::string(a.d.param_stride ? "adain" : "in") +
@@ -248,7 +275,8 @@ std::string detail(const ReplicationPadArgs& a) {
 std::string detail(const TransposeArgs& a) { return Shape{a.d.planes, a.d.h, a.d.w}.str(); }
 std::string detail(const MelSpectrogramArgs& a) {
   return "fft" + std::to_string(a.d.n_fft) + " win" + std::to_string(a.d.win_length) + " hop" +
-         std::to_string(a.d.hop) + " " + Shape{a.d.n, a.d.length}.str();
+         std::to_string(a.d.hop) + " pad" + std::to_string(a.d.padding) +
+         (a.d.spectrum == MelSpectrum::kMagnitude ? " mag " : " ") + Shape{a.d.n, a.d.length}.str();
 }
 template <class Args>
 std::string detail(const Args& a) {

@@ -50,7 +50,7 @@ Conv2dArgs conv(int n, int cin, int h, int w, int cout, int kh, int kw, int stri
 }
 
 void add_conv_cases(CaseMaker& m) {
-  const std::vector<bool> bias{false, false, true, false};
+  const std::vector<bool> bias{false, false, true, false}, both{false, false, true, true};
   m.add(conv(1, 3, 17, 13, 5, 3, 3, 1, 1), bias);
   m.add(conv(1, 1, 20, 24, 64, 3, 3, 1, 1), bias);           // the voice stem, cin = 1
   m.add(conv(1, 8, 16, 16, 16, 4, 4, 2, 1), bias);            // conv3x3 + avgpool rewritten
@@ -67,9 +67,25 @@ void add_conv_cases(CaseMaker& m) {
   fused.d.alpha = 0.5f, fused.d.beta = -2.f;
   m.add(fused, {false, false, true, true});
   m.add(conv(1, 64, 32, 32, 64, 3, 3, 1, 1), bias);           // a decoder conv
+  // HiFi-GAN's convs: LeakyReLU on the input, kernels 3, 7, 11 at dilations 1, 3, 5 (long
+  // enough for the cpu's column chunks), a fused residual; and conv_post's slope 0.01.
+  for (auto [k, dil, cin, w] : {std::tuple{3, 1, 16, 300}, std::tuple{7, 3, 9, 1000}, std::tuple{11, 5, 12, 2100}}) {
+    Conv2dArgs mrf = conv(1, cin, 1, w, cin, 1, k, 1, 0, dil, (k - 1) / 2 * dil);
+    mrf.d.input_slope = 0.1f;
+    m.add(mrf, both);
+  }
+  Conv2dArgs post = conv(2, 8, 1, 77, 1, 1, 7, 1, 0, 1, 3);
+  post.d.input_slope = 0.01f;
+  m.add(post, bias);
+  Conv2dArgs leaky_2d = conv(1, 5, 9, 11, 6, 3, 3, 1, 1);
+  leaky_2d.d.input_slope = 0.2f;
+  m.add(leaky_2d, bias);
+  Conv2dArgs leaky_winograd_1d = conv(1, 8, 1, 300, 8, 1, 5, 1, 0, 2, 4);  // the cpu's F(4, 5)
+  leaky_winograd_1d.d.input_slope = 0.3f;
+  m.add(leaky_winograd_1d, bias);
   // The cpu backend's Winograd paths (engine/cpu/conv2d_winograd.cpp), big enough for
   // winograd_tile to pick them: tiles hanging over odd edges, batches, every padding.
-  const std::vector<bool> both{false, false, true, true}, residual{false, false, false, true};
+  const std::vector<bool> residual{false, false, false, true};
   m.add(conv(2, 17, 23, 19, 19, 3, 3, 1, 1), bias);           // F(2x2)
   m.add(conv(1, 19, 27, 25, 18, 3, 3, 1, 0));                 // F(2x2), valid
   Conv2dArgs wino_fused = conv(1, 16, 21, 23, 21, 3, 3, 1, 2);
@@ -190,6 +206,23 @@ void add_resampling_cases(CaseMaker& m) {
   }
 }
 
+// HiFi-GAN's upsampling layers (kernel 2 x stride, padding (k - stride) / 2, LeakyReLU 0.1 on
+// the input), and the shapes a polyphase split must get right: a kernel that is no multiple
+// of the stride, one shorter than the stride (outputs no tap reaches), no overlap at all,
+// padding past a phase, and a batch.
+void add_conv_transpose_cases(CaseMaker& m) {
+  const std::vector<bool> bias{false, false, true};
+  for (auto [n, cin, w, cout, k, stride, pad, slope] :
+       {std::tuple{1, 16, 13, 8, 16, 8, 4, 0.1f}, std::tuple{1, 8, 50, 4, 4, 2, 1, 0.1f},
+        std::tuple{2, 5, 7, 3, 5, 3, 1, 1.f}, std::tuple{1, 3, 6, 2, 2, 4, 0, 1.f},
+        std::tuple{1, 4, 9, 6, 3, 1, 0, 0.5f}, std::tuple{2, 7, 11, 5, 7, 2, 3, 1.f},
+        std::tuple{1, 64, 40, 32, 16, 8, 4, 0.1f}}) {
+    ConvTranspose1dArgs a;
+    a.d = {n, cin, w, cout, k, stride, pad, slope};
+    m.add(a, cin == 5 ? std::vector<bool>{} : bias);
+  }
+}
+
 void add_linear_cases(CaseMaker& m) {
   const auto linear = [](int mm, int k, int n, bool relu) {
     LinearArgs a;
@@ -287,9 +320,9 @@ void add_voice_cases(CaseMaker& m) {
   }
 }
 
-// The StarGANv2-VC front end on noise, with its real window, twiddles and filterbank: the
-// shortest signal reflect padding allows (1025), one whose end falls mid-frame, a batch, and
-// a quiet signal whose quietest bands sit near the log's 1e-5 floor.
+// The two front ends on noise, with their real windows, twiddles and filterbanks.
+// StarGANv2-VC's: the shortest signal reflect padding allows (1025), one whose end falls
+// mid-frame, a batch, and a quiet signal whose quietest bands sit near the log's 1e-5 floor.
 void add_mel_cases(CaseMaker& m) {
   for (auto [n, length, scale] : {std::tuple{1, 1025, 1.f}, std::tuple{2, 3001, 1.f}, std::tuple{3, 1500, 1.f},
                                   std::tuple{1, 2400, 1e-4f}}) {
@@ -301,6 +334,19 @@ void add_mel_cases(CaseMaker& m) {
     MelTables t = mel_tables(a.d, 16000, 0, 8000);
     in[1] = std::move(t.window), in[2] = std::move(t.twiddles), in[3] = std::move(t.fb);
   }
+  // HiFi-GAN's (jik876 meldataset.py) at 22.05 kHz: uncentred frames, the magnitude, the
+  // Slaney filterbank; the shortest signal its padding of 384 allows, and a batch.
+  for (auto [n, length, scale] : {std::tuple{1, 385, 1.f}, std::tuple{2, 2000, 1.f}, std::tuple{1, 3000, 1e-3f}}) {
+    MelSpectrogramArgs a;
+    a.d.n = n, a.d.length = length;
+    a.d.n_fft = a.d.win_length = 1024, a.d.hop = 256, a.d.padding = (1024 - 256) / 2;
+    a.d.spectrum = MelSpectrum::kMagnitude, a.d.log = MelLog::kClampedLn;
+    m.add(a);
+    std::vector<std::vector<float>>& in = m.cases.back().inputs;
+    for (float& v : in[0]) v *= scale;
+    MelTables t = mel_tables(a.d, 22050, 0, 8000, MelScale::kSlaney);
+    in[1] = std::move(t.window), in[2] = std::move(t.twiddles), in[3] = std::move(t.fb);
+  }
 }
 
 }  // namespace
@@ -308,6 +354,7 @@ void add_mel_cases(CaseMaker& m) {
 std::vector<OpCase> op_cases(uint64_t seed) {
   CaseMaker m(seed);
   add_conv_cases(m);
+  add_conv_transpose_cases(m);
   add_norm_cases(m);
   add_elementwise_cases(m);
   add_resampling_cases(m);

@@ -12,9 +12,11 @@
 namespace xfv {
 
 // ---------------------------------------------------------------------------------------
-// conv2d: y = alpha * (conv(x, w) + bias) + beta * residual
+// conv2d: y = alpha * (conv(act(x), w) + bias) + beta * residual
 // x (n, cin, h, w), w (cout, cin, kh, kw), bias (cout) or null, residual (n, cout, ho, wo)
 // or null. Zero padding. The residual term lets a ResBlk fuse its (shortcut + res) / sqrt2.
+// act is LeakyReLU(input_slope) on the input, x > 0 ? x : input_slope * x, applied as the
+// input is read (HiFi-GAN's convs all take one); the default slope 1 is the identity.
 struct Conv2dDesc {
   int n, cin, h, w;
   int cout, kh, kw;
@@ -22,6 +24,7 @@ struct Conv2dDesc {
   int pad_h = 0, pad_w = 0;
   int dil_h = 1, dil_w = 1;
   float alpha = 1.f, beta = 0.f;
+  float input_slope = 1.f;
 
   int out_h() const { return (h + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1; }
   int out_w() const { return (w + 2 * pad_w - dil_w * (kw - 1) - 1) / stride_w + 1; }
@@ -32,6 +35,27 @@ struct Conv2dArgs {
   const float* w = nullptr;
   const float* bias = nullptr;
   const float* residual = nullptr;
+  float* y = nullptr;
+};
+
+// Transposed conv1d (PyTorch ConvTranspose1d: groups 1, dilation 1, no output padding) of
+// LeakyReLU(input_slope)(x), as conv2d's input activation:
+//   y[n, co, i * stride + j - pad] += act(x[n, ci, i]) * w[ci, co, j],  then + bias[co]
+// x (n, cin, w), w (cin, cout, k) as PyTorch stores it, bias (cout) or null,
+// y (n, cout, out_w()). Kernels compute it as a polyphase conv, each output gathering its
+// ceil(k / stride) taps, never as a scatter.
+struct ConvTranspose1dDesc {
+  int n, cin, w, cout, k;
+  int stride = 1, pad = 0;
+  float input_slope = 1.f;
+
+  int out_w() const { return (w - 1) * stride - 2 * pad + k; }
+};
+struct ConvTranspose1dArgs {
+  ConvTranspose1dDesc d;
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* bias = nullptr;
   float* y = nullptr;
 };
 
@@ -294,28 +318,34 @@ struct TransposeArgs {
 };
 
 // ---------------------------------------------------------------------------------------
-// Log-mel spectrogram of n signals (n, length): frames every `hop` samples, each windowed
-// over n_fft samples, |rFFT|^2, projected onto n_mels bands, then logged:
-//   y (n, n_mels, frames) = log(fb^T . |rfft(window . frame)|^2)
+// Log-mel spectrogram of n signals (n, length): the signal reflect-padded by `padding`
+// samples each side, frames every `hop` samples, each windowed over n_fft samples, the
+// rFFT's power |X|^2 (or magnitude sqrt(|X|^2 + 1e-9)), projected onto n_mels bands, then
+// logged:
+//   y (n, n_mels, frames) = log(fb^T . spectrum(rfft(window . frame)))
 // The window (n_fft: win_length samples zero-padded centred), the rFFT twiddles (n_fft / 2
 // complex: cos, -sin of 2 pi q / n_fft) and the filterbank fb (n_mels, n_fft / 2 + 1) are
-// inputs, from engine/cpu/mel_tables.h. Implemented: centred frames with reflect padding of
-// n_fft / 2 (torch.stft's center=True), n_fft = 2048 on the kernel backends, and the
-// StarGANv2-VC log (../shared/reference-models.md §2.6). The other fields are there for the
-// HiFi-GAN front end, which differs in them.
-enum class StftPad : int { kReflect };
+// inputs, from engine/cpu/mel_tables.h. Two recipes (../shared/reference-models.md §2.6 and
+// jik876/hifi-gan meldataset.py):
+//   StarGANv2-VC: n_fft 2048, win 1200, hop 300, padding n_fft / 2 (torch.stft's centred
+//                 frames), power, (ln(1e-5 + mel) + 4) / 4;
+//   HiFi-GAN:     n_fft 1024, win 1024, hop 256, padding (n_fft - hop) / 2, magnitude,
+//                 ln(max(mel, 1e-5)).
+// The kernel backends implement n_fft 1024 and 2048.
+enum class MelSpectrum : int { kPower, kMagnitude };
 enum class MelLog : int {
   kNormalizedLn,  // (ln(1e-5 + mel) + 4) / 4
+  kClampedLn,     // ln(max(mel, 1e-5))
 };
 struct MelSpectrogramDesc {
   int n, length;
   int n_fft = 2048, win_length = 1200, hop = 300, n_mels = 80;
-  bool center = true;
-  StftPad pad = StftPad::kReflect;
+  int padding = 1024;  // reflected samples each side; less than length
+  MelSpectrum spectrum = MelSpectrum::kPower;
   MelLog log = MelLog::kNormalizedLn;
 
   int bins() const { return n_fft / 2 + 1; }
-  int frames() const { return 1 + length / hop; }  // centred
+  int frames() const { return (length + 2 * padding - n_fft) / hop + 1; }
 };
 struct MelSpectrogramArgs {
   MelSpectrogramDesc d;
@@ -333,6 +363,7 @@ struct MelSpectrogramArgs {
 // interface, the OpArgs variant, the backends' forwarding to their implementations.
 #define XFV_FOR_EACH_OP(X) \
   X(Conv2d)                \
+  X(ConvTranspose1d)       \
   X(InstanceNorm)          \
   X(ChannelAffine)         \
   X(Unary)                 \

@@ -1,5 +1,6 @@
-// conv2d: y = alpha * (conv(x, w) + bias) + beta * residual, NCHW, zero padding, any
-// kernel size, stride and dilation, as an implicit GEMM in fp32.
+// conv2d: y = alpha * (conv(act(x), w) + bias) + beta * residual, NCHW, zero padding, any
+// kernel size, stride and dilation, act = LeakyReLU(input_slope) (1: none), as an implicit
+// GEMM in fp32.
 //
 // GEMM view: M = cout, N = n * ho * wo (output pixels), K = cin * kh * kw.
 //   A (M x K) is w exactly as stored, (cout, cin, kh, kw) row-major;
@@ -45,7 +46,7 @@ struct ConvGeom {
   int kw, khkw;
   int K, N;  // GEMM sizes; M = cout
   FastDiv div_khkw, div_kw;
-  float alpha, beta;
+  float alpha, beta, input_slope;
 };
 
 // A BM x BN output tile, BK-deep K slices, each slice shared by KS groups of threads; a
@@ -125,7 +126,8 @@ conv2d_kernel(ConvGeom g, const float* __restrict__ x, const float* __restrict__
         const int ih = ih0[c] + dh, iw = iw0[c] + dw;
         const bool inside = k < K && static_cast<unsigned>(ih) < static_cast<unsigned>(g.h) &&
                             static_cast<unsigned>(iw) < static_cast<unsigned>(g.w);
-        v[c] = inside ? x[xoff[c] + plane + ih * g.w + iw] : 0.f;
+        const float xv = inside ? x[xoff[c] + plane + ih * g.w + iw] : 0.f;
+        v[c] = xv > 0.f ? xv : xv * g.input_slope;  // the input's activation, as it is gathered
       }
       b_reg[j] = make_float4(v[0], v[1], v[2], v[3]);
     }
@@ -245,7 +247,7 @@ void run(const Conv2dArgs& a, cudaStream_t stream) {
   g.N = d.n * g.ho * g.wo;
   g.div_khkw = FastDiv(static_cast<unsigned>(g.khkw));
   g.div_kw = FastDiv(static_cast<unsigned>(g.kw));
-  g.alpha = d.alpha, g.beta = d.beta;
+  g.alpha = d.alpha, g.beta = d.beta, g.input_slope = d.input_slope;
   if (g.N <= 0 || g.cout <= 0) return;
 
   // The largest tile that still gives every SM work; 64 rows where cout is no more.

@@ -11,6 +11,7 @@ namespace xfv {
 namespace XFV_DEVICE_NS {
 
 void run(const Conv2dArgs& a, cudaStream_t stream);
+void run(const ConvTranspose1dArgs& a, cudaStream_t stream);
 void run(const InstanceNormArgs& a, cudaStream_t stream);
 void run(const ChannelAffineArgs& a, cudaStream_t stream);
 void run(const UnaryArgs& a, cudaStream_t stream);

@@ -34,11 +34,32 @@ Out ref(const Conv2dArgs& a, const In& in) {
                 const int iy = oy * d.stride_h - d.pad_h + ky * d.dil_h;
                 const int ix = ox * d.stride_w - d.pad_w + kx * d.dil_w;
                 if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.w) continue;
-                s += static_cast<double>(in[0][((static_cast<size_t>(n) * d.cin + ci) * d.h + iy) * d.w + ix]) *
+                s += lrelu(in[0][((static_cast<size_t>(n) * d.cin + ci) * d.h + iy) * d.w + ix], d.input_slope) *
                      in[1][((static_cast<size_t>(co) * d.cin + ci) * d.kh + ky) * d.kw + kx];
               }
           y[o] = d.alpha * s + (in[3].empty() ? 0 : d.beta * static_cast<double>(in[3][o]));
         }
+  return y;
+}
+
+// The transposed conv by its definition: each input scattered through every tap.
+Out ref(const ConvTranspose1dArgs& a, const In& in) {
+  const ConvTranspose1dDesc& d = a.d;
+  const int wo = d.out_w();
+  Out y(static_cast<size_t>(d.n) * d.cout * wo);
+  for (int n = 0; n < d.n; ++n)
+    for (int co = 0; co < d.cout; ++co) {
+      double* out = &y[(static_cast<size_t>(n) * d.cout + co) * wo];
+      for (int o = 0; o < wo; ++o) out[o] = in[2].empty() ? 0 : in[2][static_cast<size_t>(co)];
+      for (int ci = 0; ci < d.cin; ++ci)
+        for (int i = 0; i < d.w; ++i)
+          for (int j = 0; j < d.k; ++j) {
+            const int o = i * d.stride + j - d.pad;
+            if (o >= 0 && o < wo)
+              out[o] += lrelu(in[0][(static_cast<size_t>(n) * d.cin + ci) * d.w + i], d.input_slope) *
+                        in[1][(static_cast<size_t>(ci) * d.cout + co) * d.k + j];
+          }
+    }
   return y;
 }
 
@@ -290,27 +311,38 @@ Out ref(const LandmarkMaskArgs& a, const In& in) {
   return y;
 }
 
-// The recipe of ../shared/reference-models.md §2.6 from its definition, ignoring the op's
-// table inputs: its own periodic Hann window and HTK filterbank (for 16 kHz, f_max 8 kHz),
-// reflect padding, and a direct DFT of each frame.
+// The two recipes of engine/ops.h from their definitions, ignoring the op's table inputs: a
+// periodic Hann window, reflect padding, a direct DFT of each frame, and the recipe's own
+// filterbank: StarGANv2-VC's HTK one for 16 kHz (../shared/reference-models.md §2.6), or
+// HiFi-GAN's Slaney one, librosa's defaults for 22.05 kHz, 0 to 8 kHz. The log picks the
+// recipe.
 Out ref(const MelSpectrogramArgs& a, const In& in) {
   const MelSpectrogramDesc& d = a.d;
   const double pi = 3.14159265358979323846;
+  const bool hifigan = d.log == MelLog::kClampedLn;
   const int nfft = d.n_fft, bins = d.bins(), frames = d.frames();
   std::vector<double> window(static_cast<size_t>(nfft), 0.0), cosine(static_cast<size_t>(nfft));
   for (int i = 0; i < d.win_length; ++i)
     window[static_cast<size_t>((nfft - d.win_length) / 2 + i)] = 0.5 - 0.5 * std::cos(2 * pi * i / d.win_length);
   for (int i = 0; i < nfft; ++i) cosine[static_cast<size_t>(i)] = std::cos(2 * pi * i / nfft);
-  const auto mel = [](double f) { return 2595 * std::log10(1 + f / 700); };
-  const auto hz = [](double m) { return 700 * (std::pow(10.0, m / 2595) - 1); };
+  // HTK: 2595 log10(1 + f / 700). Slaney: f / (200 / 3) below 1 kHz, then 15 + 27 log_6.4(f / 1000).
+  const double rate = hifigan ? 22050 : 16000, slaney_step = std::log(6.4) / 27;
+  const auto mel = [&](double f) {
+    if (!hifigan) return 2595 * std::log10(1 + f / 700);
+    return f < 1000 ? f / (200.0 / 3) : 15 + std::log(f / 1000) / slaney_step;
+  };
+  const auto hz = [&](double m) {
+    if (!hifigan) return 700 * (std::pow(10.0, m / 2595) - 1);
+    return m < 15 ? m * (200.0 / 3) : 1000 * std::exp(slaney_step * (m - 15));
+  };
   std::vector<double> pts;
   for (int i = 0; i < d.n_mels + 2; ++i) pts.push_back(hz(mel(8000.0) * i / (d.n_mels + 1)));
   Out y(static_cast<size_t>(d.n) * d.n_mels * frames);
-  std::vector<double> frame(static_cast<size_t>(nfft)), power(static_cast<size_t>(bins));
+  std::vector<double> frame(static_cast<size_t>(nfft)), spectrum(static_cast<size_t>(bins));
   for (int n = 0; n < d.n; ++n)
     for (int t = 0; t < frames; ++t) {
       for (int j = 0; j < nfft; ++j) {
-        int i = t * d.hop - nfft / 2 + j;
+        int i = t * d.hop - d.padding + j;
         i = i < 0 ? -i : (i >= d.length ? 2 * (d.length - 1) - i : i);
         frame[static_cast<size_t>(j)] = window[static_cast<size_t>(j)] * in[0][static_cast<size_t>(n) * d.length + i];
       }
@@ -321,16 +353,19 @@ Out ref(const MelSpectrogramArgs& a, const In& in) {
           re += frame[static_cast<size_t>(j)] * cosine[phase];
           im -= frame[static_cast<size_t>(j)] * cosine[(phase + static_cast<size_t>(3 * nfft / 4)) % nfft];
         }
-        power[static_cast<size_t>(k)] = re * re + im * im;
+        const double power = re * re + im * im;
+        spectrum[static_cast<size_t>(k)] = d.spectrum == MelSpectrum::kMagnitude ? std::sqrt(power + 1e-9) : power;
       }
       for (int m = 0; m < d.n_mels; ++m) {
         double s = 0;
         for (int k = 0; k < bins; ++k) {
-          const double f = 8000.0 * k / (bins - 1);
+          const double f = rate / 2 * k / (bins - 1);
           const double up = (f - pts[m]) / (pts[m + 1] - pts[m]), down = (pts[m + 2] - f) / (pts[m + 2] - pts[m + 1]);
-          s += std::max(0.0, std::min(up, down)) * power[static_cast<size_t>(k)];
+          const double area = hifigan ? 2 / (pts[m + 2] - pts[m]) : 1;
+          s += area * std::max(0.0, std::min(up, down)) * spectrum[static_cast<size_t>(k)];
         }
-        y[(static_cast<size_t>(n) * d.n_mels + m) * frames + t] = (std::log(1e-5 + s) + 4) / 4;
+        y[(static_cast<size_t>(n) * d.n_mels + m) * frames + t] =
+            hifigan ? std::log(std::max(s, 1e-5)) : (std::log(1e-5 + s) + 4) / 4;
       }
     }
   return y;

@@ -14,6 +14,7 @@
 #include "engine/models/networks.h"
 #include "engine/op_traits.h"
 #include "engine/opcheck.h"
+#include "engine/tasks/hifigan_vocoder.h"
 #include "engine/tasks/image_translator.h"
 #include "engine/tasks/validate.h"
 #include "engine/tasks/voice_converter.h"
@@ -168,6 +169,43 @@ int voice(const TaskOptions& o) {
   return 0;
 }
 
+struct VocodeOptions {
+  std::string weights, input, out, backend = "cpu", dump;
+  bool profile = false, float_wav = false;
+};
+
+bool is_npy(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  return ext == ".npy" || ext == ".NPY";
+}
+
+// A mel (.npy) or a recording (copy synthesis) to a waveform at the vocoder's rate.
+int vocode(const VocodeOptions& o) {
+  HifiGanVocoder v(o.weights, o.backend);
+  const HifiGanConfig& c = v.config();
+  TensorFile dump;
+  const RunOptions how{o.dump.empty() ? nullptr : &dump, profile_printer(o.profile)};
+  HostTensor mel;
+  if (is_npy(o.input)) {
+    mel = read_npy(o.input);
+    try {
+      v.check_mel(mel);
+    } catch (const std::invalid_argument& e) {
+      throw FileError(o.input + ": " + e.what());
+    }
+  } else {
+    const MonoAudio audio = read_mono_audio(o.input);
+    const std::vector<float> wave = resample(audio.samples, audio.rate, c.sampling_rate);
+    if (static_cast<int64_t>(wave.size()) < c.min_samples())
+      throw FileError(o.input + ": " + std::to_string(wave.size()) + " samples at " + std::to_string(c.sampling_rate) +
+                      " Hz are too short; the mel front end needs at least " + std::to_string(c.min_samples()));
+    mel = v.mel(wave, how);
+  }
+  save_wav(o.out, v.vocode(mel, how), c.sampling_rate, o.float_wav ? WavEncoding::Float32 : WavEncoding::Pcm16);
+  if (!o.dump.empty()) write_safetensors(o.dump, dump);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -204,6 +242,18 @@ int main(int argc, char** argv) {
   vc->add_option("--mel-png", vo.mel_png, "also write the converted mel as an image");
   vc->add_flag("--float-wav", vo.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
 
+  VocodeOptions vd;
+  auto* voc = app.add_subcommand("vocode", "a mel or a recording (copy synthesis) to speech by a HiFi-GAN vocoder");
+  voc->add_option("--weights", vd.weights, "weight file holding a HiFi-GAN vocoder")->required();
+  voc->add_option("--input", vd.input,
+                  "a log-mel (.npy, float32, (80, T) or (1, 80, T)) or a recording (WAV, FLAC or OGG, any rate)")
+      ->required();
+  voc->add_option("--out", vd.out, "output WAV at the vocoder's rate")->required();
+  voc->add_option("--backend", vd.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
+  voc->add_option("--dump-tensors", vd.dump, "write every value of the networks by name (.safetensors)");
+  voc->add_flag("--profile", vd.profile, "print each node's time");
+  voc->add_flag("--float-wav", vd.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*ops) return check_ops(backends, seed);
@@ -212,6 +262,7 @@ int main(int argc, char** argv) {
     if (*val) return validate(dump_path, weights_path, backend, isolate);
     if (*img) return image(io);
     if (*vc) return voice(vo);
+    if (*voc) return vocode(vd);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xfv: %s\n", e.what());
     return 1;

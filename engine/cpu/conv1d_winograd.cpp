@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/gemm.h"
 
@@ -102,7 +103,7 @@ void conv1d_winograd(const Conv2dArgs& a) {
         float in[kN];
         for (int j = 0; j < kN; ++j) {
           const int64_t ix = first + int64_t{j} * dil;
-          in[j] = ix >= 0 && ix < d.w ? row[ix] : 0.f;
+          in[j] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
         }
         for (int p = 0; p < kN; ++p) {
           float acc = 0;

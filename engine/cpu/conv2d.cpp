@@ -1,9 +1,11 @@
 // conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit and for the
-// vocoder's dilated 1-D convs of kernel 5, else im2col
-// in row chunks, then a GEMM into the output.
+// vocoder's dilated 1-D convs of kernel 5, else im2col in chunks, then a GEMM into the
+// output: chunks of output rows for 2-D maps, chunks of columns spread over the threads for
+// 1-D signals.
 #include <algorithm>
 #include <memory>
 
+#include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/gemm.h"
@@ -34,7 +36,7 @@ void im2col_rows(const Conv2dDesc& d, const float* x, int r0, int rows, float* c
       const float* irow = plane + static_cast<int64_t>(iy) * d.w;
       for (int ox = 0; ox < wo; ++ox) {
         const int ix = ox * d.stride_w - d.pad_w + kx * d.dil_w;
-        orow[ox] = (ix >= 0 && ix < d.w) ? irow[ix] : 0.f;
+        orow[ox] = (ix >= 0 && ix < d.w) ? leaky_relu(irow[ix], d.input_slope) : 0.f;
       }
     }
   }
@@ -82,7 +84,7 @@ void conv2d_im2col(const Conv2dArgs& a) {
   prefill_epilogue(a, plane);
 
   const bool pointwise = d.kh == 1 && d.kw == 1 && d.stride_h == 1 && d.stride_w == 1 &&
-                         d.pad_h == 0 && d.pad_w == 0;
+                         d.pad_h == 0 && d.pad_w == 0 && d.input_slope == 1.f;
   // Chunks of output rows keep the im2col buffer near 8 MiB, in cache-friendly reach.
   const int64_t budget = int64_t{2} << 20;
   const int rows_per_chunk =
@@ -107,11 +109,43 @@ void conv2d_im2col(const Conv2dArgs& a) {
   }
 }
 
+void conv1d_im2col(const Conv2dArgs& a) {
+  const Conv2dDesc& d = a.d;
+  const int wo = d.out_w();
+  const int64_t K = int64_t{d.cin} * d.kw;
+  prefill_epilogue(a, wo);
+  // A chunk's column matrix stays near 1 MiB, in its core's cache, while its GEMM reads it:
+  // whole-signal im2col of a vocoder conv would stream hundreds of MiB through memory.
+  const int chunk = static_cast<int>(std::clamp<int64_t>((int64_t{1} << 18) / K / 16 * 16, 64, wo));
+  const int chunks = (wo + chunk - 1) / chunk;
+#pragma omp parallel for schedule(dynamic) if (int64_t{d.cout} * K * wo >= kParallelMin)
+  for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
+    const int n = static_cast<int>(job / chunks), o0 = static_cast<int>(job % chunks) * chunk;
+    const int cols = std::min(chunk, wo - o0);
+    const float* x = a.x + int64_t{n} * d.cin * d.w;
+    float* col = conv_workspace(static_cast<size_t>(K * cols));
+    for (int64_t kk = 0; kk < K; ++kk) {
+      const float* row = x + kk / d.kw * d.w;
+      const int shift = static_cast<int>(kk % d.kw) * d.dil_w - d.pad_w;
+      float* out = col + kk * cols;
+      for (int j = 0; j < cols; ++j) {
+        const int ix = (o0 + j) * d.stride_w + shift;
+        out[j] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
+      }
+    }
+    // Inside the parallel loop OpenBLAS runs on the calling thread: one GEMM per core.
+    sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), col, cols,
+                     a.y + int64_t{n} * d.cout * wo + o0, wo);
+  }
+}
+
 void run(const Conv2dArgs& a) {
   if (const int m = winograd_tile(a.d))
     conv2d_winograd(a, m);
   else if (winograd1d_applies(a.d))
     conv1d_winograd(a);
+  else if (a.d.h == 1 && a.d.kh == 1 && a.d.pad_h == 0)
+    conv1d_im2col(a);
   else
     conv2d_im2col(a);
 }

@@ -338,7 +338,7 @@ class Winograd {
 
 bool winograd_applies(const Conv2dDesc& d) {
   return d.kh == 3 && d.kw == 3 && d.stride_h == 1 && d.stride_w == 1 && d.dil_h == 1 &&
-         d.dil_w == 1 && d.out_h() > 0 && d.out_w() > 0;
+         d.dil_w == 1 && d.out_h() > 0 && d.out_w() > 0 && d.input_slope == 1.f;
 }
 
 int winograd_tile(const Conv2dDesc& d) {

@@ -17,8 +17,12 @@ float* conv_workspace(size_t floats);
 // Any conv: im2col in chunks of output rows, one GEMM per chunk.
 void conv2d_im2col(const Conv2dArgs& args);
 
+// A 1-D conv (h = kh = 1): im2col in chunks of output columns, a GEMM per chunk, the chunks
+// spread over the threads.
+void conv1d_im2col(const Conv2dArgs& args);
+
 // Winograd minimal filtering F(m x m, 3 x 3), m = 2 or 4: 3x3 kernels, stride 1, dilation 1,
-// any padding.
+// any padding, no input activation.
 bool winograd_applies(const Conv2dDesc& d);
 // The m for this shape, or 0 where im2col is faster (measured on a 2-core AVX-512 EPYC).
 int winograd_tile(const Conv2dDesc& d);

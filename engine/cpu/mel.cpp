@@ -1,6 +1,7 @@
 // The mel front end in double: each frame's rFFT as the kernel computes it (kernels/mel.cu:
 // a half-size complex radix-2 FFT of the even and odd samples, then the real split), so
 // that the two differ only in rounding, and the band sums and log in double as well.
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <vector>
@@ -30,15 +31,15 @@ void run(const MelSpectrogramArgs& a) {
 #pragma omp parallel if (total * d.n_fft >= kParallelMin)
   {
     std::vector<Complex> z(static_cast<size_t>(half));
-    std::vector<double> power(static_cast<size_t>(bins));
+    std::vector<double> power(static_cast<size_t>(bins));  // or magnitude
 #pragma omp for schedule(static)
     for (int64_t f = 0; f < total; ++f) {
       const int64_t n = f / frames;
       const int t = static_cast<int>(f % frames);
       const float* x = a.x + n * d.length;
-      // Centred frames: sample j of frame t is x[t * hop - n_fft / 2 + j], reflected at the ends.
+      // Sample j of frame t is x[t * hop - padding + j], reflected at the ends.
       const auto sample = [&](int j) {
-        int i = t * d.hop - d.n_fft / 2 + j;
+        int i = t * d.hop - d.padding + j;
         i = i < 0 ? -i : (i >= d.length ? 2 * (d.length - 1) - i : i);
         return static_cast<double>(a.window[j]) * x[i];
       };
@@ -56,13 +57,15 @@ void run(const MelSpectrogramArgs& a) {
       for (int k = 0; k < bins; ++k) {
         const Complex zk = z[static_cast<size_t>(k % half)], zc = std::conj(z[static_cast<size_t>((half - k) % half)]);
         const Complex e = (zk + zc) * 0.5, o = (zk - zc) * Complex(0, -0.5);
-        power[static_cast<size_t>(k)] = std::norm(e + (k < half ? twiddle(k) : Complex(-1, 0)) * o);
+        const double p = std::norm(e + (k < half ? twiddle(k) : Complex(-1, 0)) * o);
+        power[static_cast<size_t>(k)] = d.spectrum == MelSpectrum::kMagnitude ? std::sqrt(p + 1e-9) : p;
       }
       for (int m = 0; m < d.n_mels; ++m) {
         const float* fb = a.fb + static_cast<int64_t>(m) * bins;
         double mel = 0;
         for (int k = 0; k < bins; ++k) mel += fb[k] * power[static_cast<size_t>(k)];
-        a.y[(n * d.n_mels + m) * frames + t] = static_cast<float>((std::log(1e-5 + mel) + 4) / 4);
+        a.y[(n * d.n_mels + m) * frames + t] = static_cast<float>(
+            d.log == MelLog::kClampedLn ? std::log(std::max(mel, 1e-5)) : (std::log(1e-5 + mel) + 4) / 4);
       }
     }
   }

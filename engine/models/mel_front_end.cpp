@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "engine/cpu/mel_tables.h"
-
 namespace xfv {
 
 MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length) {
@@ -14,15 +12,18 @@ MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length) {
   MelSpectrogramArgs a;
   a.d.n = batch, a.d.length = length;
   // StarGANv2-VC builds its filterbank for 16 kHz (0 to 8 kHz) on its 24 kHz audio.
-  MelTables t = mel_tables(a.d, 16000, 0, 8000);
+  return add_log_mel(b, a, mel_tables(a.d, 16000, 0, 8000));
+}
+
+MelFrontEndIO add_log_mel(NetBuilder& b, const MelSpectrogramArgs& a, MelTables t) {
   const auto table = [&](const char* key, std::vector<float>& v) {
     const int64_t size = static_cast<int64_t>(v.size());
     return b.graph().add_constant(b.name(key), HostTensor(Shape{size}, std::move(v)));
   };
   MelFrontEndIO io;
-  io.wave = b.input("wave", Shape{batch, length});
+  io.wave = b.input("wave", Shape{a.d.n, a.d.length});
   io.output = b.node("output", a, {io.wave, table("window", t.window), table("twiddles", t.twiddles), table("filterbank", t.fb)},
-                     Shape{batch, 1, a.d.n_mels, a.d.frames()});
+                     Shape{a.d.n, 1, a.d.n_mels, a.d.frames()});
   b.graph().mark_output(io.output);
   return io;
 }

@@ -3,6 +3,7 @@
 // It has no weights: its window, FFT twiddles and filterbank are computed tables.
 #pragma once
 
+#include "engine/cpu/mel_tables.h"
 #include "engine/models/net_builder.h"
 
 namespace xfv {
@@ -18,5 +19,9 @@ struct MelFrontEndIO {
 // default 16 kHz filterbank, then (ln(1e-5 + mel) + 4) / 4. Fewer than kMelMinSamples
 // samples is an std::invalid_argument.
 MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length);
+
+// What every front end shares: the input `wave` (n, length), one MelSpectrogram node `output`
+// (n, 1, n_mels, frames) on the tables as graph constants, marked as the graph's output.
+MelFrontEndIO add_log_mel(NetBuilder& b, const MelSpectrogramArgs& a, MelTables tables);
 
 }  // namespace xfv

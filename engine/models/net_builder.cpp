@@ -90,15 +90,40 @@ ValueId NetBuilder::conv(const std::string& path, ValueId x, const std::string& 
   return conv2d(path, x, key, d, bias, residual);
 }
 
-ValueId NetBuilder::conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k,
-                           int dilation, int pad, bool bias, ValueId residual, float alpha, float beta) {
+Conv2dDesc NetBuilder::conv1d_desc(const std::string& path, ValueId x, int cout, int k, int dilation,
+                                    int pad) const {
   const Shape s = shape(x);
   if (s[2] != 1) throw std::logic_error(name(path) + ": conv1d of a value with height " + std::to_string(s[2]));
   Conv2dDesc d{dim(s, 0), dim(s, 1), 1, dim(s, 3), cout, 1, k};
   d.pad_w = pad;
   d.dil_w = dilation;
+  return d;
+}
+
+ValueId NetBuilder::conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k,
+                           int dilation, int pad, bool bias, ValueId residual, float alpha, float beta) {
+  Conv2dDesc d = conv1d_desc(path, x, cout, k, dilation, pad);
   d.alpha = alpha, d.beta = beta;
   return conv2d(path, x, key, d, bias, residual);
+}
+
+ValueId NetBuilder::leaky_conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k,
+                                 int dilation, int pad, float slope, ValueId residual) {
+  Conv2dDesc d = conv1d_desc(path, x, cout, k, dilation, pad);
+  d.input_slope = slope;
+  d.beta = 1.f;  // y = conv + bias + residual
+  return conv2d(path, x, key, d, true, residual);
+}
+
+ValueId NetBuilder::leaky_conv_transpose1d(const std::string& path, ValueId x, const std::string& key, int cout,
+                                           int k, int stride, int pad, float slope) {
+  const Shape s = shape(x);
+  if (s[2] != 1) throw std::logic_error(name(path) + ": conv_transpose1d of a value with height " + std::to_string(s[2]));
+  ConvTranspose1dArgs a;
+  a.d = {dim(s, 0), dim(s, 1), dim(s, 3), cout, k, stride, pad, slope};
+  const ValueId w = weight(key + ".weight", Shape{a.d.cin, cout, k});
+  const ValueId b = weight(key + ".bias", Shape{cout});
+  return node(path, a, {x, w, b}, Shape{a.d.n, cout, 1, a.d.out_w()});
 }
 
 ValueId NetBuilder::conv_bn(const std::string& path, ValueId x, const std::string& conv_key,

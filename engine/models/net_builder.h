@@ -45,6 +45,14 @@ class NetBuilder {
   // zero padding `pad` on each side; the rest as conv.
   ValueId conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k, int dilation,
                  int pad, bool bias, ValueId residual = kNoValue, float alpha = 1.f, float beta = 0.f);
+  // LeakyReLU(slope) then conv1d `key` (with bias), fused: the conv applies the activation as
+  // it reads x (HiFi-GAN's pattern); the rest as conv1d.
+  ValueId leaky_conv1d(const std::string& path, ValueId x, const std::string& key, int cout, int k, int dilation,
+                       int pad, float slope, ValueId residual = kNoValue);
+  // LeakyReLU(slope) then ConvTranspose1d `key` (weight (cin, cout, k) as PyTorch stores it,
+  // with bias) on x (n, cin, 1, w), fused alike.
+  ValueId leaky_conv_transpose1d(const std::string& path, ValueId x, const std::string& key, int cout, int k,
+                                 int stride, int pad, float slope);
   // Conv `conv_key` then eval-mode BatchNorm `bn_key`, folded at build time into one conv
   // named `path`: w * scale per output channel, bias * scale + shift.
   ValueId conv_bn(const std::string& path, ValueId x, const std::string& conv_key, const std::string& bn_key,
@@ -70,6 +78,7 @@ class NetBuilder {
  private:
   ValueId conv2d(const std::string& path, ValueId x, const std::string& key, const Conv2dDesc& d, bool bias,
                  ValueId residual);
+  Conv2dDesc conv1d_desc(const std::string& path, ValueId x, int cout, int k, int dilation, int pad) const;
 
   Graph& graph_;
   const TensorFile& weights_;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/models/fan.h"
+#include "engine/models/hifigan.h"
 #include "engine/models/jdc.h"
 #include "engine/models/mel_front_end.h"
 #include "engine/models/parallel_wavegan.h"
@@ -30,6 +31,11 @@ std::vector<std::string> networks_in(const TensorFile& weights, const std::strin
   }
 }
 
+bool has_network(const TensorFile& weights, const std::string& path, const std::string& network) {
+  const std::vector<std::string> present = networks_in(weights, path);
+  return std::find(present.begin(), present.end(), network) != present.end();
+}
+
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
                            int batch, int domain, int length) {
   NetworkGraph n;
@@ -42,9 +48,15 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     n.output = io.output;
     return n;
   }
-  const std::vector<std::string> present = networks_in(weights, path);
-  if (std::find(present.begin(), present.end(), network) == present.end())
-    throw FileError(path + ": holds no network '" + network + "'");
+  if (network == "hifigan_mel") {
+    // The vocoder's own mel settings when the file holds a HiFi-GAN, else those of V1.
+    const bool own = !weights.metadata.empty() && has_network(weights, path, "vocoder") && is_hifigan(weights, path);
+    const MelFrontEndIO io = add_hifigan_mel_front_end(b, own ? hifigan_config(weights, path) : HifiGanConfig{}, batch, length);
+    n.inputs = {io.wave};
+    n.output = io.output;
+    return n;
+  }
+  if (!has_network(weights, path, network)) throw FileError(path + ": holds no network '" + network + "'");
   if (network == "image_generator") {
     const ImageGeneratorIO io = add_image_generator(b, image_generator_config(weights, path), batch);
     n.inputs = {io.x, io.s};
@@ -87,9 +99,15 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     n.output = add_f0_model(b, f0_model_config(weights, path), x);
   } else if (network == "vocoder") {
     if (batch != 1) throw std::invalid_argument(path + ": the vocoder runs one utterance at a time");
-    const VocoderIO io = add_vocoder(b, vocoder_config(weights, path), length);
-    n.inputs = {io.c, io.noise};
-    n.output = io.output;
+    if (is_hifigan(weights, path)) {
+      const HifiGanIO io = add_hifigan(b, hifigan_config(weights, path), length);
+      n.inputs = {io.x};
+      n.output = io.output;
+    } else {
+      const VocoderIO io = add_vocoder(b, vocoder_config(weights, path), length);
+      n.inputs = {io.c, io.noise};
+      n.output = io.output;
+    }
   } else {
     throw std::invalid_argument(path + ": network '" + network + "' is not supported");
   }

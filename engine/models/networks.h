@@ -26,12 +26,15 @@ struct NetworkGraph {
 // `domain` selects the head of networks that take one (style encoders, mapping networks);
 // an index out of range is an error naming the network and its domain count. `length` is
 // the input's extent where a network takes any: FAN's image size (0: its own), the voice
-// networks' frame count, the mel front end's sample count. `mel`, the voice front end, is
-// built for any weight file: it has no weights.
+// networks' frame count, the mel front ends' sample count. `mel`, the voice front end, and
+// `hifigan_mel`, the HiFi-GAN one, are built for any weight file: they have no weights
+// (`hifigan_mel` takes the settings of the file's HiFi-GAN vocoder, else HiFi-GAN V1's).
+// `vocoder` is a Parallel WaveGAN or a HiFi-GAN, as the file's configuration says.
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
                            int batch, int domain, int length = 0);
 
 // The networks the file holds (`xfv.networks`), in its order.
 std::vector<std::string> networks_in(const TensorFile& weights, const std::string& path);
+bool has_network(const TensorFile& weights, const std::string& path, const std::string& network);
 
 }  // namespace xfv

@@ -16,6 +16,8 @@ int VocoderConfig::hop() const {
 VocoderConfig vocoder_config(const TensorFile& w, const std::string& path) {
   const std::string n = "vocoder";
   const nlohmann::json j = network_config(w, path, n);
+  if (const std::string family = j.is_object() ? j.value("family", "parallel_wavegan") : ""; family != "parallel_wavegan")
+    throw FileError(path + ": its 'vocoder' is a " + family + ", not the Parallel WaveGAN that voice conversion runs");
   VocoderConfig c;
   c.in_channels = config_int(j, path, n, "in_channels");
   c.out_channels = config_int(j, path, n, "out_channels");

@@ -9,7 +9,7 @@ namespace xfv {
 ValidationReport validate_dump(const std::string& dump_path, const std::string& weights_path,
                                const std::string& backend_name, bool isolate) {
   const TensorFile dump = read_safetensors(dump_path);
-  // The mel front end has no weights: it validates without a weight file.
+  // The mel front ends have no weights: they validate without a weight file.
   const TensorFile weights = weights_path.empty() ? TensorFile{} : read_safetensors(weights_path);
   const auto net_it = dump.metadata.find("xfv.dump.network");
   if (net_it == dump.metadata.end()) throw FileError(dump_path + ": not an xfv reference dump (no xfv.dump.network)");
@@ -31,10 +31,13 @@ ValidationReport validate_dump(const std::string& dump_path, const std::string& 
     for (float v : y->data)
       if (static_cast<int>(v) != domain) throw FileError(dump_path + ": samples of one dump must share a domain");
   }
-  if (network == "vocoder" && input("c")) {  // (T, aux): one utterance
+  if (network == "vocoder" && input("c")) {  // Parallel WaveGAN's (T, aux): one utterance
     batch = 1;
     length = static_cast<int>(input("c")->shape[0]);
-  } else if (network == "mel" && input("wave")) {  // (L,) or (n, L)
+  } else if (network == "vocoder" && input("x")) {  // HiFi-GAN's (1, num_mels, T)
+    const Shape& s = input("x")->shape;
+    length = static_cast<int>(s[s.rank - 1]);
+  } else if ((network == "mel" || network == "hifigan_mel") && input("wave")) {  // (L,) or (n, L)
     const Shape& s = input("wave")->shape;
     batch = s.rank == 1 ? 1 : static_cast<int>(s[0]);
     length = static_cast<int>(s[s.rank - 1]);
