@@ -9,7 +9,15 @@ import zipfile
 
 import torch
 
+import convert
 from weights import manifests
+
+
+def run_convert(args, capsys):
+    """tools/convert.py's main on `args`: (exit status, stdout, stderr)."""
+    code = convert.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 # Small configurations with the released layouts: at img_size 64, dim_in is 256 and
 # max_conv_dim 64 narrows it at once, so the learned 1x1 shortcuts exist too.

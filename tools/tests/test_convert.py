@@ -27,10 +27,7 @@ def assert_bit_exact(got, want, name):
     assert np.array_equal(bits(got), bits(want.astype(np.float32))), name
 
 
-def run(args, capsys):
-    code = convert.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = helpers.run_convert
 
 
 @pytest.fixture(scope="session")
