@@ -4,14 +4,13 @@ and the problem, a non-zero exit, and no output file left behind. Needs the xfv 
 the voice fixtures, which CTest provides (XFV_BIN, XFV_VOICES); skipped outside CTest."""
 import math
 import os
-import struct
 import wave
 
 import numpy as np
 import pytest
 
 import safetensors_io
-from cli_helpers import expect_error, run_task
+from cli_helpers import expect_error, read_wav, run_task, write_float_wav, write_pcm16
 
 XFV = os.environ.get("XFV_BIN")
 VOICES = os.environ.get("XFV_VOICES")
@@ -21,41 +20,6 @@ HOP = 300
 
 def fixture_path(name):
     return os.path.join(VOICES, name)
-
-
-def write_pcm16(path, samples, rate=24000):
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
-        w.writeframes(np.clip(np.round(np.asarray(samples) * 32767), -32768, 32767).astype("<i2").tobytes())
-    return str(path)
-
-
-def write_float_wav(path, samples, rate=24000):
-    data = np.asarray(samples, "<f4").tobytes()
-    fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    return str(path)
-
-
-def read_wav(path):
-    """(rate, float32 samples) of a mono PCM16 or float WAV."""
-    raw = open(path, "rb").read()
-    assert raw[:4] == b"RIFF" and raw[8:12] == b"WAVE"
-    i, fmt, data = 12, None, None
-    while i + 8 <= len(raw):
-        cid, n = raw[i:i + 4], struct.unpack("<I", raw[i + 4:i + 8])[0]
-        if cid == b"fmt ":
-            fmt = struct.unpack("<HHIIHH", raw[i + 8:i + 24])
-        elif cid == b"data":
-            data = raw[i + 8:i + 8 + n]
-        i += 8 + n + (n & 1)
-    tag, channels, rate, _, _, bits = fmt
-    assert channels == 1
-    if tag == 3 or (tag == 0xFFFE and bits == 32):
-        return rate, np.frombuffer(data, "<f4")
-    assert bits == 16
-    return rate, np.frombuffer(data, "<i2").astype(np.float32) / 32768
 
 
 def xfv_voice(tmp_path, *args, out_name="out.wav"):
