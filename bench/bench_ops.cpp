@@ -116,6 +116,28 @@ void register_all(const std::string& b) {
   GatedActivationArgs gate;
   gate.d = {1, 64, 57600};
   add(b, "gated_activation/vocoder_64x57600", gate);
+
+  // HiFi-GAN V1 at 1 s of 22.05 kHz audio (86 frames): per stage (channels, samples) the
+  // resblock convs of the shortest and longest kernel and the upsampling layer into it;
+  // and the front end (bench/bench_vocode.cpp times the whole vocoder).
+  const std::tuple<int, int, int, int> stages[] = {{256, 688, 16, 8}, {128, 5504, 16, 8},
+                                                   {64, 11008, 4, 2}, {32, 22016, 4, 2}};
+  for (auto [c, w, k_up, rate] : stages) {
+    ConvTranspose1dArgs up;
+    up.d = {1, 2 * c, w / rate, c, k_up, rate, (k_up - rate) / 2, 0.1f};
+    add(b, "conv_transpose1d/hifigan_" + std::to_string(2 * c) + "->" + std::to_string(c), up);
+    for (int k : {3, 11}) {
+      Conv2dArgs conv;
+      conv.d = {1, c, 1, w, c, 1, k};
+      conv.d.pad_w = (k - 1) / 2, conv.d.input_slope = 0.1f;
+      add(b, "conv1d_k" + std::to_string(k) + "/hifigan_" + std::to_string(c) + "x" + std::to_string(w), conv);
+    }
+  }
+  MelSpectrogramArgs hifigan_mel;
+  hifigan_mel.d.n = 1, hifigan_mel.d.length = 22050;
+  hifigan_mel.d.n_fft = hifigan_mel.d.win_length = 1024, hifigan_mel.d.hop = 256, hifigan_mel.d.padding = 384;
+  hifigan_mel.d.spectrum = MelSpectrum::kMagnitude, hifigan_mel.d.log = MelLog::kClampedLn;
+  add(b, "mel_spectrogram/hifigan_22050", hifigan_mel);
 }
 
 // The machine's measured peaks, the yardstick for the op figures: the cpu GEMM on large

@@ -1,5 +1,5 @@
-// The C API (engine/include/xfv.h) over ImageTranslator: catches every exception at the
-// boundary and keeps its message for xfv_last_error().
+// The C API (engine/include/xfv.h) over ImageTranslator and HifiGanVocoder: catches every
+// exception at the boundary and keeps its message for xfv_last_error().
 #include "engine/include/xfv.h"
 
 #include <algorithm>
@@ -9,10 +9,13 @@
 #include <string>
 
 #include "engine/io/image.h"
+#include "engine/tasks/hifigan_vocoder.h"
 #include "engine/tasks/image_translator.h"
 
 struct xfv_context {
-  std::unique_ptr<xfv::ImageTranslator> translator;
+  std::string path;
+  std::unique_ptr<xfv::ImageTranslator> translator;  // null: the file holds no image networks
+  std::unique_ptr<xfv::HifiGanVocoder> vocoder;      // null: no HiFi-GAN vocoder
   int style_dim = 0;
 };
 
@@ -35,9 +38,14 @@ int guarded(const char* what, Body body) {
   return -1;
 }
 
-bool check_context(const xfv_context* ctx, const char* what) {
-  if (ctx && ctx->translator) return true;
-  last_error = std::string(what) + ": null context";
+// Whether ctx can serve `what`: the image networks, or with `vocoder` the HiFi-GAN.
+bool check_context(const xfv_context* ctx, const char* what, bool vocoder = false) {
+  if (!ctx) {
+    last_error = std::string(what) + ": null context";
+    return false;
+  }
+  if (vocoder ? ctx->vocoder != nullptr : ctx->translator != nullptr) return true;
+  last_error = std::string(what) + ": " + ctx->path + " holds no " + (vocoder ? "HiFi-GAN vocoder" : "image networks");
   return false;
 }
 
@@ -60,8 +68,21 @@ xfv_context* xfv_open(const char* weights_path, const char* backend) {
   auto ctx = std::make_unique<xfv_context>();
   const int rc = guarded("xfv_open", [&] {
     if (!weights_path || !backend) throw std::invalid_argument("null argument");
-    ctx->translator = std::make_unique<xfv::ImageTranslator>(weights_path, backend);
-    ctx->style_dim = ctx->translator->style_dim();
+    ctx->path = weights_path;
+    std::string image_error;
+    try {
+      ctx->translator = std::make_unique<xfv::ImageTranslator>(weights_path, backend);
+      ctx->style_dim = ctx->translator->style_dim();
+    } catch (const xfv::FileError& e) {
+      image_error = e.what();
+    }
+    const xfv::ModelSession* models = ctx->translator ? &ctx->translator->models() : nullptr;
+    if (models && !(models->has("vocoder") && xfv::is_hifigan(models->weights(), ctx->path))) return;
+    try {
+      ctx->vocoder = std::make_unique<xfv::HifiGanVocoder>(weights_path, backend);
+    } catch (const xfv::FileError& e) {
+      if (!ctx->translator) throw xfv::FileError(image_error + "; " + e.what());
+    }
   });
   return rc == 0 ? ctx.release() : nullptr;
 }
@@ -134,6 +155,41 @@ int xfv_translate_face(xfv_context* ctx, const float* source, const float* style
     if (!style) throw std::invalid_argument("null style buffer");
     const xfv::HostTensor s(xfv::Shape{1, ctx->style_dim}, std::vector<float>(style, style + ctx->style_dim));
     copy_out(ctx->translator->translate(face_tensor(ctx, source), s), out);
+  });
+}
+
+int xfv_vocoder_rate(const xfv_context* ctx) {
+  return check_context(ctx, "xfv_vocoder_rate", true) ? ctx->vocoder->config().sampling_rate : -1;
+}
+int xfv_vocoder_hop(const xfv_context* ctx) {
+  return check_context(ctx, "xfv_vocoder_hop", true) ? ctx->vocoder->config().hop_size : -1;
+}
+int xfv_vocoder_mel_bands(const xfv_context* ctx) {
+  return check_context(ctx, "xfv_vocoder_mel_bands", true) ? ctx->vocoder->config().num_mels : -1;
+}
+
+int xfv_mel_from_audio(xfv_context* ctx, const float* audio, int64_t samples, float* mel) {
+  if (!check_context(ctx, "xfv_mel_from_audio", true)) return -1;
+  return guarded("xfv_mel_from_audio", [&] {
+    if (!audio) throw std::invalid_argument("null audio buffer");
+    if (samples < ctx->vocoder->config().min_samples() || samples > (int64_t{1} << 30))
+      throw std::invalid_argument(std::to_string(samples) + " samples: the front end takes " +
+                                  std::to_string(ctx->vocoder->config().min_samples()) + " to 2^30");
+    copy_out(ctx->vocoder->mel(std::vector<float>(audio, audio + samples)), mel);
+  });
+}
+
+int xfv_vocode(xfv_context* ctx, const float* mel, int frames, float* audio) {
+  if (!check_context(ctx, "xfv_vocode", true)) return -1;
+  return guarded("xfv_vocode", [&] {
+    if (!mel) throw std::invalid_argument("null mel buffer");
+    if (frames < 1) throw std::invalid_argument(std::to_string(frames) + " frames: at least one is needed");
+    const int bands = ctx->vocoder->config().num_mels;
+    const xfv::HostTensor m(xfv::Shape{bands, frames},
+                            std::vector<float>(mel, mel + static_cast<int64_t>(bands) * frames));
+    const std::vector<float> wave = ctx->vocoder->vocode(m);
+    if (!audio) throw std::invalid_argument("null output buffer");
+    std::copy(wave.begin(), wave.end(), audio);
   });
 }
 

@@ -3,8 +3,13 @@
  * Opaque handles, plain buffers, no exception crosses it: every call that can fail returns
  * -1 (or NULL) and leaves a message naming the problem in xfv_last_error().
  *
+ * A context serves what its weight file holds: the face calls need the image networks, the
+ * vocoder calls a HiFi-GAN vocoder; a call the file cannot serve fails with a message.
+ *
  * Faces are float32, planar RGB (3 x S x S, S = xfv_image_size), in [-1, 1], as the
- * reference preprocesses them. Styles are float32 vectors of xfv_style_dim values. */
+ * reference preprocesses them. Styles are float32 vectors of xfv_style_dim values.
+ * Audio is float32 mono at xfv_vocoder_rate, in [-1, 1]; a log-mel is float32, bands x
+ * frames row-major (xfv_vocoder_mel_bands rows). */
 #ifndef XFV_H
 #define XFV_H
 
@@ -44,6 +49,16 @@ int xfv_latent_from_seed(xfv_context* ctx, uint64_t seed, float* latent);
 
 /* The image task: `source` restyled by `style`. */
 int xfv_translate_face(xfv_context* ctx, const float* source, const float* style, float* out);
+
+/* The HiFi-GAN vocoder: its output rate, samples per mel frame and mel bands; -1 without one. */
+int xfv_vocoder_rate(const xfv_context* ctx);
+int xfv_vocoder_hop(const xfv_context* ctx);
+int xfv_vocoder_mel_bands(const xfv_context* ctx);
+/* The log-mel of `samples` samples at xfv_vocoder_rate by the recipe the vocoder was trained
+ * on: samples / hop frames into `mel` (bands * (samples / hop) floats). */
+int xfv_mel_from_audio(xfv_context* ctx, const float* audio, int64_t samples, float* mel);
+/* The waveform of a log-mel of `frames` frames: frames * hop samples into `audio`. */
+int xfv_vocode(xfv_context* ctx, const float* mel, int frames, float* audio);
 
 #ifdef __cplusplus
 }

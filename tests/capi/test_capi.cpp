@@ -1,5 +1,7 @@
 // The C API against the PyTorch reference dumps of the face fixtures
-// (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES).
+// (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES), and its
+// vocoder calls against the HiFi-GAN fixtures on the released universal weights
+// (tools/tests/make_hifigan_fixtures.py, XFV_HIFIGAN).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "engine/include/xfv.h"
+#include "engine/io/npy.h"
 #include "engine/opcheck.h"
 #include "engine/safetensors.h"
 
@@ -117,9 +120,76 @@ TEST_F(CApi, FailuresAreMessagesNotCrashes) {
   EXPECT_EQ(xfv_image_size(nullptr), -1);
 }
 
+std::string hifigan_dir() {
+  const char* dir = std::getenv("XFV_HIFIGAN");
+  return dir ? dir : "";
+}
+
+class CApiVocoder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (hifigan_dir().empty()) GTEST_SKIP() << "XFV_HIFIGAN is unset: run through ctest, which builds the fixtures";
+    ctx_ = xfv_open((hifigan_dir() + "/universal.safetensors").c_str(), "cpu");
+    ASSERT_NE(ctx_, nullptr) << xfv_last_error();
+  }
+  void TearDown() override { xfv_close(ctx_); }
+  xfv_context* ctx_ = nullptr;
+};
+
+TEST_F(CApiVocoder, DescribesTheVocoderAndNoFaces) {
+  EXPECT_EQ(xfv_vocoder_rate(ctx_), 22050);
+  EXPECT_EQ(xfv_vocoder_hop(ctx_), 256);
+  EXPECT_EQ(xfv_vocoder_mel_bands(ctx_), 80);
+  EXPECT_EQ(xfv_image_size(ctx_), -1);
+  EXPECT_NE(std::string(xfv_last_error()).find("holds no image networks"), std::string::npos) << xfv_last_error();
+}
+
+// The package's own Generator on the recipe mel of real speech (speech.reference.npy).
+TEST_F(CApiVocoder, VocodeMatchesPyTorchOnRealWeights) {
+  const xfv::HostTensor mel = xfv::read_npy(hifigan_dir() + "/speech.mel.npy");
+  const xfv::HostTensor want = xfv::read_npy(hifigan_dir() + "/speech.reference.npy");
+  const int frames = static_cast<int>(mel.shape[mel.shape.rank - 1]);
+  std::vector<float> wave(static_cast<size_t>(frames) * 256, NAN);
+  ASSERT_EQ(xfv_vocode(ctx_, mel.data.data(), frames, wave.data()), 0) << xfv_last_error();
+  EXPECT_LE(xfv::relative_l2(wave, want.data), 1e-4);
+}
+
+// The front end against the float64 recipe's dump, on the whole recording.
+TEST_F(CApiVocoder, MelFromAudioMatchesTheRecipe) {
+  const xfv::TensorFile d = xfv::read_safetensors(hifigan_dir() + "/universal.hifigan_mel.safetensors");
+  const std::vector<float>& wave = d.tensors.at("hifigan_mel.input.wave").data;
+  const std::vector<float>& want = d.tensors.at("hifigan_mel.output").data;
+  std::vector<float> mel(want.size() + 1, NAN);  // one more: nothing is written past the mel
+  ASSERT_EQ(xfv_mel_from_audio(ctx_, wave.data(), static_cast<int64_t>(wave.size()), mel.data()), 0)
+      << xfv_last_error();
+  EXPECT_TRUE(std::isnan(mel.back()));
+  mel.pop_back();
+  EXPECT_LE(xfv::relative_l2(mel, want), 1e-5);
+}
+
+TEST_F(CApiVocoder, FailuresAreMessagesNotCrashes) {
+  std::vector<float> buf(80 * 4, 0.5f), out(4 * 256);
+  EXPECT_EQ(xfv_vocode(ctx_, buf.data(), 0, out.data()), -1);
+  EXPECT_NE(std::string(xfv_last_error()).find("frames"), std::string::npos) << xfv_last_error();
+  buf[7] = NAN;
+  EXPECT_EQ(xfv_vocode(ctx_, buf.data(), 4, out.data()), -1);
+  EXPECT_NE(std::string(xfv_last_error()).find("NaN"), std::string::npos) << xfv_last_error();
+  EXPECT_EQ(xfv_mel_from_audio(ctx_, buf.data(), 100, out.data()), -1);
+  EXPECT_NE(std::string(xfv_last_error()).find("385"), std::string::npos) << xfv_last_error();
+  EXPECT_EQ(xfv_vocode(nullptr, buf.data(), 4, out.data()), -1);
+  EXPECT_EQ(xfv_vocoder_rate(nullptr), -1);
+}
+
 TEST(CApiOpen, ReportsTheFileAndTheBackend) {
   EXPECT_EQ(xfv_open("/nonexistent/w.safetensors", "cpu"), nullptr);
   EXPECT_NE(std::string(xfv_last_error()).find("/nonexistent/w.safetensors"), std::string::npos) << xfv_last_error();
+  if (!faces_dir().empty()) {  // a face file serves no vocoder calls
+    xfv_context* faces = xfv_open((faces_dir() + "/full_w0.safetensors").c_str(), "cpu");
+    ASSERT_NE(faces, nullptr) << xfv_last_error();
+    EXPECT_EQ(xfv_vocoder_rate(faces), -1);
+    EXPECT_NE(std::string(xfv_last_error()).find("holds no HiFi-GAN vocoder"), std::string::npos) << xfv_last_error();
+    xfv_close(faces);
+  }
   if (faces_dir().empty()) return;
   EXPECT_EQ(xfv_open((faces_dir() + "/full_w0.safetensors").c_str(), "tpu"), nullptr);
   EXPECT_NE(std::string(xfv_last_error()).find("tpu"), std::string::npos) << xfv_last_error();
