@@ -285,6 +285,30 @@ def test_extra_top_level_entries_are_refused(tmp_path, capsys):
     assert code == 2 and "'optim_g'" in err
 
 
+def test_folded_and_prefixed_state_dicts_convert_alike(small_ckpts, tmp_path, capsys):
+    """A generator saved with its weight norm already removed, and one saved from
+    DataParallel (`module.` keys), give the same file as the released form."""
+    sd = torch.load(small_ckpts["zip"])["generator"]
+    folded = {}
+    for key, value in sd.items():
+        if key.endswith("_g"):
+            folded[key[:-2]] = torch._weight_norm(sd[key[:-2] + "_v"], value, 0)
+        elif not key.endswith("_v"):
+            folded[key] = value
+    outs = []
+    for name, obj in (("released", sd), ("folded", folded), ("prefixed", {f"module.{k}": v for k, v in sd.items()})):
+        ckpt = tmp_path / f"{name}.pth.tar"
+        torch.save({"generator": obj}, ckpt)
+        shutil.copy(small_ckpts["zip"].parent / "config.json", tmp_path / "config.json")
+        outs.append(tmp_path / f"{name}.safetensors")
+        assert run_convert([ckpt, "--out", outs[-1]], capsys)[0] == 0
+    tensors = [safetensors_io.read(str(out))[0] for out in outs]
+    assert tensors[0].keys() == tensors[1].keys() == tensors[2].keys()
+    for key in tensors[0]:
+        assert np.array_equal(tensors[0][key], tensors[2][key])
+        np.testing.assert_allclose(tensors[1][key], tensors[0][key], rtol=4e-7, atol=1e-9)
+
+
 def test_pwg_config_says_its_family(tmp_path, capsys):
     pwg = tmp_path / "checkpoint-1steps.pkl"
     torch.save(make_checkpoint.voice_checkpoint_object("pwg", "small", 1), pwg)
