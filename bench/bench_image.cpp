@@ -4,13 +4,11 @@
 // (tools/bench_torch_image.py) in the same sitting.
 //
 //   xfv_bench_image --weights=W.safetensors [--backend=cpu|cuda|sim] [benchmark flags]
-#include <benchmark/benchmark.h>
-
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/task_bench.h"
 #include "engine/tasks/image_translator.h"
 
 namespace {
@@ -26,16 +24,8 @@ xfv::HostTensor random_face(int size, uint32_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string weights, backend = "cpu";
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--weights=", 10) == 0)
-      weights = argv[i] + 10;
-    else if (std::strncmp(argv[i], "--backend=", 10) == 0)
-      backend = argv[i] + 10;
-    else
-      rest.push_back(argv[i]);
-  }
+  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "backend"});
+  const std::string weights = args.get("weights"), backend = args.get("backend", "cpu");
   if (weights.empty()) {
     std::fprintf(stderr, "usage: xfv_bench_image --weights=W.safetensors [--backend=cpu]\n");
     return 2;
@@ -43,15 +33,9 @@ int main(int argc, char** argv) {
   xfv::ImageTranslator translator(weights, backend);
   const int size = translator.image_size();
   const xfv::HostTensor source = random_face(size, 1), reference = random_face(size, 2);
-  benchmark::RegisterBenchmark(("image_translation/" + backend).c_str(), [&](benchmark::State& state) {
-    for (auto _ : state) {
-      const xfv::HostTensor style = translator.style_from_reference(reference, 1);
-      benchmark::DoNotOptimize(translator.translate(source, style).data.data());
-    }
-  })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  xfv::add_task_bench("image_translation/" + backend, [&] {
+    const xfv::HostTensor style = translator.style_from_reference(reference, 1);
+    benchmark::DoNotOptimize(translator.translate(source, style).data.data());
+  });
+  return xfv::run_task_benches(args);
 }

@@ -5,14 +5,12 @@
 //
 //   xfv_bench_vocode --weights=W.safetensors [--mel=speech.mel.npy] [--backend=cpu|cuda|sim]
 //                    [--seconds=10] [benchmark flags]
-#include <benchmark/benchmark.h>
-
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/task_bench.h"
 #include "engine/io/npy.h"
 #include "engine/tasks/hifigan_vocoder.h"
 
@@ -38,21 +36,9 @@ xfv::HostTensor bench_mel(const std::string& path, int bands, int frames) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string weights, mel_path, backend = "cpu";
-  double seconds = 10;
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--weights=", 10) == 0)
-      weights = argv[i] + 10;
-    else if (std::strncmp(argv[i], "--mel=", 6) == 0)
-      mel_path = argv[i] + 6;
-    else if (std::strncmp(argv[i], "--backend=", 10) == 0)
-      backend = argv[i] + 10;
-    else if (std::strncmp(argv[i], "--seconds=", 10) == 0)
-      seconds = std::atof(argv[i] + 10);
-    else
-      rest.push_back(argv[i]);
-  }
+  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "mel", "backend", "seconds"});
+  const std::string weights = args.get("weights"), mel_path = args.get("mel"), backend = args.get("backend", "cpu");
+  const double seconds = std::atof(args.get("seconds", "10").c_str());
   if (weights.empty() || !(seconds > 0.1)) {
     std::fprintf(stderr, "usage: xfv_bench_vocode --weights=W.safetensors [--mel=M.npy] [--backend=cpu] [--seconds=10]\n");
     return 2;
@@ -66,16 +52,8 @@ int main(int argc, char** argv) {
   std::normal_distribution<float> n(0.f, 0.1f);
   for (float& s : audio) s = n(rng);
 
-  const auto add = [&](const std::string& name, auto body) {
-    benchmark::RegisterBenchmark((name + "/" + backend).c_str(), [body](benchmark::State& state) {
-      for (auto _ : state) body();
-    })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-  };
-  add("front_end", [&] { benchmark::DoNotOptimize(v.mel(audio).data.data()); });
-  add("vocoder_" + std::to_string(frames) + "_frames", [&] { benchmark::DoNotOptimize(v.vocode(mel).data()); });
-  int count = static_cast<int>(rest.size());
-  benchmark::Initialize(&count, rest.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  xfv::add_task_bench("front_end/" + backend, [&] { benchmark::DoNotOptimize(v.mel(audio).data.data()); });
+  xfv::add_task_bench("vocoder_" + std::to_string(frames) + "_frames/" + backend,
+                      [&] { benchmark::DoNotOptimize(v.vocode(mel).data()); });
+  return xfv::run_task_benches(args);
 }

@@ -6,15 +6,13 @@
 // (tools/bench_torch_voice.py) in the same sitting.
 //
 //   xfv_bench_voice --weights=W.safetensors [--backend=cpu|cuda|sim] [--seconds=2.4] [benchmark flags]
-#include <benchmark/benchmark.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/task_bench.h"
 #include "engine/io/audio.h"
 #include "engine/tasks/voice_converter.h"
 
@@ -33,19 +31,9 @@ std::vector<float> random_audio(size_t samples, uint32_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string weights, backend = "cpu";
-  double seconds = 2.4;
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--weights=", 10) == 0)
-      weights = argv[i] + 10;
-    else if (std::strncmp(argv[i], "--backend=", 10) == 0)
-      backend = argv[i] + 10;
-    else if (std::strncmp(argv[i], "--seconds=", 10) == 0)
-      seconds = std::atof(argv[i] + 10);
-    else
-      rest.push_back(argv[i]);
-  }
+  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "backend", "seconds"});
+  const std::string weights = args.get("weights"), backend = args.get("backend", "cpu");
+  const double seconds = std::atof(args.get("seconds", "2.4").c_str());
   if (weights.empty() || !(seconds > 0.1)) {
     std::fprintf(stderr, "usage: xfv_bench_voice --weights=W.safetensors [--backend=cpu] [--seconds=2.4]\n");
     return 2;
@@ -57,11 +45,7 @@ int main(int argc, char** argv) {
   const xfv::HostTensor style = vc.style_from_reference(reference_mel, 1);
   const xfv::HostTensor converted = vc.convert(source_mel, style);
 
-  const auto add = [&](const std::string& name, auto body) {
-    benchmark::RegisterBenchmark((name + "/" + backend).c_str(), [body](benchmark::State& state) {
-      for (auto _ : state) body();
-    })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-  };
+  const auto add = [&](const std::string& name, auto body) { xfv::add_task_bench(name + "/" + backend, body); };
   add("front_end_x2", [&] { benchmark::DoNotOptimize(vc.mel(source).data.data() + vc.mel(reference).data.size()); });
   add("style_encoder", [&] { benchmark::DoNotOptimize(vc.style_from_reference(reference_mel, 1).data.data()); });
   add("f0_and_generator", [&] { benchmark::DoNotOptimize(vc.convert(source_mel, style).data.data()); });
@@ -70,9 +54,5 @@ int main(int argc, char** argv) {
     const xfv::HostTensor s = vc.style_from_reference(vc.mel(reference), 1);
     benchmark::DoNotOptimize(vc.vocode(vc.convert(vc.mel(source), s), {}).data());
   });
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return xfv::run_task_benches(args);
 }

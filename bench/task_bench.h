@@ -1,0 +1,58 @@
+// What the whole-task benches (bench_image, bench_voice, bench_vocode) share: their own
+// --name=value flags, the rest left to Google Benchmark, and how one task is timed.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xfv {
+
+struct TaskBenchArgs {
+  std::map<std::string, std::string> values;  // by flag name, without the dashes
+  std::vector<char*> rest;                    // for benchmark::Initialize, argv[0] first
+
+  std::string get(const std::string& name, const std::string& fallback = "") const {
+    const auto it = values.find(name);
+    return it == values.end() ? fallback : it->second;
+  }
+};
+
+// Takes --<name>=value for each of `names`; every other argument goes to `rest`.
+inline TaskBenchArgs parse_task_bench_args(int argc, char** argv, const std::vector<std::string>& names) {
+  TaskBenchArgs a;
+  for (int i = 0; i < argc; ++i) {
+    bool taken = false;
+    for (const std::string& name : names) {
+      const std::string flag = "--" + name + "=";
+      if (std::strncmp(argv[i], flag.c_str(), flag.size()) == 0) {
+        a.values[name] = argv[i] + flag.size();
+        taken = true;
+      }
+    }
+    if (!taken) a.rest.push_back(argv[i]);
+  }
+  return a;
+}
+
+// One benchmark `name` timing `body` in milliseconds of wall time, at least 2 s of runs.
+template <class Body>
+void add_task_bench(const std::string& name, Body body) {
+  benchmark::RegisterBenchmark(name.c_str(), [body](benchmark::State& state) {
+    for (auto _ : state) body();
+  })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+}
+
+// Runs what was registered, with Google Benchmark's own flags from `a.rest`.
+inline int run_task_benches(TaskBenchArgs& a) {
+  int n = static_cast<int>(a.rest.size());
+  benchmark::Initialize(&n, a.rest.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace xfv
