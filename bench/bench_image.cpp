@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bench/task_bench.h"
-#include "engine/tasks/image_translator.h"
+#include "engine/tasks/bundle.h"
 
 namespace {
 
@@ -30,12 +30,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: xfv_bench_image --weights=W.safetensors [--backend=cpu]\n");
     return 2;
   }
-  xfv::ImageTranslator translator(weights, backend);
-  const int size = translator.image_size();
+  xfv::Bundle bundle(weights, backend);
+  const int size = bundle.face_size();
   const xfv::HostTensor source = random_face(size, 1), reference = random_face(size, 2);
   xfv::add_task_bench("image_translation/" + backend, [&] {
-    const xfv::HostTensor style = translator.style_from_reference(reference, 1);
-    benchmark::DoNotOptimize(translator.translate(source, style).data.data());
+    const xfv::HostTensor style = bundle.style_from_faces(reference, "1");
+    benchmark::DoNotOptimize(bundle.faces().translate(source, style).data.data());
   });
   return xfv::run_task_benches(args);
 }

@@ -12,7 +12,7 @@
 
 #include "bench/task_bench.h"
 #include "engine/io/npy.h"
-#include "engine/tasks/hifigan_vocoder.h"
+#include "engine/tasks/bundle.h"
 
 namespace {
 
@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: xfv_bench_vocode --weights=W.safetensors [--mel=M.npy] [--backend=cpu] [--seconds=10]\n");
     return 2;
   }
-  xfv::HifiGanVocoder v(weights, backend);
+  xfv::Bundle bundle(weights, backend);
+  xfv::HifiGanVocoder& v = bundle.hifigan();
   const xfv::HifiGanConfig& c = v.config();
   const int frames = static_cast<int>(std::lround(seconds * c.sampling_rate / c.hop_size));
   const xfv::HostTensor mel = bench_mel(mel_path, c.num_mels, frames);

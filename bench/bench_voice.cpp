@@ -14,7 +14,7 @@
 
 #include "bench/task_bench.h"
 #include "engine/io/audio.h"
-#include "engine/tasks/voice_converter.h"
+#include "engine/tasks/bundle.h"
 
 namespace {
 
@@ -38,9 +38,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: xfv_bench_voice --weights=W.safetensors [--backend=cpu] [--seconds=2.4]\n");
     return 2;
   }
-  xfv::VoiceConverter vc(weights, backend);
-  const size_t samples = static_cast<size_t>(seconds * xfv::kVoiceRate);
-  const std::vector<float> source = random_audio(samples, 1), reference = random_audio(samples, 2);
+  xfv::Bundle bundle(weights, backend);
+  xfv::VoiceConverter& vc = bundle.voices();
+  const int64_t samples = static_cast<int64_t>(seconds * vc.rate());
+  const xfv::HostTensor source(xfv::Shape{1, samples}, random_audio(static_cast<size_t>(samples), 1));
+  const xfv::HostTensor reference(xfv::Shape{1, samples}, random_audio(static_cast<size_t>(samples), 2));
   const xfv::HostTensor source_mel = vc.mel(source), reference_mel = vc.mel(reference);
   const xfv::HostTensor style = vc.style_from_reference(reference_mel, 1);
   const xfv::HostTensor converted = vc.convert(source_mel, style);

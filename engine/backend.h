@@ -38,6 +38,10 @@ class Backend {
   virtual void fill_bytes(void* dst, int byte, size_t bytes) = 0;
   virtual void synchronize() = 0;
   virtual std::unique_ptr<Timer> make_timer() = 0;
+  // A named range around work on the backend's timeline, as profilers show it: NVTX ranges
+  // on cuda (Nsight Systems), nothing elsewhere. The runner brackets every node with one.
+  virtual void range_push(const char* /*name*/) {}
+  virtual void range_pop() {}
 
 #define XFV_DECLARE_RUN(op) virtual void run(const op##Args& args) = 0;
   XFV_FOR_EACH_OP(XFV_DECLARE_RUN)

@@ -1,4 +1,4 @@
-// The C API (engine/include/xfv.h) over ImageTranslator and HifiGanVocoder: catches every
+// The C API (engine/include/xfv.h) over a Bundle: catches every
 // exception at the boundary and keeps its message for xfv_last_error().
 #include "engine/include/xfv.h"
 
@@ -9,13 +9,13 @@
 #include <string>
 
 #include "engine/io/image.h"
-#include "engine/tasks/hifigan_vocoder.h"
-#include "engine/tasks/image_translator.h"
+#include "engine/tasks/bundle.h"
 
 struct xfv_context {
   std::string path;
-  std::unique_ptr<xfv::ImageTranslator> translator;  // null: the file holds no image networks
-  std::unique_ptr<xfv::HifiGanVocoder> vocoder;      // null: no HiFi-GAN vocoder
+  std::unique_ptr<xfv::Bundle> bundle;
+  xfv::ImageTranslator* translator = nullptr;  // null: the file holds no image networks
+  xfv::HifiGanVocoder* vocoder = nullptr;      // null: no HiFi-GAN vocoder
   int style_dim = 0;
 };
 
@@ -69,20 +69,15 @@ xfv_context* xfv_open(const char* weights_path, const char* backend) {
   const int rc = guarded("xfv_open", [&] {
     if (!weights_path || !backend) throw std::invalid_argument("null argument");
     ctx->path = weights_path;
-    std::string image_error;
-    try {
-      ctx->translator = std::make_unique<xfv::ImageTranslator>(weights_path, backend);
-      ctx->style_dim = ctx->translator->style_dim();
-    } catch (const xfv::FileError& e) {
-      image_error = e.what();
+    ctx->bundle = std::make_unique<xfv::Bundle>(weights_path, backend);
+    xfv::Bundle& b = *ctx->bundle;
+    if (b.has("image_generator")) {
+      ctx->translator = &b.faces();
+      ctx->style_dim = b.style_dim();
     }
-    const xfv::ModelSession* models = ctx->translator ? &ctx->translator->models() : nullptr;
-    if (models && !(models->has("vocoder") && xfv::is_hifigan(models->weights(), ctx->path))) return;
-    try {
-      ctx->vocoder = std::make_unique<xfv::HifiGanVocoder>(weights_path, backend);
-    } catch (const xfv::FileError& e) {
-      if (!ctx->translator) throw xfv::FileError(image_error + "; " + e.what());
-    }
+    if (b.has("vocoder") && xfv::is_hifigan(b.models().weights(), ctx->path)) ctx->vocoder = &b.hifigan();
+    if (!ctx->translator && !ctx->vocoder)
+      throw xfv::FileError(ctx->path + ": holds neither image networks nor a HiFi-GAN vocoder");
   });
   return rc == 0 ? ctx.release() : nullptr;
 }
@@ -97,7 +92,7 @@ int xfv_image_size(const xfv_context* ctx) {
 int xfv_latent_dim(const xfv_context* ctx) {
   int dim = -1;
   if (check_context(ctx, "xfv_latent_dim"))
-    guarded("xfv_latent_dim", [&] { dim = ctx->translator->latent_dim(); });
+    guarded("xfv_latent_dim", [&] { dim = ctx->bundle->latent_dim(); });
   return dim;
 }
 int xfv_style_dim(const xfv_context* ctx) { return check_context(ctx, "xfv_style_dim") ? ctx->style_dim : -1; }
@@ -107,7 +102,7 @@ int xfv_domain(xfv_context* ctx, const char* network, const char* name) {
   if (!check_context(ctx, "xfv_domain")) return -1;
   guarded("xfv_domain", [&] {
     if (!network || !name) throw std::invalid_argument("null argument");
-    index = ctx->translator->domain(name, network);
+    index = ctx->bundle->models().domain(name, network);
   });
   return index;
 }
@@ -131,22 +126,22 @@ int xfv_face_to_rgb8(xfv_context* ctx, const float* face, uint8_t* rgb) {
 int xfv_style_from_face(xfv_context* ctx, const float* face, int domain, float* style) {
   if (!check_context(ctx, "xfv_style_from_face")) return -1;
   return guarded("xfv_style_from_face",
-                 [&] { copy_out(ctx->translator->style_from_reference(face_tensor(ctx, face), domain), style); });
+                 [&] { copy_out(ctx->bundle->style_from_faces(face_tensor(ctx, face), std::to_string(domain)), style); });
 }
 
 int xfv_style_from_latent(xfv_context* ctx, const float* latent, int domain, float psi, float* style) {
   if (!check_context(ctx, "xfv_style_from_latent")) return -1;
   return guarded("xfv_style_from_latent", [&] {
     if (!latent) throw std::invalid_argument("null latent buffer");
-    const int n = ctx->translator->latent_dim();
+    const int n = ctx->bundle->latent_dim();
     const xfv::HostTensor z(xfv::Shape{1, n}, std::vector<float>(latent, latent + n));
-    copy_out(ctx->translator->style_from_latent(z, domain, psi), style);
+    copy_out(ctx->bundle->style_from_latents(z, std::to_string(domain), psi), style);
   });
 }
 
 int xfv_latent_from_seed(xfv_context* ctx, uint64_t seed, float* latent) {
   if (!check_context(ctx, "xfv_latent_from_seed")) return -1;
-  return guarded("xfv_latent_from_seed", [&] { copy_out(ctx->translator->latent_from_seed(seed), latent); });
+  return guarded("xfv_latent_from_seed", [&] { copy_out(ctx->bundle->models().latent_from_seed(seed), latent); });
 }
 
 int xfv_translate_face(xfv_context* ctx, const float* source, const float* style, float* out) {

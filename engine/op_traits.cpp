@@ -183,7 +183,7 @@ void bind_ptrs(MelSpectrogramArgs& a, const std::vector<const float*>& in, float
 }  // namespace
 
 OpTraits traits_of(const OpArgs& op) {
-  return std::visit(
+  OpTraits t = std::visit(
       [](const auto& a) -> OpTraits {
         if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::monostate>)
           throw std::invalid_argument("empty op");
@@ -191,6 +191,18 @@ OpTraits traits_of(const OpArgs& op) {
           return traits(a);
       },
       op);
+  t.bytes = compulsory_bytes(t, std::vector<bool>(t.input_sizes.size(), true));
+  return t;
+}
+
+double compulsory_bytes(const OpTraits& t, const std::vector<bool>& bound) {
+  if (bound.size() != t.input_sizes.size())
+    throw std::invalid_argument(t.op + ": " + std::to_string(bound.size()) + " input flags for " +
+                                std::to_string(t.input_sizes.size()) + " inputs");
+  double elements = static_cast<double>(t.output.numel());
+  for (size_t i = 0; i < bound.size(); ++i)
+    if (bound[i]) elements += static_cast<double>(t.input_sizes[i]);
+  return elements * sizeof(float);
 }
 
 void bind_op(OpArgs& op, const std::vector<const float*>& inputs, float* output) {

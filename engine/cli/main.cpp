@@ -8,16 +8,15 @@
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/cli/task_commands.h"
 #include "engine/io/audio.h"
 #include "engine/io/image.h"
 #include "engine/io/npy.h"
 #include "engine/models/networks.h"
 #include "engine/op_traits.h"
+#include "engine/profile.h"
 #include "engine/opcheck.h"
-#include "engine/tasks/hifigan_vocoder.h"
-#include "engine/tasks/image_translator.h"
 #include "engine/tasks/validate.h"
-#include "engine/tasks/voice_converter.h"
 
 namespace {
 
@@ -90,87 +89,8 @@ int validate(const std::string& dump, const std::string& weights, const std::str
   return r.ok() ? 0 : 1;
 }
 
-// What the image and voice tasks share: weights, source, style (from a reference, a latent
-// or a seed), output, backend, tensor dump and profile.
-struct TaskOptions {
-  std::string weights, source, reference, latent, out, domain, backend = "cpu", dump, seed;
-  float psi = 1.f;
-  bool profile = false;
-  // voice only
-  std::string noise, mel_png;
-  uint64_t noise_seed = 0;
-  bool float_wav = false;
-};
-
-CLI::App* add_task(CLI::App& app, const char* name, const char* what, const char* media, TaskOptions& o) {
-  auto* cmd = app.add_subcommand(name, what);
-  cmd->add_option("--weights", o.weights, "weight file")->required();
-  cmd->add_option("--source", o.source, std::string("the ") + media + " to restyle")->required();
-  cmd->add_option("--domain", o.domain, "domain name or index")->required();
-  cmd->add_option("--out", o.out, "output file")->required();
-  auto* ref = cmd->add_option("--reference", o.reference, std::string("a reference ") + media);
-  auto* lat = cmd->add_option("--latent", o.latent, "a latent code (.npy, float32)");
-  auto* sd = cmd->add_option("--seed", o.seed, "a seed for the latent code");
-  ref->excludes(lat)->excludes(sd);
-  lat->excludes(sd);
-  cmd->add_option("--psi", o.psi, "truncation toward the mean style, in [0, 1] (with --latent or --seed)");
-  cmd->add_option("--backend", o.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
-  cmd->add_option("--dump-tensors", o.dump, "write every value of the networks by name (.safetensors)");
-  cmd->add_flag("--profile", o.profile, "print each node's time");
-  return cmd;
-}
-
-NodeHook profile_printer(bool on) {
-  if (!on) return nullptr;
-  return [](const Node& node, const std::string& name, double ms) {
-    std::printf("%-44s %-62s %9.3f ms\n", name.c_str(), describe(node.op).c_str(), ms);
-  };
-}
-
-// The style from --reference (by `encode`), --latent or --seed.
-template <class Encode>
-HostTensor style_of(const TaskOptions& o, ModelSession& models, const char* task, Encode encode) {
-  if (!o.reference.empty()) return encode();
-  if (o.latent.empty() && o.seed.empty())
-    throw std::invalid_argument(std::string(task) + ": give one of --reference, --latent or --seed");
-  const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : models.latent_from_seed(std::stoull(o.seed));
-  return models.style_from_latent(z, models.domain(o.domain, "mapping_network"), o.psi);
-}
-
-int image(const TaskOptions& o) {
-  ImageTranslator t(o.weights, o.backend);
-  const HostTensor source = load_face_image(o.source, t.image_size());
-  const HostTensor style = style_of(o, t.models(), "image", [&] {
-    return t.style_from_reference(load_face_image(o.reference, t.image_size()),
-                                  t.domain(o.domain, "image_style_encoder"));
-  });
-  TensorFile dump;
-  const HostTensor out = t.translate(source, style, o.dump.empty() ? nullptr : &dump, profile_printer(o.profile));
-  save_png(o.out, out);
-  if (!o.dump.empty()) write_safetensors(o.dump, dump);
-  return 0;
-}
-
-int voice(const TaskOptions& o) {
-  VoiceConverter v(o.weights, o.backend);
-  std::vector<float> noise;
-  if (!o.noise.empty()) noise = read_npy(o.noise).data;  // its length is checked against the output's
-  TensorFile dump;
-  const RunOptions how{o.dump.empty() ? nullptr : &dump, profile_printer(o.profile)};
-  const HostTensor source = v.mel(load_voice(o.source), how);
-  const HostTensor style = style_of(o, v.models(), "voice", [&] {
-    return v.style_from_reference(v.mel(load_voice(o.reference)), v.domain(o.domain, "audio_style_encoder"), how);
-  });
-  const HostTensor converted = v.convert(source, style, how);
-  const std::vector<float> wave = v.vocode(converted, noise, o.noise_seed, how);
-  save_wav(o.out, wave, kVoiceRate, o.float_wav ? WavEncoding::Float32 : WavEncoding::Pcm16);
-  if (!o.mel_png.empty()) save_mel_png(o.mel_png, converted);
-  if (!o.dump.empty()) write_safetensors(o.dump, dump);
-  return 0;
-}
-
 struct VocodeOptions {
-  std::string weights, input, out, backend = "cpu", dump;
+  std::string weights, input, out, backend = "cpu", dump, profile_json, trace;
   bool profile = false, float_wav = false;
 };
 
@@ -181,10 +101,13 @@ bool is_npy(const std::string& path) {
 
 // A mel (.npy) or a recording (copy synthesis) to a waveform at the vocoder's rate.
 int vocode(const VocodeOptions& o) {
-  HifiGanVocoder v(o.weights, o.backend);
+  Bundle bundle(o.weights, o.backend);
+  HifiGanVocoder& v = bundle.hifigan();
   const HifiGanConfig& c = v.config();
   TensorFile dump;
-  const RunOptions how{o.dump.empty() ? nullptr : &dump, profile_printer(o.profile)};
+  Profile profile(o.backend);
+  const bool profiling = o.profile || !o.profile_json.empty() || !o.trace.empty();
+  const RunOptions how{o.dump.empty() ? nullptr : &dump, profiling ? profile.hook() : NodeHook()};
   HostTensor mel;
   if (is_npy(o.input)) {
     mel = read_npy(o.input);
@@ -203,6 +126,9 @@ int vocode(const VocodeOptions& o) {
   }
   save_wav(o.out, v.vocode(mel, how), c.sampling_rate, o.float_wav ? WavEncoding::Float32 : WavEncoding::Pcm16);
   if (!o.dump.empty()) write_safetensors(o.dump, dump);
+  if (o.profile) profile.print(stdout);
+  if (!o.profile_json.empty()) profile.write_json(o.profile_json);
+  if (!o.trace.empty()) profile.write_trace(o.trace);
   return 0;
 }
 
@@ -233,14 +159,13 @@ int main(int argc, char** argv) {
   val->add_option("--backend", backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
   val->add_flag("--isolate", isolate, "run each block on the reference's own input (tolerance 1e-5)");
 
-  TaskOptions io, vo;
-  auto* img = add_task(app, "image", "restyle a face by a reference face, a latent or a seed", "face (JPEG or PNG)", io);
-  auto* vc = add_task(app, "voice", "convert speech to a reference voice, a latent or a seed: a 24 kHz WAV",
-                      "recording (WAV, FLAC or OGG, any rate)", vo);
-  vc->add_option("--noise", vo.noise, "the vocoder's noise (.npy, float32, 300 samples per output frame)");
-  vc->add_option("--noise-seed", vo.noise_seed, "seed of the vocoder's noise when no --noise is given");
-  vc->add_option("--mel-png", vo.mel_png, "also write the converted mel as an image");
-  vc->add_flag("--float-wav", vo.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
+  TaskOptions image_options, voice_options, generate_options;
+  auto* img = add_task_command(app, "image", image_options);
+  auto* vc = add_task_command(app, "voice", voice_options);
+  auto* gen = add_task_command(app, "generate", generate_options);
+  std::vector<TaskOptions> bench_options;
+  int runs = 5, warmup = 1;
+  auto* bench = add_bench_command(app, bench_options, runs, warmup);
 
   VocodeOptions vd;
   auto* voc = app.add_subcommand("vocode", "a mel or a recording (copy synthesis) to speech by a HiFi-GAN vocoder");
@@ -251,7 +176,9 @@ int main(int argc, char** argv) {
   voc->add_option("--out", vd.out, "output WAV at the vocoder's rate")->required();
   voc->add_option("--backend", vd.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
   voc->add_option("--dump-tensors", vd.dump, "write every value of the networks by name (.safetensors)");
-  voc->add_flag("--profile", vd.profile, "print each node's time");
+  voc->add_flag("--profile", vd.profile, "print each node's op, shapes, time, FLOPs and bytes, and totals per network");
+  voc->add_option("--profile-json", vd.profile_json, "write the profile as JSON (docs/profile.md)");
+  voc->add_option("--trace", vd.trace, "write the profile as a Chrome trace (opens in Perfetto)");
   voc->add_flag("--float-wav", vd.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
 
   CLI11_PARSE(app, argc, argv);
@@ -260,8 +187,11 @@ int main(int argc, char** argv) {
     if (*list) return list_backends();
     if (*info_cmd) return info(info_path);
     if (*val) return validate(dump_path, weights_path, backend, isolate);
-    if (*img) return image(io);
-    if (*vc) return voice(vo);
+    if (*img) return task_command(image_options);
+    if (*vc) return task_command(voice_options);
+    if (*gen) return task_command(generate_options);
+    for (const TaskOptions& o : bench_options)
+      if (*bench && *bench->get_subcommand(o.task)) return bench_command(o, runs, warmup);
     if (*voc) return vocode(vd);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xfv: %s\n", e.what());

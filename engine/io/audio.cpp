@@ -80,8 +80,7 @@ std::vector<float> resample(const std::vector<float>& samples, int from_rate, in
   if (from_rate < 1 || to_rate < 1)
     throw std::invalid_argument("resample: bad rates " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
   if (from_rate == to_rate) return samples;
-  const size_t out_len = static_cast<size_t>(
-      std::ceil(static_cast<double>(samples.size()) * to_rate / static_cast<double>(from_rate)));
+  const auto out_len = static_cast<size_t>(resampled_length(static_cast<int64_t>(samples.size()), from_rate, to_rate));
   std::vector<float> out(out_len, 0.0f);  // soxr may deliver a few short: zero-filled, as librosa pads
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
   const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
@@ -92,14 +91,33 @@ std::vector<float> resample(const std::vector<float>& samples, int from_rate, in
   return out;
 }
 
-std::vector<float> load_voice(const std::string& path) {
-  MonoAudio audio = read_mono_audio(path);
-  std::vector<float> wave = resample(audio.samples, audio.rate, kVoiceRate);
+int64_t resampled_length(int64_t size, int from_rate, int to_rate) {
+  if (from_rate == to_rate) return size;
+  return static_cast<int64_t>(std::ceil(static_cast<double>(size) * to_rate / static_cast<double>(from_rate)));
+}
+
+std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate) {
+  if (count < 1 || !samples) throw std::invalid_argument("no audio samples");
+  if (rate < 1 || to_rate < 1)
+    throw std::invalid_argument("cannot resample audio at " + std::to_string(rate) + " Hz to " +
+                                std::to_string(to_rate) + " Hz");
+  for (int64_t i = 0; i < count; ++i)
+    if (!std::isfinite(samples[i])) throw std::invalid_argument("sample " + std::to_string(i) + " is not finite");
+  std::vector<float> wave = resample(std::vector<float>(samples, samples + count), rate, to_rate);
   float peak = 0;
   for (const float x : wave) peak = std::max(peak, std::fabs(x));
-  if (peak == 0) fail(path, "silent: every sample is zero, so it cannot be peak-normalized");
+  if (peak == 0) throw std::invalid_argument("silent: every sample is zero, so it cannot be peak-normalized");
   for (float& x : wave) x /= peak;
   return wave;
+}
+
+std::vector<float> load_voice(const std::string& path, int rate) {
+  const MonoAudio audio = read_mono_audio(path);
+  try {
+    return prepare_voice(audio.samples.data(), static_cast<int64_t>(audio.samples.size()), audio.rate, rate);
+  } catch (const std::invalid_argument& e) {
+    fail(path, e.what());
+  }
 }
 
 void save_wav(const std::string& path, const std::vector<float>& samples, int rate, WavEncoding encoding) {

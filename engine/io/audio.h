@@ -2,6 +2,7 @@
 // audio / max|audio|) and as the vocoder's output is saved.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,13 +26,21 @@ struct MonoAudio {
 MonoAudio read_mono_audio(const std::string& path);
 
 // Resamples with libsoxr at high quality (SOXR_HQ, librosa's default "soxr_hq") to
-// ceil(size * to / from) samples, the length librosa.resample fixes. The same rate returns
-// the samples unchanged, as librosa does.
+// resampled_length(size, from, to) samples. The same rate returns the samples unchanged, as
+// librosa does.
 std::vector<float> resample(const std::vector<float>& samples, int from_rate, int to_rate);
+// ceil(size * to / from), the length librosa.resample fixes; `size` itself at the same rate.
+int64_t resampled_length(int64_t size, int from_rate, int to_rate);
 
-// read_mono_audio, resampled to kVoiceRate and divided by its peak magnitude. Throws
-// FileError for a silent file, whose peak normalization would divide by zero.
-std::vector<float> load_voice(const std::string& path);
+// Samples in memory made a voice model's input: resampled from `rate` to `to_rate` and
+// divided by their peak magnitude. Throws std::invalid_argument for no samples, a rate < 1,
+// a NaN or infinite sample, or silence (every sample zero), whose peak normalization would
+// divide by zero.
+std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate);
+
+// read_mono_audio, then prepare_voice to `rate`. Throws FileError naming the file for what
+// either refuses (a silent file among them).
+std::vector<float> load_voice(const std::string& path, int rate = kVoiceRate);
 
 enum class WavEncoding { Pcm16, Float32 };
 

@@ -11,12 +11,6 @@ constexpr float kSlope = 0.1f;       // models.py LRELU_SLOPE
 constexpr float kPostSlope = 0.01f;  // F.leaky_relu's default, before conv_post
 constexpr const char* kNetwork = "vocoder";
 
-double config_number(const nlohmann::json& j, const std::string& path, const char* key) {
-  if (!j.contains(key) || !j[key].is_number())
-    throw FileError(path + ": configuration of 'vocoder' lacks the number '" + key + "'");
-  return j[key].get<double>();
-}
-
 }  // namespace
 
 bool is_hifigan(const TensorFile& w, const std::string& path) {
@@ -48,8 +42,8 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
   c.n_fft = config_int(j, path, kNetwork, "n_fft");
   c.hop_size = config_int(j, path, kNetwork, "hop_size");
   c.win_size = config_int(j, path, kNetwork, "win_size");
-  c.fmin = config_number(j, path, "fmin");
-  c.fmax = config_number(j, path, "fmax");
+  c.fmin = config_number(j, path, kNetwork, "fmin");
+  c.fmax = config_number(j, path, kNetwork, "fmax");
 
   int hop = 1, channels = c.upsample_initial_channel;
   bool ok = j.value("resblock", "") == "1" && c.num_mels > 0 && c.upsample_rates.size() == c.upsample_kernel_sizes.size() &&

@@ -24,7 +24,6 @@ MelFrontEndIO add_log_mel(NetBuilder& b, const MelSpectrogramArgs& a, MelTables 
   io.wave = b.input("wave", Shape{a.d.n, a.d.length});
   io.output = b.node("output", a, {io.wave, table("window", t.window), table("twiddles", t.twiddles), table("filterbank", t.fb)},
                      Shape{a.d.n, 1, a.d.n_mels, a.d.frames()});
-  b.graph().mark_output(io.output);
   return io;
 }
 

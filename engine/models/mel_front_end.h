@@ -21,7 +21,7 @@ struct MelFrontEndIO {
 MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length);
 
 // What every front end shares: the input `wave` (n, length), one MelSpectrogram node `output`
-// (n, 1, n_mels, frames) on the tables as graph constants, marked as the graph's output.
+// (n, 1, n_mels, frames) on the tables as graph constants (the caller marks the graph's output).
 MelFrontEndIO add_log_mel(NetBuilder& b, const MelSpectrogramArgs& a, MelTables tables);
 
 }  // namespace xfv

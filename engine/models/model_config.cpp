@@ -20,6 +20,12 @@ int config_int(const json& j, const std::string& path, const std::string& networ
   return j[key].get<int>();
 }
 
+double config_number(const json& j, const std::string& path, const std::string& network, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number())
+    throw FileError(path + ": configuration of '" + network + "' lacks the number '" + key + "'");
+  return j[key].get<double>();
+}
+
 std::vector<int> config_ints(const json& j, const std::string& path, const std::string& network, const char* key) {
   const std::string what = path + ": configuration of '" + network + "' lacks a list of integers '" + key + "'";
   if (!j.is_object() || !j.contains(key) || !j[key].is_array()) throw FileError(what);

@@ -14,6 +14,7 @@ namespace xfv {
 // `xfv.config.<network>`, parsed.
 nlohmann::json network_config(const TensorFile& w, const std::string& path, const std::string& network);
 int config_int(const nlohmann::json& j, const std::string& path, const std::string& network, const char* key);
+double config_number(const nlohmann::json& j, const std::string& path, const std::string& network, const char* key);
 std::vector<int> config_ints(const nlohmann::json& j, const std::string& path, const std::string& network,
                              const char* key);
 

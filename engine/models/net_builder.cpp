@@ -154,6 +154,14 @@ ValueId NetBuilder::batch_norm(const std::string& path, ValueId x, const std::st
               s);
 }
 
+ValueId NetBuilder::scale_shift(const std::string& path, ValueId x, float scale, float shift) {
+  const Shape s = shape(x);
+  ChannelAffineArgs a;
+  a.d = {1, 1, static_cast<int>(s.numel()), false, 0.f};
+  return node(path, a, {x, constant(path + ".scale", Shape{1}, {scale}), constant(path + ".shift", Shape{1}, {shift})},
+              s);
+}
+
 ValueId NetBuilder::instance_norm(const std::string& path, ValueId x, const std::string& key, bool leaky,
                                   float slope) {
   const Shape s = shape(x);

@@ -66,6 +66,8 @@ class NetBuilder {
   ValueId adain(const std::string& path, ValueId x, ValueId h, bool leaky, float slope);
   ValueId linear(const std::string& path, ValueId x, const std::string& key, int out, bool relu);
   ValueId leaky_relu(const std::string& path, ValueId x, float slope);
+  // scale * x + shift on every element (constants `<path>.scale`, `<path>.shift`).
+  ValueId scale_shift(const std::string& path, ValueId x, float scale, float shift);
   ValueId unary(const std::string& path, ValueId x, UnaryOp op, float a = 0.f);
   ValueId add(const std::string& path, ValueId x, ValueId z, float alpha = 1.f);  // alpha * (x + z)
   ValueId concat(const std::string& path, ValueId x, ValueId z);                 // along channels

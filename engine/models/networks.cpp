@@ -9,6 +9,7 @@
 #include "engine/models/parallel_wavegan.h"
 #include "engine/models/stargan_v2.h"
 #include "engine/models/stargan_vc.h"
+#include "engine/models/voice_settings.h"
 
 namespace xfv {
 namespace {
@@ -42,16 +43,27 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
   n.network = network;
   n.graph = std::make_unique<Graph>();
   NetBuilder b(*n.graph, weights, path, network);
-  if (network == "mel") {
-    const MelFrontEndIO io = add_mel_front_end(b, batch, length);
-    n.inputs = {io.wave};
-    n.output = io.output;
-    return n;
-  }
-  if (network == "hifigan_mel") {
-    // The vocoder's own mel settings when the file holds a HiFi-GAN, else those of V1.
-    const bool own = !weights.metadata.empty() && has_network(weights, path, "vocoder") && is_hifigan(weights, path);
-    const MelFrontEndIO io = add_hifigan_mel_front_end(b, own ? hifigan_config(weights, path) : HifiGanConfig{}, batch, length);
+  if (network == "mel" || network == "voice_mel" || network == "hifigan_mel") {
+    MelFrontEndIO io;
+    if (network == "mel") {
+      io = add_mel_front_end(b, batch, length);
+    } else if (network == "voice_mel") {
+      // The voice generator's own recipe (xfv.voice), normalized as it was trained: the
+      // stargan_vc front end normalizes as it takes the log, the HiFi-GAN recipe's does not.
+      const VoiceMel m = voice_settings(weights, path).mel;
+      if (m.recipe == MelRecipe::kStarganVc) {
+        io = add_mel_front_end(b, batch, length);
+      } else {
+        io = add_hifigan_mel_front_end(b, m.hifigan_front_end(), batch, length);
+        io.output = b.scale_shift("normalized", io.output, static_cast<float>(1 / m.std),
+                                  static_cast<float>(-m.mean / m.std));
+      }
+    } else {
+      // The vocoder's own mel settings when the file holds a HiFi-GAN, else those of V1.
+      const bool own = !weights.metadata.empty() && has_network(weights, path, "vocoder") && is_hifigan(weights, path);
+      io = add_hifigan_mel_front_end(b, own ? hifigan_config(weights, path) : HifiGanConfig{}, batch, length);
+    }
+    b.graph().mark_output(io.output);
     n.inputs = {io.wave};
     n.output = io.output;
     return n;

@@ -28,7 +28,8 @@ struct NetworkGraph {
 // the input's extent where a network takes any: FAN's image size (0: its own), the voice
 // networks' frame count, the mel front ends' sample count. `mel`, the voice front end, and
 // `hifigan_mel`, the HiFi-GAN one, are built for any weight file: they have no weights
-// (`hifigan_mel` takes the settings of the file's HiFi-GAN vocoder, else HiFi-GAN V1's).
+// (`hifigan_mel` takes the settings of the file's HiFi-GAN vocoder, else HiFi-GAN V1's), and
+// so is `voice_mel`, the normalized mel of the voice generator's recipe (xfv.voice).
 // `vocoder` is a Parallel WaveGAN or a HiFi-GAN, as the file's configuration says.
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
                            int batch, int domain, int length = 0);

@@ -23,6 +23,37 @@ AudioStyleEncoderConfig audio_style_encoder_config(const TensorFile& w, const st
           config_int(j, path, n, "num_domains"), config_int(j, path, n, "max_conv_dim")};
 }
 
+namespace {
+// The encoder's four levels; the decoder mirrors them.
+constexpr Factors kLevels[] = {kHalf, kTimePreserve, kHalf, kTimePreserve};
+// JDC's features: a 3x3 conv pair, then three res blocks of two 3x3 convs each, along time
+// at full rate (its max-pools are on the mel axis).
+constexpr int kF0ModelRadius = 8;
+}  // namespace
+
+int audio_generator_receptive_radius(const AudioGeneratorConfig& c) {
+  // In source frames: a 3x3 conv at a level whose frames span `stride` source frames widens
+  // the field by `stride` on each side, a time-halving average pool by `stride` too.
+  int radius = 0, stride = 1;
+  const auto conv = [&] { radius += stride; };
+  conv();  // stem
+  for (const Factors& f : kLevels) {
+    conv();
+    if (f.w == 2) radius += stride, stride *= 2;
+    conv();
+  }
+  for (int i = 0; i < 2; ++i) conv(), conv();
+  if (c.F0_channel > 0)  // F0_conv.0 (conv, halving, conv), then the adaptive pool's window of 2
+    radius = std::max(radius, kF0ModelRadius + 1 + 1 + 2 + 2 * 2);
+  for (int i = 0; i < (c.F0_channel > 0 ? 3 : 2); ++i) conv(), conv();
+  for (int i = 3; i >= 0; --i) {
+    conv();
+    if (kLevels[i].w == 2) stride /= 2;
+    conv();
+  }
+  return radius;
+}
+
 AudioGeneratorIO add_audio_generator(NetBuilder& b, const AudioGeneratorConfig& c, int batch, int frames) {
   if (frames < 4)
     throw std::invalid_argument(b.network() + ": " + std::to_string(frames) +
@@ -33,13 +64,12 @@ AudioGeneratorIO add_audio_generator(NetBuilder& b, const AudioGeneratorConfig& 
   if (c.F0_channel > 0) io.f0 = b.input("F0", Shape{batch, c.F0_channel, kMelBands / 8, frames});
 
   // Four levels (half, timepreserve, half, timepreserve), then two bottleneck blocks.
-  const Factors levels[] = {kHalf, kTimePreserve, kHalf, kTimePreserve};
   ValueId x = b.conv("stem", io.x, "stem", c.dim_in, 3, 1, 1, true);
   std::vector<int> level_in;  // each level's input width, for the decoder's mirror
   for (int i = 0; i < 4; ++i) {
     const int in = dim(b.shape(x), 1);
     level_in.push_back(in);
-    x = res_block(b, "encode." + std::to_string(i), x, std::min(2 * in, c.max_conv_dim), true, levels[i]);
+    x = res_block(b, "encode." + std::to_string(i), x, std::min(2 * in, c.max_conv_dim), true, kLevels[i]);
   }
   const int bottom = dim(b.shape(x), 1);
   for (int i = 4; i < 6; ++i) x = res_block(b, "encode." + std::to_string(i), x, bottom, true, kKeep);
@@ -59,7 +89,7 @@ AudioGeneratorIO add_audio_generator(NetBuilder& b, const AudioGeneratorConfig& 
   }
   for (int i = 3; i >= 0; --i, ++block)
     x = adain_res_block(b, "decode." + std::to_string(block), x, io.s, level_in[static_cast<size_t>(i)], 0,
-                        levels[i]);
+                        kLevels[i]);
 
   x = b.instance_norm("to_out.0", x, "to_out.0", true, kStarGanSlope);
   io.output = b.conv("output", x, "to_out.2", 1, 1, 1, 0, true);

@@ -25,6 +25,10 @@ constexpr int kStyleEncoderMinFrames = 80;
 // The generator's output frame count: 4 * floor(T / 4) (two time-halving levels).
 inline int audio_generator_frames(int frames) { return frames / 4 * 4; }
 
+// How far, in source frames on each side, an output frame of the generator sees through its
+// convolutions (and JDC's, feeding it), leaving the instance norms' global statistics aside.
+int audio_generator_receptive_radius(const AudioGeneratorConfig& c);
+
 struct AudioGeneratorIO {
   ValueId x, s;            // (n, 1, 80, T) normalized log-mel; (n, style_dim)
   ValueId f0 = kNoValue;   // (n, F0_channel, 10, T), JDC's features, when F0_channel > 0

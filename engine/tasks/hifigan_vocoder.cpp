@@ -13,8 +13,7 @@ HifiGanConfig config_of(const ModelSession& models) {
 
 }  // namespace
 
-HifiGanVocoder::HifiGanVocoder(const std::string& weights_path, const std::string& backend)
-    : models_(weights_path, backend), config_(config_of(models_)) {}
+HifiGanVocoder::HifiGanVocoder(ModelSession& models) : models_(models), config_(config_of(models)) {}
 
 HostTensor HifiGanVocoder::mel(const std::vector<float>& wave, const RunOptions& how) {
   const int length = static_cast<int>(wave.size());

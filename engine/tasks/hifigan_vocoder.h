@@ -12,8 +12,8 @@ namespace xfv {
 
 class HifiGanVocoder {
  public:
-  // A weight file without a HiFi-GAN `vocoder` is a FileError naming it.
-  HifiGanVocoder(const std::string& weights_path, const std::string& backend);
+  // The vocoder of a session's file; one without a HiFi-GAN `vocoder` is a FileError naming it.
+  explicit HifiGanVocoder(ModelSession& models);
 
   ModelSession& models() { return models_; }
   const HifiGanConfig& config() const { return config_; }
@@ -28,7 +28,7 @@ class HifiGanVocoder {
   std::vector<float> vocode(const HostTensor& mel, const RunOptions& how = {});
 
  private:
-  ModelSession models_;
+  ModelSession& models_;
   HifiGanConfig config_;
 };
 

@@ -4,16 +4,10 @@
 
 namespace xfv {
 
-ImageTranslator::ImageTranslator(const std::string& weights_path, const std::string& backend)
-    : models_(weights_path, backend), generator_config_(image_generator_config(models_.weights(), weights_path)) {}
+ImageTranslator::ImageTranslator(ModelSession& models)
+    : models_(models), generator_config_(image_generator_config(models.weights(), models.path())) {}
 
-HostTensor ImageTranslator::style_from_reference(const HostTensor& face, int domain) {
-  return models_.run("image_style_encoder", domain, {face}, image_size());
-}
-
-HostTensor ImageTranslator::translate(const HostTensor& source, const HostTensor& style, TensorFile* dump,
-                                      const NodeHook& profile) {
-  const RunOptions how{dump, profile};
+HostTensor ImageTranslator::translate(const HostTensor& source, const HostTensor& style, const RunOptions& how) {
   std::vector<HostTensor> inputs{source, style};
   if (generator_config_.w_hpf > 0) {
     // The high-pass skips are masked by FAN's landmark masks of the source face.
@@ -24,7 +18,7 @@ HostTensor ImageTranslator::translate(const HostTensor& source, const HostTensor
     for (HostTensor& mask : models_.run_all("fan", 0, {source}, image_size(), how)) inputs.push_back(mask);
   }
   HostTensor out = models_.run("image_generator", 0, inputs, 0, how);
-  if (dump) dump->metadata["xfv.dump.network"] = "image_generator";
+  if (how.dump) how.dump->metadata["xfv.dump.network"] = "image_generator";
   return out;
 }
 

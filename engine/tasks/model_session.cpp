@@ -1,16 +1,20 @@
 #include "engine/tasks/model_session.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "engine/models/stargan_v2.h"
 #include "engine/models/stargan_vc.h"
+#include "engine/models/voice_settings.h"
 #include "kernels/philox.cuh"
 
 namespace xfv {
 
 ModelSession::ModelSession(const std::string& weights_path, const std::string& backend)
-    : path_(weights_path), weights_(read_safetensors(weights_path)), backend_(make_backend(backend)) {}
+    : path_(weights_path), weights_(read_safetensors(weights_path)), backend_(make_backend(backend)) {
+  check_bundle(weights_, path_);
+}
 
 bool ModelSession::has(const std::string& network) const {
   const std::vector<std::string> present = networks_in(weights_, path_);
@@ -73,23 +77,30 @@ HostTensor ModelSession::run(const std::string& network, int domain, const std::
 
 int ModelSession::latent_dim() const { return mapping_network_config(weights_, path_).latent_dim; }
 
-HostTensor ModelSession::latent_from_seed(uint64_t seed) const {
-  HostTensor z(Shape{1, latent_dim()});
+HostTensor ModelSession::latent_from_seed(uint64_t seed, int count) const {
+  if (count < 1) throw std::invalid_argument("--count must be at least 1, got " + std::to_string(count));
+  HostTensor z(Shape{count, latent_dim()});
   for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(seed, i);
   return z;
 }
 
-HostTensor ModelSession::style_from_latent(const HostTensor& z, int domain, float psi) {
+HostTensor ModelSession::style_from_latent(const HostTensor& z, int domain, float psi, const RunOptions& how) {
   HostTensor latent = z;
-  if (latent.numel() != latent_dim())
-    throw std::invalid_argument("a latent of " + std::to_string(latent_dim()) + " values is needed, got shape " +
+  const int64_t dim = latent_dim();
+  const bool rows = (z.shape.rank == 2 && z.shape[1] == dim) || (z.shape.rank == 1 && z.shape[0] == dim);
+  if (!rows || z.numel() == 0)
+    throw std::invalid_argument("latents of shape (K, " + std::to_string(dim) + ") are needed, got shape " +
                                 z.shape.str());
   if (!(psi >= 0.f && psi <= 1.f)) throw std::invalid_argument("psi must be in [0, 1], got " + std::to_string(psi));
-  latent.shape = Shape{1, latent_dim()};
-  HostTensor s = run("mapping_network", domain, {latent});
+  for (float v : z.data)
+    if (!std::isfinite(v)) throw std::invalid_argument("the latent holds NaN or infinite values");
+  latent.shape = Shape{z.numel() / dim, dim};
+  HostTensor s = run("mapping_network", domain, {latent}, 0, how);
   if (psi < 1.f) {
     const HostTensor& mean = mean_style(domain);
-    for (size_t i = 0; i < s.data.size(); ++i) s.data[i] = mean.data[i] + psi * (s.data[i] - mean.data[i]);
+    const size_t style = mean.data.size();
+    for (size_t i = 0; i < s.data.size(); ++i)
+      s.data[i] = mean.data[i % style] + psi * (s.data[i] - mean.data[i % style]);
   }
   return s;
 }

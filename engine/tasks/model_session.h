@@ -22,6 +22,7 @@ struct RunOptions {
 
 class ModelSession {
  public:
+  // Reads the file and refuses a bundle whose parts disagree (check_bundle).
   ModelSession(const std::string& weights_path, const std::string& backend);
 
   const std::string& path() const { return path_; }
@@ -45,8 +46,11 @@ class ModelSession {
   // (there over 10,000 torch.randn latents; here over 10,000 Philox latents of seed 0, so
   // the mean is the same on every backend).
   int latent_dim() const;
-  HostTensor latent_from_seed(uint64_t seed) const;  // Philox normals, the same on every backend
-  HostTensor style_from_latent(const HostTensor& z, int domain, float psi = 1.f);
+  // `count` latents (count, latent_dim) of Philox normals, the same on every backend; the
+  // first is the latent of `seed` alone.
+  HostTensor latent_from_seed(uint64_t seed, int count = 1) const;
+  // Styles (K, style_dim) of latents (K, latent_dim) for a mapping-network domain.
+  HostTensor style_from_latent(const HostTensor& z, int domain, float psi = 1.f, const RunOptions& how = {});
   HostTensor mean_style(int domain);
 
  private:

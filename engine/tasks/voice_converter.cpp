@@ -1,42 +1,64 @@
 #include "engine/tasks/voice_converter.h"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "engine/models/parallel_wavegan.h"
+#include "engine/models/stargan_vc.h"
 #include "kernels/philox.cuh"
 
 namespace xfv {
 namespace {
 
-int frames_of(const HostTensor& mel) {
-  if (mel.shape.rank != 4 || mel.shape[0] != 1 || mel.shape[1] != 1 || mel.shape[2] != kMelBands)
-    throw std::invalid_argument("a mel of shape (1, 1, 80, T) is needed, got " + mel.shape.str());
-  return static_cast<int>(mel.shape[3]);
+// About 26 s at the stargan_vc recipe's hop: the generator's arena at this length is about
+// 1.6 GB (docs/tasks.md measures it), a bound every backend here can hold.
+constexpr int kDefaultMaxFrames = 2048;
+
+void check_mels(const HostTensor& mel) {
+  if (mel.shape.rank != 4 || mel.shape[1] != 1 || mel.shape[2] != kMelBands)
+    throw std::invalid_argument("mels of shape (n, 1, 80, T) are needed, got " + mel.shape.str());
+}
+
+// Frames [first, first + count) of mels (n, 1, 80, T).
+HostTensor frames_of(const HostTensor& mel, int first, int count) {
+  const int64_t n = mel.shape[0], frames = mel.shape[3];
+  HostTensor out(Shape{n, 1, kMelBands, count});
+  for (int64_t row = 0; row < n * kMelBands; ++row)
+    std::copy_n(mel.data.begin() + row * frames + first, count, out.data.begin() + row * count);
+  return out;
 }
 
 }  // namespace
 
-VoiceConverter::VoiceConverter(const std::string& weights_path, const std::string& backend)
-    : models_(weights_path, backend),
-      generator_config_(audio_generator_config(models_.weights(), weights_path)),
-      vocoder_config_(vocoder_config(models_.weights(), weights_path)) {
-  if (vocoder_config_.aux_channels != kMelBands)
-    throw FileError(weights_path + ": the vocoder takes " + std::to_string(vocoder_config_.aux_channels) +
-                    " feature channels, the generator gives " + std::to_string(kMelBands));
+VoiceConverter::VoiceConverter(ModelSession& models)
+    : models_(models), settings_(voice_settings(models.weights(), models.path())), max_frames_(kDefaultMaxFrames) {}
+
+int VoiceConverter::overlap_frames() const {
+  const int radius = audio_generator_receptive_radius(audio_generator_config(models_.weights(), models_.path()));
+  return (2 * radius + 1 + 3) / 4 * 4;
 }
 
-HostTensor VoiceConverter::mel(const std::vector<float>& wave, const RunOptions& how) {
-  const int length = static_cast<int>(wave.size());
-  return models_.run("mel", 0, {HostTensor(Shape{1, length}, wave)}, length, how);
+void VoiceConverter::set_max_frames(int frames) {
+  if (frames < 2 * overlap_frames())
+    throw std::invalid_argument("--max-frames " + std::to_string(frames) + " is below twice the chunks' overlap (" +
+                                std::to_string(overlap_frames()) + " frames, the generator's receptive field)");
+  max_frames_ = frames / 4 * 4;
+}
+
+HostTensor VoiceConverter::mel(const HostTensor& waves, const RunOptions& how) {
+  const int length = static_cast<int>(waves.shape[1]);
+  return models_.run("voice_mel", 0, {waves}, length, how);
 }
 
 HostTensor VoiceConverter::style_from_reference(const HostTensor& mel, int domain, const RunOptions& how) {
-  return models_.run("audio_style_encoder", domain, {mel}, frames_of(mel), how);
+  check_mels(mel);
+  return models_.run("audio_style_encoder", domain, {mel}, static_cast<int>(mel.shape[3]), how);
 }
 
-HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how) {
-  const int frames = frames_of(mel);
+HostTensor VoiceConverter::convert_whole(const HostTensor& mel, const HostTensor& style, const RunOptions& how) {
+  const int frames = static_cast<int>(mel.shape[3]);
   std::vector<HostTensor> inputs{mel, style};
-  if (generator_config_.F0_channel > 0) {
+  if (audio_generator_config(models_.weights(), models_.path()).F0_channel > 0) {
     if (!models_.has("f0_model"))
       throw FileError(models_.path() + ": the voice generator takes F0 features, but the file holds no 'f0_model'");
     inputs.push_back(models_.run("f0_model", 0, {mel}, frames, how));
@@ -44,10 +66,50 @@ HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& styl
   return models_.run("audio_generator", 0, inputs, frames, how);
 }
 
+HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how) {
+  check_mels(mel);
+  const int frames = static_cast<int>(mel.shape[3]);
+  if (frames <= max_frames_) return convert_whole(mel, style, how);
+  // Overlapping chunks of max_frames_, the last one ending at the end, cross-faded linearly
+  // where they overlap: the instance norms see each chunk's statistics, not the utterance's.
+  const int chunk = max_frames_, step = chunk - overlap_frames();
+  const int64_t n = mel.shape[0];
+  const int out_frames = audio_generator_frames(frames);
+  HostTensor out(Shape{n, 1, kMelBands, out_frames});
+  int covered = 0;  // frames [0, covered) of `out` hold a finished or fading-out value
+  for (int first = 0;; first += step) {
+    first = std::min(first, frames - chunk);
+    const HostTensor part = convert_whole(frames_of(mel, first, chunk), style, how);
+    const int overlap = covered - first;  // cross-fade over [first, covered)
+    for (int64_t row = 0; row < n * kMelBands; ++row) {
+      const float* src = part.data.data() + row * chunk;
+      float* dst = out.data.data() + row * out_frames;
+      for (int t = 0; t < chunk && first + t < out_frames; ++t) {
+        const float w = t < overlap ? static_cast<float>(t + 1) / static_cast<float>(overlap + 1) : 1.f;
+        dst[first + t] = t < overlap ? (1 - w) * dst[first + t] + w * src[t] : src[t];
+      }
+    }
+    covered = first + chunk;
+    if (covered >= frames) break;
+  }
+  return out;
+}
+
 std::vector<float> VoiceConverter::vocode(const HostTensor& mel, const std::vector<float>& noise,
                                           uint64_t noise_seed, const RunOptions& how) {
-  const int frames = frames_of(mel);
-  HostTensor z(Shape{1, vocoder_config_.in_channels, 1, int64_t{frames} * hop()});
+  check_mels(mel);
+  if (mel.shape[0] != 1) throw std::invalid_argument("the vocoder takes one mel at a time, got " + mel.shape.str());
+  const int frames = static_cast<int>(mel.shape[3]);
+  if (!models_.has("vocoder")) throw FileError(models_.path() + ": holds no network 'vocoder'");
+  if (is_hifigan(models_.weights(), models_.path())) {
+    if (!noise.empty()) throw std::invalid_argument("a HiFi-GAN vocoder takes no noise");
+    HostTensor x(Shape{1, kMelBands, 1, frames});
+    for (size_t i = 0; i < x.data.size(); ++i)
+      x.data[i] = settings_.vocoder_scale * mel.data[i] + settings_.vocoder_shift;
+    return models_.run("vocoder", 0, {x}, frames, how).data;
+  }
+  const int noise_channels = vocoder_config(models_.weights(), models_.path()).in_channels;
+  HostTensor z(Shape{1, noise_channels, 1, int64_t{frames} * hop()});
   if (noise.empty()) {
     for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(noise_seed, i);
   } else if (noise.size() != z.data.size()) {
@@ -61,7 +123,8 @@ std::vector<float> VoiceConverter::vocode(const HostTensor& mel, const std::vect
   HostTensor c(Shape{1, 1, frames, kMelBands});
   for (int t = 0; t < frames; ++t)
     for (int m = 0; m < kMelBands; ++m)
-      c.data[static_cast<size_t>(t) * kMelBands + m] = mel.data[static_cast<size_t>(m) * frames + t];
+      c.data[static_cast<size_t>(t) * kMelBands + m] =
+          settings_.vocoder_scale * mel.data[static_cast<size_t>(m) * frames + t] + settings_.vocoder_shift;
   return models_.run("vocoder", 0, {c, z}, frames, how).data;
 }
 

@@ -1,43 +1,51 @@
-// The voice task, as the StarGANv2-VC demo runs it: source speech to its mel, JDC's F0
-// features of that mel, the generator restyled by a style from a reference recording or a
-// latent code, and the Parallel WaveGAN vocoder back to 24 kHz audio.
+// The voice side of a bundle, as the StarGANv2-VC demo runs it: speech to the mel the voice
+// generator was trained on (xfv.voice), JDC's F0 features of that mel, the generator
+// restyled, and the vocoder (Parallel WaveGAN, or HiFi-GAN after the bundle's affine) back to
+// audio at the mel's rate.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "engine/models/parallel_wavegan.h"
-#include "engine/models/stargan_vc.h"
+#include "engine/models/voice_settings.h"
 #include "engine/tasks/model_session.h"
 
 namespace xfv {
 
 class VoiceConverter {
  public:
-  VoiceConverter(const std::string& weights_path, const std::string& backend);
+  explicit VoiceConverter(ModelSession& models);
 
-  ModelSession& models() { return models_; }
-  int hop() const { return vocoder_config_.hop(); }  // output samples per output frame
-  int domain(const std::string& name_or_index, const std::string& network) const {
-    return models_.domain(name_or_index, network);
-  }
+  const VoiceSettings& settings() const { return settings_; }
+  int rate() const { return settings_.mel.sampling_rate; }  // of the recordings in and the audio out
+  int hop() const { return settings_.mel.hop_size; }       // output samples per output frame
+  int min_samples() const { return settings_.mel.min_samples(); }
 
-  // The normalized log-mel (1, 1, 80, 1 + L / 300) of peak-normalized 24 kHz samples.
-  HostTensor mel(const std::vector<float>& wave, const RunOptions& how = {});
-  // The style (1, style_dim) of a reference mel (at least 80 frames) for a speaker domain.
+  // Whole utterances up to this many frames run in one piece; longer ones in overlapping
+  // chunks of this many frames (docs/tasks.md). At least 2 * overlap_frames().
+  int max_frames() const { return max_frames_; }
+  void set_max_frames(int frames);
+  // Chunks overlap by the generator's receptive field (and JDC's), rounded up to 4 frames.
+  int overlap_frames() const;
+
+  // The normalized log-mel (n, 1, 80, T) of n peak-normalized recordings of one length.
+  HostTensor mel(const HostTensor& waves, const RunOptions& how = {});
+  // Styles (n, style_dim) of reference mels (n, 1, 80, T), T >= 80, for a speaker domain.
   HostTensor style_from_reference(const HostTensor& mel, int domain, const RunOptions& how = {});
-  // The source mel (1, 1, 80, T) converted to `style`: (1, 1, 80, 4 * floor(T / 4)).
+  // Source mels (n, 1, 80, T) converted to styles (n, style_dim): (n, 1, 80, 4 * floor(T / 4)).
   HostTensor convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how = {});
-  // The waveform of a mel (1, 1, 80, T): hop() * T samples. `noise` is the vocoder's input
-  // z, exactly hop() * T samples (an error naming both lengths otherwise); empty, it is
-  // drawn from the Philox generator with `noise_seed`.
+  // The waveform of one converted mel (1, 1, 80, T): hop() * T samples. A Parallel WaveGAN
+  // takes `noise`, exactly hop() * T samples (an error naming both lengths otherwise), or,
+  // empty, Philox normals of `noise_seed`; a HiFi-GAN takes no noise.
   std::vector<float> vocode(const HostTensor& mel, const std::vector<float>& noise, uint64_t noise_seed = 0,
                             const RunOptions& how = {});
 
  private:
-  ModelSession models_;
-  AudioGeneratorConfig generator_config_;
-  VocoderConfig vocoder_config_;
+  HostTensor convert_whole(const HostTensor& mel, const HostTensor& style, const RunOptions& how);
+
+  ModelSession& models_;
+  VoiceSettings settings_;
+  int max_frames_;
 };
 
 }  // namespace xfv

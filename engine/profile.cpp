@@ -1,0 +1,185 @@
+#include "engine/profile.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "engine/op_traits.h"
+#include "engine/safetensors.h"  // FileError
+
+namespace xfv {
+namespace {
+
+using Json = nlohmann::ordered_json;  // keys in the order written: the schema's order
+
+std::string network_of(const std::string& name) { return name.substr(0, name.find('.')); }
+
+Json totals_json(const NetworkTotal& t) {
+  return {{"network", t.network},
+          {"nodes", t.nodes},
+          {"ms", t.ms},
+          {"flops", t.flops},
+          {"bytes", t.bytes},
+          {"gflop_per_s", per_second_g(t.flops, t.ms)},
+          {"gb_per_s", per_second_g(t.bytes, t.ms)}};
+}
+
+// Writes `text` to a temporary name beside `path`, then renames it into place.
+void write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::ofstream out(tmp, std::ios::binary);
+  if (!out) throw FileError(path + ": cannot write (" + std::strerror(errno) + ")");
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) {
+    std::remove(tmp.c_str());
+    throw FileError(path + ": cannot write");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    throw FileError(path + ": cannot rename the finished file into place (" + std::strerror(err) + ")");
+  }
+}
+
+}  // namespace
+
+double per_second_g(double amount, double ms) { return ms > 0 ? amount / ms * 1e-6 : 0; }
+
+Profile::Profile(std::string backend) : backend_(std::move(backend)), origin_(std::chrono::steady_clock::now()) {}
+
+NodeHook Profile::hook() {
+  return [this](const Node& node, const std::string& name, double ms) { record(node, name, ms); };
+}
+
+void Profile::record(const Node& node, const std::string& name, double ms) {
+  const OpTraits t = traits_of(node.op);
+  std::vector<bool> bound;
+  for (ValueId in : node.inputs) bound.push_back(in != kNoValue);
+  // The hook runs once the node is done: it started `ms` before now. Kept from overlapping
+  // the node before it (the backend's clock and the host's differ by a hair).
+  const double now = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - origin_).count();
+  const double previous_end = nodes_.empty() ? 0 : nodes_.back().start_ms + nodes_.back().ms;
+  NodeProfile p;
+  p.network = network_of(name);
+  p.name = name;
+  p.op = t.op;
+  p.detail = describe(node.op);
+  p.start_ms = std::max(now - ms, previous_end);
+  p.ms = ms;
+  p.flops = t.flops;
+  p.bytes = compulsory_bytes(t, bound);
+  nodes_.push_back(std::move(p));
+}
+
+std::vector<NetworkTotal> Profile::totals() const {
+  std::vector<NetworkTotal> totals;
+  NetworkTotal all{"all"};
+  for (const NodeProfile& n : nodes_) {
+    auto it = std::find_if(totals.begin(), totals.end(), [&](const NetworkTotal& t) { return t.network == n.network; });
+    if (it == totals.end()) it = totals.insert(totals.end(), NetworkTotal{n.network});
+    for (NetworkTotal* t : {&*it, &all}) {
+      ++t->nodes;
+      t->ms += n.ms;
+      t->flops += n.flops;
+      t->bytes += n.bytes;
+    }
+  }
+  totals.push_back(all);
+  return totals;
+}
+
+void Profile::print(std::FILE* out) const {
+  int name_w = 4, detail_w = 9, network_w = 7;
+  for (const NodeProfile& n : nodes_) {
+    name_w = std::max(name_w, static_cast<int>(n.name.size()));
+    detail_w = std::max(detail_w, static_cast<int>(n.detail.size()));
+    network_w = std::max(network_w, static_cast<int>(n.network.size()));
+  }
+  const auto rates = [&](double flops, double bytes, double ms) {
+    if (ms > 0)
+      std::fprintf(out, " %10.4g %9.4g\n", per_second_g(flops, ms), per_second_g(bytes, ms));
+    else
+      std::fprintf(out, " %10s %9s\n", "-", "-");
+  };
+  std::fprintf(out, "profile on %s: %zu nodes\n", backend_.c_str(), nodes_.size());
+  std::fprintf(out, "%-*s  %-*s %10s %10s %9s %10s %9s\n", name_w, "node", detail_w, "op detail", "ms", "GFLOP",
+               "GB", "GFLOP/s", "GB/s");
+  for (const NodeProfile& n : nodes_) {
+    std::fprintf(out, "%-*s  %-*s %10.3f %10.4g %9.4g", name_w, n.name.c_str(), detail_w, n.detail.c_str(), n.ms,
+                 n.flops * 1e-9, n.bytes * 1e-9);
+    rates(n.flops, n.bytes, n.ms);
+  }
+  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s\n", network_w, "network", "nodes", "ms", "GFLOP", "GB",
+               "GFLOP/s", "GB/s");
+  for (const NetworkTotal& t : totals()) {
+    std::fprintf(out, "%-*s %6d %10.3f %10.4g %9.4g", network_w, t.network.c_str(), t.nodes, t.ms, t.flops * 1e-9,
+                 t.bytes * 1e-9);
+    rates(t.flops, t.bytes, t.ms);
+  }
+}
+
+std::string Profile::json() const {
+  Json nodes = Json::array();
+  for (const NodeProfile& n : nodes_)
+    nodes.push_back({{"network", n.network},
+                     {"name", n.name},
+                     {"op", n.op},
+                     {"detail", n.detail},
+                     {"start_ms", n.start_ms},
+                     {"ms", n.ms},
+                     {"flops", n.flops},
+                     {"bytes", n.bytes},
+                     {"gflop_per_s", per_second_g(n.flops, n.ms)},
+                     {"gb_per_s", per_second_g(n.bytes, n.ms)}});
+  std::vector<NetworkTotal> totals = this->totals();
+  Json networks = Json::array();
+  for (size_t i = 0; i + 1 < totals.size(); ++i) networks.push_back(totals_json(totals[i]));
+  const Json j = {{"backend", backend_}, {"nodes", nodes}, {"networks", networks}, {"total", totals_json(totals.back())}};
+  return j.dump(1) + "\n";
+}
+
+std::string Profile::trace() const {
+  Json events = Json::array();
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 0},
+                    {"args", {{"name", "xfv (" + backend_ + ")"}}}});
+  std::vector<std::string> networks;  // track n + 1 for networks[n], in first-seen order
+  for (const NodeProfile& n : nodes_) {
+    auto it = std::find(networks.begin(), networks.end(), n.network);
+    if (it == networks.end()) {
+      it = networks.insert(networks.end(), n.network);
+      const int tid = static_cast<int>(networks.size());
+      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", tid},
+                        {"args", {{"name", n.network}}}});
+      events.push_back({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", 1}, {"tid", tid},
+                        {"args", {{"sort_index", tid}}}});
+    }
+    events.push_back({{"name", n.name},
+                      {"cat", n.op},
+                      {"ph", "X"},
+                      {"ts", n.start_ms * 1e3},
+                      {"dur", n.ms * 1e3},
+                      {"pid", 1},
+                      {"tid", static_cast<int>(it - networks.begin()) + 1},
+                      {"args", {{"detail", n.detail}, {"flops", n.flops}, {"bytes", n.bytes},
+                                {"gflop_per_s", per_second_g(n.flops, n.ms)},
+                                {"gb_per_s", per_second_g(n.bytes, n.ms)}}}});
+  }
+  const Json j = {{"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"backend", backend_}}}};
+  return j.dump() + "\n";
+}
+
+void Profile::write_json(const std::string& path) const { write_atomically(path, json()); }
+void Profile::write_trace(const std::string& path) const { write_atomically(path, trace()); }
+
+void Profile::clear() {
+  nodes_.clear();
+  origin_ = std::chrono::steady_clock::now();
+}
+
+}  // namespace xfv

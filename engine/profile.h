@@ -1,0 +1,79 @@
+// The per-layer profile: each node's time on the backend's clock, its FLOPs and its
+// compulsory bytes, as a table, JSON and a Chrome trace (docs/profile.md).
+//
+//   Profile profile(backend.name());
+//   runner.run(profile.hook());          // any number of runs, of any networks
+//   profile.print(stdout);
+//   profile.write_json("profile.json");
+//   profile.write_trace("trace.json");   // https://ui.perfetto.dev
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/graph.h"
+#include "engine/runner.h"
+
+namespace xfv {
+
+struct NodeProfile {
+  std::string network;   // the node name up to its first '.', e.g. "image_generator"
+  std::string name;      // the value name, e.g. "image_generator.encode.0"
+  std::string op;        // traits_of(op).op, e.g. "conv2d"
+  std::string detail;    // describe(op): shapes and parameters
+  double start_ms = 0;   // since the Profile was created (or cleared), on the host's steady clock
+  double ms = 0;         // the runner's time for the node (device events on cuda, wall clock elsewhere)
+  double flops = 0, bytes = 0;  // bytes: compulsory traffic, each input (weights included) read once + the output written once
+};
+
+struct NetworkTotal {
+  std::string network;
+  int nodes = 0;
+  double ms = 0, flops = 0, bytes = 0;
+};
+
+// Throughput of a span: GFLOP/s from flops, GB/s from bytes (both are X / ms / 1e6); 0 for a
+// span of no measurable time.
+double per_second_g(double amount, double ms);
+
+class Profile {
+ public:
+  explicit Profile(std::string backend);  // the backend name goes into the outputs
+  // The hook refers to this Profile, which therefore is neither copied nor moved.
+  Profile(const Profile&) = delete;
+  Profile& operator=(const Profile&) = delete;
+
+  // A Runner::run hook that appends a NodeProfile per node (calls record). Not thread-safe:
+  // one run at a time.
+  NodeHook hook();
+  // What the hook does, for a hook of one's own that also profiles.
+  void record(const Node& node, const std::string& name, double ms);
+
+  const std::string& backend() const { return backend_; }
+  const std::vector<NodeProfile>& nodes() const { return nodes_; }
+  std::vector<NetworkTotal> totals() const;  // per network in first-seen order, then one named "all"
+
+  // Table: per node name, op detail, ms, GFLOP, GB moved, GFLOP/s, GB/s; then the
+  // per-network totals and all.
+  void print(std::FILE* out) const;
+  // {"backend":..., "nodes":[...], "networks":[...], "total":{...}} (schema in docs/profile.md).
+  std::string json() const;
+  // Chrome trace event format (Perfetto, chrome://tracing): an "X" event per node, ts and dur
+  // in microseconds, one track (tid) per network.
+  std::string trace() const;
+  // Both write to a temporary name beside `path` and rename it into place; a failure is a
+  // FileError naming the path, and leaves no file behind.
+  void write_json(const std::string& path) const;
+  void write_trace(const std::string& path) const;
+
+  void clear();  // forgets every node and restarts the clock
+
+ private:
+  std::string backend_;
+  std::chrono::steady_clock::time_point origin_;
+  std::vector<NodeProfile> nodes_;
+};
+
+}  // namespace xfv

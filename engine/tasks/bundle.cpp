@@ -1,0 +1,149 @@
+#include "engine/tasks/bundle.h"
+
+#include "engine/models/stargan_v2.h"
+#include "engine/models/stargan_vc.h"
+
+namespace xfv {
+namespace {
+
+std::string label(const std::vector<std::string>& names, size_t i) {
+  return i < names.size() ? names[i] : "recording " + std::to_string(i);
+}
+
+// Calls body(indices, batch) for each group of recordings of one length, batch (k, length).
+template <class Body>
+void by_length(const std::vector<std::vector<float>>& waves, Body body) {
+  std::vector<bool> done(waves.size(), false);
+  for (size_t i = 0; i < waves.size(); ++i) {
+    if (done[i]) continue;
+    std::vector<size_t> group;
+    for (size_t j = i; j < waves.size(); ++j)
+      if (!done[j] && waves[j].size() == waves[i].size()) group.push_back(j), done[j] = true;
+    const int64_t length = static_cast<int64_t>(waves[i].size());
+    HostTensor batch(Shape{static_cast<int64_t>(group.size()), length});
+    for (size_t k = 0; k < group.size(); ++k)
+      std::copy(waves[group[k]].begin(), waves[group[k]].end(), batch.data.begin() + static_cast<int64_t>(k) * length);
+    body(group, batch);
+  }
+}
+
+// Runs body, prefixing an std::invalid_argument's message (a recording too short, ...) with
+// the recordings it was about.
+template <class Body>
+void about(const std::vector<std::string>& names, const std::vector<size_t>& group, Body body) {
+  try {
+    body();
+  } catch (const std::invalid_argument& e) {
+    std::string who;
+    for (size_t i : group) who += (who.empty() ? "" : ", ") + label(names, i);
+    throw std::invalid_argument(who + ": " + e.what());
+  }
+}
+
+// Rows `rows` of a (n, ...) tensor, in that order.
+HostTensor rows_of(const HostTensor& t, const std::vector<size_t>& rows) {
+  Shape s = t.shape;
+  const int64_t row = t.numel() / s[0];
+  s.dims[0] = static_cast<int64_t>(rows.size());
+  HostTensor out(s);
+  for (size_t k = 0; k < rows.size(); ++k)
+    std::copy_n(t.data.begin() + static_cast<int64_t>(rows[k]) * row, row, out.data.begin() + static_cast<int64_t>(k) * row);
+  return out;
+}
+
+}  // namespace
+
+Bundle::Bundle(const std::string& path, const std::string& backend) : models_(path, backend) {}
+
+ImageTranslator& Bundle::faces() {
+  if (!faces_) {
+    if (!has("image_generator")) throw FileError(path() + ": holds no network 'image_generator': no face output");
+    faces_ = std::make_unique<ImageTranslator>(models_);
+  }
+  return *faces_;
+}
+
+VoiceConverter& Bundle::voices() {
+  if (!voices_) voices_ = std::make_unique<VoiceConverter>(models_);
+  return *voices_;
+}
+
+HifiGanVocoder& Bundle::hifigan() {
+  if (!hifigan_) hifigan_ = std::make_unique<HifiGanVocoder>(models_);
+  return *hifigan_;
+}
+
+int Bundle::face_size() const {
+  if (has("image_generator")) return image_generator_config(models_.weights(), path()).img_size;
+  if (has("image_style_encoder")) return image_style_encoder_config(models_.weights(), path()).img_size;
+  throw FileError(path() + ": holds no face network (image_generator, image_style_encoder)");
+}
+
+int Bundle::style_dim() const {
+  // check_bundle has made them agree: the first one present speaks for all.
+  const TensorFile& w = models_.weights();
+  if (has("image_generator")) return image_generator_config(w, path()).style_dim;
+  if (has("image_style_encoder")) return image_style_encoder_config(w, path()).style_dim;
+  if (has("mapping_network")) return mapping_network_config(w, path()).style_dim;
+  if (has("audio_generator")) return audio_generator_config(w, path()).style_dim;
+  if (has("audio_style_encoder")) return audio_style_encoder_config(w, path()).style_dim;
+  throw FileError(path() + ": holds no network that makes or takes a style");
+}
+
+HostTensor Bundle::style_from_faces(const HostTensor& faces, const std::string& domain, const RunOptions& how) {
+  const int d = models_.domain(domain, "image_style_encoder");
+  return models_.run("image_style_encoder", d, {faces}, face_size(), how);
+}
+
+HostTensor Bundle::style_from_voices(const HostTensor& mels, const std::string& domain, const RunOptions& how) {
+  return voices().style_from_reference(mels, models_.domain(domain, "audio_style_encoder"), how);
+}
+
+HostTensor Bundle::style_from_latents(const HostTensor& z, const std::string& domain, float psi,
+                                      const RunOptions& how) {
+  return models_.style_from_latent(z, models_.domain(domain, "mapping_network"), psi, how);
+}
+
+}  // namespace xfv
+
+namespace xfv {
+
+HostTensor Bundle::style_from_recordings(const std::vector<std::vector<float>>& waves, const std::string& domain,
+                                         const std::vector<std::string>& names, const RunOptions& how) {
+  const int d = models_.domain(domain, "audio_style_encoder");
+  HostTensor styles(Shape{static_cast<int64_t>(waves.size()), style_dim()});
+  const int64_t dim = style_dim();
+  by_length(waves, [&](const std::vector<size_t>& group, const HostTensor& batch) {
+    about(names, group, [&] {
+      const HostTensor s = voices().style_from_reference(voices().mel(batch, how), d, how);
+      for (size_t k = 0; k < group.size(); ++k)
+        std::copy_n(s.data.begin() + static_cast<int64_t>(k) * dim, dim,
+                    styles.data.begin() + static_cast<int64_t>(group[k]) * dim);
+    });
+  });
+  return styles;
+}
+
+std::vector<std::vector<float>> Bundle::convert_recordings(const std::vector<std::vector<float>>& sources,
+                                                           const HostTensor& styles, const std::vector<float>& noise,
+                                                           uint64_t noise_seed, const std::vector<std::string>& names,
+                                                           const RunOptions& how) {
+  if (styles.shape.rank != 2 || styles.shape[0] != static_cast<int64_t>(sources.size()))
+    throw std::invalid_argument("one style per source is needed: " + std::to_string(sources.size()) +
+                                " sources, styles " + styles.shape.str());
+  std::vector<std::vector<float>> out(sources.size());
+  converted_mels_.assign(sources.size(), HostTensor());
+  by_length(sources, [&](const std::vector<size_t>& group, const HostTensor& batch) {
+    about(names, group, [&] {
+      const HostTensor converted = voices().convert(voices().mel(batch, how), rows_of(styles, group), how);
+      for (size_t k = 0; k < group.size(); ++k) {
+        HostTensor mel = rows_of(converted, {k});
+        out[group[k]] = voices().vocode(mel, noise, noise_seed, how);
+        converted_mels_[group[k]] = std::move(mel);
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace xfv
