@@ -174,6 +174,27 @@ void check_options(const TaskOptions& o) {
     throw std::invalid_argument(o.task + ": " + std::to_string(o.sources.size()) + " sources need --out-dir, not --out");
   if (!o.out_dir.empty() && !std::filesystem::is_directory(o.out_dir))
     throw FileError(o.out_dir + ": not a directory (--out-dir)");
+  // An output must not overwrite an input (a source written over by its own conversion).
+  std::vector<std::string> inputs = o.sources;
+  inputs.insert(inputs.end(), o.references.begin(), o.references.end());
+  for (const std::string& in : {o.face, o.voice, o.latent, o.noise})
+    if (!in.empty()) inputs.push_back(in);
+  const auto same = [](const std::string& a, const std::string& b) {
+    std::error_code ec;
+    return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+  };
+  std::vector<std::string> outputs;
+  if (!o.out.empty()) outputs.push_back(o.out);
+  if (!o.out_dir.empty()) {
+    for (const std::string& s : o.sources)
+      for (const char* ext : {".png", ".wav"}) outputs.push_back(output_path(o, stem(s), ext));
+    for (int k = 0; k < o.count; ++k)
+      for (const char* name : {"face_", "voice_"})
+        for (const char* ext : {".png", ".wav"}) outputs.push_back(output_path(o, name + std::to_string(k), ext));
+  }
+  for (const std::string& out : outputs)
+    for (const std::string& in : inputs)
+      if (same(out, in)) throw std::invalid_argument(out + ": the output would overwrite an input");
 }
 
 }  // namespace

@@ -139,9 +139,23 @@ void conv1d_im2col(const Conv2dArgs& a) {
   }
 }
 
+// One image at a time: the Winograd GEMMs' tile chunks would otherwise span images and
+// take sizes that depend on the batch, and so would their rounding. An image gives the same
+// values whatever batch it runs in (im2col already runs per image).
+void winograd_per_image(const Conv2dArgs& a, int m) {
+  const Conv2dDesc& d = a.d;
+  const int64_t in = int64_t{d.cin} * d.h * d.w, out = int64_t{d.cout} * d.out_h() * d.out_w();
+  Conv2dArgs one = a;
+  one.d.n = 1;
+  for (int n = 0; n < d.n; ++n, one.x += in, one.y += out) {
+    if (a.residual) one.residual = a.residual + n * out;
+    conv2d_winograd(one, m);
+  }
+}
+
 void run(const Conv2dArgs& a) {
   if (const int m = winograd_tile(a.d))
-    conv2d_winograd(a, m);
+    winograd_per_image(a, m);
   else if (winograd1d_applies(a.d))
     conv1d_winograd(a);
   else if (a.d.h == 1 && a.d.kh == 1 && a.d.pad_h == 0)

@@ -343,9 +343,9 @@ bool winograd_applies(const Conv2dDesc& d) {
 
 int winograd_tile(const Conv2dDesc& d) {
   if (!winograd_applies(d) || d.cin < 16 || d.cout < 16) return 0;
-  const auto tiles = [&](int m) {
-    return int64_t{d.n} * ((d.out_h() + m - 1) / m) * ((d.out_w() + m - 1) / m);
-  };
+  // Per image, not per batch: an image takes the same path, and so gives the same values,
+  // whatever batch it runs in.
+  const auto tiles = [&](int m) { return int64_t{(d.out_h() + m - 1) / m} * ((d.out_w() + m - 1) / m); };
   // Measured on square planes, cin = cout from 16 to 512: F(2x2) beats im2col from about
   // 20 x 20 outputs on, and from 16 x 16 with 256 channels or more (below, the filter
   // transform and the short GEMMs eat the gain; so do the tile transforms with fewer than 16

@@ -1,4 +1,6 @@
-// Batched linear layers on the cpu: one GEMM per batch entry (a mapping network head).
+// Batched linear layers on the cpu: per batch entry (a mapping network head), one GEMV per
+// row, so that a row's result does not depend on how many rows run with it (a batch of
+// styles gives what one-at-a-time runs give; a GEMM's kernel choice depends on its size).
 #include <algorithm>
 
 #include "engine/cpu/cpu_ops.h"
@@ -20,7 +22,9 @@ void run(const LinearArgs& a) {
       else
         std::fill(row, row + d.n, 0.f);
     }
-    sgemm_accumulate(/*b_transposed=*/true, d.m, d.n, d.k, 1.f, x, d.k, w, d.k, y, d.n);
+    for (int i = 0; i < d.m; ++i)
+      sgemm_accumulate(/*b_transposed=*/true, 1, d.n, d.k, 1.f, x + static_cast<int64_t>(i) * d.k, d.k, w, d.k,
+                       y + static_cast<int64_t>(i) * d.n, d.n);
     if (d.relu)
       for (int64_t i = 0; i < static_cast<int64_t>(d.m) * d.n; ++i) y[i] = std::max(y[i], 0.f);
   }

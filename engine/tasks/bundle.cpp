@@ -139,6 +139,8 @@ std::vector<std::vector<float>> Bundle::convert_recordings(const std::vector<std
       for (size_t k = 0; k < group.size(); ++k) {
         HostTensor mel = rows_of(converted, {k});
         out[group[k]] = voices().vocode(mel, noise, noise_seed, how);
+        // The whole converted mel (chunks joined), which no single node holds for long input.
+        if (how.dump) how.dump->tensors["voice.converted"] = mel;
         converted_mels_[group[k]] = std::move(mel);
       }
     });

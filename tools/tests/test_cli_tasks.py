@@ -108,3 +108,120 @@ def test_latent_generation_makes_a_face_and_a_voice_per_style(tmp_path, bundle, 
     for k in range(cfg["count"]):
         assert (tmp_path / f"face_{k}.png").stat().st_size > 0
         assert rel_l2(read_wav(tmp_path / f"voice_{k}.wav")[1], ref["task.output.wave"][k]) < END_TO_END
+
+
+def write_cut(path, wav, seconds, start=0.0):
+    rate, x = read_wav(wav)
+    return write_pcm16(path, x[int(start * rate):int((start + seconds) * rate)], rate)
+
+
+def test_a_batch_gives_what_one_at_a_time_runs_give(tmp_path):
+    """Faces as one batch; voices batched by length (two of one length, one of another)."""
+    weights = fixture("small.safetensors")
+    faces = [fixture("astronaut.png"), fixture("coffee.png")]
+    ref = fixture("small_reference24k.wav")
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    xfv("image", "--weights", weights, "--domain", "domain1", "--source", *faces, "--reference", ref,
+        "--out-dir", str(batch), "--dump-tensors", str(batch / "faces.safetensors"))
+    together = safetensors_io.read(str(batch / "faces.safetensors"))[0]["image_generator.output"]
+    for i, face in enumerate(faces):
+        one = tmp_path / f"one{i}.safetensors"
+        xfv("image", "--weights", weights, "--domain", "domain1", "--source", face, "--reference", ref,
+            "--out", str(tmp_path / f"one{i}.png"), "--dump-tensors", str(one))
+        assert np.array_equal(safetensors_io.read(str(one))[0]["image_generator.output"][0], together[i])
+        assert (batch / f"{os.path.splitext(os.path.basename(face))[0]}.png").read_bytes() == \
+            (tmp_path / f"one{i}.png").read_bytes()
+
+    src = fixture("small_source24k.wav")
+    voices = [write_cut(tmp_path / "a.wav", src, 0.9), write_cut(tmp_path / "b.wav", ref, 0.9, 0.1),
+              write_cut(tmp_path / "c.wav", src, 0.95, 0.05)]
+    xfv("voice", "--weights", weights, "--domain", "domain2", "--source", *voices, "--reference", fixture("astronaut.png"),
+        "--out-dir", str(batch), "--float-wav")
+    for v in voices:
+        name = os.path.basename(v)
+        xfv("voice", "--weights", weights, "--domain", "domain2", "--source", v, "--reference", fixture("astronaut.png"),
+            "--out", str(tmp_path / f"one_{name}"), "--float-wav")
+        assert np.array_equal(read_wav(batch / name)[1], read_wav(tmp_path / f"one_{name}")[1])
+
+
+def jumps(mel):
+    """The size of each frame-to-frame step of a mel (1, 1, 80, T)."""
+    return np.linalg.norm(np.diff(mel[0, 0].astype(np.float64), axis=1), axis=0)
+
+
+def test_long_audio_runs_in_chunks_without_clicks(tmp_path):
+    """An utterance past --max-frames runs in overlapping chunks: close to the whole run, and
+    no larger step at the joins than the whole run has anywhere."""
+    rate, x = read_wav(fixture("small_source24k.wav"))
+    long = write_pcm16(tmp_path / "long.wav", np.concatenate([x, x[::-1], x, 0.5 * x] * 2), rate)  # 8 s, 641 frames
+    runs = {}
+    for name, extra in (("whole", []), ("chunked", ["--max-frames", "360"])):
+        dump = tmp_path / f"{name}.safetensors"
+        xfv("voice", "--weights", fixture("small.safetensors"), "--domain", "domain0", "--source", long, "--seed", "3",
+            "--out", str(tmp_path / f"{name}.wav"), "--float-wav", "--dump-tensors", str(dump), *extra)
+        runs[name] = safetensors_io.read(str(dump))[0]["voice.converted"]
+    whole, chunked = runs["whole"], runs["chunked"]
+    assert whole.shape == chunked.shape == (1, 1, 80, 640)
+    deviation = rel_l2(chunked, whole)
+    assert 0 < deviation < 0.5, deviation  # the chunks' instance-norm statistics differ from the whole's
+    assert jumps(chunked).max() <= 1.05 * jumps(whole).max()
+    wave_whole, wave_chunked = read_wav(tmp_path / "whole.wav")[1], read_wav(tmp_path / "chunked.wav")[1]
+    assert wave_whole.shape == wave_chunked.shape and np.isfinite(wave_chunked).all()
+
+
+def test_a_reference_is_read_by_its_content_not_its_name(tmp_path):
+    disguised = tmp_path / "voice.png"
+    disguised.write_bytes(open(fixture("small_reference24k.wav"), "rb").read())
+    outs = []
+    for ref in (fixture("small_reference24k.wav"), str(disguised)):
+        out = tmp_path / f"out{len(outs)}.png"
+        xfv("image", "--weights", fixture("small.safetensors"), "--domain", "domain0", "--source",
+            fixture("astronaut.png"), "--reference", ref, "--out", str(out))
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+def refused(tmp_path, *args):
+    out = tmp_path / "refused.png"
+    r = subprocess.run([XFV, *args, "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode != 0 and not out.exists(), r.stdout
+    return r.stderr
+
+
+def edited_bundle(tmp_path, edit):
+    tensors, meta = safetensors_io.read(fixture("small.safetensors"))
+    edit(meta)
+    path = tmp_path / "edited.safetensors"
+    safetensors_io.write(str(path), tensors, meta)
+    return str(path)
+
+
+def test_bundle_parts_that_disagree_are_refused_naming_both(tmp_path):
+    def style_dim(meta):
+        cfg = json.loads(meta["xfv.config.audio_generator"])
+        cfg["style_dim"] = 32
+        meta["xfv.config.audio_generator"] = json.dumps(cfg)
+
+    def recipe(meta):
+        voice = json.loads(meta["xfv.voice"])
+        voice["mel"].update(recipe="hifigan", sampling_rate=22050, n_fft=1024, win_size=1024, hop_size=256,
+                            filterbank_rate=22050, scale="slaney")
+        meta["xfv.voice"] = json.dumps(voice)
+
+    face = fixture("astronaut.png")
+    err = refused(tmp_path, "image", "--weights", edited_bundle(tmp_path, style_dim), "--domain", "0", "--source", face,
+                  "--seed", "1")
+    assert "image_generator has style_dim 16" in err and "audio_generator has style_dim 32" in err, err
+    err = refused(tmp_path, "image", "--weights", edited_bundle(tmp_path, recipe), "--domain", "0", "--source", face,
+                  "--seed", "1")
+    assert "audio_generator's mel" in err and "Parallel WaveGAN" in err, err
+
+
+def test_a_domain_a_network_lacks_is_an_error_naming_the_network(tmp_path):
+    err = refused(tmp_path, "image", "--weights", fixture("small.safetensors"), "--domain", "female", "--source",
+                  fixture("astronaut.png"), "--reference", fixture("small_reference24k.wav"))
+    assert "'female' is unknown to 'audio_style_encoder'" in err, err
+    err = refused(tmp_path, "image", "--weights", fixture("full.safetensors"), "--domain", "p225", "--source",
+                  fixture("astronaut.png"), "--reference", fixture("coffee.png"))
+    assert "'p225' is unknown to 'image_style_encoder'" in err and "female, male" in err, err
