@@ -102,7 +102,7 @@ ValueId add_audio_style_encoder(NetBuilder& b, const AudioStyleEncoderConfig& c,
   if (frames < kStyleEncoderMinFrames)
     throw std::invalid_argument(b.network() + ": a reference of " + std::to_string(frames) +
                                 " frames is too short; the style encoder needs at least " +
-                                std::to_string(kStyleEncoderMinFrames) + " (0.8 s at 24 kHz)");
+                                std::to_string(kStyleEncoderMinFrames) + " (about 1 s at the stargan_vc recipe's hop of 300)");
   ValueId h = b.conv("shared.0", x, "shared.0", c.dim_in, 3, 1, 1, true);
   for (int i = 1; i <= 4; ++i)
     h = res_block(b, "shared." + std::to_string(i), h, std::min(2 * dim(b.shape(h), 1), c.max_conv_dim), false,
