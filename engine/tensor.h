@@ -39,4 +39,10 @@ struct HostTensor {
   int64_t numel() const { return shape.numel(); }
 };
 
+// Rows along the first dimension (a batch): `rows` of t, in that order; parts (each with
+// the same row shape) stacked into one tensor; src's rows written to rows `at` of dst.
+HostTensor gather_rows(const HostTensor& t, const std::vector<size_t>& rows);
+HostTensor stack_rows(const std::vector<HostTensor>& parts);
+void scatter_rows(const HostTensor& src, const std::vector<size_t>& at, HostTensor& dst);
+
 }  // namespace xfv

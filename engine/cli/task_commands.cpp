@@ -18,29 +18,10 @@ namespace {
 
 const std::vector<std::string> kBackends{"cpu", "sim", "cuda"};
 
-// The n tensors (1, ...) stacked into one (n, ...).
-HostTensor stack(const std::vector<HostTensor>& parts) {
-  Shape s = parts.at(0).shape;
-  s.dims[0] = static_cast<int64_t>(parts.size());
-  HostTensor out(s);
-  for (size_t i = 0; i < parts.size(); ++i)
-    std::copy(parts[i].data.begin(), parts[i].data.end(), out.data.begin() + static_cast<int64_t>(i) * parts[i].numel());
-  return out;
-}
-
-// Row `i` of a (n, ...) tensor as (1, ...).
-HostTensor row(const HostTensor& t, int64_t i) {
-  Shape s = t.shape;
-  s.dims[0] = 1;
-  HostTensor out(s);
-  std::copy_n(t.data.begin() + i * out.numel(), out.numel(), out.data.begin());
-  return out;
-}
-
 // A (1, ...) tensor repeated into (n, ...).
 HostTensor repeat(const HostTensor& t, int64_t n) {
   if (t.shape[0] == n) return t;
-  return stack(std::vector<HostTensor>(static_cast<size_t>(n), t));
+  return stack_rows(std::vector<HostTensor>(static_cast<size_t>(n), t));
 }
 
 std::string stem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
@@ -70,15 +51,10 @@ HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptio
   for (size_t i = 0; i < refs; ++i)
     (media_of(o.references[i]) == Media::kFace ? face_refs : voice_refs).push_back(i);
   HostTensor styles(Shape{static_cast<int64_t>(refs), b.style_dim()});
-  const auto place = [&](const std::vector<size_t>& which, const HostTensor& s) {
-    for (size_t k = 0; k < which.size(); ++k)
-      std::copy_n(s.data.begin() + static_cast<int64_t>(k) * b.style_dim(), b.style_dim(),
-                  styles.data.begin() + static_cast<int64_t>(which[k]) * b.style_dim());
-  };
   if (!face_refs.empty()) {
     std::vector<HostTensor> faces;
     for (size_t i : face_refs) faces.push_back(load_face_image(o.references[i], b.face_size()));
-    place(face_refs, b.style_from_faces(stack(faces), o.domain, how));
+    scatter_rows(b.style_from_faces(stack_rows(faces), o.domain, how), face_refs, styles);
   }
   if (!voice_refs.empty()) {
     std::vector<std::vector<float>> waves;
@@ -87,13 +63,13 @@ HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptio
       waves.push_back(load_voice(o.references[i], b.voices().rate()));
       names.push_back(o.references[i]);
     }
-    place(voice_refs, b.style_from_recordings(waves, o.domain, names, how));
+    scatter_rows(b.style_from_recordings(waves, o.domain, names, how), voice_refs, styles);
   }
   return repeat(styles, n);
 }
 
 void save_faces(const TaskOptions& o, const HostTensor& images, const std::vector<std::string>& names) {
-  for (size_t i = 0; i < names.size(); ++i) save_png(output_path(o, names[i], ".png"), row(images, static_cast<int64_t>(i)));
+  for (size_t i = 0; i < names.size(); ++i) save_png(output_path(o, names[i], ".png"), gather_rows(images, {i}));
 }
 
 void save_voices(const TaskOptions& o, Bundle& b, const std::vector<std::vector<float>>& waves,
@@ -127,7 +103,7 @@ std::vector<std::string> output_names(const TaskOptions& o) {
 void run_image(const TaskOptions& o, Bundle& b, const RunOptions& how) {
   std::vector<HostTensor> faces;
   for (const std::string& s : o.sources) faces.push_back(load_face_image(s, b.face_size()));
-  const HostTensor source = stack(faces);
+  const HostTensor source = stack_rows(faces);
   const HostTensor styles = styles_for(o, b, source.shape[0], how);
   save_faces(o, b.faces().translate(source, styles, how), output_names(o));
 }

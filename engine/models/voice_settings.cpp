@@ -116,8 +116,7 @@ VoiceSettings voice_settings(const TensorFile& w, const std::string& path) {
   return v;
 }
 
-void check_bundle(const TensorFile& w, const std::string& path) {
-  // One style space: every network that makes or takes a style, by its own configuration.
+std::vector<std::pair<std::string, int>> style_dims(const TensorFile& w, const std::string& path) {
   std::vector<std::pair<std::string, int>> styles;
   const auto has = [&](const char* n) { return has_network(w, path, n); };
   if (has("image_generator")) styles.emplace_back("image_generator", image_generator_config(w, path).style_dim);
@@ -127,6 +126,13 @@ void check_bundle(const TensorFile& w, const std::string& path) {
   if (has("audio_generator")) styles.emplace_back("audio_generator", audio_generator_config(w, path).style_dim);
   if (has("audio_style_encoder"))
     styles.emplace_back("audio_style_encoder", audio_style_encoder_config(w, path).style_dim);
+  return styles;
+}
+
+void check_bundle(const TensorFile& w, const std::string& path) {
+  // One style space: every network that makes or takes a style, by its own configuration.
+  const auto styles = style_dims(w, path);
+  const auto has = [&](const char* n) { return has_network(w, path, n); };
   for (const auto& [network, dim] : styles)
     if (dim != styles.front().second)
       throw FileError(path + ": " + styles.front().first + " has style_dim " + std::to_string(styles.front().second) +

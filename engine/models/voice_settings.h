@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/models/hifigan.h"
 #include "engine/safetensors.h"
@@ -36,6 +38,11 @@ struct VoiceSettings {
 // `xfv.voice` of the file, or the StarGANv2-VC defaults without one. A malformed entry, or a
 // stargan_vc recipe whose numbers are not that recipe's, is a FileError naming the file.
 VoiceSettings voice_settings(const TensorFile& w, const std::string& path);
+
+// The style dimension of each network of the file that makes or takes a style, in the
+// order image_generator, image_style_encoder, mapping_network, audio_generator,
+// audio_style_encoder (those present).
+std::vector<std::pair<std::string, int>> style_dims(const TensorFile& w, const std::string& path);
 
 // Refuses a file whose networks disagree: one style dimension for every style producer and
 // consumer; the generator's mel against the vocoder's (recipe, rate, n_fft, hop, window,

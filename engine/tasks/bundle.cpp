@@ -1,7 +1,7 @@
 #include "engine/tasks/bundle.h"
 
 #include "engine/models/stargan_v2.h"
-#include "engine/models/stargan_vc.h"
+#include "engine/models/voice_settings.h"
 
 namespace xfv {
 namespace {
@@ -40,17 +40,6 @@ void about(const std::vector<std::string>& names, const std::vector<size_t>& gro
   }
 }
 
-// Rows `rows` of a (n, ...) tensor, in that order.
-HostTensor rows_of(const HostTensor& t, const std::vector<size_t>& rows) {
-  Shape s = t.shape;
-  const int64_t row = t.numel() / s[0];
-  s.dims[0] = static_cast<int64_t>(rows.size());
-  HostTensor out(s);
-  for (size_t k = 0; k < rows.size(); ++k)
-    std::copy_n(t.data.begin() + static_cast<int64_t>(rows[k]) * row, row, out.data.begin() + static_cast<int64_t>(k) * row);
-  return out;
-}
-
 }  // namespace
 
 Bundle::Bundle(const std::string& path, const std::string& backend) : models_(path, backend) {}
@@ -81,13 +70,9 @@ int Bundle::face_size() const {
 
 int Bundle::style_dim() const {
   // check_bundle has made them agree: the first one present speaks for all.
-  const TensorFile& w = models_.weights();
-  if (has("image_generator")) return image_generator_config(w, path()).style_dim;
-  if (has("image_style_encoder")) return image_style_encoder_config(w, path()).style_dim;
-  if (has("mapping_network")) return mapping_network_config(w, path()).style_dim;
-  if (has("audio_generator")) return audio_generator_config(w, path()).style_dim;
-  if (has("audio_style_encoder")) return audio_style_encoder_config(w, path()).style_dim;
-  throw FileError(path() + ": holds no network that makes or takes a style");
+  const auto dims = style_dims(models_.weights(), path());
+  if (dims.empty()) throw FileError(path() + ": holds no network that makes or takes a style");
+  return dims.front().second;
 }
 
 HostTensor Bundle::style_from_faces(const HostTensor& faces, const std::string& domain, const RunOptions& how) {
@@ -112,14 +97,9 @@ HostTensor Bundle::style_from_recordings(const std::vector<std::vector<float>>& 
                                          const std::vector<std::string>& names, const RunOptions& how) {
   const int d = models_.domain(domain, "audio_style_encoder");
   HostTensor styles(Shape{static_cast<int64_t>(waves.size()), style_dim()});
-  const int64_t dim = style_dim();
   by_length(waves, [&](const std::vector<size_t>& group, const HostTensor& batch) {
-    about(names, group, [&] {
-      const HostTensor s = voices().style_from_reference(voices().mel(batch, how), d, how);
-      for (size_t k = 0; k < group.size(); ++k)
-        std::copy_n(s.data.begin() + static_cast<int64_t>(k) * dim, dim,
-                    styles.data.begin() + static_cast<int64_t>(group[k]) * dim);
-    });
+    about(names, group,
+          [&] { scatter_rows(voices().style_from_reference(voices().mel(batch, how), d, how), group, styles); });
   });
   return styles;
 }
@@ -135,9 +115,9 @@ std::vector<std::vector<float>> Bundle::convert_recordings(const std::vector<std
   converted_mels_.assign(sources.size(), HostTensor());
   by_length(sources, [&](const std::vector<size_t>& group, const HostTensor& batch) {
     about(names, group, [&] {
-      const HostTensor converted = voices().convert(voices().mel(batch, how), rows_of(styles, group), how);
+      const HostTensor converted = voices().convert(voices().mel(batch, how), gather_rows(styles, group), how);
       for (size_t k = 0; k < group.size(); ++k) {
-        HostTensor mel = rows_of(converted, {k});
+        HostTensor mel = gather_rows(converted, {k});
         out[group[k]] = voices().vocode(mel, noise, noise_seed, how);
         // The whole converted mel (chunks joined), which no single node holds for long input.
         if (how.dump) how.dump->tensors["voice.converted"] = mel;

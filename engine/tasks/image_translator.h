@@ -16,7 +16,6 @@ class ImageTranslator {
 
   ModelSession& models() { return models_; }
   int image_size() const { return generator_config_.img_size; }
-  int style_dim() const { return generator_config_.style_dim; }
 
   // The source faces (n, 3, S, S) restyled by styles (n, style_dim), as one batch.
   HostTensor translate(const HostTensor& source, const HostTensor& style, const RunOptions& how = {});
