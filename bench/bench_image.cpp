@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   const int size = bundle.face_size();
   const xfv::HostTensor source = random_face(size, 1), reference = random_face(size, 2);
   xfv::add_task_bench("image_translation/" + backend, [&] {
-    const xfv::HostTensor style = bundle.style_from_faces(reference, "1");
+    const xfv::HostTensor style = bundle.style_from_faces(reference, 1);
     benchmark::DoNotOptimize(bundle.faces().translate(source, style).data.data());
   });
   return xfv::run_task_benches(args);

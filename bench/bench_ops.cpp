@@ -36,8 +36,10 @@ void measure(BoundOp& op, Backend& backend, benchmark::State& state) {
   state.counters["B/s"] = benchmark::Counter(op.bytes(), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void add(const std::string& backend_name, const std::string& name, OpArgs op) {
-  benchmark::RegisterBenchmark((backend_name + "/" + name).c_str(),
+// Registers "<backend>/<op family>/<where>": the family as the kernel and cpu files name it.
+void add(const std::string& backend_name, const std::string& where, OpArgs op) {
+  const std::string name = backend_name + "/" + traits_of(op).family + "/" + where;
+  benchmark::RegisterBenchmark(name.c_str(),
                                [backend_name, op](benchmark::State& state) {
                                  auto backend = make_backend(backend_name);
                                  BoundOp bound(op, random_inputs(op), *backend);
@@ -48,74 +50,74 @@ void add(const std::string& backend_name, const std::string& name, OpArgs op) {
 }
 
 void register_all(const std::string& b) {
-  for (const bench::ConvShape& s : bench::generator_convs()) add(b, "conv2d/" + s.where, bench::conv_args(s));
+  for (const bench::ConvShape& s : bench::generator_convs()) add(b, s.where, bench::conv_args(s));
 
   for (auto [c, hw] : {std::pair{64, 256}, std::pair{128, 128}, std::pair{512, 32}, std::pair{512, 8}}) {
     InstanceNormArgs n;
     n.d = {1, c, hw * hw};
     n.d.param_stride = 2 * c, n.d.gamma_bias = 1, n.d.leaky = true;
-    add(b, "adain_lrelu/" + std::to_string(c) + "x" + std::to_string(hw) + "^2", n);
+    add(b, "adain_lrelu_" + std::to_string(c) + "x" + std::to_string(hw) + "^2", n);
   }
   AvgPoolArgs pool;
   pool.d = {64, 256, 256, 2, 2};
-  add(b, "avg_pool/64x256^2", pool);
+  add(b, "avg_pool_64x256^2", pool);
   UpsampleNearestArgs up;
   up.d = {256, 64, 64, 2, 2};
-  add(b, "upsample_nearest/256x64^2", up);
+  add(b, "256x64^2", up);
   for (int s : {32, 64, 128}) {
     ResizeBilinearArgs r;
     r.d = {1, 256, 256, s, s, false};
-    add(b, "resize_bilinear/mask256->" + std::to_string(s), r);
+    add(b, "mask256->" + std::to_string(s), r);
   }
   ResizeBilinearArgs heat;
   heat.d = {98, 64, 64, 256, 256, true};
-  add(b, "resize_bilinear/heatmaps64->256_ac", heat);
+  add(b, "heatmaps64->256_ac", heat);
   for (auto [c, hw] : {std::pair{512, 32}, std::pair{256, 64}, std::pair{128, 128}}) {
     Depthwise3x3Args hp;
     hp.d = {c, hw, hw, {-1, -1, -1, -1, 8, -1, -1, -1, -1}};
-    add(b, "highpass/" + std::to_string(c) + "x" + std::to_string(hw) + "^2", hp);
+    add(b, "highpass_" + std::to_string(c) + "x" + std::to_string(hw) + "^2", hp);
     BinaryArgs mask;
     mask.d = {1, c, hw * hw, true, BinaryOp::kMul, 1.f};
-    add(b, "mask_mul/" + std::to_string(c) + "x" + std::to_string(hw) + "^2", mask);
+    add(b, "mask_mul_" + std::to_string(c) + "x" + std::to_string(hw) + "^2", mask);
   }
   BinaryArgs res;
   res.d = {1, 64, 256 * 256, false, BinaryOp::kAdd, 1 / std::sqrt(2.f)};
-  add(b, "residual_add/64x256^2", res);
+  add(b, "residual_add_64x256^2", res);
   UnaryArgs lrelu;
   lrelu.d = {64 * 256 * 256, UnaryOp::kLeakyRelu, 0.2f};
-  add(b, "leaky_relu/64x256^2", lrelu);
+  add(b, "leaky_relu_64x256^2", lrelu);
   ReduceArgs sum;
   sum.d = {1, 98, 256 * 256, ReduceOp::kSum};
-  add(b, "channel_sum/98x256^2", sum);
+  add(b, "channel_sum_98x256^2", sum);
   LinearArgs mlp;
   mlp.d = {1, 512, 512};
   mlp.d.relu = true;
-  add(b, "linear/mapping_512x512", mlp);
+  add(b, "mapping_512x512", mlp);
   LinearArgs heads;
   heads.d = {1, 512, 64};
   heads.d.batch = 2, heads.d.w_stride = 512 * 64, heads.d.bias_stride = 64, heads.d.y_stride = 64;
-  add(b, "linear/mapping_heads_2x512x64", heads);
+  add(b, "mapping_heads_2x512x64", heads);
   LinearArgs adain_fc;
   adain_fc.d = {1, 64, 2 * 512};
-  add(b, "linear/adain_fc_64x1024", adain_fc);
+  add(b, "adain_fc_64x1024", adain_fc);
   GaussianArgs noise;
   noise.d = {57600, 1, 0};
-  add(b, "gaussian/57600", noise);
+  add(b, "57600", noise);
 
   // The voice path at 2.4 s of 24 kHz audio (57,600 samples, 193 frames): the front end and
   // one Parallel WaveGAN layer (bench/bench_voice.cpp times the whole conversion).
   MelSpectrogramArgs mel;
   mel.d.n = 1, mel.d.length = 57600;
-  add(b, "mel_spectrogram/57600", mel);
+  add(b, "57600", mel);
   for (int dilation : {1, 16, 256}) {
     Conv2dArgs conv;
     conv.d = {1, 64, 1, 57600, 128, 1, 5};
     conv.d.dil_w = dilation, conv.d.pad_w = 2 * dilation;
-    add(b, "conv1d_k5/vocoder_64->128_d" + std::to_string(dilation), conv);
+    add(b, "conv1d_k5_vocoder_64->128_d" + std::to_string(dilation), conv);
   }
   GatedActivationArgs gate;
   gate.d = {1, 64, 57600};
-  add(b, "gated_activation/vocoder_64x57600", gate);
+  add(b, "vocoder_64x57600", gate);
 
   // HiFi-GAN V1 at 1 s of 22.05 kHz audio (86 frames): per stage (channels, samples) the
   // resblock convs of the shortest and longest kernel and the upsampling layer into it;
@@ -125,19 +127,19 @@ void register_all(const std::string& b) {
   for (auto [c, w, k_up, rate] : stages) {
     ConvTranspose1dArgs up;
     up.d = {1, 2 * c, w / rate, c, k_up, rate, (k_up - rate) / 2, 0.1f};
-    add(b, "conv_transpose1d/hifigan_" + std::to_string(2 * c) + "->" + std::to_string(c), up);
+    add(b, "hifigan_" + std::to_string(2 * c) + "->" + std::to_string(c), up);
     for (int k : {3, 11}) {
       Conv2dArgs conv;
       conv.d = {1, c, 1, w, c, 1, k};
       conv.d.pad_w = (k - 1) / 2, conv.d.input_slope = 0.1f;
-      add(b, "conv1d_k" + std::to_string(k) + "/hifigan_" + std::to_string(c) + "x" + std::to_string(w), conv);
+      add(b, "conv1d_k" + std::to_string(k) + "_hifigan_" + std::to_string(c) + "x" + std::to_string(w), conv);
     }
   }
   MelSpectrogramArgs hifigan_mel;
   hifigan_mel.d.n = 1, hifigan_mel.d.length = 22050;
   hifigan_mel.d.n_fft = hifigan_mel.d.win_length = 1024, hifigan_mel.d.hop = 256, hifigan_mel.d.padding = 384;
   hifigan_mel.d.spectrum = MelSpectrum::kMagnitude, hifigan_mel.d.log = MelLog::kClampedLn;
-  add(b, "mel_spectrogram/hifigan_22050", hifigan_mel);
+  add(b, "hifigan_22050", hifigan_mel);
 }
 
 // The machine's measured peaks, the yardstick for the op figures: the cpu GEMM on large

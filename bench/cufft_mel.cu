@@ -1,4 +1,4 @@
-// The cuFFT baseline of the mel front end (kernels/mel.cu is the hand-written one): batched
+// The cuFFT baseline of the mel front end (kernels/mel_spectrogram.cu is the hand-written one): batched
 // R2C FFTs of the windowed frames, |X|^2 and the log in two small kernels, the filterbank
 // as a cuBLAS GEMM. The framing (reflect padding, window) is done once, outside the timing:
 // this baseline times what a library does of the work. Used by bench_baselines.cpp only.

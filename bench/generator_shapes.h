@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/ops.h"
+#include "kernels/ops.h"
 
 namespace xfv {
 namespace bench {

@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include "engine/ops.h"
+#include "kernels/ops.h"
 
 namespace xfv {
 
@@ -37,6 +37,9 @@ class Backend {
   virtual void download(void* dst, const void* src, size_t bytes) = 0;
   virtual void fill_bytes(void* dst, int byte, size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // Whether the backend's memory is the host's, so that host data can be read in place
+  // (cpu) instead of uploaded: a model's weights are then held once, in the weight file.
+  virtual bool runs_on_host_memory() const { return false; }
   virtual std::unique_ptr<Timer> make_timer() = 0;
   // A named range around work on the backend's timeline, as profilers show it: NVTX ranges
   // on cuda (Nsight Systems), nothing elsewhere. The runner brackets every node with one.

@@ -8,6 +8,11 @@ namespace xfv {
 
 ValueId Graph::add_value(Value v) {
   if (by_name_.count(v.name)) throw std::invalid_argument("graph: duplicate value name '" + v.name + "'");
+  if (v.shape.numel() > kMaxValueElements)
+    throw std::invalid_argument("graph: '" + v.name + "' of shape " + v.shape.str() + " has " +
+                                std::to_string(v.shape.numel()) + " elements, more than the " +
+                                std::to_string(kMaxValueElements) +
+                                " the kernels' 32-bit indices address; run the input in shorter chunks");
   const ValueId id = static_cast<ValueId>(values_.size());
   by_name_[v.name] = id;
   values_.push_back(std::move(v));
@@ -19,8 +24,19 @@ ValueId Graph::add_input(const std::string& name, Shape shape) {
 }
 
 ValueId Graph::add_constant(const std::string& name, HostTensor data) {
-  const Shape s = data.shape;
+  return add_constant(name, std::make_shared<const HostTensor>(std::move(data)));
+}
+
+ValueId Graph::add_constant(const std::string& name, std::shared_ptr<const HostTensor> data) {
+  const Shape s = data->shape;
   return add_value({name, s, DType::f32, ValueKind::kConstant, std::move(data)});
+}
+
+void Graph::share_constant(ValueId v, std::shared_ptr<const HostTensor> same) {
+  Value& val = values_.at(static_cast<size_t>(v));
+  if (val.kind != ValueKind::kConstant || same->numel() != val.shape.numel())
+    throw std::logic_error("graph: '" + val.name + "' cannot share a constant of shape " + same->shape.str());
+  val.constant = std::move(same);
 }
 
 ValueId Graph::add_node(const std::string& name, OpArgs op, std::vector<ValueId> inputs) {

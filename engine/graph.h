@@ -4,6 +4,7 @@
 // by name.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,12 +19,21 @@ constexpr ValueId kNoValue = -1;
 
 enum class ValueKind { kInput, kConstant, kNode };
 
+// The most elements a value may have: 2^31 less 2^20. The kernels and cpu ops index within a
+// tensor in 32-bit ints (products of its dimensions, and a tile or vector running up to a
+// block past the end), so a graph refuses any larger value; long inputs run in chunks (the
+// voice generator, the vocoders) and never need one.
+constexpr int64_t kMaxValueElements = (int64_t{1} << 31) - (int64_t{1} << 20);
+
 struct Value {
   std::string name;
   Shape shape;
   DType dtype = DType::f32;
   ValueKind kind;
-  HostTensor constant;  // the data, for kConstant
+  // The data, for kConstant. Shared, not copied: a weight refers to its weight file's tensor
+  // (which must outlive the graph), and a WeightStore may replace it by the one copy that
+  // every graph of a model shares (engine/weight_store.h).
+  std::shared_ptr<const HostTensor> constant;
 };
 
 struct Node {
@@ -36,10 +46,14 @@ class Graph {
  public:
   ValueId add_input(const std::string& name, Shape shape);
   ValueId add_constant(const std::string& name, HostTensor data);
+  ValueId add_constant(const std::string& name, std::shared_ptr<const HostTensor> data);
+  // Makes constant `v` refer to `same`, which must hold as many elements (a WeightStore's
+  // copy of equal data).
+  void share_constant(ValueId v, std::shared_ptr<const HostTensor> same);
   // Adds a node computing `name` from `inputs`; checks every input's size against the op.
   ValueId add_node(const std::string& name, OpArgs op, std::vector<ValueId> inputs);
   void mark_output(ValueId v);
-  // Gives a node's value another shape of the same size: ops see flat (n, c, h*w) planes,
+  // Gives a value another shape of the same size: ops see flat (n, c, h*w) planes,
   // the model keeps (n, c, h, w).
   void reshape(ValueId v, Shape shape);
 

@@ -131,7 +131,7 @@ OpTraits traits(const TransposeArgs& a) {
 }
 OpTraits traits(const MelSpectrogramArgs& a) {
   const MelSpectrogramDesc& d = a.d;
-  // What is implemented (engine/ops.h): reflect padding, which needs a signal longer than
+  // What is implemented (kernels/ops.h): reflect padding, which needs a signal longer than
   // the padding, at least one frame, and a radix-2 FFT.
   if (d.n_fft < 4 || (d.n_fft & (d.n_fft - 1)) || d.win_length < 1 || d.win_length > d.n_fft || d.hop < 1 ||
       d.n_mels < 1 || d.padding < 0 || d.length <= d.padding || d.length + 2 * d.padding < d.n_fft)
@@ -180,6 +180,12 @@ void bind_ptrs(MelSpectrogramArgs& a, const std::vector<const float*>& in, float
   a.x = in[0], a.window = in[1], a.twiddles = in[2], a.fb = in[3], a.y = out;
 }
 
+std::string family_of(const std::string& op) {
+  if (op == "unary" || op == "binary" || op == "concat") return "elementwise";
+  if (op == "avg_pool" || op == "max_pool" || op == "adaptive_avg_pool") return "pooling";
+  return op;
+}
+
 }  // namespace
 
 OpTraits traits_of(const OpArgs& op) {
@@ -192,6 +198,7 @@ OpTraits traits_of(const OpArgs& op) {
       },
       op);
   t.bytes = compulsory_bytes(t, std::vector<bool>(t.input_sizes.size(), true));
+  t.family = family_of(t.op);
   return t;
 }
 

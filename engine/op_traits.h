@@ -1,5 +1,5 @@
 // What the graph, the runner, the profiler and the op checker need to know about each op:
-// its name, how many inputs it takes (in the order `bind_op` assigns them), their sizes, the
+// its name and family, how many inputs it takes (in the order `bind_op` assigns them), their sizes, the
 // output shape, and its work (FLOPs and bytes moved).
 #pragma once
 
@@ -21,6 +21,11 @@ struct OpTraits {
   // and of the output written once; an upper bound where optional inputs are left unbound
   // (compulsory_bytes gives the exact figure for those).
   double bytes = 0;
+  // The op family: the one name of its kernel file (kernels/<family>.cu), its cpu file
+  // (engine/cpu/<family>.cpp), its op cases (`xfv ops --family`) and its benches. An op is
+  // its own family, except "elementwise" (unary, binary, concat) and "pooling" (avg_pool,
+  // max_pool, adaptive_avg_pool).
+  std::string family{};
 };
 OpTraits traits_of(const OpArgs& op);
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <random>
+#include <tuple>
 
 #include "engine/cpu/mel_tables.h"
 #include "engine/op_traits.h"
@@ -49,7 +51,7 @@ Conv2dArgs conv(int n, int cin, int h, int w, int cout, int kh, int kw, int stri
   return a;
 }
 
-void add_conv_cases(CaseMaker& m) {
+void add_conv2d_cases(CaseMaker& m) {
   const std::vector<bool> bias{false, false, true, false}, both{false, false, true, true};
   m.add(conv(1, 3, 17, 13, 5, 3, 3, 1, 1), bias);
   m.add(conv(1, 1, 20, 24, 64, 3, 3, 1, 1), bias);           // the voice stem, cin = 1
@@ -110,7 +112,7 @@ void add_conv_cases(CaseMaker& m) {
   m.add(conv(1, 2, 150, 150, 40, 3, 3, 1, 1), bias);          // 64x64
 }
 
-void add_norm_cases(CaseMaker& m) {
+void add_instance_norm_cases(CaseMaker& m) {
   const auto norm = [](int n, int c, int hw, bool adain, bool leaky) {
     InstanceNormArgs a;
     a.d = {n, c, hw};
@@ -127,7 +129,9 @@ void add_norm_cases(CaseMaker& m) {
   m.add(norm(2, 8, 4096, true, true), {false, true, true});         // spread over threads
   m.add(norm(1, 3, 31, false, false));
   m.add(norm(1, 3, 33, false, false));
+}
 
+void add_channel_affine_cases(CaseMaker& m) {
   ChannelAffineArgs bn;
   bn.d = {2, 3, 17, true, 0.01f};
   m.add(bn);
@@ -159,7 +163,9 @@ void add_elementwise_cases(CaseMaker& m) {
   m.add(cat);
   cat.d = {1, 1, 64, 1};
   m.add(cat);
+}
 
+void add_reduce_cases(CaseMaker& m) {
   for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin}) {
     for (auto [outer, axis, inner] : {std::tuple{6, 17, 1}, std::tuple{2, 5, 33},
                                       std::tuple{1, 4096, 1}, std::tuple{3, 1, 7},
@@ -172,14 +178,32 @@ void add_elementwise_cases(CaseMaker& m) {
   }
 }
 
-void add_resampling_cases(CaseMaker& m) {
-  for (auto [planes, h, w, kh, kw] : {std::tuple{3, 16, 16, 2, 2}, std::tuple{2, 9, 7, 2, 2},
-                                      std::tuple{2, 9, 7, 2, 1}, std::tuple{1, 1, 6, 1, 2},
-                                      std::tuple{4, 128, 130, 2, 2}, std::tuple{3, 6, 9, 2, 3}}) {
-    AvgPoolArgs a;
+// Pools with kernel = stride, at (planes, h, w, kh, kw).
+template <class PoolArgs>
+void add_strided_pools(CaseMaker& m, std::initializer_list<std::tuple<int, int, int, int, int>> shapes) {
+  for (auto [planes, h, w, kh, kw] : shapes) {
+    PoolArgs a;
     a.d = {planes, h, w, kh, kw};
     m.add(a);
   }
+}
+
+void add_pooling_cases(CaseMaker& m) {
+  add_strided_pools<AvgPoolArgs>(m, {{3, 16, 16, 2, 2}, {2, 9, 7, 2, 2}, {2, 9, 7, 2, 1}, {1, 1, 6, 1, 2},
+                                     {4, 128, 130, 2, 2}, {3, 6, 9, 2, 3}});
+  add_strided_pools<MaxPoolArgs>(m, {{3, 16, 16, 2, 2}, {2, 9, 7, 1, 2}, {1, 1, 6, 1, 2}, {2, 17, 81, 1, 2},
+                                     {3, 6, 9, 2, 3}, {4, 40, 80, 1, 2}});
+  for (auto [planes, h, w, oh, ow] : {std::tuple{2, 5, 96, 5, 48}, std::tuple{3, 5, 95, 5, 48},
+                                      std::tuple{1, 1, 1, 1, 1}, std::tuple{2, 7, 17, 3, 5},
+                                      std::tuple{1, 17, 3, 17, 3}, std::tuple{2, 4, 9, 1, 1},
+                                      std::tuple{1, 3, 5, 7, 9}}) {
+    AdaptiveAvgPoolArgs a;
+    a.d = {planes, h, w, oh, ow};
+    m.add(a);
+  }
+}
+
+void add_upsample_nearest_cases(CaseMaker& m) {
   for (auto [planes, h, w, sh, sw] : {std::tuple{3, 5, 7, 2, 2}, std::tuple{2, 3, 4, 2, 1},
                                       std::tuple{1, 1, 1, 2, 2}, std::tuple{1, 1, 9, 1, 5},
                                       std::tuple{8, 33, 40, 2, 2}, std::tuple{2, 3, 4, 3, 3}}) {
@@ -187,6 +211,9 @@ void add_resampling_cases(CaseMaker& m) {
     a.d = {planes, h, w, sh, sw};
     m.add(a);
   }
+}
+
+void add_resize_bilinear_cases(CaseMaker& m) {
   for (auto [planes, h, w, oh, ow, ac] :
        {std::tuple{1, 64, 64, 8, 8, false}, std::tuple{2, 16, 16, 64, 64, true},
         std::tuple{3, 7, 5, 13, 17, false}, std::tuple{3, 7, 5, 13, 17, true},
@@ -197,6 +224,9 @@ void add_resampling_cases(CaseMaker& m) {
     a.d = {planes, h, w, oh, ow, ac};
     m.add(a);
   }
+}
+
+void add_depthwise3x3_cases(CaseMaker& m) {
   for (auto [planes, h, w] : {std::tuple{4, 9, 13}, std::tuple{1, 1, 1}, std::tuple{2, 33, 32},
                               std::tuple{3, 100, 130}, std::tuple{2, 1, 40}, std::tuple{2, 40, 1},
                               std::tuple{1, 2, 2}}) {
@@ -210,7 +240,7 @@ void add_resampling_cases(CaseMaker& m) {
 // the input), and the shapes a polyphase split must get right: a kernel that is no multiple
 // of the stride, one shorter than the stride (outputs no tap reaches), no overlap at all,
 // padding past a phase, and a batch.
-void add_conv_transpose_cases(CaseMaker& m) {
+void add_conv_transpose1d_cases(CaseMaker& m) {
   const std::vector<bool> bias{false, false, true};
   for (auto [n, cin, w, cout, k, stride, pad, slope] :
        {std::tuple{1, 16, 13, 8, 16, 8, 4, 0.1f}, std::tuple{1, 8, 50, 4, 4, 2, 1, 0.1f},
@@ -279,8 +309,8 @@ void add_landmark_mask_cases(CaseMaker& m) {
   }
 }
 
-// The voice networks' ops (../shared/reference-models.md §2.3, §2.4, §3.3).
-void add_voice_cases(CaseMaker& m) {
+// Parallel WaveGAN's gate (../shared/reference-models.md §3.3).
+void add_gated_activation_cases(CaseMaker& m) {
   for (auto [n, c, t] : {std::tuple{2, 3, 17}, std::tuple{1, 1, 1}, std::tuple{3, 5, 33},
                          std::tuple{1, 64, 1000}}) {
     GatedActivationArgs a;
@@ -290,21 +320,9 @@ void add_voice_cases(CaseMaker& m) {
   GatedActivationArgs saturating;  // far into both tails, past where exp overflows a float
   saturating.d = {1, 4, 500};
   m.add(saturating, {}, -120.f, 120.f);
-  for (auto [planes, h, w, kh, kw] : {std::tuple{3, 16, 16, 2, 2}, std::tuple{2, 9, 7, 1, 2},
-                                      std::tuple{1, 1, 6, 1, 2}, std::tuple{2, 17, 81, 1, 2},
-                                      std::tuple{3, 6, 9, 2, 3}, std::tuple{4, 40, 80, 1, 2}}) {
-    MaxPoolArgs a;
-    a.d = {planes, h, w, kh, kw};
-    m.add(a);
-  }
-  for (auto [planes, h, w, oh, ow] : {std::tuple{2, 5, 96, 5, 48}, std::tuple{3, 5, 95, 5, 48},
-                                      std::tuple{1, 1, 1, 1, 1}, std::tuple{2, 7, 17, 3, 5},
-                                      std::tuple{1, 17, 3, 17, 3}, std::tuple{2, 4, 9, 1, 1},
-                                      std::tuple{1, 3, 5, 7, 9}}) {
-    AdaptiveAvgPoolArgs a;
-    a.d = {planes, h, w, oh, ow};
-    m.add(a);
-  }
+}
+
+void add_replication_pad_cases(CaseMaker& m) {
   for (auto [planes, w, left, right] : {std::tuple{80, 17, 2, 2}, std::tuple{3, 1, 2, 2},
                                         std::tuple{2, 5, 0, 3}, std::tuple{1, 3, 4, 0},
                                         std::tuple{2, 1000, 2, 2}}) {
@@ -312,6 +330,9 @@ void add_voice_cases(CaseMaker& m) {
     a.d = {planes, w, left, right};
     m.add(a);
   }
+}
+
+void add_transpose_cases(CaseMaker& m) {
   for (auto [planes, h, w] : {std::tuple{1, 80, 192}, std::tuple{3, 17, 5}, std::tuple{1, 1, 1},
                               std::tuple{2, 1, 33}, std::tuple{2, 33, 1}, std::tuple{2, 64, 65}}) {
     TransposeArgs a;
@@ -323,7 +344,7 @@ void add_voice_cases(CaseMaker& m) {
 // The two front ends on noise, with their real windows, twiddles and filterbanks.
 // StarGANv2-VC's: the shortest signal reflect padding allows (1025), one whose end falls
 // mid-frame, a batch, and a quiet signal whose quietest bands sit near the log's 1e-5 floor.
-void add_mel_cases(CaseMaker& m) {
+void add_mel_spectrogram_cases(CaseMaker& m) {
   for (auto [n, length, scale] : {std::tuple{1, 1025, 1.f}, std::tuple{2, 3001, 1.f}, std::tuple{3, 1500, 1.f},
                                   std::tuple{1, 2400, 1e-4f}}) {
     MelSpectrogramArgs a;
@@ -353,16 +374,23 @@ void add_mel_cases(CaseMaker& m) {
 
 std::vector<OpCase> op_cases(uint64_t seed) {
   CaseMaker m(seed);
-  add_conv_cases(m);
-  add_conv_transpose_cases(m);
-  add_norm_cases(m);
+  add_conv2d_cases(m);
+  add_conv_transpose1d_cases(m);
+  add_instance_norm_cases(m);
+  add_channel_affine_cases(m);
   add_elementwise_cases(m);
-  add_resampling_cases(m);
+  add_reduce_cases(m);
+  add_pooling_cases(m);
+  add_upsample_nearest_cases(m);
+  add_resize_bilinear_cases(m);
+  add_depthwise3x3_cases(m);
   add_linear_cases(m);
   add_gaussian_cases(m);
   add_landmark_mask_cases(m);
-  add_voice_cases(m);
-  add_mel_cases(m);
+  add_gated_activation_cases(m);
+  add_replication_pad_cases(m);
+  add_transpose_cases(m);
+  add_mel_spectrogram_cases(m);
   return std::move(m.cases);
 }
 

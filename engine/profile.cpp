@@ -26,7 +26,9 @@ Json totals_json(const NetworkTotal& t) {
           {"flops", t.flops},
           {"bytes", t.bytes},
           {"gflop_per_s", per_second_g(t.flops, t.ms)},
-          {"gb_per_s", per_second_g(t.bytes, t.ms)}};
+          {"gb_per_s", per_second_g(t.bytes, t.ms)},
+          {"weight_bytes", t.memory.weight_bytes},
+          {"arena_bytes", t.memory.arena_bytes}};
 }
 
 // Writes `text` to a temporary name beside `path`, then renames it into place.
@@ -79,10 +81,19 @@ void Profile::record(const Node& node, const std::string& name, double ms) {
 
 std::vector<NetworkTotal> Profile::totals() const {
   std::vector<NetworkTotal> totals;
-  NetworkTotal all{"all"};
+  NetworkTotal all;
+  all.network = "all";
   for (const NodeProfile& n : nodes_) {
     auto it = std::find_if(totals.begin(), totals.end(), [&](const NetworkTotal& t) { return t.network == n.network; });
-    if (it == totals.end()) it = totals.insert(totals.end(), NetworkTotal{n.network});
+    if (it == totals.end()) {
+      it = totals.insert(totals.end(), NetworkTotal());
+      it->network = n.network;
+      if (const auto m = memory_.find(n.network); m != memory_.end()) {
+        it->memory = m->second;
+        all.memory.weight_bytes += m->second.weight_bytes;
+        all.memory.arena_bytes += m->second.arena_bytes;
+      }
+    }
     for (NetworkTotal* t : {&*it, &all}) {
       ++t->nodes;
       t->ms += n.ms;
@@ -103,9 +114,9 @@ void Profile::print(std::FILE* out) const {
   }
   const auto rates = [&](double flops, double bytes, double ms) {
     if (ms > 0)
-      std::fprintf(out, " %10.4g %9.4g\n", per_second_g(flops, ms), per_second_g(bytes, ms));
+      std::fprintf(out, " %10.4g %9.4g", per_second_g(flops, ms), per_second_g(bytes, ms));
     else
-      std::fprintf(out, " %10s %9s\n", "-", "-");
+      std::fprintf(out, " %10s %9s", "-", "-");
   };
   std::fprintf(out, "profile on %s: %zu nodes\n", backend_.c_str(), nodes_.size());
   std::fprintf(out, "%-*s  %-*s %10s %10s %9s %10s %9s\n", name_w, "node", detail_w, "op detail", "ms", "GFLOP",
@@ -114,13 +125,15 @@ void Profile::print(std::FILE* out) const {
     std::fprintf(out, "%-*s  %-*s %10.3f %10.4g %9.4g", name_w, n.name.c_str(), detail_w, n.detail.c_str(), n.ms,
                  n.flops * 1e-9, n.bytes * 1e-9);
     rates(n.flops, n.bytes, n.ms);
+    std::fprintf(out, "\n");
   }
-  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s\n", network_w, "network", "nodes", "ms", "GFLOP", "GB",
-               "GFLOP/s", "GB/s");
+  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s %10s %10s\n", network_w, "network", "nodes", "ms", "GFLOP",
+               "GB", "GFLOP/s", "GB/s", "weights MB", "arena MB");
   for (const NetworkTotal& t : totals()) {
     std::fprintf(out, "%-*s %6d %10.3f %10.4g %9.4g", network_w, t.network.c_str(), t.nodes, t.ms, t.flops * 1e-9,
                  t.bytes * 1e-9);
     rates(t.flops, t.bytes, t.ms);
+    std::fprintf(out, " %10.1f %10.1f\n", t.memory.weight_bytes * 1e-6, t.memory.arena_bytes * 1e-6);
   }
 }
 

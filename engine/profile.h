@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,17 @@ struct NodeProfile {
   double flops = 0, bytes = 0;  // bytes: compulsory traffic, each input (weights included) read once + the output written once
 };
 
+// What a network holds in memory: its weights (once per model, engine/weight_store.h) and
+// the activation arenas of its compiled graphs in the session.
+struct NetworkMemory {
+  size_t weight_bytes = 0, arena_bytes = 0;
+};
+
 struct NetworkTotal {
   std::string network;
   int nodes = 0;
   double ms = 0, flops = 0, bytes = 0;
+  NetworkMemory memory;  // as set_memory gave it (zero otherwise)
 };
 
 // Throughput of a span: GFLOP/s from flops, GB/s from bytes (both are X / ms / 1e6); 0 for a
@@ -51,12 +59,15 @@ class Profile {
   // What the hook does, for a hook of one's own that also profiles.
   void record(const Node& node, const std::string& name, double ms);
 
+  // The memory of the networks (by name), reported beside their totals.
+  void set_memory(std::map<std::string, NetworkMemory> memory) { memory_ = std::move(memory); }
+
   const std::string& backend() const { return backend_; }
   const std::vector<NodeProfile>& nodes() const { return nodes_; }
   std::vector<NetworkTotal> totals() const;  // per network in first-seen order, then one named "all"
 
   // Table: per node name, op detail, ms, GFLOP, GB moved, GFLOP/s, GB/s; then the
-  // per-network totals and all.
+  // per-network totals and all, with their weight and arena megabytes.
   void print(std::FILE* out) const;
   // {"backend":..., "nodes":[...], "networks":[...], "total":{...}} (schema in docs/profile.md).
   std::string json() const;
@@ -74,6 +85,7 @@ class Profile {
   std::string backend_;
   std::chrono::steady_clock::time_point origin_;
   std::vector<NodeProfile> nodes_;
+  std::map<std::string, NetworkMemory> memory_;
 };
 
 }  // namespace xfv

@@ -2,30 +2,19 @@
 
 #include <stdexcept>
 
-#include "engine/arena.h"
 #include "engine/op_traits.h"
 
 namespace xfv {
 
-Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value)
-    : graph_(graph), backend_(backend) {
+ArenaPlan Runner::plan(const Graph& graph, bool keep_every_value) {
   const auto& values = graph.values();
   const auto& nodes = graph.nodes();
   const int end = static_cast<int>(nodes.size());
-  constants_.resize(values.size());
-  offsets_.assign(values.size(), 0);
-
   // Lifetimes in steps: inputs live from the start, outputs to the end, the rest from the
-  // node that writes them to their last reader.
+  // node that writes them to their last reader. Constants are no part of the arena.
   std::vector<BufferLifetime> lifetimes(values.size(), BufferLifetime{0, 0, -1});
-  for (size_t v = 0; v < values.size(); ++v) {
-    const size_t bytes = static_cast<size_t>(values[v].shape.numel()) * dtype_size(values[v].dtype);
-    if (values[v].kind == ValueKind::kConstant) {
-      constants_[v] = DeviceBuffer(backend, bytes);
-      backend.upload(constants_[v].get(), values[v].constant.data.data(), bytes);
-    }
-    lifetimes[v] = {bytes, -1, -1};
-  }
+  for (size_t v = 0; v < values.size(); ++v)
+    lifetimes[v] = {static_cast<size_t>(values[v].shape.numel()) * dtype_size(values[v].dtype), -1, -1};
   for (int i = 0; i < end; ++i) {
     lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].first = i;
     lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].last = i;
@@ -35,22 +24,35 @@ Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value)
   for (ValueId out : graph.outputs()) lifetimes[static_cast<size_t>(out)].last = end;
   if (keep_every_value)
     for (auto& l : lifetimes) l.last = end;
+  for (size_t v = 0; v < values.size(); ++v)
+    if (values[v].kind == ValueKind::kConstant) lifetimes[v].bytes = 0;
+  return plan_arena(lifetimes);
+}
 
-  std::vector<BufferLifetime> planned;
-  std::vector<size_t> planned_ids;
+Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, const WeightStore* store)
+    : graph_(graph), backend_(backend) {
+  const auto& values = graph.values();
+  constants_.resize(values.size());
+  constant_addresses_.assign(values.size(), nullptr);
   for (size_t v = 0; v < values.size(); ++v) {
-    if (values[v].kind == ValueKind::kConstant) continue;
-    planned.push_back(lifetimes[v]);
-    planned_ids.push_back(v);
+    if (values[v].kind != ValueKind::kConstant) continue;
+    if (store) {
+      constant_addresses_[v] = store->address(graph, static_cast<ValueId>(v));
+      continue;
+    }
+    const size_t bytes = static_cast<size_t>(values[v].shape.numel()) * dtype_size(values[v].dtype);
+    constants_[v] = DeviceBuffer(backend, bytes);
+    backend.upload(constants_[v].get(), values[v].constant->data.data(), bytes);
+    constant_addresses_[v] = constants_[v].f32();
   }
-  const ArenaPlan plan = plan_arena(planned);
-  for (size_t i = 0; i < planned_ids.size(); ++i) offsets_[planned_ids[i]] = plan.offsets[i];
-  if (plan.total_bytes) arena_ = DeviceBuffer(backend, plan.total_bytes);
+  const ArenaPlan arena = plan(graph, keep_every_value);
+  offsets_ = arena.offsets;
+  if (arena.total_bytes) arena_ = DeviceBuffer(backend, arena.total_bytes);
 }
 
 float* Runner::address(ValueId v) const {
   const size_t i = static_cast<size_t>(v);
-  if (graph_.value(v).kind == ValueKind::kConstant) return constants_[i].f32();
+  if (graph_.value(v).kind == ValueKind::kConstant) return const_cast<float*>(constant_addresses_[i]);
   return reinterpret_cast<float*>(static_cast<char*>(arena_.get()) + offsets_[i]);
 }
 
@@ -101,6 +103,7 @@ void Runner::run(const NodeHook& hook) {
     std::vector<const float*> inputs;
     for (ValueId in : node.inputs) inputs.push_back(in == kNoValue ? nullptr : address(in));
     bind_op(op, inputs, address(node.output));
+    if (auto* draw = std::get_if<GaussianArgs>(&op)) draw->d.seed = random_seed_, draw->d.offset += random_offset_;
     {
       const Range range(backend_, name);
       if (timer) timer->start();

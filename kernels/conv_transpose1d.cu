@@ -1,4 +1,4 @@
-// ConvTranspose1d (engine/ops.h) as a polyphase conv: output o = m * stride + r - pad
+// ConvTranspose1d (kernels/ops.h) as a polyphase conv: output o = m * stride + r - pad
 // gathers the taps j = r + s * stride (s < ceil(k / stride)) of the inputs m - s, so every
 // output is one thread's sum and nothing is scattered or added atomically.
 //

@@ -1,4 +1,4 @@
-// FAN's landmark masks (engine/ops.h, LandmarkMaskArgs). A thread per output pixel walks
+// FAN's landmark masks (kernels/ops.h, LandmarkMaskArgs). A thread per output pixel walks
 // the 98 heatmap planes in channel order, reading each at its group's shifted row, so the
 // loads of a warp are coalesced along that row and every backend sums the channels in the
 // same order. The per-value arithmetic is kernels/landmark_mask.cuh, shared with the cpu

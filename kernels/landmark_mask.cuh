@@ -1,4 +1,4 @@
-// FAN's landmark masks (engine/ops.h, LandmarkMaskArgs): the landmark groups and the
+// FAN's landmark masks (kernels/ops.h, LandmarkMaskArgs): the landmark groups and the
 // arithmetic of one heatmap value, shared by the cpu backend and the kernel so that both
 // take the same float steps as the reference's `preprocess` (tools/reference/
 // stargan_v2.py), and give the same bits as each other. Plain C++ apart from XFV_HD, so

@@ -1,11 +1,11 @@
 // The launchers of the hand-written kernels, one overload of `run` per op family
-// (engine/ops.h). The same declarations serve both builds of the kernels: xfv::cuda
+// (kernels/ops.h). The same declarations serve both builds of the kernels: xfv::cuda
 // (nvcc, a real GPU) and xfv::sim (host compiler, kernels/sim). Each launcher checks its
 // launch and throws xfv::DeviceError on failure; it does not synchronize.
 #pragma once
 
 #include "common.cuh"
-#include "engine/ops.h"
+#include "ops.h"
 
 namespace xfv {
 namespace XFV_DEVICE_NS {

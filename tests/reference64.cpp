@@ -311,7 +311,7 @@ Out ref(const LandmarkMaskArgs& a, const In& in) {
   return y;
 }
 
-// The two recipes of engine/ops.h from their definitions, ignoring the op's table inputs: a
+// The two recipes of kernels/ops.h from their definitions, ignoring the op's table inputs: a
 // periodic Hann window, reflect padding, a direct DFT of each frame, and the recipe's own
 // filterbank: StarGANv2-VC's HTK one for 16 kHz (../shared/reference-models.md §2.6), or
 // HiFi-GAN's Slaney one, librosa's defaults for 22.05 kHz, 0 to 8 kHz. The log picks the

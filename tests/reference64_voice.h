@@ -1,10 +1,10 @@
-// Float64 references of the voice networks' ops (engine/ops.h), apart from
+// Float64 references of the voice networks' ops (kernels/ops.h), apart from
 // reference64.cpp to keep each file short; reference64() dispatches to them.
 #pragma once
 
 #include <vector>
 
-#include "engine/ops.h"
+#include "kernels/ops.h"
 
 namespace xfv {
 namespace reference64_voice {

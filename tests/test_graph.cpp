@@ -95,8 +95,8 @@ TEST(Runner, MatchesTheOpsRunOneByOne) {
   SmallNet net;
   auto cpu = make_backend("cpu");
   // Reference: the same ops through run_case, one at a time.
-  OpCase conv{net.g.nodes()[0].op, {net.input.data, net.g.value(1).constant.data,
-                                    net.g.value(2).constant.data, {}}};
+  OpCase conv{net.g.nodes()[0].op, {net.input.data, net.g.value(1).constant->data,
+                                    net.g.value(2).constant->data, {}}};
   const std::vector<float> c = run_case(conv, *cpu).output;
   const std::vector<float> n = run_case({net.g.nodes()[1].op, {c, {}, {}}}, *cpu).output;
   const std::vector<float> want = run_case({net.g.nodes()[2].op, {n, net.input.data}}, *cpu).output;

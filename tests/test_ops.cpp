@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Range(size_t{0}, cases().size())),
     [](const auto& info) { return std::get<0>(info.param) + "_" + case_name(std::get<1>(info.param)); });
 
-TEST(OpCases, CoverEveryOpFamily) {
+TEST(OpCases, CoverEveryOp) {
   std::set<std::string> seen;
   for (const OpCase& c : cases()) seen.insert(traits_of(c.op).op);
   EXPECT_EQ(seen.size(), std::variant_size_v<OpArgs> - 1);  // all but std::monostate

@@ -175,7 +175,7 @@ TEST(Profile, BytesAreCountedInOnePlace) {
   const OpTraits t = traits_of(conv);
   auto cpu = make_backend("cpu");
   const BoundOp bound(conv,
-                      {net.input.data, net.g.value(1).constant.data, net.g.value(2).constant.data, {}}, *cpu);
+                      {net.input.data, net.g.value(1).constant->data, net.g.value(2).constant->data, {}}, *cpu);
   EXPECT_DOUBLE_EQ(bound.bytes(), TwoNetworks::want()[0].bytes);
   const double out = static_cast<double>(t.output.numel());
   EXPECT_DOUBLE_EQ(t.bytes, bound.bytes() + 4 * out);  // the residual has the output's size

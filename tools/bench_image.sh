@@ -4,13 +4,14 @@
 # weights, converted, then both timed. Usage: tools/bench_image.sh [threads] (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python=$(bash tools/find-python.sh)
 threads=${1:-$(nproc)}
 work=build/bench-image
 mkdir -p "$work"
 [ -f "$work/sg2.safetensors" ] || {
-  /usr/bin/python3 tools/make_checkpoint.py --kind stargan_v2 --size full --format zip --seed 7 --out "$work/sg2.ckpt"
-  /usr/bin/python3 tools/convert.py "$work/sg2.ckpt" --out "$work/sg2.safetensors"
+  "$python" tools/make_checkpoint.py --kind stargan_v2 --size full --format zip --seed 7 --out "$work/sg2.ckpt"
+  "$python" tools/convert.py "$work/sg2.ckpt" --out "$work/sg2.safetensors"
 }
 lscpu | grep -E "Model name|^CPU\(s\)"
 OMP_NUM_THREADS=$threads build/xfv_bench_image --weights="$work/sg2.safetensors"
-/usr/bin/python3 tools/bench_torch_image.py "$work/sg2.ckpt" --threads "$threads"
+"$python" tools/bench_torch_image.py "$work/sg2.ckpt" --threads "$threads"

@@ -1,21 +1,20 @@
-#!/usr/bin/python3
-"""PyTorch CPU time of the whole image translation that bench/bench_image.cpp times in xfv:
+#!/usr/bin/env python3
+"""PyTorch time (CPU, or a GPU with --device cuda) of the whole image translation that bench/bench_image.cpp times in xfv:
 the reference face's style (style encoder), FAN's masks of the source (when w_hpf > 0) and the
 generator, batch 1, on seeded random inputs. The networks are the project's own PyTorch
 definitions (tools/reference/stargan_v2.py) loaded from a reference checkpoint.
 
-    /usr/bin/python3 tools/bench_torch_image.py CKPT --threads 2
+    python3 tools/bench_torch_image.py CKPT --threads 2 [--device cuda]
 """
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dump_reference import build_network, load_checkpoint, _state_dict  # noqa: E402
+from torch_timing import describe, median_ms  # noqa: E402
 
 
 def main():
@@ -23,19 +22,20 @@ def main():
     p.add_argument("checkpoint")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda: PyTorch eager on the GPU")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     ckpt = load_checkpoint(args.checkpoint)
     nets = {n: build_network(n, _state_dict(ckpt, n, args.checkpoint), args.checkpoint)[0]
             for n in ("image_generator", "image_style_encoder")}
-    gen, enc = nets["image_generator"], nets["image_style_encoder"]
-    fan = build_network("fan", _state_dict(ckpt, "fan", args.checkpoint), args.checkpoint)[0] \
+    gen, enc = nets["image_generator"].to(args.device), nets["image_style_encoder"].to(args.device)
+    fan = build_network("fan", _state_dict(ckpt, "fan", args.checkpoint), args.checkpoint)[0].to(args.device) \
         if gen.w_hpf > 0 else None
     size = gen.img_size
     g = torch.Generator().manual_seed(0)
-    src = torch.rand(1, 3, size, size, generator=g) * 2 - 1
-    ref = torch.rand(1, 3, size, size, generator=g) * 2 - 1
-    y = torch.tensor([1])
+    src = (torch.rand(1, 3, size, size, generator=g) * 2 - 1).to(args.device)
+    ref = (torch.rand(1, 3, size, size, generator=g) * 2 - 1).to(args.device)
+    y = torch.tensor([1], device=args.device)
 
     def translate():
         s = enc(ref, y)
@@ -43,16 +43,10 @@ def main():
         return gen(src, s, masks=masks)
 
     with torch.no_grad():
-        translate()
-        times = []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            translate()
-            times.append((time.perf_counter() - t0) * 1e3)
-    print(f"torch {torch.__version__}, {args.threads} threads: image translation "
+        ms = median_ms(translate, args.repeats, args.device)
+    print(f"{describe(args.device, args.threads)}: image translation "
           f"(style encoder{' + FAN' if fan is not None else ''} + generator) at {size}: "
-          f"median {statistics.median(times):.1f} ms over {args.repeats} runs")
-
+          f"median {ms:.1f} ms over {args.repeats} runs")
 
 if __name__ == "__main__":
     main()

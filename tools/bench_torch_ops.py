@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """PyTorch CPU baseline for the per-op benches: the StarGAN v2 generator's conv shapes (read
 from bench/generator_shapes.h, so both benches measure the same list) and a few other ops,
 timed as xfv_bench times them. Run with Debian's python3-torch:
@@ -52,9 +52,9 @@ def main():
             x = torch.randn(1, c, hw, hw)
             gamma, beta = torch.randn(1, c, 1, 1), torch.randn(1, c, 1, 1)
             ms = median_ms(lambda: F.leaky_relu((1 + gamma) * F.instance_norm(x) + beta, 0.2), args.repeats)
-            print(f"{'adain_lrelu/%dx%d^2' % (c, hw):44s} {ms:9.3f}")
+            print(f"{'instance_norm/adain_lrelu_%dx%d^2' % (c, hw):44s} {ms:9.3f}")
         x = torch.randn(1, 64, 256, 256)
-        print(f"{'avg_pool/64x256^2':44s} {median_ms(lambda: F.avg_pool2d(x, 2), args.repeats):9.3f}")
+        print(f"{'pooling/avg_pool_64x256^2':44s} {median_ms(lambda: F.avg_pool2d(x, 2), args.repeats):9.3f}")
         x = torch.randn(1, 256, 64, 64)
         ms = median_ms(lambda: F.interpolate(x, scale_factor=2, mode="nearest"), args.repeats)
         print(f"{'upsample_nearest/256x64^2':44s} {ms:9.3f}")

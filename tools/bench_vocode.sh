@@ -6,11 +6,12 @@
 # Usage: tools/bench_vocode.sh [threads] (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python=$(bash tools/find-python.sh)
 threads=${1:-$(nproc)}
 fixtures=build/hifigan
-[ -f "$fixtures/universal.safetensors" ] || /usr/bin/python3 tools/tests/make_hifigan_fixtures.py "$fixtures"
+[ -f "$fixtures/universal.safetensors" ] || "$python" tools/tests/make_hifigan_fixtures.py "$fixtures"
 lscpu | grep -E "Model name|^CPU\(s\)"
 OMP_NUM_THREADS=$threads build/xfv_bench_vocode --weights="$fixtures/universal.safetensors" \
   --mel="$fixtures/speech.mel.npy" --seconds=10
-/usr/bin/python3 tools/bench_torch_vocode.py "$fixtures/package" --mel "$fixtures/speech.mel.npy" \
+"$python" tools/bench_torch_vocode.py "$fixtures/package" --mel "$fixtures/speech.mel.npy" \
   --seconds 10 --threads "$threads"

@@ -5,17 +5,18 @@
 # Usage: tools/bench_voice.sh [threads] (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python=$(bash tools/find-python.sh)
 threads=${1:-$(nproc)}
 work=build/bench-voice
 mkdir -p "$work"
 [ -f "$work/voice.safetensors" ] || {
   for kind in stargan_vc jdc pwg; do
-    /usr/bin/python3 tools/make_checkpoint.py --kind $kind --size full --seed 7 --out "$work/$kind.ckpt"
+    "$python" tools/make_checkpoint.py --kind $kind --size full --seed 7 --out "$work/$kind.ckpt"
   done
-  /usr/bin/python3 tools/convert.py "$work/stargan_vc.ckpt" "$work/jdc.ckpt" "$work/pwg.ckpt" \
+  "$python" tools/convert.py "$work/stargan_vc.ckpt" "$work/jdc.ckpt" "$work/pwg.ckpt" \
     --out "$work/voice.safetensors"
 }
 lscpu | grep -E "Model name|^CPU\(s\)"
 OMP_NUM_THREADS=$threads build/xfv_bench_voice --weights="$work/voice.safetensors"
-/usr/bin/python3 tools/bench_torch_voice.py "$work/stargan_vc.ckpt" "$work/jdc.ckpt" "$work/pwg.ckpt" \
+"$python" tools/bench_torch_voice.py "$work/stargan_vc.ckpt" "$work/jdc.ckpt" "$work/pwg.ckpt" \
   --threads "$threads"

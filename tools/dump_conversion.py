@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """The StarGANv2-VC demo's whole voice conversion in PyTorch, as the end-to-end reference of
-`xfv voice`: a source and a reference recording (24 kHz WAV, peak-normalized as the demo
-does) to the mel, the reference's style for a speaker domain, JDC's F0 features, the
+`xfv voice`: a source and a reference recording (24 kHz WAV; the source peak-normalized, the
+reference as loaded, as the demo's conversion cell and compute_style take them) to the mel, the reference's style for a speaker domain, JDC's F0 features, the
 converted mel and the Parallel WaveGAN waveform with injected noise.
 
 Writes one safetensors file of `voice.*` tensors:
-  voice.input.source, voice.input.reference   (L,), (R,) the peak-normalized audio
+  voice.input.source, voice.input.reference   (L,), (R,) the audio: the source peak-normalized,
+                                             the reference as read
   voice.input.noise                          (300 * T',) standard normal, from --seed
   voice.source_mel                           (1, 1, 80, T) the source's normalized log-mel
   voice.style                                (1, style_dim) from the reference's mel
@@ -38,7 +39,8 @@ def convert(args):
     vocoder, voc_config = network(args.vocoder, 'vocoder')
     if not 0 <= args.domain < enc_config['num_domains']:
         raise ref.DumpError(f"--domain {args.domain}: the style encoder has {enc_config['num_domains']} domains")
-    source, reference = ref.load_wav(args.source), ref.load_wav(args.reference)
+    source = ref.load_wav(args.source, peak_normalize=True)
+    reference = ref.load_wav(args.reference, peak_normalize=False)
     with torch.no_grad():
         source_mel = stargan_vc.log_mel(source).unsqueeze(0).unsqueeze(0)
         reference_mel = stargan_vc.log_mel(reference).unsqueeze(0).unsqueeze(0)

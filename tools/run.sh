@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 backend=cpu
 [ "${1:-}" = "--backend" ] && backend=$2
 bash tools/install-deps.sh
+python=$(bash tools/find-python.sh numpy skimage)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$(nproc)" --target xfv
 
@@ -26,9 +27,9 @@ build/xfv ops
 demo=build/demo
 bundle=$demo/xfavot_demo.safetensors
 mkdir -p "$demo"
-[ -f "$bundle" ] || /usr/bin/python3 tools/make_demo_bundle.py --out "$bundle" --seed 2026
+[ -f "$bundle" ] || "$python" tools/make_demo_bundle.py --out "$bundle" --seed 2026
 build/xfv info "$bundle"
-face=$(/usr/bin/python3 -c "import os, skimage.data; print(os.path.dirname(skimage.data.__file__))")/astronaut.png
+face=$("$python" -c "import os, skimage.data; print(os.path.dirname(skimage.data.__file__))")/astronaut.png
 espeak-ng -v en+m3 -w "$demo/source.wav" "Please call Stella and ask her to bring these things with her from the store."
 
 echo "== audio-guided image translation: the astronaut restyled by the sentence's voice"
@@ -43,7 +44,7 @@ build/xfv generate --weights "$bundle" --backend "$backend" --domain female --se
   --face "$face" --voice "$demo/source.wav" --out-dir "$demo/generated" --profile-json "$demo/generated/profile.json"
 echo "wrote $demo/face_from_voice.png, $demo/voice_from_face.wav, $demo/generated/ and the traces (open in https://ui.perfetto.dev)"
 
-[ -f "$demo/hifigan/universal.safetensors" ] || /usr/bin/python3 tools/get_hifigan.py "$demo/hifigan"
+[ -f "$demo/hifigan/universal.safetensors" ] || "$python" tools/get_hifigan.py "$demo/hifigan"
 build/xfv info "$demo/hifigan/universal.safetensors"
 build/xfv vocode --weights "$demo/hifigan/universal.safetensors" --backend "$backend" \
   --input "$demo/source.wav" --out "$demo/copy_synthesis.wav"

@@ -1,9 +1,12 @@
 // The `xfv` command line.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,7 +15,9 @@
 #include "engine/io/audio.h"
 #include "engine/io/image.h"
 #include "engine/io/npy.h"
+#include "engine/models/hifigan.h"
 #include "engine/models/networks.h"
+#include "engine/models/voice_settings.h"
 #include "engine/op_traits.h"
 #include "engine/profile.h"
 #include "engine/opcheck.h"
@@ -22,14 +27,33 @@ namespace {
 
 using namespace xfv;
 
-// Every op case on every chosen backend against cpu: error and time per run.
-int check_ops(std::vector<std::string> backends, uint64_t seed) {
-  if (backends.empty()) backends = compiled_backends();
+// The op families of the cases, in case order (OpTraits::family).
+std::vector<std::string> op_families(const std::vector<OpCase>& cases) {
+  std::vector<std::string> families;
+  for (const OpCase& c : cases) {
+    const std::string f = traits_of(c.op).family;
+    if (std::find(families.begin(), families.end(), f) == families.end()) families.push_back(f);
+  }
+  return families;
+}
+
+// Every op case (of the chosen families: all when none) on every chosen backend against cpu:
+// error and time per run. A family that names no case is an error, not an empty pass.
+int check_ops(std::vector<std::string> backends, const std::vector<std::string>& families, uint64_t seed) {
+  const std::vector<OpCase> cases = op_cases(seed);
+  const std::vector<std::string> known = op_families(cases);
+  for (const std::string& f : families)
+    if (std::find(known.begin(), known.end(), f) == known.end())
+      throw std::invalid_argument("ops: no op family '" + f + "' (xfv ops --list-families names them)");
+  // A backend named by --backend must run; of the default list, one that cannot is skipped.
+  const bool named = !backends.empty();
+  if (!named) backends = compiled_backends();
   auto cpu = make_backend("cpu");
   std::vector<std::unique_ptr<Backend>> targets;
   for (const std::string& name : backends) {
     std::string why;
     if (!backend_available(name, &why)) {
+      if (named) throw std::runtime_error("ops: backend " + name + " cannot run here: " + why);
       std::printf("backend %s skipped: %s\n", name.c_str(), why.c_str());
       continue;
     }
@@ -37,7 +61,9 @@ int check_ops(std::vector<std::string> backends, uint64_t seed) {
   }
   int failures = 0, runs = 0;
   std::printf("%-58s %-5s %10s %10s  %s\n", "op", "on", "rel L2", "ms", "");
-  for (const OpCase& c : op_cases(seed)) {
+  for (const OpCase& c : cases) {
+    if (!families.empty() && std::find(families.begin(), families.end(), traits_of(c.op).family) == families.end())
+      continue;
     const OpRun want = run_case(c, *cpu);
     for (auto& target : targets) {
       const OpRun got = target->name() == "cpu" ? want : run_case(c, *target);
@@ -61,14 +87,34 @@ int list_backends() {
   return 0;
 }
 
+// The length a network's arena is reported at: one second of frames for the voice networks
+// (at the rate and hop of the file's mel), the network's own size otherwise.
+int second_of_frames(const TensorFile& w, const std::string& path, const std::string& network) {
+  if (network == "vocoder" && is_hifigan(w, path)) {
+    const HifiGanConfig c = hifigan_config(w, path);
+    return c.sampling_rate / c.hop_size;
+  }
+  if (network == "vocoder" || network == "audio_generator" || network == "audio_style_encoder" || network == "f0_model") {
+    const VoiceMel mel = voice_settings(w, path).mel;
+    return mel.sampling_rate / mel.hop_size;
+  }
+  return 0;
+}
+
 int info(const std::string& path) {
   const TensorFile w = read_safetensors(path);
+  const std::map<std::string, size_t> weights = weight_bytes_per_network(w);
   std::printf("%s: %zu tensors\n", path.c_str(), w.tensors.size());
   for (const std::string& network : networks_in(w, path)) {
     const auto config = w.metadata.find("xfv.config." + network);
     const auto domains = w.metadata.find("xfv.domains." + network);
     std::printf("  %s\n    config %s\n", network.c_str(), config == w.metadata.end() ? "-" : config->second.c_str());
     if (domains != w.metadata.end()) std::printf("    domains %s\n", domains->second.c_str());
+    const int length = second_of_frames(w, path, network);
+    const NetworkGraph net = build_network(w, path, network, 1, 0, length);
+    const size_t arena = Runner::plan(*net.graph, false).total_bytes;
+    std::printf("    weights %.1f MB, arena %.1f MB at batch 1%s\n", (weights.count(network) ? weights.at(network) : 0) * 1e-6,
+                arena * 1e-6, length ? (", " + std::to_string(length) + " frames (1 s)").c_str() : "");
   }
   return 0;
 }
@@ -92,6 +138,8 @@ int validate(const std::string& dump, const std::string& weights, const std::str
 struct VocodeOptions {
   std::string weights, input, out, backend = "cpu", dump, profile_json, trace;
   bool profile = false, float_wav = false;
+  int64_t budget_mb = 0;
+  int max_frames = 0;  // 0: kDefaultVocoderFrames
 };
 
 bool is_npy(const std::string& path) {
@@ -102,7 +150,9 @@ bool is_npy(const std::string& path) {
 // A mel (.npy) or a recording (copy synthesis) to a waveform at the vocoder's rate.
 int vocode(const VocodeOptions& o) {
   Bundle bundle(o.weights, o.backend);
+  set_budget(bundle, o.budget_mb);
   HifiGanVocoder& v = bundle.hifigan();
+  if (o.max_frames) v.set_max_frames(o.max_frames);
   const HifiGanConfig& c = v.config();
   TensorFile dump;
   Profile profile(o.backend);
@@ -126,6 +176,7 @@ int vocode(const VocodeOptions& o) {
   }
   save_wav(o.out, v.vocode(mel, how), c.sampling_rate, o.float_wav ? WavEncoding::Float32 : WavEncoding::Pcm16);
   if (!o.dump.empty()) write_safetensors(o.dump, dump);
+  profile.set_memory(bundle.models().memory());
   if (o.profile) profile.print(stdout);
   if (!o.profile_json.empty()) profile.write_json(o.profile_json);
   if (!o.trace.empty()) profile.write_trace(o.trace);
@@ -144,6 +195,10 @@ int main(int argc, char** argv) {
   ops->add_option("--backend", backends, "backends to check (default: every one built in)")
       ->check(CLI::IsMember({"cpu", "sim", "cuda"}));
   ops->add_option("--seed", seed, "seed of the random inputs");
+  std::vector<std::string> families;
+  bool list_families = false;
+  ops->add_option("--family", families, "op families to check (default: every one; --list-families names them)");
+  ops->add_flag("--list-families", list_families, "print the op families, one a line, and check nothing");
 
   auto* list = app.add_subcommand("backends", "list the backends and whether each can run here");
 
@@ -175,15 +230,23 @@ int main(int argc, char** argv) {
       ->required();
   voc->add_option("--out", vd.out, "output WAV at the vocoder's rate")->required();
   voc->add_option("--backend", vd.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
+  add_budget_option(*voc, vd.budget_mb);
   voc->add_option("--dump-tensors", vd.dump, "write every value of the networks by name (.safetensors)");
   voc->add_flag("--profile", vd.profile, "print each node's op, shapes, time, FLOPs and bytes, and totals per network");
   voc->add_option("--profile-json", vd.profile_json, "write the profile as JSON (docs/profile.md)");
   voc->add_option("--trace", vd.trace, "write the profile as a Chrome trace (opens in Perfetto)");
+  voc->add_option("--max-frames", vd.max_frames,
+                  "the vocoder runs at most this many frames at a time, longer mels in overlapping windows with "
+                  "the whole run's samples (default 512; docs/tasks.md)");
   voc->add_flag("--float-wav", vd.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*ops) return check_ops(backends, seed);
+    if (*ops && list_families) {
+      for (const std::string& f : op_families(op_cases(seed))) std::printf("%s\n", f.c_str());
+      return 0;
+    }
+    if (*ops) return check_ops(backends, families, seed);
     if (*list) return list_backends();
     if (*info_cmd) return info(info_path);
     if (*val) return validate(dump_path, weights_path, backend, isolate);

@@ -33,11 +33,12 @@ std::string output_path(const TaskOptions& o, const std::string& name, const cha
 }
 
 // The styles of --reference files (each a face or a voice, read from its content), of
-// --latent or of --seed, one per output (n): a single style serves every source.
+// --latent or of --seed, one per output (n): a single style serves every source. A reference
+// recording is taken as recorded, not peak-normalized, as the StarGANv2-VC demo takes it.
 HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptions& how) {
   if (o.references.empty()) {
     const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : b.models().latent_from_seed(std::stoull(o.seed));
-    const HostTensor s = b.style_from_latents(z, o.domain, o.psi, how);
+    const HostTensor s = b.style_from_latents(z, b.models().domain(o.domain, "mapping_network"), o.psi, how);
     if (s.shape[0] != 1 && s.shape[0] != n)
       throw std::invalid_argument(o.latent + ": " + std::to_string(s.shape[0]) + " latents for " + std::to_string(n) +
                                   " sources; give one, or one per source");
@@ -54,16 +55,18 @@ HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptio
   if (!face_refs.empty()) {
     std::vector<HostTensor> faces;
     for (size_t i : face_refs) faces.push_back(load_face_image(o.references[i], b.face_size()));
-    scatter_rows(b.style_from_faces(stack_rows(faces), o.domain, how), face_refs, styles);
+    const int domain = b.models().domain(o.domain, "image_style_encoder");
+    scatter_rows(b.style_from_faces(stack_rows(faces), domain, how), face_refs, styles);
   }
   if (!voice_refs.empty()) {
     std::vector<std::vector<float>> waves;
     std::vector<std::string> names;
     for (size_t i : voice_refs) {
-      waves.push_back(load_voice(o.references[i], b.voices().rate()));
+      waves.push_back(load_voice(o.references[i], b.voices().rate(), Gain::kAsRecorded));
       names.push_back(o.references[i]);
     }
-    scatter_rows(b.style_from_recordings(waves, o.domain, names, how), voice_refs, styles);
+    const int domain = b.models().domain(o.domain, "audio_style_encoder");
+    scatter_rows(b.style_from_recordings(waves, domain, names, how), voice_refs, styles);
   }
   return repeat(styles, n);
 }
@@ -110,7 +113,7 @@ void run_image(const TaskOptions& o, Bundle& b, const RunOptions& how) {
 
 void run_voice(const TaskOptions& o, Bundle& b, const RunOptions& how) {
   std::vector<std::vector<float>> waves;
-  for (const std::string& s : o.sources) waves.push_back(load_voice(s, b.voices().rate()));
+  for (const std::string& s : o.sources) waves.push_back(load_voice(s, b.voices().rate(), Gain::kPeakNormalize));
   const HostTensor styles = styles_for(o, b, static_cast<int64_t>(waves.size()), how);
   save_voices(o, b, b.convert_recordings(waves, styles, noise_of(o), o.noise_seed, o.sources, how), output_names(o));
 }
@@ -118,7 +121,7 @@ void run_voice(const TaskOptions& o, Bundle& b, const RunOptions& how) {
 // K styles from the mapping network, and from each a face and a voice.
 void run_generate(const TaskOptions& o, Bundle& b, const RunOptions& how) {
   const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : b.models().latent_from_seed(std::stoull(o.seed), o.count);
-  const HostTensor styles = b.style_from_latents(z, o.domain, o.psi, how);
+  const HostTensor styles = b.style_from_latents(z, b.models().domain(o.domain, "mapping_network"), o.psi, how);
   const int64_t k = styles.shape[0];
   const auto names = [&](const char* what) {
     std::vector<std::string> n;
@@ -130,7 +133,8 @@ void run_generate(const TaskOptions& o, Bundle& b, const RunOptions& how) {
     save_faces(o, b.faces().translate(repeat(face, k), styles, how), names("face"));
   }
   if (!o.voice.empty()) {
-    const std::vector<std::vector<float>> waves(static_cast<size_t>(k), load_voice(o.voice, b.voices().rate()));
+    const std::vector<std::vector<float>> waves(static_cast<size_t>(k),
+                                                load_voice(o.voice, b.voices().rate(), Gain::kPeakNormalize));
     save_voices(o, b, b.convert_recordings(waves, styles, noise_of(o), o.noise_seed, {}, how), names("voice"));
   }
 }
@@ -186,6 +190,7 @@ CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& 
   cmd->add_option("--domain", o.domain, "domain name or index, in the network that makes the style")->required();
   cmd->add_option("--psi", o.psi, "truncation toward the mean style, in [0, 1] (latent styles)");
   cmd->add_option("--backend", o.backend, "cpu, sim or cuda")->check(CLI::IsMember(kBackends));
+  add_budget_option(*cmd, o.budget_mb);
   cmd->add_option("--dump-tensors", o.dump, "write every value of the networks by name (.safetensors)");
   cmd->add_flag("--profile", o.profile, "print each node's op, shapes, time, FLOPs and bytes, and totals per network");
   cmd->add_option("--profile-json", o.profile_json, "write the profile as JSON (docs/profile.md)");
@@ -216,6 +221,9 @@ CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& 
     cmd->add_flag("--float-wav", o.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
     cmd->add_option("--max-frames", o.max_frames,
                     "longest utterance, in mel frames, run whole; longer ones run in overlapping chunks (docs/tasks.md)");
+    cmd->add_option("--vocoder-frames", o.vocoder_frames,
+                    "the vocoder runs at most this many frames at a time, longer outputs in overlapping windows "
+                    "with the whole run's samples (default 512; docs/tasks.md)");
   }
   return cmd;
 }
@@ -225,17 +233,31 @@ void run_task(const TaskOptions& o, Bundle& b, Profile* profile) {
   TensorFile dump;
   const RunOptions how{o.dump.empty() ? nullptr : &dump, profile ? profile->hook() : NodeHook()};
   if (o.max_frames) b.voices().set_max_frames(o.max_frames);
+  if (o.vocoder_frames) b.voices().set_vocoder_frames(o.vocoder_frames);
   if (o.task == "image") run_image(o, b, how);
   if (o.task == "voice") run_voice(o, b, how);
   if (o.task == "generate") run_generate(o, b, how);
   if (!o.dump.empty()) write_safetensors(o.dump, dump);
 }
 
+void add_budget_option(CLI::App& cmd, int64_t& budget_mb) {
+  cmd.add_option("--budget-mb", budget_mb,
+                 "the session's budget for compiled graphs (activations), in MB; least recently used evicted first "
+                 "(default " + std::to_string(kDefaultSessionBudget >> 20) + ")")
+      ->check(CLI::PositiveNumber);
+}
+
+void set_budget(Bundle& b, int64_t budget_mb) {
+  if (budget_mb > 0) b.models().set_byte_budget(static_cast<size_t>(budget_mb) << 20);
+}
+
 int task_command(const TaskOptions& o) {
   Bundle bundle(o.weights, o.backend);
+  set_budget(bundle, o.budget_mb);
   const bool profiling = o.profile || !o.profile_json.empty() || !o.trace.empty();
   Profile profile(o.backend);
   run_task(o, bundle, profiling ? &profile : nullptr);
+  profile.set_memory(bundle.models().memory());
   if (o.profile) profile.print(stdout);
   if (!o.profile_json.empty()) profile.write_json(o.profile_json);
   if (!o.trace.empty()) profile.write_trace(o.trace);
@@ -255,6 +277,7 @@ CLI::App* add_bench_command(CLI::App& app, std::vector<TaskOptions>& tasks, int&
 
 int bench_command(const TaskOptions& o, int runs, int warmup) {
   Bundle bundle(o.weights, o.backend);
+  set_budget(bundle, o.budget_mb);
   for (int i = 0; i < warmup; ++i) run_task(o, bundle, nullptr);
   std::map<std::string, std::vector<double>> times;  // per network, then "all" (wall clock of the task)
   std::vector<std::string> order;

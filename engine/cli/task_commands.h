@@ -25,7 +25,9 @@ struct TaskOptions {
   std::string noise, mel_png;
   uint64_t noise_seed = 0;
   bool float_wav = false;
-  int max_frames = 0;  // 0: the converter's default
+  int max_frames = 0;      // 0: the converter's default
+  int vocoder_frames = 0;  // 0: kDefaultVocoderFrames
+  int64_t budget_mb = 0;   // the session's compiled-graph budget in MB (0: the default)
   // profile
   bool profile = false;
   std::string profile_json, trace;
@@ -40,6 +42,9 @@ CLI::App* add_bench_command(CLI::App& app, std::vector<TaskOptions>& tasks, int&
 void run_task(const TaskOptions& o, Bundle& bundle, Profile* profile);
 // `xfv image|voice|generate`: opens the bundle, runs, prints or writes the profile as asked.
 int task_command(const TaskOptions& o);
+// --budget-mb, shared by every command that opens a session, and what it sets.
+void add_budget_option(CLI::App& cmd, int64_t& budget_mb);
+void set_budget(Bundle& b, int64_t budget_mb);
 // `xfv bench TASK`: warm-up runs, then `runs` timed runs; median and spread per network and in all.
 int bench_command(const TaskOptions& o, int runs, int warmup);
 

@@ -2,6 +2,8 @@
 // vocoder's dilated 1-D convs of kernel 5, else im2col in chunks, then a GEMM into the
 // output: chunks of output rows for 2-D maps, chunks of columns spread over the threads for
 // 1-D signals.
+#include <omp.h>
+
 #include <algorithm>
 #include <memory>
 
@@ -76,6 +78,11 @@ float* conv_workspace(size_t floats) {
   return buffer[0].f;
 }
 
+ThreadSlices::ThreadSlices(size_t floats, int threads)
+    : stride_((floats + 15) / 16 * 16), threads_(threads), base_(conv_workspace(stride_ * static_cast<size_t>(threads))) {}
+
+float* ThreadSlices::mine() const { return base_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
+
 void conv2d_im2col(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
   const int ho = d.out_h(), wo = d.out_w();
@@ -118,12 +125,14 @@ void conv1d_im2col(const Conv2dArgs& a) {
   // whole-signal im2col of a vocoder conv would stream hundreds of MiB through memory.
   const int chunk = static_cast<int>(std::clamp<int64_t>((int64_t{1} << 18) / K / 16 * 16, 64, wo));
   const int chunks = (wo + chunk - 1) / chunk;
-#pragma omp parallel for schedule(dynamic) if (int64_t{d.cout} * K * wo >= kParallelMin)
+  const ThreadSlices workspace(static_cast<size_t>(K * chunk), omp_get_max_threads());
+#pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
+    if (int64_t{d.cout} * K * wo >= kParallelMin)
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
     const int n = static_cast<int>(job / chunks), o0 = static_cast<int>(job % chunks) * chunk;
     const int cols = std::min(chunk, wo - o0);
     const float* x = a.x + int64_t{n} * d.cin * d.w;
-    float* col = conv_workspace(static_cast<size_t>(K * cols));
+    float* col = workspace.mine();
     for (int64_t kk = 0; kk < K; ++kk) {
       const float* row = x + kk / d.kw * d.w;
       const int shift = static_cast<int>(kk % d.kw) * d.dil_w - d.pad_w;

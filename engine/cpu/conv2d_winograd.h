@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "engine/ops.h"
+#include "kernels/ops.h"
 
 namespace xfv {
 namespace cpu {
@@ -13,6 +13,22 @@ namespace cpu {
 // the next: a fresh buffer of a few MiB comes from mmap, and its page faults cost as much as a
 // small conv. Valid until the next call from the same thread.
 float* conv_workspace(size_t floats);
+
+// conv_workspace cut into a slice of at least `floats` for each thread of a parallel region
+// of at most `threads` threads, every slice on a 64-byte line. Taken before the region
+// (per_thread.h: an allocation that fails inside one terminates the process); inside, each
+// thread calls mine().
+class ThreadSlices {
+ public:
+  ThreadSlices(size_t floats, int threads);
+  int threads() const { return threads_; }
+  float* mine() const;
+
+ private:
+  size_t stride_;
+  int threads_;
+  float* base_;
+};
 
 // Any conv: im2col in chunks of output rows, one GEMM per chunk.
 void conv2d_im2col(const Conv2dArgs& args);

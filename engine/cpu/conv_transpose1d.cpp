@@ -6,6 +6,8 @@
 //   X[ci * S + s][m] = act(x[ci][m - s]) (0 outside the signal),
 // and row r * cout + co of column m lands at y[co][m * stride + r - pad]. Columns go in
 // chunks spread over the threads, as the 1-D convs do (conv2d.cpp).
+#include <omp.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -33,11 +35,13 @@ void run(const ConvTranspose1dArgs& a) {
   const int m0 = d.pad / u, m1 = (wo - 1 + d.pad) / u, columns = m1 - m0 + 1;
   const int chunk = std::clamp((1 << 18) / std::max(depth, rows) / 16 * 16, 64, columns);
   const int chunks = (columns + chunk - 1) / chunk;
-#pragma omp parallel for schedule(dynamic) if (int64_t{rows} * depth * columns >= kParallelMin)
+  const ThreadSlices workspace(static_cast<size_t>(depth + rows) * chunk, omp_get_max_threads());
+#pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
+    if (int64_t{rows} * depth * columns >= kParallelMin)
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
     const int n = static_cast<int>(job / chunks), c0 = static_cast<int>(job % chunks) * chunk;
     const int cols = std::min(chunk, columns - c0);
-    float* x_cols = conv_workspace(static_cast<size_t>(depth + rows) * cols);
+    float* x_cols = workspace.mine();
     float* y_cols = x_cols + int64_t{depth} * cols;
     const float* x = a.x + int64_t{n} * d.cin * d.w;
     for (int ci = 0; ci < d.cin; ++ci)

@@ -33,6 +33,7 @@ class CpuBackend : public Backend {
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void fill_bytes(void* dst, int byte, size_t bytes) override { std::memset(dst, byte, bytes); }
   void synchronize() override {}
+  bool runs_on_host_memory() const override { return true; }
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<WallTimer>(); }
 
 #define XFV_FORWARD_RUN(op) \

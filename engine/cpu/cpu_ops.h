@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "engine/backend.h"
-#include "engine/ops.h"
+#include "kernels/ops.h"
 
 namespace xfv {
 namespace cpu {

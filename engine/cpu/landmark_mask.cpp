@@ -6,6 +6,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/per_thread.h"
 #include "kernels/landmark_mask.cuh"
 
 namespace xfv {
@@ -15,9 +16,10 @@ void run(const LandmarkMaskArgs& a) {
   const LandmarkMaskDesc& d = a.d;
   constexpr int kC = LandmarkMaskDesc::kLandmarks;
   const int64_t hw = static_cast<int64_t>(d.h) * d.w, rows = static_cast<int64_t>(d.n) * d.h;
-#pragma omp parallel if (rows * hw * kC >= kParallelMin)
+  PerThread<std::vector<double>> sums(std::vector<double>(static_cast<size_t>(d.w)));
+#pragma omp parallel num_threads(sums.threads()) if (rows * hw * kC >= kParallelMin)
   {
-    std::vector<double> sum(static_cast<size_t>(d.w));
+    std::vector<double>& sum = sums.mine();
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t n = r / d.h;

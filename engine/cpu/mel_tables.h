@@ -1,10 +1,10 @@
-// The constant inputs of a MelSpectrogram op (engine/ops.h): window, FFT twiddles and
+// The constant inputs of a MelSpectrogram op (kernels/ops.h): window, FFT twiddles and
 // filterbank, computed in double and rounded once, for the graph and the op checker alike.
 #pragma once
 
 #include <vector>
 
-#include "engine/ops.h"
+#include "kernels/ops.h"
 
 namespace xfv {
 
@@ -14,7 +14,7 @@ struct MelTables {
   std::vector<float> fb;        // (n_mels, n_fft / 2 + 1): triangles on the mel scale
 };
 
-// The filterbanks of the two recipes (engine/ops.h, MelSpectrogramDesc):
+// The filterbanks of the two recipes (kernels/ops.h, MelSpectrogramDesc):
 //   kHtk:    torchaudio's melscale_fbanks(bins, f_min, f_max, n_mels, sample_rate, None, "htk"),
 //            HTK mel scale, no normalization (StarGANv2-VC);
 //   kSlaney: librosa.filters.mel(sr, n_fft, n_mels, f_min, f_max), its defaults: the Slaney

@@ -1,11 +1,14 @@
 /* xfv: the C API for embedding the engine (docs/embedding.md).
  *
- * A context is one weight file (weights/README.md; a bundle may hold image networks, voice
+ * A model is one weight file (weights/README.md; a bundle may hold image networks, voice
  * networks, a mapping network and a Parallel WaveGAN or HiFi-GAN vocoder) loaded on one
- * backend. Each task of XFaVoT is a style call plus a task call:
+ * backend: its configurations, domains and weights, immutable once open and shared by any
+ * number of threads. A session is one thread's use of a model: its compiled graphs (within a
+ * byte budget), its noise seed, its profile. Each task of XFaVoT is a style call plus a task
+ * call, both on a session:
  *
- *   audio-guided image translation   xfv_style_from_voice   + xfv_translate_face(s)
- *   image-guided voice conversion    xfv_style_from_face    + xfv_convert_voice
+ *   audio-guided image translation   xfv_style_from_voice    + xfv_translate_face(s)
+ *   image-guided voice conversion    xfv_style_from_face     + xfv_convert_voice
  *   latent-guided generation         xfv_styles_from_latents + xfv_translate_faces / xfv_convert_voice
  *   reference-guided, same modality  xfv_style_from_face + xfv_translate_face,
  *                                    xfv_style_from_voice + xfv_convert_voice
@@ -15,13 +18,14 @@
  * cannot serve (a voice call on a face-only file, say) fails with a message naming the file
  * and the missing network. On failure no output buffer is written.
  *
- * Threads: a context is used by one thread at a time. Contexts share no mutable state, so
- * each thread may run its own context concurrently with the others. xfv_last_error() is
- * per thread.
+ * Threads: a model may be used by any number of threads at once, each through its own
+ * session; a session is used by one thread at a time. Weights are held once per model,
+ * whatever the number of sessions. xfv_last_error() is per thread.
  *
  * Buffers: every buffer is the caller's and is only read during the call, except the output
- * of xfv_convert_voice_alloc (the library's, freed with xfv_free) and the string of
- * xfv_last_profile_json (the context's, valid until the next call on that context).
+ * of xfv_convert_voice_alloc (the library's, freed with xfv_free) and the strings of
+ * xfv_domain_name (the model's, valid while it is open) and xfv_last_profile_json (the
+ * session's, valid until the next call on that session).
  *
  * Data:
  *   face    float32, planar RGB (3 x S x S, S = xfv_image_size), in [-1, 1], as the
@@ -29,10 +33,13 @@
  *   style   float32, xfv_style_dim values; n styles are n rows.
  *   latent  float32, xfv_latent_dim values; n latents are n rows.
  *   voice   float32 mono samples at any rate, in any range: resampled to xfv_voice_rate
- *           and peak-normalized as the reference loads a recording. The output of the
- *           voice conversion is at xfv_voice_rate, as the vocoder makes it (unclipped).
+ *           as the StarGANv2-VC demo loads a recording; a voice to convert is then
+ *           peak-normalized, a voice whose style is taken is not (the style depends on its
+ *           level, as in the demo). The output of the voice conversion is at
+ *           xfv_voice_rate, as the vocoder makes it (unclipped).
  *   mel     (HiFi-GAN calls) float32 log-mel, bands x frames, row-major.
- *   domain  an index into a network's domains (xfv_domain finds one by name). */
+ *   domain  an index into the domains of the network that makes the style (0 to
+ *           xfv_domain_count - 1); xfv_domain finds one by name. */
 #ifndef XFV_H
 #define XFV_H
 
@@ -42,14 +49,32 @@
 extern "C" {
 #endif
 
-typedef struct xfv_context xfv_context;
+typedef struct xfv_model xfv_model;
+typedef struct xfv_session xfv_session;
 
-/* ---- context ------------------------------------------------------------------------- */
+/* ---- model ---------------------------------------------------------------------------- */
 
 /* Loads a weight file onto a backend: "cpu", "sim" or "cuda". NULL on failure. */
-xfv_context* xfv_open(const char* weights_path, const char* backend);
-/* Frees the context and everything it owns (a NULL context is ignored). */
-void xfv_close(xfv_context* ctx);
+xfv_model* xfv_model_open(const char* weights_path, const char* backend);
+/* Frees the model (a NULL model is ignored, 0). Refused (-1, nothing freed) while sessions
+ * of it are open: close them first. */
+int xfv_model_close(xfv_model* model);
+
+/* ---- session -------------------------------------------------------------------------- */
+
+struct xfv_session_params {
+  int64_t byte_budget;  /* compiled graphs kept (activations): the least recently used are
+                           evicted past it; one graph larger than it is an error naming it */
+  uint64_t noise_seed;  /* a Parallel WaveGAN vocoder's noise (Philox normals) */
+  int profiling;        /* non-zero: calls record each node they run (xfv_last_profile_json) */
+};
+/* The defaults: a budget of 2 GiB, noise seed 0, profiling off. */
+struct xfv_session_params xfv_session_default_params(void);
+
+/* A session of `model` (NULL params: the defaults). NULL on failure. */
+xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params* params);
+/* Frees the session and everything it owns (a NULL session is ignored). */
+void xfv_session_close(xfv_session* session);
 
 /* The message of the last failure on this thread; "" after a call that succeeded. */
 const char* xfv_last_error(void);
@@ -57,92 +82,107 @@ const char* xfv_last_error(void);
 /* Frees what an _alloc call returned (NULL is ignored). */
 void xfv_free(void* buffer);
 
+/* ---- memory: bytes, -1 on failure; `network` NULL for all networks -------------------- */
+
+/* The model's weights in host memory (its file's tensors, read once). */
+int64_t xfv_model_host_bytes(const xfv_model* model, const char* network);
+/* The model's weights on the backend, uploaded once as sessions first use them; 0 on cpu,
+ * which reads the host tensors in place. */
+int64_t xfv_model_backend_bytes(const xfv_model* model, const char* network);
+/* The session's compiled graphs kept now (their activation arenas). */
+int64_t xfv_session_bytes(const xfv_session* session, const char* network);
+/* Sets the session's budget, evicting down to it at once. */
+int xfv_session_set_byte_budget(xfv_session* session, int64_t bytes);
+
 /* ---- what the file holds: each -1 when it lacks the networks that define it ------------ */
 
-int xfv_image_size(const xfv_context* ctx);  /* S of the faces (image networks)         */
-int xfv_style_dim(const xfv_context* ctx);   /* any network that makes or takes a style */
-int xfv_latent_dim(const xfv_context* ctx);  /* the mapping network's latent            */
-int xfv_voice_rate(const xfv_context* ctx);  /* the rate of the voice networks' audio   */
+int xfv_image_size(const xfv_model* model);  /* S of the faces (image networks)         */
+int xfv_style_dim(const xfv_model* model);   /* any network that makes or takes a style */
+int xfv_latent_dim(const xfv_model* model);  /* the mapping network's latent            */
+int xfv_voice_rate(const xfv_model* model);  /* the rate of the voice networks' audio   */
 
-/* A domain by name (or decimal index) of "image_style_encoder", "audio_style_encoder" or
- * "mapping_network"; -1 when the file lacks the network or the network the domain. */
-int xfv_domain(xfv_context* ctx, const char* network, const char* name);
+/* Domains of "image_style_encoder", "audio_style_encoder" or "mapping_network": how many,
+ * the index of a name (names only: an index is passed as an int), and the name of an index
+ * ("" where the file names none). -1 (NULL) when the file lacks the network or the name. */
+int xfv_domain_count(const xfv_model* model, const char* network);
+int xfv_domain(const xfv_model* model, const char* network, const char* name);
+const char* xfv_domain_name(const xfv_model* model, const char* network, int domain);
 
 /* ---- faces in and out ---------------------------------------------------------------- */
 
 /* 8-bit interleaved RGB of any size to a face: resized as the reference preprocesses. */
-int xfv_face_from_rgb8(xfv_context* ctx, const uint8_t* rgb, int width, int height, float* face);
+int xfv_face_from_rgb8(const xfv_model* model, const uint8_t* rgb, int width, int height, float* face);
 /* A face to 8-bit interleaved RGB (S x S x 3), as the reference saves images. */
-int xfv_face_to_rgb8(xfv_context* ctx, const float* face, uint8_t* rgb);
+int xfv_face_to_rgb8(const xfv_model* model, const float* face, uint8_t* rgb);
 
 /* ---- styles: each writes style_dim floats per style ---------------------------------- */
 
 /* The image style encoder on one face, for one of its domains. */
-int xfv_style_from_face(xfv_context* ctx, const float* face, int domain, float* style);
-/* The audio style encoder on `count` samples of a voice at `rate` Hz (resampled with
- * libsoxr to xfv_voice_rate and peak-normalized, as the `xfv` command line loads a file),
+int xfv_style_from_face(xfv_session* session, const float* face, int domain, float* style);
+/* The audio style encoder on `count` samples of a reference voice at `rate` Hz (resampled
+ * with libsoxr to xfv_voice_rate, at its own gain, as the demo computes a reference's style),
  * for one of its domains. The voice must last at least 80 mel frames (about 1 s). */
-int xfv_style_from_voice(xfv_context* ctx, const float* samples, int64_t count, int rate, int domain,
+int xfv_style_from_voice(xfv_session* session, const float* samples, int64_t count, int rate, int domain,
                          float* style);
 /* The mapping network on `count` latents, for one of its domains. psi in [0, 1] truncates
  * toward the domain's mean style (1: no truncation). */
-int xfv_styles_from_latents(xfv_context* ctx, const float* latents, int count, int domain, float psi,
+int xfv_styles_from_latents(xfv_session* session, const float* latents, int count, int domain, float psi,
                             float* styles);
 /* xfv_styles_from_latents of one latent. */
-int xfv_style_from_latent(xfv_context* ctx, const float* latent, int domain, float psi, float* style);
+int xfv_style_from_latent(xfv_session* session, const float* latent, int domain, float psi, float* style);
 /* Philox normals: the same latent on every backend and machine for a seed. */
-int xfv_latent_from_seed(xfv_context* ctx, uint64_t seed, float* latent);
+int xfv_latent_from_seed(const xfv_model* model, uint64_t seed, float* latent);
 
 /* ---- the image task ------------------------------------------------------------------ */
 
 /* `source` restyled by `style`: one face into `out`. */
-int xfv_translate_face(xfv_context* ctx, const float* source, const float* style, float* out);
+int xfv_translate_face(xfv_session* session, const float* source, const float* style, float* out);
 /* n faces restyled by n styles (face i by style i) as one batch: n faces into `out`. The
  * same faces as n xfv_translate_face calls. */
-int xfv_translate_faces(xfv_context* ctx, int n, const float* sources, const float* styles, float* out);
+int xfv_translate_faces(xfv_session* session, int n, const float* sources, const float* styles, float* out);
 
 /* ---- the voice task ------------------------------------------------------------------ */
 
 /* The number of samples xfv_convert_voice writes for `count` samples at `rate` Hz: the
  * frames of the resampled voice, cut to a multiple of 4, times the vocoder's hop. -1 when
  * the file cannot convert voices or the voice is too short. */
-int64_t xfv_converted_samples(xfv_context* ctx, int64_t count, int rate);
-/* `count` samples of a voice at `rate` Hz converted to `style`, as the `xfv` command line
- * converts a file: xfv_converted_samples(ctx, count, rate) samples at xfv_voice_rate into
- * `out`, which holds `capacity`; `*written` gets that number. A capacity too small is an
- * error naming both sizes, and nothing is written. */
-int xfv_convert_voice(xfv_context* ctx, const float* samples, int64_t count, int rate, const float* style,
+int64_t xfv_converted_samples(const xfv_model* model, int64_t count, int rate);
+/* `count` samples of a source voice at `rate` Hz (resampled and peak-normalized, as the
+ * demo loads a source) converted to `style`: xfv_converted_samples(model, count, rate)
+ * samples at xfv_voice_rate into `out`, which holds `capacity`; `*written` gets that number.
+ * A capacity too small is an error naming both sizes, and nothing is written. */
+int xfv_convert_voice(xfv_session* session, const float* samples, int64_t count, int rate, const float* style,
                       float* out, int64_t capacity, int64_t* written);
 /* The same into a buffer the library allocates: `*out` (free it with xfv_free) gets
  * `*written` samples. On failure `*out` is NULL. */
-int xfv_convert_voice_alloc(xfv_context* ctx, const float* samples, int64_t count, int rate, const float* style,
-                            float** out, int64_t* written);
-/* The seed of a Parallel WaveGAN vocoder's noise (Philox normals; the command line's
- * --noise-seed), 0 until set. A HiFi-GAN vocoder takes no noise. */
-int xfv_set_noise_seed(xfv_context* ctx, uint64_t seed);
+int xfv_convert_voice_alloc(xfv_session* session, const float* samples, int64_t count, int rate,
+                            const float* style, float** out, int64_t* written);
+/* The seed of a Parallel WaveGAN vocoder's noise (as in xfv_session_params). A HiFi-GAN
+ * vocoder takes no noise. */
+int xfv_set_noise_seed(xfv_session* session, uint64_t seed);
 
 /* ---- the HiFi-GAN vocoder (files whose vocoder is a HiFi-GAN): -1 without one --------- */
 
-int xfv_vocoder_rate(const xfv_context* ctx);       /* output rate, Hz      */
-int xfv_vocoder_hop(const xfv_context* ctx);        /* samples per mel frame */
-int xfv_vocoder_mel_bands(const xfv_context* ctx);  /* mel bands             */
+int xfv_vocoder_rate(const xfv_model* model);       /* output rate, Hz      */
+int xfv_vocoder_hop(const xfv_model* model);        /* samples per mel frame */
+int xfv_vocoder_mel_bands(const xfv_model* model);  /* mel bands             */
 /* The log-mel of `samples` samples at xfv_vocoder_rate by the recipe the vocoder was trained
  * on (as they are, no normalization): samples / hop frames into `mel`
  * (bands * (samples / hop) floats). */
-int xfv_mel_from_audio(xfv_context* ctx, const float* audio, int64_t samples, float* mel);
+int xfv_mel_from_audio(xfv_session* session, const float* audio, int64_t samples, float* mel);
 /* The waveform of a log-mel of `frames` frames: frames * hop samples into `audio`. */
-int xfv_vocode(xfv_context* ctx, const float* mel, int frames, float* audio);
+int xfv_vocode(xfv_session* session, const float* mel, int frames, float* audio);
 
 /* ---- profile ------------------------------------------------------------------------- */
 
 /* On (non-zero): every later call that runs networks records each node it runs (time, FLOPs,
  * bytes). Off (0, the default): nothing is recorded. Either way the record is cleared. */
-int xfv_set_profiling(xfv_context* ctx, int on);
-/* The nodes run by the last call on this context that runs networks (the style, task,
+int xfv_set_profiling(xfv_session* session, int on);
+/* The nodes run by the last call on this session that runs networks (the style, task,
  * mel and vocode calls; each one clears the record first), as JSON (docs/profile.md):
  * {"backend":..., "nodes":[...], "networks":[...], "total":{...}}. "" while profiling is
- * off. Owned by the context: valid until the next call on it. NULL for a NULL context. */
-const char* xfv_last_profile_json(xfv_context* ctx);
+ * off. Owned by the session: valid until the next call on it. NULL for a NULL session. */
+const char* xfv_last_profile_json(xfv_session* session);
 
 #ifdef __cplusplus
 }

@@ -96,7 +96,7 @@ int64_t resampled_length(int64_t size, int from_rate, int to_rate) {
   return static_cast<int64_t>(std::ceil(static_cast<double>(size) * to_rate / static_cast<double>(from_rate)));
 }
 
-std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate) {
+std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate, Gain gain) {
   if (count < 1 || !samples) throw std::invalid_argument("no audio samples");
   if (rate < 1 || to_rate < 1)
     throw std::invalid_argument("cannot resample audio at " + std::to_string(rate) + " Hz to " +
@@ -106,15 +106,19 @@ std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, 
   std::vector<float> wave = resample(std::vector<float>(samples, samples + count), rate, to_rate);
   float peak = 0;
   for (const float x : wave) peak = std::max(peak, std::fabs(x));
-  if (peak == 0) throw std::invalid_argument("silent: every sample is zero, so it cannot be peak-normalized");
-  for (float& x : wave) x /= peak;
+  if (peak == 0)
+    throw std::invalid_argument(gain == Gain::kPeakNormalize
+                                    ? "silent: every sample is zero, so it cannot be peak-normalized"
+                                    : "silent: every sample is zero, so it has no voice to take a style from");
+  if (gain == Gain::kPeakNormalize)
+    for (float& x : wave) x /= peak;
   return wave;
 }
 
-std::vector<float> load_voice(const std::string& path, int rate) {
+std::vector<float> load_voice(const std::string& path, int rate, Gain gain) {
   const MonoAudio audio = read_mono_audio(path);
   try {
-    return prepare_voice(audio.samples.data(), static_cast<int64_t>(audio.samples.size()), audio.rate, rate);
+    return prepare_voice(audio.samples.data(), static_cast<int64_t>(audio.samples.size()), audio.rate, rate, gain);
   } catch (const std::invalid_argument& e) {
     fail(path, e.what());
   }

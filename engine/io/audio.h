@@ -1,5 +1,5 @@
-// Voice audio in and out, as the StarGANv2-VC demo loads it (librosa.load(path, sr=24000), then
-// audio / max|audio|) and as the vocoder's output is saved.
+// Voice audio in and out, as the StarGANv2-VC demo loads it (librosa.load(path, sr=24000); the
+// source then audio / max|audio|, a reference as loaded) and as the vocoder's output is saved.
 #pragma once
 
 #include <cstdint>
@@ -32,15 +32,21 @@ std::vector<float> resample(const std::vector<float>& samples, int from_rate, in
 // ceil(size * to / from), the length librosa.resample fixes; `size` itself at the same rate.
 int64_t resampled_length(int64_t size, int from_rate, int to_rate);
 
-// Samples in memory made a voice model's input: resampled from `rate` to `to_rate` and
-// divided by their peak magnitude. Throws std::invalid_argument for no samples, a rate < 1,
-// a NaN or infinite sample, or silence (every sample zero), whose peak normalization would
-// divide by zero.
-std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate);
+// The gain a recording gets before its mel, as the StarGANv2-VC demo (Demo/inference.ipynb)
+// treats it: the source it converts is divided by its peak magnitude; a reference whose style
+// it takes (compute_style) is used as loaded. The style encoder is not scale-invariant, so the
+// two must not be confused.
+enum class Gain { kPeakNormalize, kAsRecorded };
+
+// Samples in memory made a voice model's input: resampled from `rate` to `to_rate`, then
+// divided by their peak magnitude or not, as `gain` says. Throws std::invalid_argument for no
+// samples, a rate < 1, a NaN or infinite sample, or silence (every sample zero): a source
+// cannot be peak-normalized, a reference has no voice to take a style from.
+std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate, Gain gain);
 
 // read_mono_audio, then prepare_voice to `rate`. Throws FileError naming the file for what
 // either refuses (a silent file among them).
-std::vector<float> load_voice(const std::string& path, int rate = kVoiceRate);
+std::vector<float> load_voice(const std::string& path, int rate, Gain gain);
 
 enum class WavEncoding { Pcm16, Float32 };
 

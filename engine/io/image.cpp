@@ -26,8 +26,10 @@
 #include <vector>
 
 // After <cstdio>: jpeglib.h needs FILE and size_t declared.
+#ifdef XFV_HAVE_JPEG  // libjpeg-turbo; a bare GPU build may lack it (CMakeLists.txt)
 #include <jpeglib.h>
 #include <jerror.h>
+#endif
 
 namespace xfv {
 namespace {
@@ -75,6 +77,7 @@ struct Rgb8 {
   std::vector<uint8_t> pixels;
 };
 
+#ifdef XFV_HAVE_JPEG
 // libjpeg reports a fatal error through error_exit, which must not return: it longjmps back to
 // the setjmp of the JpegDecoder step running, with the message kept here.
 struct JpegErrors {
@@ -140,6 +143,8 @@ class JpegDecoder {
   JpegErrors errors_{};
 };
 
+#endif  // XFV_HAVE_JPEG
+
 void check_size(const std::string& path, int w, int h) {
   if (w > kMaxSide || h > kMaxSide)
     fail(path, "the image is " + dims(w, h) + "; at most " + dims(kMaxSide, kMaxSide) + " is accepted");
@@ -149,6 +154,7 @@ void check_size(const std::string& path, int w, int h) {
   fail(path, std::string("cannot decode it, truncated or corrupt (") + why + ")");
 }
 
+#ifdef XFV_HAVE_JPEG
 Rgb8 decode_jpeg(const std::string& path, const std::vector<unsigned char>& bytes) {
   JpegDecoder jpeg(bytes);
   if (!jpeg.read_header()) fail_corrupt(path, jpeg.message());
@@ -159,6 +165,11 @@ Rgb8 decode_jpeg(const std::string& path, const std::vector<unsigned char>& byte
   if (!jpeg.read_rgb(img.pixels.data())) fail_corrupt(path, jpeg.message());
   return img;
 }
+#else
+Rgb8 decode_jpeg(const std::string& path, const std::vector<unsigned char>&) {
+  fail(path, "a JPEG, and this build of xfv has no JPEG decoder (built without libjpeg): convert it to PNG");
+}
+#endif
 
 Rgb8 decode_png(const std::string& path, const std::vector<unsigned char>& bytes) {
   const int len = static_cast<int>(bytes.size());

@@ -1,5 +1,7 @@
 #include "engine/models/hifigan.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "engine/models/model_config.h"
@@ -67,6 +69,29 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
                     "product is hop_size, odd resblock kernels with dilations, a power-of-two n_fft, "
                     "(n_fft - hop_size) even, and 0 <= fmin < fmax <= sampling_rate / 2");
   return c;
+}
+
+int hifigan_receptive_radius(const HifiGanConfig& c) {
+  // In frames, as a real number. conv_pre and conv_post reach 3 samples each side (kernel 7).
+  // A transposed conv of rate u and kernel k from r to r * u samples per frame reads inputs
+  // within k / u + 1 samples of the old rate; a resblock's convs reach (kernel - 1) / 2 *
+  // dilation samples of the new rate each (convs1 dilated, convs2 not), the widest wins.
+  double radius = 3;
+  int rate = 1;
+  for (size_t i = 0; i < c.upsample_rates.size(); ++i) {
+    const int u = c.upsample_rates[i], k = c.upsample_kernel_sizes[i];
+    radius += (static_cast<double>(k) / u + 1) / rate;
+    rate *= u;
+    int widest = 0;
+    for (size_t j = 0; j < c.resblock_kernel_sizes.size(); ++j) {
+      int reach = 0;
+      for (int d : c.resblock_dilation_sizes[j]) reach += (c.resblock_kernel_sizes[j] - 1) / 2 * (d + 1);
+      widest = std::max(widest, reach);
+    }
+    radius += static_cast<double>(widest) / rate;
+  }
+  radius += 3.0 / rate;
+  return static_cast<int>(std::ceil(radius)) + 1;
 }
 
 HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames) {

@@ -29,6 +29,11 @@ bool is_hifigan(const TensorFile& w, const std::string& path);
 // product is not hop_size, an odd kernel - rate, a non-power-of-two n_fft) is a FileError.
 HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path);
 
+// How many frames each side of a frame its samples depend on (rounded up, with a frame to
+// spare): conv_pre, each upsampling stage's transposed conv and its widest resblock,
+// conv_post. The chunks of a long utterance overlap by this.
+int hifigan_receptive_radius(const HifiGanConfig& c);
+
 struct HifiGanIO {
   ValueId x;       // (1, num_mels, 1, T): the log-mel
   ValueId output;  // (1, 1, 1, T * hop_size): the waveform, after tanh

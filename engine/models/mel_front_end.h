@@ -1,5 +1,6 @@
 // StarGANv2-VC's mel front end (../shared/reference-models.md §2.6) as an engine graph named
-// `mel`: peak-normalized 24 kHz audio to the normalized log-mel every voice network takes.
+// `mel`: 24 kHz audio (a source peak-normalized, a reference as recorded: audio.h's Gain)
+// to the normalized log-mel every voice network takes.
 // It has no weights: its window, FFT twiddles and filterbank are computed tables.
 #pragma once
 

@@ -61,9 +61,12 @@ const HostTensor& NetBuilder::tensor(const std::string& key, Shape expected) con
 
 ValueId NetBuilder::weight(const std::string& key, Shape expected) {
   if (const ValueId v = graph_.find(name(key)); v != kNoValue) return v;
-  HostTensor t = tensor(key, expected);
-  t.shape = expected;
-  return graph_.add_constant(name(key), std::move(t));
+  // The file's own tensor, not a copy (no owner: the file outlives the graphs built from it);
+  // the value takes the expected shape, the tensor keeps the file's.
+  const std::shared_ptr<const HostTensor> file_tensor(std::shared_ptr<const HostTensor>(), &tensor(key, expected));
+  const ValueId v = graph_.add_constant(name(key), file_tensor);
+  graph_.reshape(v, expected);
+  return v;
 }
 
 ValueId NetBuilder::constant(const std::string& key, Shape shape, const std::vector<double>& values) {

@@ -22,6 +22,12 @@ void check_domain(const std::string& path, const std::string& network, int domai
 
 }  // namespace
 
+std::map<std::string, size_t> weight_bytes_per_network(const TensorFile& weights) {
+  std::map<std::string, size_t> per;
+  for (const auto& [name, t] : weights.tensors) per[name.substr(0, name.find('.'))] += t.data.size() * sizeof(float);
+  return per;
+}
+
 std::vector<std::string> networks_in(const TensorFile& weights, const std::string& path) {
   const auto it = weights.metadata.find("xfv.networks");
   if (it == weights.metadata.end()) throw FileError(path + ": not an xfv weight file (no xfv.networks metadata)");
@@ -42,7 +48,9 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
   NetworkGraph n;
   n.network = network;
   n.graph = std::make_unique<Graph>();
-  NetBuilder b(*n.graph, weights, path, network);
+  // `vocoder_seeded` is the file's `vocoder` (its weights and names) drawing its own noise.
+  const bool seeded = network == "vocoder_seeded";
+  NetBuilder b(*n.graph, weights, path, seeded ? "vocoder" : network);
   if (network == "mel" || network == "voice_mel" || network == "hifigan_mel") {
     MelFrontEndIO io;
     if (network == "mel") {
@@ -68,7 +76,7 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     n.output = io.output;
     return n;
   }
-  if (!has_network(weights, path, network)) throw FileError(path + ": holds no network '" + network + "'");
+  if (!has_network(weights, path, b.network())) throw FileError(path + ": holds no network '" + b.network() + "'");
   if (network == "image_generator") {
     const ImageGeneratorIO io = add_image_generator(b, image_generator_config(weights, path), batch);
     n.inputs = {io.x, io.s};
@@ -109,15 +117,17 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     const ValueId x = b.input("x", Shape{batch, 1, kMelBands, length});
     n.inputs = {x};
     n.output = add_f0_model(b, f0_model_config(weights, path), x);
-  } else if (network == "vocoder") {
+  } else if (b.network() == "vocoder") {
     if (batch != 1) throw std::invalid_argument(path + ": the vocoder runs one utterance at a time");
     if (is_hifigan(weights, path)) {
+      if (seeded) throw std::invalid_argument(path + ": its vocoder is a HiFi-GAN, which takes no noise");
       const HifiGanIO io = add_hifigan(b, hifigan_config(weights, path), length);
       n.inputs = {io.x};
       n.output = io.output;
     } else {
-      const VocoderIO io = add_vocoder(b, vocoder_config(weights, path), length);
-      n.inputs = {io.c, io.noise};
+      const VocoderIO io = add_vocoder(b, vocoder_config(weights, path), length, seeded);
+      n.inputs = {io.c};
+      if (!seeded) n.inputs.push_back(io.noise);
       n.output = io.output;
     }
   } else {

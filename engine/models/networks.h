@@ -30,9 +30,14 @@ struct NetworkGraph {
 // `hifigan_mel`, the HiFi-GAN one, are built for any weight file: they have no weights
 // (`hifigan_mel` takes the settings of the file's HiFi-GAN vocoder, else HiFi-GAN V1's), and
 // so is `voice_mel`, the normalized mel of the voice generator's recipe (xfv.voice).
-// `vocoder` is a Parallel WaveGAN or a HiFi-GAN, as the file's configuration says.
+// `vocoder` is a Parallel WaveGAN or a HiFi-GAN, as the file's configuration says;
+// `vocoder_seeded` the same Parallel WaveGAN without the noise input, drawing its noise on
+// the backend from the run's random stream (Runner::set_random_stream).
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
                            int batch, int domain, int length = 0);
+
+// Bytes of the file's tensors per network (the name up to its first '.').
+std::map<std::string, size_t> weight_bytes_per_network(const TensorFile& weights);
 
 // The networks the file holds (`xfv.networks`), in its order.
 std::vector<std::string> networks_in(const TensorFile& weights, const std::string& path);

@@ -41,13 +41,39 @@ VocoderConfig vocoder_config(const TensorFile& w, const std::string& path) {
   return c;
 }
 
-VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames) {
+int vocoder_receptive_radius(const VocoderConfig& c) {
+  // In frames, as a real number: a stage of scale s turns a rate of r samples per frame into
+  // r * s; its FIR reaches s samples of the new rate each side and the nearest stretch one
+  // sample of the old rate; the residual stack's dilated convs reach (k - 1) / 2 * dilation
+  // samples of the output rate each.
+  double radius = 0;
+  int rate = 1;
+  for (int s : c.upsample_scales) {
+    radius += 1.0 / rate;
+    rate *= s;
+    radius += static_cast<double>(s) / rate;
+  }
+  const int per_stack = c.layers / c.stacks;
+  int64_t samples = 0;
+  for (int l = 0; l < c.layers; ++l) samples += int64_t{(c.kernel_size - 1) / 2} << (l % per_stack);
+  radius += static_cast<double>(samples) / rate;
+  return c.aux_context_window + static_cast<int>(std::ceil(radius)) + 1;
+}
+
+VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool seeded_noise) {
   if (frames < 1) throw std::invalid_argument(b.network() + ": no frames to vocode");
   Graph& g = b.graph();
   const int aux = c.aux_channels, samples = frames * c.hop();
   VocoderIO io;
   io.c = b.input("c", Shape{1, 1, frames, aux});
-  io.noise = b.input("noise", Shape{1, c.in_channels, 1, samples});
+  const Shape noise{1, c.in_channels, 1, samples};
+  if (seeded_noise) {
+    GaussianArgs draw;  // its seed and offset are the run's
+    draw.d.count = noise.numel();
+    io.noise = b.node("noise", draw, {}, noise);
+  } else {
+    io.noise = b.input("noise", noise);
+  }
 
   // The upsampling network: conv_in (valid) on the features replication-padded by the
   // context window, then per scale s a nearest stretch and a (1, 2s+1) FIR along time that

@@ -20,13 +20,19 @@ struct VocoderConfig {
 // Read from `xfv.config.vocoder`; a configuration this graph cannot build (an even kernel,
 // layers that do not split into stacks, a non-positive scale) is a FileError.
 VocoderConfig vocoder_config(const TensorFile& w, const std::string& path);
+// How many frames each side of a frame its samples depend on (rounded up, with a frame to
+// spare): conv_in's context window, each upsampling stage's FIR and nearest stretch, the
+// dilated convs of the residual stack. The chunks of a long utterance overlap by this.
+int vocoder_receptive_radius(const VocoderConfig& c);
 
 struct VocoderIO {
   ValueId c;       // (1, 1, T, aux_channels): the features, frames first as the demo passes them
-  ValueId noise;   // (1, in_channels, 1, T * hop): the injected noise z
+  ValueId noise;   // (1, in_channels, 1, T * hop): the injected noise z, an input or drawn
   ValueId output;  // (1, out_channels, 1, T * hop): the waveform, no tanh
 };
 // `inference(c, x=noise)` of one utterance of T frames (batch 1, as the reference runs it).
-VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames);
+// With `seeded_noise` the noise is no input but a Gaussian node, `<network>.noise`, drawing
+// from the run's random stream (Runner::set_random_stream): it never crosses the host.
+VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool seeded_noise = false);
 
 }  // namespace xfv

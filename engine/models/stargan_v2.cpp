@@ -59,7 +59,7 @@ ValueId inject_high_pass(NetBuilder& b, const std::string& p, ValueId x, ValueId
   const ValueId masked = g.add_node(b.name(p + ".masked"), mul, {cache, m});
   Depthwise3x3Args hp;
   hp.d = {static_cast<int>(xs[0] * xs[1]), static_cast<int>(xs[2]), static_cast<int>(xs[3]), {}};
-  const HostTensor& filter = g.value(b.weight("hpf.filter", Shape{3, 3})).constant;
+  const HostTensor& filter = *g.value(b.weight("hpf.filter", Shape{3, 3})).constant;
   std::copy(filter.data.begin(), filter.data.end(), hp.d.k);
   const ValueId high = g.add_node(b.name(p + ".highpass"), hp, {masked});
   BinaryArgs add;

@@ -44,6 +44,8 @@ void about(const std::vector<std::string>& names, const std::vector<size_t>& gro
 
 Bundle::Bundle(const std::string& path, const std::string& backend) : models_(path, backend) {}
 
+Bundle::Bundle(std::shared_ptr<const Model> model, size_t byte_budget) : models_(std::move(model), byte_budget) {}
+
 ImageTranslator& Bundle::faces() {
   if (!faces_) {
     if (!has("image_generator")) throw FileError(path() + ": holds no network 'image_generator': no face output");
@@ -62,40 +64,29 @@ HifiGanVocoder& Bundle::hifigan() {
   return *hifigan_;
 }
 
-int Bundle::face_size() const {
-  if (has("image_generator")) return image_generator_config(models_.weights(), path()).img_size;
-  if (has("image_style_encoder")) return image_style_encoder_config(models_.weights(), path()).img_size;
-  throw FileError(path() + ": holds no face network (image_generator, image_style_encoder)");
+HostTensor Bundle::style_from_faces(const HostTensor& faces, int domain, const RunOptions& how) {
+  models_.model().check_domain(domain, "image_style_encoder");
+  return models_.run("image_style_encoder", domain, {faces}, face_size(), how);
 }
 
-int Bundle::style_dim() const {
-  // check_bundle has made them agree: the first one present speaks for all.
-  const auto dims = style_dims(models_.weights(), path());
-  if (dims.empty()) throw FileError(path() + ": holds no network that makes or takes a style");
-  return dims.front().second;
+HostTensor Bundle::style_from_voices(const HostTensor& mels, int domain, const RunOptions& how) {
+  models_.model().check_domain(domain, "audio_style_encoder");
+  return voices().style_from_reference(mels, domain, how);
 }
 
-HostTensor Bundle::style_from_faces(const HostTensor& faces, const std::string& domain, const RunOptions& how) {
-  const int d = models_.domain(domain, "image_style_encoder");
-  return models_.run("image_style_encoder", d, {faces}, face_size(), how);
-}
-
-HostTensor Bundle::style_from_voices(const HostTensor& mels, const std::string& domain, const RunOptions& how) {
-  return voices().style_from_reference(mels, models_.domain(domain, "audio_style_encoder"), how);
-}
-
-HostTensor Bundle::style_from_latents(const HostTensor& z, const std::string& domain, float psi,
-                                      const RunOptions& how) {
-  return models_.style_from_latent(z, models_.domain(domain, "mapping_network"), psi, how);
+HostTensor Bundle::style_from_latents(const HostTensor& z, int domain, float psi, const RunOptions& how) {
+  models_.model().check_domain(domain, "mapping_network");
+  return models_.style_from_latent(z, domain, psi, how);
 }
 
 }  // namespace xfv
 
 namespace xfv {
 
-HostTensor Bundle::style_from_recordings(const std::vector<std::vector<float>>& waves, const std::string& domain,
+HostTensor Bundle::style_from_recordings(const std::vector<std::vector<float>>& waves, int domain,
                                          const std::vector<std::string>& names, const RunOptions& how) {
-  const int d = models_.domain(domain, "audio_style_encoder");
+  models_.model().check_domain(domain, "audio_style_encoder");
+  const int d = domain;
   HostTensor styles(Shape{static_cast<int64_t>(waves.size()), style_dim()});
   by_length(waves, [&](const std::vector<size_t>& group, const HostTensor& batch) {
     about(names, group,

@@ -19,6 +19,8 @@ class Bundle {
  public:
   // Reads the file once; a bundle whose parts disagree is a FileError naming both.
   Bundle(const std::string& path, const std::string& backend);
+  // A session of a model that other sessions may share, within `byte_budget` of compiled graphs.
+  explicit Bundle(std::shared_ptr<const Model> model, size_t byte_budget = kDefaultSessionBudget);
 
   ModelSession& models() { return models_; }
   const std::string& path() const { return models_.path(); }
@@ -29,26 +31,28 @@ class Bundle {
   ImageTranslator& faces();       // image_generator (+ fan when w_hpf > 0)
   VoiceConverter& voices();       // the voice networks and the vocoder, as each call needs
   HifiGanVocoder& hifigan();      // a HiFi-GAN `vocoder`
-  int face_size() const;          // the faces every face network takes (S x S)
-  int style_dim() const;
+  int face_size() const { return models_.model().face_size(); }  // S x S faces
+  int style_dim() const { return models_.model().style_dim(); }
   int latent_dim() const { return models_.latent_dim(); }
 
-  // Styles (n, style_dim), a domain given by name or index in the network that makes them:
+  // Styles (n, style_dim) for a domain index of the network that makes them (an index out of
+  // its range is an error naming the network; Model::domain finds one by name):
   // image_style_encoder of faces (n, 3, S, S); audio_style_encoder of normalized mels
   // (n, 1, 80, T); mapping_network of latents (n, latent_dim), truncated by psi.
-  HostTensor style_from_faces(const HostTensor& faces, const std::string& domain, const RunOptions& how = {});
-  HostTensor style_from_voices(const HostTensor& mels, const std::string& domain, const RunOptions& how = {});
-  HostTensor style_from_latents(const HostTensor& z, const std::string& domain, float psi = 1.f,
-                                const RunOptions& how = {});
+  HostTensor style_from_faces(const HostTensor& faces, int domain, const RunOptions& how = {});
+  HostTensor style_from_voices(const HostTensor& mels, int domain, const RunOptions& how = {});
+  HostTensor style_from_latents(const HostTensor& z, int domain, float psi = 1.f, const RunOptions& how = {});
 
-  // Recordings, each peak-normalized at voices().rate(), run as batches of equal length (the
-  // instance norms take each utterance's own statistics, so a batch gives what one-at-a-time
-  // runs give). `names` label errors (file names; empty: "recording i").
-  // Styles (n, style_dim) of references:
-  HostTensor style_from_recordings(const std::vector<std::vector<float>>& waves, const std::string& domain,
+  // Recordings at voices().rate(), run as batches of equal length (the instance norms take
+  // each utterance's own statistics, so a batch gives what one-at-a-time runs give). `names`
+  // label errors (file names; empty: "recording i").
+  // Styles (n, style_dim) of references, each as recorded (load_voice's Gain::kAsRecorded):
+  // the StarGANv2-VC demo takes a reference's style without normalizing it.
+  HostTensor style_from_recordings(const std::vector<std::vector<float>>& waves, int domain,
                                    const std::vector<std::string>& names = {}, const RunOptions& how = {});
-  // Sources converted by styles (n, style_dim), row i for source i: each a waveform at the
-  // same rate. `noise`, when given, is every Parallel WaveGAN output's noise.
+  // Sources, each peak-normalized (Gain::kPeakNormalize) as the demo's source is, converted
+  // by styles (n, style_dim), row i for source i: each a waveform at the same rate. `noise`,
+  // when given, is every Parallel WaveGAN output's noise.
   std::vector<std::vector<float>> convert_recordings(const std::vector<std::vector<float>>& sources,
                                                      const HostTensor& styles, const std::vector<float>& noise = {},
                                                      uint64_t noise_seed = 0,

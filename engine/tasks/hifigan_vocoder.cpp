@@ -1,7 +1,10 @@
 #include "engine/tasks/hifigan_vocoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+
+#include "engine/tasks/vocoder_chunks.h"
 
 namespace xfv {
 namespace {
@@ -13,7 +16,23 @@ HifiGanConfig config_of(const ModelSession& models) {
 
 }  // namespace
 
-HifiGanVocoder::HifiGanVocoder(ModelSession& models) : models_(models), config_(config_of(models)) {}
+HifiGanVocoder::HifiGanVocoder(ModelSession& models)
+    : models_(models), config_(config_of(models)), max_frames_(kDefaultVocoderFrames) {}
+
+void HifiGanVocoder::set_max_frames(int frames) {
+  max_frames_ = vocoder_chunker(models_.weights(), models_.path(), frames).max_frames();
+}
+
+std::vector<float> run_hifigan(ModelSession& models, const HostTensor& x, int max_frames, const RunOptions& how) {
+  const int64_t bands = x.shape[1], frames = x.shape[3];
+  const VocoderChunker chunks = vocoder_chunker(models.weights(), models.path(), max_frames);
+  return chunks.run(frames, hifigan_config(models.weights(), models.path()).hop_size, [&](const VocoderWindow& w) {
+    HostTensor part(Shape{1, bands, 1, w.frames});
+    for (int64_t m = 0; m < bands; ++m)
+      std::copy_n(x.data.begin() + m * frames + w.first, w.frames, part.data.begin() + m * w.frames);
+    return models.run("vocoder", 0, {part}, w.frames, how).data;
+  });
+}
 
 HostTensor HifiGanVocoder::mel(const std::vector<float>& wave, const RunOptions& how) {
   const int length = static_cast<int>(wave.size());
@@ -35,10 +54,9 @@ void HifiGanVocoder::check_mel(const HostTensor& mel) const {
 std::vector<float> HifiGanVocoder::vocode(const HostTensor& mel, const RunOptions& how) {
   check_mel(mel);
   const Shape& s = mel.shape;
-  const int frames = static_cast<int>(s[s.rank - 1]);
   HostTensor x = mel;
-  x.shape = Shape{1, config_.num_mels, 1, frames};
-  return models_.run("vocoder", 0, {x}, frames, how).data;
+  x.shape = Shape{1, config_.num_mels, 1, s[s.rank - 1]};
+  return run_hifigan(models_, x, max_frames_, how);
 }
 
 }  // namespace xfv

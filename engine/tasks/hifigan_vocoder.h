@@ -27,9 +27,19 @@ class HifiGanVocoder {
   // The waveform of a log-mel that check_mel accepts: T * hop_size samples in [-1, 1].
   std::vector<float> vocode(const HostTensor& mel, const RunOptions& how = {});
 
+  // Mels longer than this many frames run in overlapping windows (VocoderChunker), with the
+  // whole run's samples; more than twice the receptive radius (an error naming it otherwise).
+  int max_frames() const { return max_frames_; }
+  void set_max_frames(int frames);
+
  private:
   ModelSession& models_;
   HifiGanConfig config_;
+  int max_frames_;
 };
+
+// The waveform of x (1, num_mels, 1, T), a log-mel as the session's HiFi-GAN `vocoder` takes
+// it, in windows of at most max_frames frames: T * hop_size samples.
+std::vector<float> run_hifigan(ModelSession& models, const HostTensor& x, int max_frames, const RunOptions& how);
 
 }  // namespace xfv

@@ -1,63 +1,109 @@
 #include "engine/tasks/model_session.h"
 
-#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
-#include "engine/models/stargan_v2.h"
-#include "engine/models/stargan_vc.h"
-#include "engine/models/voice_settings.h"
 #include "kernels/philox.cuh"
 
 namespace xfv {
+namespace {
+
+std::string megabytes(size_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+}  // namespace
+
+ModelSession::ModelSession(std::shared_ptr<const Model> model, size_t byte_budget)
+    : model_(std::move(model)), backend_(make_backend(model_->backend())), budget_(byte_budget) {
+  ++model_->sessions_;
+}
 
 ModelSession::ModelSession(const std::string& weights_path, const std::string& backend)
-    : path_(weights_path), weights_(read_safetensors(weights_path)), backend_(make_backend(backend)) {
-  check_bundle(weights_, path_);
+    : ModelSession(std::make_shared<const Model>(weights_path, backend)) {}
+
+ModelSession::~ModelSession() {
+  compiled_.clear();  // the graphs refer to the model's weights: gone before the model may be
+  --model_->sessions_;
 }
 
-bool ModelSession::has(const std::string& network) const {
-  const std::vector<std::string> present = networks_in(weights_, path_);
-  return std::find(present.begin(), present.end(), network) != present.end();
+void ModelSession::set_byte_budget(size_t bytes) {
+  budget_ = bytes;
+  evict_down_to(budget_);
 }
 
-int ModelSession::domain(const std::string& name_or_index, const std::string& network) const {
-  if (!has(network)) throw FileError(path_ + ": holds no network '" + network + "'");
-  const std::vector<std::string> names = domain_names(weights_, path_, network);
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name_or_index) return static_cast<int>(i);
-  const int count = network == "mapping_network"       ? mapping_network_config(weights_, path_).num_domains
-                    : network == "image_style_encoder" ? image_style_encoder_config(weights_, path_).num_domains
-                                                       : audio_style_encoder_config(weights_, path_).num_domains;
-  const bool numeric = !name_or_index.empty() && name_or_index.find_first_not_of("0123456789") == std::string::npos;
-  if (numeric && name_or_index.size() < 6 && std::stoi(name_or_index) < count) return std::stoi(name_or_index);
-  std::string known;
-  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-  throw std::invalid_argument(path_ + ": domain '" + name_or_index + "' is unknown to '" + network + "' (" +
-                              std::to_string(count) + " domains" + (known.empty() ? "" : ": " + known) + ")");
-}
-
-ModelSession::Compiled& ModelSession::compiled(const std::string& network, int domain, bool keep_every_value,
-                                               int batch, int length) {
-  const std::string key = network + "/" + std::to_string(domain) + "/" + (keep_every_value ? "keep" : "reuse") + "/" +
-                          std::to_string(batch) + "/" + std::to_string(length);
-  auto it = compiled_.find(key);
-  if (it == compiled_.end()) {
-    Compiled c{build_network(weights_, path_, network, batch, domain, length), nullptr};
-    c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value);
-    it = compiled_.emplace(key, std::move(c)).first;
+void ModelSession::evict_down_to(size_t bytes) {
+  while (used_ > bytes && !compiled_.empty()) {
+    used_ -= compiled_.back().bytes;
+    by_key_.erase(compiled_.back().key);
+    compiled_.pop_back();
   }
-  return it->second;
+}
+
+std::map<std::string, size_t> ModelSession::compiled_bytes_per_network() const {
+  std::map<std::string, size_t> per;
+  for (const Compiled& c : compiled_) {
+    // By the prefix its nodes carry, as the profile groups them (vocoder_seeded's are "vocoder.").
+    const std::string& output = c.net.graph->value(c.net.output).name;
+    per[output.substr(0, output.find('.'))] += c.bytes;
+  }
+  return per;
+}
+
+std::map<std::string, NetworkMemory> ModelSession::memory() const {
+  std::map<std::string, NetworkMemory> per;
+  for (const auto& [network, bytes] : model_->store().bytes_per_network()) per[network].weight_bytes = bytes;
+  for (const auto& [network, bytes] : compiled_bytes_per_network()) per[network].arena_bytes = bytes;
+  return per;
+}
+
+ModelSession::Compiled ModelSession::compile(const std::string& network, int domain, bool keep_every_value, int batch,
+                                             int length) {
+  NetworkGraph net = build_network(model_->weights(), model_->path(), network, batch, domain, length);
+  const size_t bytes = Runner::plan(*net.graph, keep_every_value).total_bytes;
+  if (!keep_every_value) {  // a graph to keep: within the budget, older ones evicted to make room
+    if (bytes > budget_)
+      throw std::length_error(model_->path() + ": '" + network + "' at batch " + std::to_string(batch) +
+                              (length ? ", length " + std::to_string(length) : "") + " needs " + megabytes(bytes) +
+                              " of activations, over the session's budget of " + megabytes(budget_));
+    evict_down_to(budget_ - bytes);
+  }
+  model_->store().adopt(*net.graph);
+  Compiled c{"", std::move(net), nullptr, bytes};
+  c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value, &model_->store());
+  return c;
+}
+
+ModelSession::Compiled& ModelSession::compiled(const std::string& network, int domain, int batch, int length) {
+  const std::string key = network + "/" + std::to_string(domain) + "/" + std::to_string(batch) + "/" +
+                          std::to_string(length);
+  if (const auto it = by_key_.find(key); it != by_key_.end()) {
+    compiled_.splice(compiled_.begin(), compiled_, it->second);  // now the most recent
+    return compiled_.front();
+  }
+  compiled_.push_front(compile(network, domain, false, batch, length));
+  compiled_.front().key = key;
+  by_key_[key] = compiled_.begin();
+  used_ += compiled_.front().bytes;
+  return compiled_.front();
 }
 
 std::vector<HostTensor> ModelSession::run_all(const std::string& network, int domain,
                                               const std::vector<HostTensor>& inputs, int length, const RunOptions& how) {
   if (inputs.empty()) throw std::logic_error(network + ": run without inputs");
-  Compiled& c = compiled(network, domain, how.dump != nullptr, static_cast<int>(inputs[0].shape[0]), length);
+  const int batch = static_cast<int>(inputs[0].shape[0]);
+  // A dump keeps every value: its graph is built for this call alone, outside the cache and
+  // its budget (a debugging run asks for all of its memory).
+  Compiled once;
+  Compiled& c = how.dump ? (once = compile(network, domain, true, batch, length)) : compiled(network, domain, batch, length);
   if (inputs.size() != c.net.inputs.size())
     throw std::logic_error(network + ": " + std::to_string(inputs.size()) + " inputs given, the graph takes " +
                            std::to_string(c.net.inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i) c.runner->set_input(c.net.inputs[i], inputs[i]);
+  c.runner->set_random_stream(how.random_seed, how.random_offset);
   c.runner->run(how.profile);
   if (how.dump) {
     for (size_t v = 0; v < c.net.graph->values().size(); ++v) {
@@ -73,15 +119,6 @@ std::vector<HostTensor> ModelSession::run_all(const std::string& network, int do
 HostTensor ModelSession::run(const std::string& network, int domain, const std::vector<HostTensor>& inputs,
                              int length, const RunOptions& how) {
   return run_all(network, domain, inputs, length, how).at(0);
-}
-
-int ModelSession::latent_dim() const { return mapping_network_config(weights_, path_).latent_dim; }
-
-HostTensor ModelSession::latent_from_seed(uint64_t seed, int count) const {
-  if (count < 1) throw std::invalid_argument("--count must be at least 1, got " + std::to_string(count));
-  HostTensor z(Shape{count, latent_dim()});
-  for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(seed, i);
-  return z;
 }
 
 HostTensor ModelSession::style_from_latent(const HostTensor& z, int domain, float psi, const RunOptions& how) {

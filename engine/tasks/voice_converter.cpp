@@ -5,7 +5,8 @@
 
 #include "engine/models/parallel_wavegan.h"
 #include "engine/models/stargan_vc.h"
-#include "kernels/philox.cuh"
+#include "engine/tasks/hifigan_vocoder.h"
+#include "engine/tasks/vocoder_chunks.h"
 
 namespace xfv {
 namespace {
@@ -31,7 +32,15 @@ HostTensor frames_of(const HostTensor& mel, int first, int count) {
 }  // namespace
 
 VoiceConverter::VoiceConverter(ModelSession& models)
-    : models_(models), settings_(voice_settings(models.weights(), models.path())), max_frames_(kDefaultMaxFrames) {}
+    : models_(models),
+      settings_(voice_settings(models.weights(), models.path())),
+      max_frames_(kDefaultMaxFrames),
+      vocoder_frames_(kDefaultVocoderFrames) {}
+
+void VoiceConverter::set_vocoder_frames(int frames) {
+  if (!models_.has("vocoder")) throw FileError(models_.path() + ": holds no network 'vocoder'");
+  vocoder_frames_ = vocoder_chunker(models_.weights(), models_.path(), frames).max_frames();
+}
 
 int VoiceConverter::overlap_frames() const {
   const int radius = audio_generator_receptive_radius(audio_generator_config(models_.weights(), models_.path()));
@@ -99,33 +108,45 @@ std::vector<float> VoiceConverter::vocode(const HostTensor& mel, const std::vect
                                           uint64_t noise_seed, const RunOptions& how) {
   check_mels(mel);
   if (mel.shape[0] != 1) throw std::invalid_argument("the vocoder takes one mel at a time, got " + mel.shape.str());
-  const int frames = static_cast<int>(mel.shape[3]);
+  const int64_t frames = mel.shape[3];
   if (!models_.has("vocoder")) throw FileError(models_.path() + ": holds no network 'vocoder'");
+  // The vocoder's input: the converted mel through the bundle's affine.
+  const auto feature = [&](int64_t band, int64_t frame) {
+    return settings_.vocoder_scale * mel.data[static_cast<size_t>(band * frames + frame)] + settings_.vocoder_shift;
+  };
   if (is_hifigan(models_.weights(), models_.path())) {
     if (!noise.empty()) throw std::invalid_argument("a HiFi-GAN vocoder takes no noise");
     HostTensor x(Shape{1, kMelBands, 1, frames});
-    for (size_t i = 0; i < x.data.size(); ++i)
-      x.data[i] = settings_.vocoder_scale * mel.data[i] + settings_.vocoder_shift;
-    return models_.run("vocoder", 0, {x}, frames, how).data;
+    for (int64_t m = 0; m < kMelBands; ++m)
+      for (int64_t t = 0; t < frames; ++t) x.data[static_cast<size_t>(m * frames + t)] = feature(m, t);
+    return run_hifigan(models_, x, vocoder_frames_, how);
   }
-  const int noise_channels = vocoder_config(models_.weights(), models_.path()).in_channels;
-  HostTensor z(Shape{1, noise_channels, 1, int64_t{frames} * hop()});
-  if (noise.empty()) {
-    for (size_t i = 0; i < z.data.size(); ++i) z.data[i] = philox_normal(noise_seed, i);
-  } else if (noise.size() != z.data.size()) {
+  const int64_t noise_channels = vocoder_config(models_.weights(), models_.path()).in_channels;
+  const int64_t samples = frames * hop();
+  if (noise.empty() && noise_channels != 1)
+    throw std::invalid_argument(models_.path() + ": its vocoder takes " + std::to_string(noise_channels) +
+                                " noise channels; seeded noise is one channel, so give the noise");
+  if (!noise.empty() && noise.size() != static_cast<size_t>(noise_channels * samples))
     throw std::invalid_argument("the noise has " + std::to_string(noise.size()) + " samples, the output " +
-                                std::to_string(z.data.size()) + " (" + std::to_string(hop()) + " per frame, " +
-                                std::to_string(frames) + " frames)");
-  } else {
-    z.data = noise;
-  }
-  // The vocoder takes the features frames first, as the demo passes out.transpose(-1, -2).
-  HostTensor c(Shape{1, 1, frames, kMelBands});
-  for (int t = 0; t < frames; ++t)
-    for (int m = 0; m < kMelBands; ++m)
-      c.data[static_cast<size_t>(t) * kMelBands + m] =
-          settings_.vocoder_scale * mel.data[static_cast<size_t>(m) * frames + t] + settings_.vocoder_shift;
-  return models_.run("vocoder", 0, {c, z}, frames, how).data;
+                                std::to_string(noise_channels * samples) + " (" + std::to_string(hop()) +
+                                " per frame, " + std::to_string(frames) + " frames)");
+  const VocoderChunker chunks = vocoder_chunker(models_.weights(), models_.path(), vocoder_frames_);
+  return chunks.run(frames, hop(), [&](const VocoderWindow& w) {
+    // The vocoder takes the features frames first, as the demo passes out.transpose(-1, -2).
+    HostTensor c(Shape{1, 1, w.frames, kMelBands});
+    for (int64_t t = 0; t < w.frames; ++t)
+      for (int64_t m = 0; m < kMelBands; ++m) c.data[static_cast<size_t>(t * kMelBands + m)] = feature(m, w.first + t);
+    const int64_t first = w.first * hop(), length = int64_t{w.frames} * hop();
+    if (noise.empty()) {  // sample i of the utterance is normal(noise_seed, i) in every window
+      RunOptions seeded = how;
+      seeded.random_seed = noise_seed, seeded.random_offset = static_cast<uint64_t>(first);
+      return models_.run("vocoder_seeded", 0, {c}, w.frames, seeded).data;
+    }
+    HostTensor z(Shape{1, noise_channels, 1, length});
+    for (int64_t ch = 0; ch < noise_channels; ++ch)
+      std::copy_n(noise.begin() + ch * samples + first, length, z.data.begin() + ch * length);
+    return models_.run("vocoder", 0, {c, z}, w.frames, how).data;
+  });
 }
 
 }  // namespace xfv

@@ -28,7 +28,7 @@ class VoiceConverter {
   // Chunks overlap by the generator's receptive field (and JDC's), rounded up to 4 frames.
   int overlap_frames() const;
 
-  // The normalized log-mel (n, 1, 80, T) of n peak-normalized recordings of one length.
+  // The normalized log-mel (n, 1, 80, T) of n recordings of one length (audio.h's Gain).
   HostTensor mel(const HostTensor& waves, const RunOptions& how = {});
   // Styles (n, style_dim) of reference mels (n, 1, 80, T), T >= 80, for a speaker domain.
   HostTensor style_from_reference(const HostTensor& mel, int domain, const RunOptions& how = {});
@@ -36,16 +36,23 @@ class VoiceConverter {
   HostTensor convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how = {});
   // The waveform of one converted mel (1, 1, 80, T): hop() * T samples. A Parallel WaveGAN
   // takes `noise`, exactly hop() * T samples (an error naming both lengths otherwise), or,
-  // empty, Philox normals of `noise_seed`; a HiFi-GAN takes no noise.
+  // empty, the Philox normals of `noise_seed`, sample i normal(noise_seed, i), drawn on the
+  // backend; a HiFi-GAN takes no noise. Past vocoder_frames() in windows (VocoderChunker)
+  // whose samples are the whole run's.
   std::vector<float> vocode(const HostTensor& mel, const std::vector<float>& noise, uint64_t noise_seed = 0,
                             const RunOptions& how = {});
+
+  // The vocoder runs at most this many frames at a time (kDefaultVocoderFrames unless set);
+  // more than twice its receptive radius (an error naming it otherwise).
+  int vocoder_frames() const { return vocoder_frames_; }
+  void set_vocoder_frames(int frames);
 
  private:
   HostTensor convert_whole(const HostTensor& mel, const HostTensor& style, const RunOptions& how);
 
   ModelSession& models_;
   VoiceSettings settings_;
-  int max_frames_;
+  int max_frames_, vocoder_frames_;
 };
 
 }  // namespace xfv

@@ -1,5 +1,6 @@
-// Audio I/O: round trips through every format, libsoxr resampling, channel mixing, the peak
-// normalization of load_voice, and every file the loader must refuse. The tests write their
+// Audio I/O: round trips through every format, libsoxr resampling, channel mixing, the gain of
+// load_voice (a source peak-normalized, a reference as recorded), and every file the loader
+// must refuse. The tests write their
 // own files: through save_wav, through libsndfile for the formats and contents save_wav does
 // not write (FLAC, OGG, stereo, NaN), and byte by byte for the malformed ones.
 #include <gtest/gtest.h>
@@ -177,27 +178,43 @@ TEST(Resample, SineKeepsFrequencyAndLevel) {
   EXPECT_THROW(resample(same, 0, 24000), std::invalid_argument);
 }
 
+float peak_of(const std::vector<float>& wave) {
+  float peak = 0;
+  for (const float v : wave) peak = std::max(peak, std::fabs(v));
+  return peak;
+}
+
 TEST_F(Audio, LoadVoiceResamplesMixesAndPeakNormalizes) {
   const std::vector<float> s = sine(500, 0.3, 16000, 8000);
   std::vector<float> frames;
   for (const float v : s) frames.insert(frames.end(), {v, v});
-  const std::vector<float> wave = load_voice(write_sf("v.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 16000, frames));
+  const std::string path = write_sf("v.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 16000, frames);
+  const std::vector<float> wave = load_voice(path, kVoiceRate, Gain::kPeakNormalize);
   ASSERT_EQ(wave.size(), 12000u);
-  float peak = 0;
-  for (const float v : wave) peak = std::max(peak, std::fabs(v));
-  EXPECT_FLOAT_EQ(peak, 1.0f);
+  EXPECT_FLOAT_EQ(peak_of(wave), 1.0f);
   const std::vector<float> want = sine(500, 1.0, kVoiceRate, wave.size());
   for (size_t i = 300; i + 300 < wave.size(); ++i) ASSERT_NEAR(wave[i], want[i], 2e-3) << i;
+
+  // As recorded (a reference): the same resampled samples at their own level, which the
+  // normalized ones are divided from.
+  const std::vector<float> as_recorded = load_voice(path, kVoiceRate, Gain::kAsRecorded);
+  ASSERT_EQ(as_recorded.size(), wave.size());
+  const float peak = peak_of(as_recorded);
+  EXPECT_NEAR(peak, 0.3f, 2e-3f);
+  for (size_t i = 0; i < wave.size(); ++i) ASSERT_EQ(wave[i], as_recorded[i] / peak) << i;
 }
 
+// Refused as a source and as a reference alike (silence too: a reference of it has no voice).
 void expect_file_error(const std::string& path, const std::string& what) {
-  try {
-    load_voice(path);
-    ADD_FAILURE() << path << ": loaded";
-  } catch (const FileError& e) {
-    const std::string message = e.what();
-    EXPECT_EQ(message.rfind(path, 0), 0u) << message;  // names the file first
-    EXPECT_NE(message.find(what), std::string::npos) << message;
+  for (const Gain gain : {Gain::kPeakNormalize, Gain::kAsRecorded}) {
+    try {
+      load_voice(path, kVoiceRate, gain);
+      ADD_FAILURE() << path << ": loaded";
+    } catch (const FileError& e) {
+      const std::string message = e.what();
+      EXPECT_EQ(message.rfind(path, 0), 0u) << message;  // names the file first
+      EXPECT_NE(message.find(what), std::string::npos) << message;
+    }
   }
 }
 
@@ -225,7 +242,7 @@ TEST_F(Audio, RefusesBadFiles) {
   EXPECT_EQ(read_mono_audio(quiet).samples, std::vector<float>(100000));
   expect_file_error(quiet, "silent");
   // The well-formed control: the same header with the data it claims loads.
-  EXPECT_EQ(load_voice(write_bytes("ok.wav", wav_bytes(6, data))).size(), 3u);
+  EXPECT_EQ(load_voice(write_bytes("ok.wav", wav_bytes(6, data)), kVoiceRate, Gain::kPeakNormalize).size(), 3u);
 }
 
 }  // namespace

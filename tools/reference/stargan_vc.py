@@ -399,14 +399,14 @@ def mel_filterbank(n_freqs=N_FFT // 2 + 1, f_min=F_MIN, f_max=F_MAX, n_mels=N_ME
 
 def mel_spectrogram(wave):
     """wave: (..., L) float32 -> (..., 80, 1 + L // 300) power mel spectrogram."""
-    window = torch.hann_window(WIN_LENGTH)  # periodic; stft centres it in n_fft
+    window = torch.hann_window(WIN_LENGTH, device=wave.device)  # periodic; stft centres it in n_fft
     shape = wave.shape
     spec = torch.stft(wave.reshape(-1, shape[-1]), N_FFT, HOP_LENGTH, WIN_LENGTH, window,
                       center=True, pad_mode='reflect', normalized=False, onesided=True,
                       return_complex=True)
     spec = spec.abs().pow(2.0)
     spec = spec.reshape(shape[:-1] + spec.shape[-2:])
-    return torch.matmul(spec.transpose(-1, -2), mel_filterbank()).transpose(-1, -2)
+    return torch.matmul(spec.transpose(-1, -2), mel_filterbank().to(wave.device)).transpose(-1, -2)
 
 
 def log_mel(wave):

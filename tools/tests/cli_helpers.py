@@ -1,10 +1,12 @@
 """What the CLI tests share: running an `xfv` task, checking a refused run, writing and
 reading WAVs."""
+import os
 import struct
 import subprocess
 import wave
 
 import numpy as np
+import pytest
 
 
 def run_task(xfv, task, tmp_path, args, out_name):
@@ -55,3 +57,9 @@ def read_wav(path):
         return rate, np.frombuffer(data, "<f4")
     assert bits == 16
     return rate, np.frombuffer(data, "<i2").astype(np.float32) / 32768
+
+
+# The windowed-vocoding tests on sim run in the Release build only: under ASan + UBSan the
+# sanitized xfv takes minutes per window there (sim is checked op by op under the sanitizers).
+SIM_TOO_SLOW_UNDER_SANITIZERS = pytest.mark.skipif(os.environ.get("XFV_SANITIZED") == "1",
+                                                   reason="sim under the sanitizers: checked op by op instead")

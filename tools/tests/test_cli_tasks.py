@@ -170,6 +170,27 @@ def test_long_audio_runs_in_chunks_without_clicks(tmp_path):
     assert wave_whole.shape == wave_chunked.shape and np.isfinite(wave_chunked).all()
 
 
+def test_a_reference_recording_keeps_its_level_as_in_the_demo(tmp_path):
+    """The StarGANv2-VC demo peak-normalizes the source it converts but takes a reference's
+    style from the recording as loaded (compute_style), and the style encoder is not
+    scale-invariant: the small reference at half its level gives another style, in PyTorch
+    and in xfv alike, and xfv converts with it as PyTorch does."""
+    half, cfg = load_dump("small", "voice_from_voice")
+    whole, whole_cfg = load_dump("small", "image_from_voice")
+    assert cfg["domain_index"] == whole_cfg["domain_index"]
+    level = read_wav(fixture(cfg["reference"]))[1], read_wav(fixture(whole_cfg["reference"]))[1]
+    assert np.abs(level[0] - 0.5 * level[1]).max() <= 1 / 32768  # one recording at two levels
+    assert rel_l2(half["task.style"], whole["task.style"]) > 100 * END_TO_END
+    dump, out = tmp_path / "values.safetensors", tmp_path / "out.wav"
+    xfv("voice", *common("small", cfg, "cpu"), "--source", fixture(cfg["voice"]), "--reference",
+        fixture(cfg["reference"]), "--out", str(out), "--float-wav", "--dump-tensors", str(dump),
+        *noise_args(tmp_path, half))
+    got, _ = safetensors_io.read(str(dump))
+    assert rel_l2(got["audio_style_encoder.output"], half["task.style"]) < END_TO_END
+    assert rel_l2(read_wav(out)[1], half["task.output.wave"][0]) < END_TO_END
+    assert rel_l2(got["audio_style_encoder.output"], whole["task.style"]) > 100 * END_TO_END
+
+
 def test_a_reference_is_read_by_its_content_not_its_name(tmp_path):
     disguised = tmp_path / "voice.png"
     disguised.write_bytes(open(fixture("small_reference24k.wav"), "rb").read())
@@ -225,3 +246,33 @@ def test_a_domain_a_network_lacks_is_an_error_naming_the_network(tmp_path):
     err = refused(tmp_path, "image", "--weights", fixture("full.safetensors"), "--domain", "p225", "--source",
                   fixture("astronaut.png"), "--reference", fixture("coffee.png"))
     assert "'p225' is unknown to 'image_style_encoder'" in err and "female, male" in err, err
+
+
+def style_of(tmp_path, weights, domain, reference):
+    """The style `xfv image` takes from a reference (its style network's output)."""
+    dump = tmp_path / "values.safetensors"
+    xfv("image", "--weights", weights, "--domain", domain, "--source", fixture("astronaut.png"), "--reference",
+        reference, "--out", str(tmp_path / "out.png"), "--dump-tensors", str(dump))
+    values, _ = safetensors_io.read(str(dump))
+    return next(v for k, v in values.items() if k.endswith("style_encoder.output"))
+
+
+def test_a_domain_name_the_network_knows_wins_over_an_index(tmp_path):
+    """The image style encoder's domains renamed "2", "0", "1": --domain 1 is the one named
+    "1", index 2, not index 1."""
+    renamed = edited_bundle(tmp_path, lambda meta: meta.update({"xfv.domains.image_style_encoder": '["2", "0", "1"]'}))
+    face = fixture("coffee.png")
+    got = style_of(tmp_path, renamed, "1", face)
+    assert np.array_equal(got, style_of(tmp_path, fixture("small.safetensors"), "domain2", face))
+    assert not np.array_equal(got, style_of(tmp_path, fixture("small.safetensors"), "domain1", face))
+
+
+def test_a_decimal_index_past_its_network_s_domains_is_an_error_naming_them(tmp_path):
+    """Each network's own count: full's image style encoder knows 2 domains (its mapping
+    network 22), small's mapping network 3."""
+    err = refused(tmp_path, "image", "--weights", fixture("full.safetensors"), "--domain", "5", "--source",
+                  fixture("astronaut.png"), "--reference", fixture("coffee.png"))
+    assert "domain '5' is unknown to 'image_style_encoder' (2 domains: female, male)" in err, err
+    err = refused(tmp_path, "voice", "--weights", fixture("small.safetensors"), "--domain", "3", "--source",
+                  fixture("small_source24k.wav"), "--seed", "1")
+    assert "domain '3' is unknown to 'mapping_network' (3 domains: domain0, domain1, domain2)" in err, err

@@ -14,7 +14,7 @@ import pytest
 import make_checkpoint
 import safetensors_io
 from ckpt_helpers import run_convert
-from cli_helpers import expect_error, read_wav, run_task, write_pcm16
+from cli_helpers import SIM_TOO_SLOW_UNDER_SANITIZERS, expect_error, read_wav, run_task, write_pcm16
 from reference import hifigan
 
 XFV = os.environ.get("XFV_BIN")
@@ -192,3 +192,34 @@ def test_bad_inputs(tmp_path, universal, capsys, case):
         np.save(bad, mel)
     r, out = xfv_vocode(tmp_path, "--weights", weights, "--input", str(bad))
     expect_error(r, out, named or str(bad), *REFUSALS[case])
+
+
+@pytest.mark.parametrize("backend", ["cpu", pytest.param("sim", marks=SIM_TOO_SLOW_UNDER_SANITIZERS)])
+def test_long_mels_vocode_in_windows_with_the_whole_runs_samples(tmp_path, backend):
+    """The small HiFi-GAN on a random mel in windows of a few lengths (none dividing it) gives
+    the whole run's samples; a window of no more than twice the receptive radius is refused."""
+    mel = np.random.default_rng(8).normal(-5, 2, (80, 401)).astype(np.float32)
+    path = tmp_path / "mel.npy"
+    np.save(path, mel)
+    weights = fixture("small.safetensors")
+
+    def vocode(name, *extra):
+        r, out = xfv_vocode(tmp_path, "--weights", weights, "--input", str(path), "--backend", backend,
+                            "--float-wav", *extra, out_name=name)
+        return r, out
+
+    r, out = vocode("whole.wav", "--max-frames", "1000")
+    assert r.returncode == 0, r.stderr
+    whole = read_wav(out)[1].astype(np.float64)
+    assert whole.size == 401 * 16
+    r, out = vocode("refused.wav", "--max-frames", "2")
+    expect_error(r, out, "frames at least")
+    least = int(r.stderr.split(" frames at least")[0].split()[-1])
+    assert 2 < least < 401 // 3, least
+    for window in (least + 2, least + 6, 2 * least + 1):  # 401 frames, a prime: no window keeps a divisor
+        r, out = vocode(f"w{window}.wav", "--max-frames", str(window))
+        assert r.returncode == 0, r.stderr
+        got = read_wav(out)[1].astype(np.float64)
+        assert got.shape == whole.shape
+        err = np.linalg.norm(got - whole) / np.linalg.norm(whole)
+        assert err <= 1e-6, (window, err)

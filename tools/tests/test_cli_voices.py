@@ -9,8 +9,9 @@ import wave
 import numpy as np
 import pytest
 
+import philox_reference
 import safetensors_io
-from cli_helpers import expect_error, read_wav, run_task, write_float_wav, write_pcm16
+from cli_helpers import SIM_TOO_SLOW_UNDER_SANITIZERS, expect_error, read_wav, run_task, write_float_wav, write_pcm16
 
 XFV = os.environ.get("XFV_BIN")
 VOICES = os.environ.get("XFV_VOICES")
@@ -148,3 +149,40 @@ def test_unknown_domain_and_missing_network(tmp_path, weights, speech):
     safetensors_io.write(bad, {k: v for k, v in tensors.items() if not k.startswith("vocoder.")}, meta)
     r, out = xfv_voice(tmp_path, "--weights", bad, "--source", speech, "--domain", "0", "--seed", "1")
     expect_error(r, out, bad, "vocoder")
+
+
+def least_window(result):
+    """The least window a refused --vocoder-frames / --max-frames names: 2 * radius + 1."""
+    assert result.returncode != 0 and "frames at least" in result.stderr, result.stderr
+    return int(result.stderr.split(" frames at least")[0].split()[-1])
+
+
+@pytest.mark.parametrize("backend", ["cpu", pytest.param("sim", marks=SIM_TOO_SLOW_UNDER_SANITIZERS)])
+def test_long_outputs_vocode_in_windows_with_the_whole_runs_samples(tmp_path, weights, backend):
+    """Parallel WaveGAN in windows of a few lengths (none dividing the output) equals the whole
+    run; the seeded noise, drawn on the backend in each window at its offset, is the Philox
+    stream of the whole utterance: the same output as that stream given as --noise."""
+    rng = np.random.default_rng(5)
+    src = write_pcm16(tmp_path / "src.wav", 0.3 * np.sin(np.arange(30000) / 7.0) + 0.05 * rng.standard_normal(30000))
+    common = ("--weights", weights, "--source", src, "--domain", "1", "--seed", "4", "--backend", backend, "--float-wav")
+
+    def voice(name, *extra):
+        r, out = xfv_voice(tmp_path, *common, *extra, out_name=name)
+        assert r.returncode == 0, r.stderr
+        return read_wav(out)[1].astype(np.float64)
+
+    whole = voice("whole.wav", "--noise-seed", "9", "--vocoder-frames", "100000")
+    frames = whole.size // HOP
+    r, _ = xfv_voice(tmp_path, *common, "--vocoder-frames", "3", out_name="refused.wav")
+    least = least_window(r)
+    assert 3 < least < frames // 3, (least, frames)
+    noise = tmp_path / "noise.npy"
+    np.save(noise, philox_reference.normals(9, frames * HOP))
+    given = voice("given.wav", "--noise", str(noise), "--vocoder-frames", "100000")
+    assert np.linalg.norm(given - whole) / np.linalg.norm(whole) <= 1e-6
+    # Windows keeping 3 and 10 frames (the last window keeps fewer), and about half of each.
+    for window in (least + 2, least + 9) if backend == "sim" else (least + 2, least + 9, 2 * least + 3):
+        for name, extra in (("seeded", ("--noise-seed", "9")), ("noise", ("--noise", str(noise)))):
+            got = voice(f"{name}{window}.wav", *extra, "--vocoder-frames", str(window))
+            err = np.linalg.norm(got - whole) / np.linalg.norm(whole)
+            assert err <= 1e-6, (name, window, err)

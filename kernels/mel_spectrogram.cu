@@ -1,4 +1,4 @@
-// The mel front end (engine/ops.h, MelSpectrogramArgs), a block per frame, for n_fft 2048
+// The mel front end (kernels/ops.h, MelSpectrogramArgs), a block per frame, for n_fft 2048
 // (StarGANv2-VC) and 1024 (HiFi-GAN). The n_fft real samples of a windowed frame are packed
 // as n_fft / 2 complex ones (even + i odd) in bit-reversed order, transformed by a radix-2
 // FFT in shared memory (a butterfly per thread and stage), split into the real signal's

@@ -1,4 +1,4 @@
-// The mel front end in double: each frame's rFFT as the kernel computes it (kernels/mel.cu:
+// The mel front end in double: each frame's rFFT as the kernel computes it (kernels/mel_spectrogram.cu:
 // a half-size complex radix-2 FFT of the even and odd samples, then the real split), so
 // that the two differ only in rounding, and the band sums and log in double as well.
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/per_thread.h"
 
 namespace xfv {
 namespace cpu {
@@ -28,10 +29,12 @@ void run(const MelSpectrogramArgs& a) {
   const int half = d.n_fft / 2, bins = d.bins(), frames = d.frames();
   const int64_t total = int64_t{d.n} * frames;
   const auto twiddle = [&](int q) { return Complex(a.twiddles[2 * q], a.twiddles[2 * q + 1]); };
-#pragma omp parallel if (total * d.n_fft >= kParallelMin)
+  PerThread<std::vector<Complex>> zs(std::vector<Complex>(static_cast<size_t>(half)));
+  PerThread<std::vector<double>> powers(std::vector<double>(static_cast<size_t>(bins)), zs.threads());
+#pragma omp parallel num_threads(zs.threads()) if (total * d.n_fft >= kParallelMin)
   {
-    std::vector<Complex> z(static_cast<size_t>(half));
-    std::vector<double> power(static_cast<size_t>(bins));  // or magnitude
+    std::vector<Complex>& z = zs.mine();
+    std::vector<double>& power = powers.mine();  // or magnitude
 #pragma omp for schedule(static)
     for (int64_t f = 0; f < total; ++f) {
       const int64_t n = f / frames;

@@ -1,4 +1,6 @@
-// The op interface: one argument struct per op family.
+// The op interface: one argument struct per op (ops group into families: OpTraits::family).
+// It lives in kernels/, which includes nothing from engine/, because the kernels take these
+// structs by value (docs/architecture.md, "Layout").
 //
 // Every backend implements the same set: `cpu::run(const Conv2dArgs&)` on the host,
 // `cuda::run(args, stream)` and `sim::run(args, stream)` from the kernels in kernels/.
@@ -359,7 +361,7 @@ struct MelSpectrogramArgs {
 }  // namespace xfv
 
 // ---------------------------------------------------------------------------------------
-// The list of op families, for the places that must name each of them once: the Backend
+// The list of ops, for the places that must name each of them once: the Backend
 // interface, the OpArgs variant, the backends' forwarding to their implementations.
 #define XFV_FOR_EACH_OP(X) \
   X(Conv2d)                \

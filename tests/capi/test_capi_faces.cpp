@@ -1,0 +1,131 @@
+// The C API's face calls against the PyTorch reference dumps of the face fixtures
+// (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES), and opening
+// a model: what a failure names.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/opcheck.h"
+#include "tests/capi/capi_fixtures.h"
+
+namespace capi {
+namespace {
+
+class CApi : public CApiSuite {
+ protected:
+  void SetUp() override { open("XFV_FACES", "full_w0.safetensors"); }
+  xfv::TensorFile dump(const std::string& network) const {
+    return xfv::read_safetensors(faces_dir() + "/full_w0." + network + ".safetensors");
+  }
+};
+
+TEST_F(CApi, DescribesTheModel) {
+  EXPECT_EQ(xfv_image_size(model()), 256);
+  EXPECT_EQ(xfv_latent_dim(model()), 16);
+  EXPECT_EQ(xfv_style_dim(model()), 64);
+  EXPECT_EQ(xfv_domain(model(), "mapping_network", "male"), 1);
+  EXPECT_EQ(xfv_domain(model(), "image_style_encoder", "female"), 0);
+  EXPECT_EQ(xfv_domain(model(), "mapping_network", "cat"), -1);
+  EXPECT_TRUE(has_text("cat")) << xfv_last_error();
+  EXPECT_EQ(xfv_domain(model(), "image_style_encoder", "0"), -1);  // names only: an index is an int
+  EXPECT_TRUE(has_text("'image_style_encoder' has no domain named '0'")) << xfv_last_error();
+}
+
+TEST_F(CApi, StyleFromLatentMatchesPyTorch) {
+  const xfv::TensorFile d = dump("mapping_network");
+  const xfv::HostTensor& z = d.tensors.at("mapping_network.input.z");
+  const int domain = static_cast<int>(d.tensors.at("mapping_network.input.y").data[0]);
+  std::vector<float> style = poisoned(64);
+  ASSERT_EQ(xfv_style_from_latent(session(), z.data.data(), domain, 1.f, style.data()), 0) << xfv_last_error();
+  const auto& want = d.tensors.at("mapping_network.output").data;
+  EXPECT_LE(xfv::relative_l2(style, std::vector<float>(want.begin(), want.begin() + 64)), 1e-5);
+}
+
+TEST_F(CApi, TruncationLerpsTowardTheMeanStyle) {
+  std::vector<float> z1(16), z2(16), s1(64), s2(64), mean1(64), mean2(64), half(64);
+  xfv_latent_from_seed(model(), 1, z1.data());
+  xfv_latent_from_seed(model(), 2, z2.data());
+  ASSERT_EQ(xfv_style_from_latent(session(), z1.data(), 1, 1.f, s1.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(session(), z1.data(), 1, 0.f, mean1.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(session(), z2.data(), 1, 0.f, mean2.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_style_from_latent(session(), z1.data(), 1, 0.5f, half.data()), 0) << xfv_last_error();
+  EXPECT_EQ(mean1, mean2);  // psi 0: the mean style, whatever the latent
+  EXPECT_GT(xfv::relative_l2(s1, mean1), 1e-2);
+  std::vector<float> mid(64);
+  for (size_t i = 0; i < 64; ++i) mid[i] = 0.5f * (s1[i] + mean1[i]);
+  EXPECT_LE(xfv::relative_l2(half, mid), 1e-6);
+  EXPECT_EQ(xfv_style_from_latent(session(), z1.data(), 1, 1.5f, half.data()), -1);
+}
+
+TEST_F(CApi, StyleFromFaceAndTranslationMatchPyTorch) {
+  const xfv::TensorFile e = dump("image_style_encoder");
+  const int domain = static_cast<int>(e.tensors.at("image_style_encoder.input.y").data[0]);
+  std::vector<float> style = poisoned(64);
+  ASSERT_EQ(
+      xfv_style_from_face(session(), e.tensors.at("image_style_encoder.input.x").data.data(), domain, style.data()),
+      0)
+      << xfv_last_error();
+  const auto& want_style = e.tensors.at("image_style_encoder.output").data;
+  EXPECT_LE(xfv::relative_l2(style, std::vector<float>(want_style.begin(), want_style.begin() + 64)), 1e-5);
+
+  const xfv::TensorFile g = dump("image_generator");
+  const size_t face = 3 * 256 * 256;
+  std::vector<float> out = poisoned(face);
+  ASSERT_EQ(xfv_translate_face(session(), g.tensors.at("image_generator.input.x").data.data(),
+                               g.tensors.at("image_generator.input.s").data.data(), out.data()),
+            0)
+      << xfv_last_error();
+  const auto& want = g.tensors.at("image_generator.output").data;
+  EXPECT_LE(xfv::relative_l2(out, std::vector<float>(want.begin(), want.begin() + static_cast<long>(face))), 1e-4);
+}
+
+TEST_F(CApi, SeedsGiveTheSameLatentEveryTime) {
+  std::vector<float> a(16), b(16), c(16);
+  ASSERT_EQ(xfv_latent_from_seed(model(), 7, a.data()), 0);
+  ASSERT_EQ(xfv_latent_from_seed(model(), 7, b.data()), 0);
+  ASSERT_EQ(xfv_latent_from_seed(model(), 8, c.data()), 0);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST_F(CApi, Rgb8RoundTrip) {
+  std::vector<uint8_t> rgb(300 * 200 * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>(i * 7 % 251);
+  std::vector<float> face = poisoned(3 * 256 * 256);
+  ASSERT_EQ(xfv_face_from_rgb8(model(), rgb.data(), 300, 200, face.data()), 0) << xfv_last_error();
+  for (float v : face) ASSERT_TRUE(v >= -1.f && v <= 1.f);
+  std::vector<uint8_t> back(256 * 256 * 3);
+  ASSERT_EQ(xfv_face_to_rgb8(model(), face.data(), back.data()), 0) << xfv_last_error();
+  EXPECT_EQ(xfv_face_from_rgb8(model(), rgb.data(), 0, 200, face.data()), -1);
+}
+
+TEST_F(CApi, FailuresAreMessagesNotCrashes) {
+  std::vector<float> buf(3 * 256 * 256), style(64);
+  EXPECT_EQ(xfv_style_from_face(session(), buf.data(), 5, style.data()), -1);
+  EXPECT_TRUE(has_text("domain 5 is out of the range of 'image_style_encoder' (2 domains: female, male)"))
+      << xfv_last_error();
+  EXPECT_EQ(xfv_translate_face(session(), nullptr, style.data(), buf.data()), -1);
+  EXPECT_EQ(xfv_translate_face(nullptr, buf.data(), style.data(), buf.data()), -1);
+  EXPECT_EQ(xfv_image_size(nullptr), -1);
+}
+
+TEST(CApiOpen, ReportsTheFileAndTheBackend) {
+  EXPECT_EQ(xfv_model_open("/nonexistent/w.safetensors", "cpu"), nullptr);
+  EXPECT_TRUE(has_text("xfv_model_open: ")) << xfv_last_error();
+  EXPECT_TRUE(has_text("/nonexistent/w.safetensors")) << xfv_last_error();
+  EXPECT_EQ(xfv_model_open(nullptr, "cpu"), nullptr);
+  EXPECT_TRUE(has_text("null argument")) << xfv_last_error();
+  if (faces_dir().empty()) return;
+  const std::string face_file = faces_dir() + "/full_w0.safetensors";
+  {  // a face file serves no vocoder calls
+    ModelPtr faces(xfv_model_open(face_file.c_str(), "cpu"));
+    ASSERT_NE(faces, nullptr) << xfv_last_error();
+    EXPECT_EQ(xfv_vocoder_rate(faces.get()), -1);
+    EXPECT_TRUE(has_text("holds no HiFi-GAN vocoder")) << xfv_last_error();
+  }
+  EXPECT_EQ(xfv_model_open(face_file.c_str(), "tpu"), nullptr);
+  EXPECT_TRUE(has_text("tpu")) << xfv_last_error();
+}
+
+}  // namespace
+}  // namespace capi
