@@ -302,7 +302,7 @@ const char* xfv_last_error(void) { return last_error.c_str(); }
 void xfv_free(void* buffer) { std::free(buffer); }
 
 int64_t xfv_model_host_bytes(const xfv_model* model, const char* network) {
-  return queried("xfv_model_host_bytes", [&] { return bytes_of(model_of(model).file_bytes_per_network(), network); });
+  return queried("xfv_model_host_bytes", [&] { return bytes_of(model_of(model).host_bytes_per_network(), network); });
 }
 
 int64_t xfv_model_backend_bytes(const xfv_model* model, const char* network) {

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -19,9 +21,90 @@ using nlohmann::json;
 // The header of a safetensors file is JSON; a bigger one than this is not a weight file.
 constexpr uint64_t kMaxHeaderBytes = uint64_t{64} << 20;
 
+// Where a tensor's bytes lie in the file (from its start) and how each element is stored.
+struct Extent {
+  uint64_t offset = 0;
+  uint64_t element = 4;  // bytes
+  bool is_float = true;  // F32; else a little-endian integer of `element` bytes
+};
+
+// Reads a tensor's data at `e` into t (whose shape is set), converting integers to floats.
+void read_data(std::istream& in, const std::string& path, const std::string& name, const Extent& e, HostTensor& t) {
+  const uint64_t count = static_cast<uint64_t>(t.numel());
+  t.data.resize(count);
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(e.offset));
+  if (e.is_float) {
+    in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(count * e.element));
+  } else {
+    std::vector<char> raw(count * e.element);
+    in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+    for (uint64_t i = 0; i < count; ++i) {
+      int64_t v = 0;
+      if (e.element == 8) {
+        std::memcpy(&v, raw.data() + i * 8, 8);
+      } else {
+        int32_t v32;
+        std::memcpy(&v32, raw.data() + i * 4, 4);
+        v = v32;
+      }
+      t.data[i] = static_cast<float>(v);
+    }
+  }
+  if (!in) {
+    t.data.clear();
+    t.data.shrink_to_fit();
+    fail(path, "cannot read the data of tensor '" + name + "' (was the file changed since it was opened?)");
+  }
+}
+
 }  // namespace
 
-TensorFile read_safetensors(const std::string& path) {
+class TensorSource {
+ public:
+  TensorSource(std::string path, std::ifstream in, std::map<std::string, Extent> extents)
+      : path_(std::move(path)), in_(std::move(in)), extents_(std::move(extents)) {}
+
+  void ensure_read(const std::string& name, HostTensor& t) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (read_.count(name)) return;
+    read_data(in_, path_, name, extents_.at(name), t);
+    read_.insert(name);
+  }
+
+  std::map<std::string, size_t> resident_bytes_per_network(const std::map<std::string, HostTensor>& tensors) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    std::map<std::string, size_t> per;
+    for (const std::string& name : read_)
+      per[name.substr(0, name.find('.'))] += static_cast<size_t>(tensors.at(name).numel()) * sizeof(float);
+    return per;
+  }
+
+ private:
+  std::mutex mutex_;
+  const std::string path_;
+  std::ifstream in_;
+  const std::map<std::string, Extent> extents_;
+  std::set<std::string> read_;
+};
+
+const HostTensor* TensorFile::find(const std::string& name) const {
+  const auto it = tensors.find(name);
+  if (it == tensors.end()) return nullptr;
+  // The map's shape never changes once read; only this entry's data is filled, once, under
+  // the source's lock.
+  if (source) source->ensure_read(name, const_cast<HostTensor&>(it->second));
+  return &it->second;
+}
+
+std::map<std::string, size_t> TensorFile::resident_bytes_per_network() const {
+  if (source) return source->resident_bytes_per_network(tensors);
+  std::map<std::string, size_t> per;
+  for (const auto& [name, t] : tensors) per[name.substr(0, name.find('.'))] += t.data.size() * sizeof(float);
+  return per;
+}
+
+TensorFile read_safetensors(const std::string& path, TensorReading reading) {
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) fail(path, "cannot read: " + ec.message());
@@ -47,6 +130,7 @@ TensorFile read_safetensors(const std::string& path) {
   if (!header.is_object()) fail(path, "header is not a JSON object");
 
   TensorFile file;
+  std::map<std::string, Extent> extents;
   const uint64_t data_size = size - 8 - header_len;
   try {
     for (const auto& [name, info] : header.items()) {
@@ -56,8 +140,10 @@ TensorFile read_safetensors(const std::string& path) {
       }
       // Integer tensors (a dump's domain indices) are read as floats, exact below 2^24.
       const std::string dtype = info.at("dtype").get<std::string>();
-      const uint64_t element = dtype == "F32" || dtype == "I32" ? 4 : dtype == "I64" ? 8 : 0;
-      if (element == 0) fail(path, "tensor '" + name + "' has dtype " + dtype + "; F32, I32 and I64 are supported");
+      Extent e;
+      e.element = dtype == "F32" || dtype == "I32" ? 4 : dtype == "I64" ? 8 : 0;
+      e.is_float = dtype == "F32";
+      if (e.element == 0) fail(path, "tensor '" + name + "' has dtype " + dtype + "; F32, I32 and I64 are supported");
       const auto dims = info.at("shape").get<std::vector<int64_t>>();
       if (dims.size() > 4) fail(path, "tensor '" + name + "' has more than 4 dims");
       Shape shape;
@@ -70,34 +156,22 @@ TensorFile read_safetensors(const std::string& path) {
       }
       const auto offsets = info.at("data_offsets").get<std::vector<uint64_t>>();
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
-          offsets[1] - offsets[0] != count * element)
+          offsets[1] - offsets[0] != count * e.element)
         fail(path, "tensor '" + name + "': data offsets do not match its shape " + shape.str() +
                        " within the file's " + std::to_string(data_size) + " data bytes");
-      HostTensor t(shape);
-      in.seekg(static_cast<std::streamoff>(8 + header_len + offsets[0]));
-      if (dtype == "F32") {
-        in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(count * element));
-      } else {
-        std::vector<char> raw(count * element);
-        in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
-        for (uint64_t i = 0; i < count; ++i) {
-          int64_t v = 0;
-          if (element == 8) {
-            std::memcpy(&v, raw.data() + i * 8, 8);
-          } else {
-            int32_t v32;
-            std::memcpy(&v32, raw.data() + i * 4, 4);
-            v = v32;
-          }
-          t.data[i] = static_cast<float>(v);
-        }
-      }
-      if (!in) fail(path, "cannot read the data of tensor '" + name + "'");
-      file.tensors.emplace(name, std::move(t));
+      e.offset = 8 + header_len + offsets[0];
+      HostTensor& t = file.tensors.emplace(name, HostTensor()).first->second;
+      t.shape = shape;
+      if (reading == TensorReading::kWhole)
+        read_data(in, path, name, e, t);
+      else
+        extents.emplace(name, e);
     }
   } catch (const json::exception& e) {
     fail(path, std::string("malformed header: ") + e.what());
   }
+  if (reading == TensorReading::kOnDemand)
+    file.source = std::make_shared<TensorSource>(path, std::move(in), std::move(extents));
   return file;
 }
 

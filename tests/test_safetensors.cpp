@@ -63,6 +63,43 @@ TEST_F(Safetensors, RoundTripsTensorsAndMetadata) {
     EXPECT_EQ(entry.path().filename(), "a.safetensors");
 }
 
+// Read on demand, a file holds every tensor's shape at once and a tensor's data only from
+// the first time it is asked for: the same data as a whole read, once.
+TEST_F(Safetensors, ReadsTensorsOnDemand) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> n;
+  TensorFile f;
+  for (const char* name : {"a.w", "a.b", "b.w"}) {
+    HostTensor t(Shape{3, 5});
+    for (float& v : t.data) v = n(rng);
+    f.tensors[name] = t;
+  }
+  write_safetensors(path("lazy.safetensors"), f);
+  const TensorFile g = read_safetensors(path("lazy.safetensors"), TensorReading::kOnDemand);
+  ASSERT_EQ(g.tensors.size(), 3u);
+  EXPECT_EQ(g.tensors.at("b.w").shape, (Shape{3, 5}));
+  EXPECT_TRUE(g.resident_bytes_per_network().empty());
+  const HostTensor* b = g.find("b.w");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->data, f.tensors.at("b.w").data);
+  EXPECT_EQ(g.find("b.w"), b);  // once: the same tensor again
+  EXPECT_EQ(g.find("c.w"), nullptr);
+  EXPECT_EQ(g.resident_bytes_per_network(), (std::map<std::string, size_t>{{"b", 15 * sizeof(float)}}));
+  EXPECT_EQ(g.find("a.b")->data, f.tensors.at("a.b").data);
+  EXPECT_EQ(g.resident_bytes_per_network().at("a"), 15 * sizeof(float));
+
+  // A file cut short after it was opened: the tensor not yet read is an error naming both.
+  // The data is stored a.b, a.w, b.w, 60 bytes each: 100 bytes fewer end inside a.w.
+  fs::resize_file(path("lazy.safetensors"), fs::file_size(path("lazy.safetensors")) - 100);
+  try {
+    g.find("a.w");
+    ADD_FAILURE() << "no error for a tensor past the end of a truncated file";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find(path("lazy.safetensors")), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'a.w'"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(Safetensors, MalformedFilesAreClearErrors) {
   write_raw("empty", "");
   expect_error("empty", "too short");

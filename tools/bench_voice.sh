@@ -7,16 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=$(bash tools/find-python.sh)
 threads=${1:-$(nproc)}
-work=build/bench-voice
-mkdir -p "$work"
-[ -f "$work/voice.safetensors" ] || {
-  for kind in stargan_vc jdc pwg; do
-    "$python" tools/make_checkpoint.py --kind $kind --size full --seed 7 --out "$work/$kind.ckpt"
-  done
-  "$python" tools/convert.py "$work/stargan_vc.ckpt" "$work/jdc.ckpt" "$work/pwg.ckpt" \
-    --out "$work/voice.safetensors"
-}
+weights=$(bash tools/voice_bench_weights.sh)
+work=$(dirname "$weights")
 lscpu | grep -E "Model name|^CPU\(s\)"
-OMP_NUM_THREADS=$threads build/xfv_bench_voice --weights="$work/voice.safetensors"
+OMP_NUM_THREADS=$threads build/xfv_bench_voice --weights="$weights"
 "$python" tools/bench_torch_voice.py "$work/stargan_vc.ckpt" "$work/jdc.ckpt" "$work/pwg.ckpt" \
   --threads "$threads"

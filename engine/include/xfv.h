@@ -84,7 +84,8 @@ void xfv_free(void* buffer);
 
 /* ---- memory: bytes, -1 on failure; `network` NULL for all networks -------------------- */
 
-/* The model's weights in host memory (its file's tensors, read once). */
+/* The model's weights in host memory: each network's tensors as its file has them, read
+ * once, the first time a session runs the network (0 for a network no session has run). */
 int64_t xfv_model_host_bytes(const xfv_model* model, const char* network);
 /* The model's weights on the backend, uploaded once as sessions first use them; 0 on cpu,
  * which reads the host tensors in place. */

@@ -56,7 +56,7 @@ const HostTensor& NetBuilder::tensor(const std::string& key, Shape expected) con
   if (it->second.numel() != expected.numel())
     throw FileError(weights_path_ + ": tensor '" + full + "' has shape " + it->second.shape.str() +
                     ", expected " + expected.str());
-  return it->second;
+  return *weights_.find(full);  // its data read now if the file is read on demand
 }
 
 ValueId NetBuilder::weight(const std::string& key, Shape expected) {

@@ -24,7 +24,8 @@ void check_domain(const std::string& path, const std::string& network, int domai
 
 std::map<std::string, size_t> weight_bytes_per_network(const TensorFile& weights) {
   std::map<std::string, size_t> per;
-  for (const auto& [name, t] : weights.tensors) per[name.substr(0, name.find('.'))] += t.data.size() * sizeof(float);
+  for (const auto& [name, t] : weights.tensors)
+    per[name.substr(0, name.find('.'))] += static_cast<size_t>(t.numel()) * sizeof(float);
   return per;
 }
 

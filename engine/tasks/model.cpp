@@ -14,7 +14,7 @@ namespace xfv {
 Model::Model(const std::string& weights_path, const std::string& backend)
     : path_(weights_path),
       backend_name_(backend),
-      weights_(read_safetensors(weights_path)),
+      weights_(read_safetensors(weights_path, TensorReading::kOnDemand)),
       uploader_(make_backend(backend)),
       store_(std::make_unique<WeightStore>(*uploader_)) {
   check_bundle(weights_, path_);
@@ -84,7 +84,7 @@ HostTensor Model::latent_from_seed(uint64_t seed, int count) const {
   return z;
 }
 
-std::map<std::string, size_t> Model::file_bytes_per_network() const { return weight_bytes_per_network(weights_); }
+std::map<std::string, size_t> Model::host_bytes_per_network() const { return weights_.resident_bytes_per_network(); }
 
 std::map<std::string, size_t> Model::backend_bytes_per_network() const {
   if (uploader_->runs_on_host_memory()) return {};

@@ -1,7 +1,8 @@
 // A model: the networks of one weight file on one backend, immutable once loaded, shared by
 // any number of sessions (engine/tasks/model_session.h) on any number of threads. It holds
 // the file's tensors, its configurations and domains, and the weights on the backend, each
-// once (engine/weight_store.h): uploaded the first time a session's graph uses them.
+// once (engine/weight_store.h): read from the file and uploaded the first time a session's
+// graph uses them, so that networks no task runs are never in memory.
 #pragma once
 
 #include <atomic>
@@ -18,7 +19,7 @@ namespace xfv {
 
 class Model {
  public:
-  // Reads the file and refuses a bundle whose parts disagree (check_bundle); a backend that
+  // Reads the file's header (its tensors' data on demand) and refuses a bundle whose parts disagree (check_bundle); a backend that
   // cannot run here is an error naming it.
   Model(const std::string& weights_path, const std::string& backend);
   Model(const Model&) = delete;
@@ -49,9 +50,10 @@ class Model {
 
   // The weights on the backend, shared by the sessions' graphs (internally synchronized).
   WeightStore& store() const { return *store_; }
-  // Bytes of the file's tensors per network (on the host), and of the weights uploaded so
-  // far per network (0 where the backend runs on host memory and reads the file's in place).
-  std::map<std::string, size_t> file_bytes_per_network() const;
+  // Bytes of the file's tensors in host memory per network (each network's read from the
+  // file the first time a session builds it), and of the weights uploaded so far per network
+  // (0 where the backend runs on host memory and reads the file's in place).
+  std::map<std::string, size_t> host_bytes_per_network() const;
   std::map<std::string, size_t> backend_bytes_per_network() const;
 
   // Sessions of this model alive now (ModelSession counts itself in and out).

@@ -10,7 +10,8 @@ ValidationReport validate_dump(const std::string& dump_path, const std::string& 
                                const std::string& backend_name, bool isolate) {
   const TensorFile dump = read_safetensors(dump_path);
   // The mel front ends have no weights: they validate without a weight file.
-  const TensorFile weights = weights_path.empty() ? TensorFile{} : read_safetensors(weights_path);
+  const TensorFile weights =
+      weights_path.empty() ? TensorFile{} : read_safetensors(weights_path, TensorReading::kOnDemand);
   const auto net_it = dump.metadata.find("xfv.dump.network");
   if (net_it == dump.metadata.end()) throw FileError(dump_path + ": not an xfv reference dump (no xfv.dump.network)");
   const std::string& network = net_it->second;

@@ -62,9 +62,11 @@ TaskResults run_tasks(xfv_model* model, xfv_session* s, const xfv::MonoAudio& vo
   EXPECT_EQ(xfv_latent_from_seed(model, 1, z.data()), 0) << xfv_last_error();
   EXPECT_EQ(xfv_latent_from_seed(model, 2, z.data() + 8), 0) << xfv_last_error();
   // Audio-guided image translation, then image-guided voice conversion, then generation.
-  ran(xfv_style_from_voice(s, voice.samples.data(), count, voice.rate, 1, r.voice_style.data()));
-  ran(xfv_style_from_face(s, faces.data(), 0, r.face_style.data()));
-  ran(xfv_styles_from_latents(s, z.data(), 2, 2, 1.f, r.latent_styles.data()));
+  const std::map<std::string, int>& domain = task_domains();
+  ran(xfv_style_from_voice(s, voice.samples.data(), count, voice.rate, domain.at("audio_style_encoder"),
+                           r.voice_style.data()));
+  ran(xfv_style_from_face(s, faces.data(), domain.at("image_style_encoder"), r.face_style.data()));
+  ran(xfv_styles_from_latents(s, z.data(), 2, domain.at("mapping_network"), 1.f, r.latent_styles.data()));
   std::vector<float> styles = r.voice_style;
   styles.insert(styles.end(), r.latent_styles.begin(), r.latent_styles.begin() + 16);
   ran(xfv_translate_faces(s, 2, faces.data(), styles.data(), r.faces.data()));
@@ -76,7 +78,13 @@ TaskResults run_tasks(xfv_model* model, xfv_session* s, const xfv::MonoAudio& vo
   return r;
 }
 
-std::map<std::string, int64_t> file_tensor_bytes(const std::string& path) {
+const std::map<std::string, int>& task_domains() {
+  static const std::map<std::string, int> domains{
+      {"audio_style_encoder", 1}, {"image_style_encoder", 0}, {"mapping_network", 2}};
+  return domains;
+}
+
+std::map<std::string, int64_t> file_tensor_bytes(const std::string& path, const std::map<std::string, int>& domains) {
   std::ifstream in(path, std::ios::binary);
   uint64_t header_size = 0;  // little-endian, as this machine
   if (!in.read(reinterpret_cast<char*>(&header_size), sizeof header_size)) throw std::runtime_error(path + ": unreadable");
@@ -87,8 +95,14 @@ std::map<std::string, int64_t> file_tensor_bytes(const std::string& path) {
   std::map<std::string, int64_t> per;
   for (const auto& [name, entry] : tensors.items()) {
     if (name == "__metadata__") continue;
+    const std::string network = name.substr(0, name.find('.'));
+    const auto domain = domains.find(network);
+    const std::string heads = network + ".unshared.";
+    if (domain != domains.end() && name.rfind(heads, 0) == 0 &&
+        name.rfind(heads + std::to_string(domain->second) + ".", 0) != 0)
+      continue;
     const auto& offsets = entry.at("data_offsets");
-    per[name.substr(0, name.find('.'))] += offsets.at(1).get<int64_t>() - offsets.at(0).get<int64_t>();
+    per[network] += offsets.at(1).get<int64_t>() - offsets.at(0).get<int64_t>();
   }
   return per;
 }

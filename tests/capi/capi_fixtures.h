@@ -82,8 +82,13 @@ inline constexpr const char* kTaskNetworks[] = {"image_style_encoder", "audio_st
 TaskResults run_tasks(xfv_model* model, xfv_session* session, const xfv::MonoAudio& voice,
                       const std::vector<float>& faces, const std::function<void()>& after_call = {});
 
+// The domain of each network that selects one in run_tasks.
+const std::map<std::string, int>& task_domains();
+
 // Bytes of the tensors of a safetensors file per network (the name up to its first '.'),
-// read from the file's own header: the independent count of what the model holds.
-std::map<std::string, int64_t> file_tensor_bytes(const std::string& path);
+// read from the file's own header: the independent count of what the model holds. A network
+// named in `domains` counts only its own domain's head (`<network>.unshared.<domain>.`), as
+// a model holds once its sessions have run that domain alone.
+std::map<std::string, int64_t> file_tensor_bytes(const std::string& path, const std::map<std::string, int>& domains = {});
 
 }  // namespace capi
