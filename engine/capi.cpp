@@ -278,7 +278,7 @@ int xfv_model_close(xfv_model* model) {
 }
 
 struct xfv_session_params xfv_session_default_params(void) {
-  return xfv_session_params{static_cast<int64_t>(xfv::kDefaultSessionBudget), 0, 0};
+  return xfv_session_params{static_cast<int64_t>(xfv::kDefaultSessionBudget), 0, 0, xfv::kDefaultVocoderFrames};
 }
 
 xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params* params) {
@@ -288,6 +288,8 @@ xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params*
     const xfv_session_params p = params ? *params : xfv_session_default_params();
     s->owner = model;
     s->bundle = std::make_unique<xfv::Bundle>(model->model, static_cast<size_t>(checked_budget(p.byte_budget)));
+    if (p.vocoder_frames < 0) refuse(std::to_string(p.vocoder_frames) + " vocoder frames: 0 (the default) or more");
+    if (p.vocoder_frames > 0) s->bundle->set_vocoder_frames(p.vocoder_frames);
     s->noise_seed = p.noise_seed;
     s->profiling = p.profiling != 0;
     s->profile = std::make_unique<xfv::Profile>(model->model->backend());

@@ -233,7 +233,7 @@ void run_task(const TaskOptions& o, Bundle& b, Profile* profile) {
   TensorFile dump;
   const RunOptions how{o.dump.empty() ? nullptr : &dump, profile ? profile->hook() : NodeHook()};
   if (o.max_frames) b.voices().set_max_frames(o.max_frames);
-  if (o.vocoder_frames) b.voices().set_vocoder_frames(o.vocoder_frames);
+  if (o.vocoder_frames) b.set_vocoder_frames(o.vocoder_frames);
   if (o.task == "image") run_image(o, b, how);
   if (o.task == "voice") run_voice(o, b, how);
   if (o.task == "generate") run_generate(o, b, how);

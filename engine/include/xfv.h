@@ -67,8 +67,11 @@ struct xfv_session_params {
                            evicted past it; one graph larger than it is an error naming it */
   uint64_t noise_seed;  /* a Parallel WaveGAN vocoder's noise (Philox normals) */
   int profiling;        /* non-zero: calls record each node they run (xfv_last_profile_json) */
+  int vocoder_frames;   /* the vocoder runs long inputs in overlapping windows of this many
+                           frames, bounding its activations (0: 512); a window too short for
+                           the vocoder's receptive field is an error giving its least length */
 };
-/* The defaults: a budget of 2 GiB, noise seed 0, profiling off. */
+/* The defaults: a budget of 2 GiB, noise seed 0, profiling off, vocoder windows of 512. */
 struct xfv_session_params xfv_session_default_params(void);
 
 /* A session of `model` (NULL params: the defaults). NULL on failure. */

@@ -55,13 +55,26 @@ ImageTranslator& Bundle::faces() {
 }
 
 VoiceConverter& Bundle::voices() {
-  if (!voices_) voices_ = std::make_unique<VoiceConverter>(models_);
+  if (!voices_) {
+    voices_ = std::make_unique<VoiceConverter>(models_);
+    if (has("vocoder")) voices_->set_vocoder_frames(vocoder_frames_);
+  }
   return *voices_;
 }
 
 HifiGanVocoder& Bundle::hifigan() {
-  if (!hifigan_) hifigan_ = std::make_unique<HifiGanVocoder>(models_);
+  if (!hifigan_) {
+    hifigan_ = std::make_unique<HifiGanVocoder>(models_);
+    hifigan_->set_max_frames(vocoder_frames_);
+  }
   return *hifigan_;
+}
+
+void Bundle::set_vocoder_frames(int frames) {
+  if (has("vocoder")) frames = vocoder_chunker(models_.weights(), path(), frames).max_frames();  // checks it
+  vocoder_frames_ = frames;
+  if (voices_ && has("vocoder")) voices_->set_vocoder_frames(frames);
+  if (hifigan_) hifigan_->set_max_frames(frames);
 }
 
 HostTensor Bundle::style_from_faces(const HostTensor& faces, int domain, const RunOptions& how) {

@@ -11,6 +11,7 @@
 #include "engine/tasks/hifigan_vocoder.h"
 #include "engine/tasks/image_translator.h"
 #include "engine/tasks/model_session.h"
+#include "engine/tasks/vocoder_chunks.h"
 #include "engine/tasks/voice_converter.h"
 
 namespace xfv {
@@ -31,6 +32,10 @@ class Bundle {
   ImageTranslator& faces();       // image_generator (+ fan when w_hpf > 0)
   VoiceConverter& voices();       // the voice networks and the vocoder, as each call needs
   HifiGanVocoder& hifigan();      // a HiFi-GAN `vocoder`
+  // Either vocoder runs at most `frames` frames at a time (VocoderChunker's windows; the
+  // default kDefaultVocoderFrames), for voice conversion and vocoding alike. A window too
+  // short for the file's vocoder is a std::invalid_argument giving its least length.
+  void set_vocoder_frames(int frames);
   int face_size() const { return models_.model().face_size(); }  // S x S faces
   int style_dim() const { return models_.model().style_dim(); }
   int latent_dim() const { return models_.latent_dim(); }
@@ -66,6 +71,7 @@ class Bundle {
   std::unique_ptr<ImageTranslator> faces_;
   std::unique_ptr<VoiceConverter> voices_;
   std::unique_ptr<HifiGanVocoder> hifigan_;
+  int vocoder_frames_ = kDefaultVocoderFrames;
   std::vector<HostTensor> converted_mels_;
 };
 

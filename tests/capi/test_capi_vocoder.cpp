@@ -34,6 +34,31 @@ TEST_F(CApiVocoder, VocodeMatchesPyTorchOnRealWeights) {
   EXPECT_LE(xfv::relative_l2(wave, want.data), 1e-4);
 }
 
+// A session's vocoder windows (xfv_session_params.vocoder_frames): short windows bound the
+// vocoder's activations and give the samples of the default session, within rounding; a
+// window shorter than the receptive field is refused with its least length.
+TEST_F(CApiVocoder, SessionVocoderWindowsBoundMemoryNotResults) {
+  const xfv::HostTensor mel = xfv::read_npy(hifigan_dir() + "/speech.mel.npy");
+  const int frames = static_cast<int>(mel.shape[mel.shape.rank - 1]);
+  std::vector<float> whole = poisoned(static_cast<size_t>(frames) * 256), windowed = whole;
+  ASSERT_EQ(xfv_vocode(session(), mel.data.data(), frames, whole.data()), 0) << xfv_last_error();
+  xfv_session_params params = xfv_session_default_params();
+  EXPECT_EQ(params.vocoder_frames, 512);
+  params.vocoder_frames = 2;
+  EXPECT_EQ(xfv_session_open(model(), &params), nullptr);
+  EXPECT_TRUE(has_text("frames at least")) << xfv_last_error();
+  params.vocoder_frames = -1;
+  EXPECT_EQ(xfv_session_open(model(), &params), nullptr);
+  EXPECT_TRUE(has_text("-1 vocoder frames")) << xfv_last_error();
+
+  params.vocoder_frames = frames / 3;  // windows of a third, overlapping by the receptive field
+  SessionPtr windows(xfv_session_open(model(), &params));
+  ASSERT_NE(windows, nullptr) << xfv_last_error();
+  ASSERT_EQ(xfv_vocode(windows.get(), mel.data.data(), frames, windowed.data()), 0) << xfv_last_error();
+  EXPECT_LE(xfv::relative_l2(windowed, whole), 1e-5);
+  EXPECT_LT(xfv_session_bytes(windows.get(), "vocoder"), xfv_session_bytes(session(), "vocoder") / 2);
+}
+
 // The front end against the float64 recipe's dump, on the whole recording.
 TEST_F(CApiVocoder, MelFromAudioMatchesTheRecipe) {
   const xfv::TensorFile d = xfv::read_safetensors(hifigan_dir() + "/universal.hifigan_mel.safetensors");
