@@ -1,10 +1,11 @@
-// Shared by the cpu op files: the fused activation, when a loop earns a parallel region, and
-// the lane-wise double accumulation of the reductions.
+// Shared by the cpu op files: the fused activation, an exp and a log that vectorize, when a
+// loop earns a parallel region, and the lane-wise double accumulation of the reductions.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace xfv {
 namespace cpu {
@@ -31,6 +32,34 @@ inline float exp_vectorizable(float x) {
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return e * scale;
+}
+
+// logf within about 1 ulp as straight-line code, for the same reason: x = 2^e m with m in
+// [sqrt(1/2), sqrt(2)) from the float's bits, ln x = e ln 2 + ln(1 + f) with f = m - 1 by
+// Cephes' degree-9 polynomial, ln 2 in two parts. For positive normal x; infinity and NaN
+// come back as they are; zero, negatives and subnormals are outside its domain.
+inline float log_vectorizable(float x) {
+  int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const int32_t mantissa_bits = (bits & 0x007fffff) | 0x3f000000;  // m / 2 in [0.5, 1)
+  float half_m;
+  std::memcpy(&half_m, &mantissa_bits, sizeof half_m);
+  const bool low = half_m < 0.707106781186547524f;
+  const float e = static_cast<float>((bits >> 23) - (low ? 127 : 126));
+  const float f = low ? half_m + half_m - 1.f : half_m - 1.f;
+  const float z = f * f;
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  const float y = (p * f * z + e * -2.12194440e-4f) - 0.5f * z;
+  const float r = (f + y) + e * 0.693359375f;
+  return x < std::numeric_limits<float>::infinity() ? r : x;  // NaN fails the comparison too
 }
 
 // Below this many elements of streaming work an op stays on the calling thread: waking the
