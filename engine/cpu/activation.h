@@ -36,17 +36,20 @@ inline float exp_vectorizable(float x) {
 
 // logf within about 1 ulp as straight-line code, for the same reason: x = 2^e m with m in
 // [sqrt(1/2), sqrt(2)) from the float's bits, ln x = e ln 2 + ln(1 + f) with f = m - 1 by
-// Cephes' degree-9 polynomial, ln 2 in two parts. For positive normal x; infinity and NaN
-// come back as they are; zero, negatives and subnormals are outside its domain.
+// Cephes' degree-9 polynomial, ln 2 in two parts. Every choice is made on the integer bits:
+// a select on a float comparison is a branch to GCC under -ftrapping-math (the default),
+// and a branch keeps the loop from vectorizing. For positive normal x (infinity and NaN give
+// NaN); zero, negatives and subnormals are outside its domain.
 inline float log_vectorizable(float x) {
   int32_t bits;
   std::memcpy(&bits, &x, sizeof bits);
-  const int32_t mantissa_bits = (bits & 0x007fffff) | 0x3f000000;  // m / 2 in [0.5, 1)
-  float half_m;
-  std::memcpy(&half_m, &mantissa_bits, sizeof half_m);
-  const bool low = half_m < 0.707106781186547524f;
+  const int32_t fraction = bits & 0x007fffff;
+  const bool low = fraction < 0x003504f3;  // m < sqrt(2): m in [1, sqrt 2), else m / 2 in [sqrt(1/2), 1)
+  const int32_t m_bits = fraction | (low ? 0x3f800000 : 0x3f000000);
+  float m;
+  std::memcpy(&m, &m_bits, sizeof m);
   const float e = static_cast<float>((bits >> 23) - (low ? 127 : 126));
-  const float f = low ? half_m + half_m - 1.f : half_m - 1.f;
+  const float f = m - 1.f;
   const float z = f * f;
   float p = 7.0376836292e-2f;
   p = p * f - 1.1514610310e-1f;
@@ -59,7 +62,7 @@ inline float log_vectorizable(float x) {
   p = p * f + 3.3333331174e-1f;
   const float y = (p * f * z + e * -2.12194440e-4f) - 0.5f * z;
   const float r = (f + y) + e * 0.693359375f;
-  return x < std::numeric_limits<float>::infinity() ? r : x;  // NaN fails the comparison too
+  return r + 0.f * x;  // NaN for an infinite or NaN x: a select would be a branch again
 }
 
 // Below this many elements of streaming work an op stays on the calling thread: waking the

@@ -81,17 +81,24 @@ void run(const MelSpectrogramArgs& a) {
         const float power = transform[2 * k] * transform[2 * k] + transform[2 * k + 1] * transform[2 * k + 1];
         spectrum[k] = d.spectrum == MelSpectrum::kMagnitude ? std::sqrt(power + 1e-9f) : power;
       }
+      // The log's argument, max(mel, 1e-5) or 1e-5 + mel: here, where the loop is scalar
+      // anyway, since a float comparison keeps the log's loop below from vectorizing.
       float* y = a.y + n * d.n_mels * frames + t;
       for (int m = 0; m < d.n_mels; ++m) {
         const BinRange& r = bands[static_cast<size_t>(m)];
-        y[int64_t{m} * frames] = dot(a.fb + int64_t{m} * bins + r.first, spectrum + r.first, r.end - r.first);
+        const float mel = dot(a.fb + int64_t{m} * bins + r.first, spectrum + r.first, r.end - r.first);
+        y[int64_t{m} * frames] = d.log == MelLog::kClampedLn ? std::max(mel, 1e-5f) : 1e-5f + mel;
       }
     }
     const int64_t count = total * d.n_mels;
+    float* y = a.y;
+    if (d.log == MelLog::kClampedLn) {
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < count; ++i)
-      a.y[i] = d.log == MelLog::kClampedLn ? log_vectorizable(std::max(a.y[i], 1e-5f))
-                                           : (log_vectorizable(1e-5f + a.y[i]) + 4.f) * 0.25f;
+      for (int64_t i = 0; i < count; ++i) y[i] = log_vectorizable(y[i]);
+    } else {
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < count; ++i) y[i] = (log_vectorizable(y[i]) + 4.f) * 0.25f;
+    }
   }
 }
 
