@@ -9,6 +9,7 @@
 
 #include "bench/generator_shapes.h"
 #include "engine/cpu/gemm.h"
+#include "engine/cpu/mel_tables.h"
 #include "engine/op_traits.h"
 #include "engine/opcheck.h"
 
@@ -28,6 +29,14 @@ std::vector<std::vector<float>> random_inputs(const OpArgs& op) {
   return inputs;
 }
 
+// A mel front end's inputs: random audio and the recipe's real window, twiddles and
+// filterbank (whose zeros the cpu op skips).
+std::vector<std::vector<float>> mel_inputs(const MelSpectrogramArgs& a, MelTables t) {
+  std::vector<std::vector<float>> inputs = random_inputs(a);
+  inputs[1] = std::move(t.window), inputs[2] = std::move(t.twiddles), inputs[3] = std::move(t.fb);
+  return inputs;
+}
+
 void measure(BoundOp& op, Backend& backend, benchmark::State& state) {
   op.run();  // warm-up: first-touch, caches, lazy initialisation
   backend.synchronize();
@@ -37,12 +46,14 @@ void measure(BoundOp& op, Backend& backend, benchmark::State& state) {
 }
 
 // Registers "<backend>/<op family>/<where>": the family as the kernel and cpu files name it.
-void add(const std::string& backend_name, const std::string& where, OpArgs op) {
+// inputs: what the op reads, where random numbers would not do (default: random_inputs).
+void add(const std::string& backend_name, const std::string& where, OpArgs op,
+         std::vector<std::vector<float>> inputs = {}) {
   const std::string name = backend_name + "/" + traits_of(op).family + "/" + where;
   benchmark::RegisterBenchmark(name.c_str(),
-                               [backend_name, op](benchmark::State& state) {
+                               [backend_name, op, inputs](benchmark::State& state) {
                                  auto backend = make_backend(backend_name);
-                                 BoundOp bound(op, random_inputs(op), *backend);
+                                 BoundOp bound(op, inputs.empty() ? random_inputs(op) : inputs, *backend);
                                  measure(bound, *backend, state);
                                })
       ->UseManualTime()
@@ -108,7 +119,7 @@ void register_all(const std::string& b) {
   // one Parallel WaveGAN layer (bench/bench_voice.cpp times the whole conversion).
   MelSpectrogramArgs mel;
   mel.d.n = 1, mel.d.length = 57600;
-  add(b, "57600", mel);
+  add(b, "57600", mel, mel_inputs(mel, mel_tables(mel.d, 16000, 0, 8000)));
   for (int dilation : {1, 16, 256}) {
     Conv2dArgs conv;
     conv.d = {1, 64, 1, 57600, 128, 1, 5};
@@ -139,7 +150,8 @@ void register_all(const std::string& b) {
   hifigan_mel.d.n = 1, hifigan_mel.d.length = 22050;
   hifigan_mel.d.n_fft = hifigan_mel.d.win_length = 1024, hifigan_mel.d.hop = 256, hifigan_mel.d.padding = 384;
   hifigan_mel.d.spectrum = MelSpectrum::kMagnitude, hifigan_mel.d.log = MelLog::kClampedLn;
-  add(b, "hifigan_22050", hifigan_mel);
+  add(b, "hifigan_22050", hifigan_mel,
+      mel_inputs(hifigan_mel, mel_tables(hifigan_mel.d, 22050, 0, 8000, MelScale::kSlaney)));
 }
 
 // The machine's measured peaks, the yardstick for the op figures: the cpu GEMM on large

@@ -70,6 +70,19 @@ def main():
     print(f"  median {median:.1f} ms over {args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)} ms)")
     print(f"  {gmacs:.1f} GMAC (direct count): {gmacs / (median / 1e3):.1f} GMAC/s; "
           f"{audio_s / (median / 1e3):.2f}x real time")
+    # The recipe's front end on as many seconds of noise as xfv_bench_vocode's front_end
+    # (N(0, 0.1^2)), the filterbank made once as meldataset.py keeps it.
+    wave = torch.randn(int(args.seconds * cfg["sampling_rate"]), generator=torch.Generator().manual_seed(1)) * 0.1
+    fb = torch.from_numpy(hifigan.slaney_filterbank(cfg["sampling_rate"], cfg["n_fft"], cfg["num_mels"],
+                                                    cfg["fmin"], cfg["fmax"]))
+    front = []
+    with torch.inference_mode():
+        for i in range(1 + 10):
+            t0 = time.perf_counter()
+            hifigan.mel_torch(wave, cfg, fb)
+            if i >= 1:
+                front.append((time.perf_counter() - t0) * 1e3)
+    print(f"  front end ({args.seconds:g} s of audio to its mel): median {statistics.median(front):.2f} ms over 10 runs")
 
 
 if __name__ == "__main__":

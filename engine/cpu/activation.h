@@ -1,10 +1,11 @@
-// Shared by the cpu op files: the fused activation, when a loop earns a parallel region, and
-// the lane-wise double accumulation of the reductions.
+// Shared by the cpu op files: the fused activation, an exp and a log that vectorize, when a
+// loop earns a parallel region, and the lane-wise double accumulation of the reductions.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace xfv {
 namespace cpu {
@@ -31,6 +32,37 @@ inline float exp_vectorizable(float x) {
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return e * scale;
+}
+
+// logf within about 1 ulp as straight-line code, for the same reason: x = 2^e m with m in
+// [sqrt(1/2), sqrt(2)) from the float's bits, ln x = e ln 2 + ln(1 + f) with f = m - 1 by
+// Cephes' degree-9 polynomial, ln 2 in two parts. Every choice is made on the integer bits:
+// a select on a float comparison is a branch to GCC under -ftrapping-math (the default),
+// and a branch keeps the loop from vectorizing. For positive normal x (infinity and NaN give
+// NaN); zero, negatives and subnormals are outside its domain.
+inline float log_vectorizable(float x) {
+  int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const int32_t fraction = bits & 0x007fffff;
+  const bool low = fraction < 0x003504f3;  // m < sqrt(2): m in [1, sqrt 2), else m / 2 in [sqrt(1/2), 1)
+  const int32_t m_bits = fraction | (low ? 0x3f800000 : 0x3f000000);
+  float m;
+  std::memcpy(&m, &m_bits, sizeof m);
+  const float e = static_cast<float>((bits >> 23) - (low ? 127 : 126));
+  const float f = m - 1.f;
+  const float z = f * f;
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  const float y = (p * f * z + e * -2.12194440e-4f) - 0.5f * z;
+  const float r = (f + y) + e * 0.693359375f;
+  return r + 0.f * x;  // NaN for an infinite or NaN x: a select would be a branch again
 }
 
 // Below this many elements of streaming work an op stays on the calling thread: waking the

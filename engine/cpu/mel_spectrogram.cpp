@@ -1,75 +1,103 @@
-// The mel front end in double: each frame's rFFT as the kernel computes it (kernels/mel_spectrogram.cu:
-// a half-size complex radix-2 FFT of the even and odd samples, then the real split), so
-// that the two differ only in rounding, and the band sums and log in double as well.
+// The mel front end in float: per frame, the window applied as the frame is gathered, the
+// rFFT (engine/cpu/real_fft.h), the power or magnitude, and each band's sum over its nonzero
+// bins only (a triangle spans a few dozen of the 513 or 1025); then the log over the whole
+// output in one vectorized pass. Every frame goes through the same steps in the same order,
+// so an output sample has the same bits whatever the batch, length or thread count.
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <vector>
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/per_thread.h"
+#include "engine/cpu/real_fft.h"
 
 namespace xfv {
 namespace cpu {
 namespace {
 
-using Complex = std::complex<double>;
+// The bins [first, end) outside which a filterbank row is zero.
+struct BinRange {
+  int first, end;
+};
 
-int bit_reverse(int m, int size) {
-  int r = 0;
-  for (int bit = 1; bit < size; bit *= 2) r = r * 2 + ((m & bit) ? 1 : 0);
-  return r;
+BinRange nonzero_range(const float* row, int size) {
+  int first = 0, end = size;
+  while (first < end && row[first] == 0.f) ++first;
+  while (end > first && row[end - 1] == 0.f) --end;
+  return {first, end};
+}
+
+// sum_k a[k] b[k] in float, in 8 running sums (so that it vectorizes) folded at the end.
+float dot(const float* a, const float* b, int size) {
+  constexpr int kLanes = 8;
+  float lanes[kLanes] = {};
+  int k = 0;
+  for (; k + kLanes <= size; k += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] += a[k + l] * b[k + l];
+  float sum = 0.f;
+  for (; k < size; ++k) sum += a[k] * b[k];
+  for (float v : lanes) sum += v;
+  return sum;
 }
 
 }  // namespace
 
 void run(const MelSpectrogramArgs& a) {
   const MelSpectrogramDesc& d = a.d;
-  const int half = d.n_fft / 2, bins = d.bins(), frames = d.frames();
+  const int bins = d.bins(), frames = d.frames();
   const int64_t total = int64_t{d.n} * frames;
-  const auto twiddle = [&](int q) { return Complex(a.twiddles[2 * q], a.twiddles[2 * q + 1]); };
-  PerThread<std::vector<Complex>> zs(std::vector<Complex>(static_cast<size_t>(half)));
-  PerThread<std::vector<double>> powers(std::vector<double>(static_cast<size_t>(bins)), zs.threads());
-#pragma omp parallel num_threads(zs.threads()) if (total * d.n_fft >= kParallelMin)
+  const BinRange window = nonzero_range(a.window, d.n_fft);  // the rest of each frame is zero
+  std::vector<BinRange> bands;
+  for (int m = 0; m < d.n_mels; ++m) bands.push_back(nonzero_range(a.fb + int64_t{m} * bins, bins));
+  const RealFft fft(d.n_fft);
+  PerThread<RealFftBuffers> buffers{RealFftBuffers(d.n_fft)};
+  PerThread<std::vector<float>> spectra(std::vector<float>(static_cast<size_t>(bins)), buffers.threads());
+#pragma omp parallel num_threads(buffers.threads()) if (total * d.n_fft >= kParallelMin)
   {
-    std::vector<Complex>& z = zs.mine();
-    std::vector<double>& power = powers.mine();  // or magnitude
+    float* frame = buffers.mine().frame();
+    float* transform = buffers.mine().spectrum();
+    float* spectrum = spectra.mine().data();
 #pragma omp for schedule(static)
     for (int64_t f = 0; f < total; ++f) {
       const int64_t n = f / frames;
       const int t = static_cast<int>(f % frames);
       const float* x = a.x + n * d.length;
-      // Sample j of frame t is x[t * hop - padding + j], reflected at the ends.
-      const auto sample = [&](int j) {
-        int i = t * d.hop - d.padding + j;
-        i = i < 0 ? -i : (i >= d.length ? 2 * (d.length - 1) - i : i);
-        return static_cast<double>(a.window[j]) * x[i];
-      };
-      for (int m = 0; m < half; ++m) z[static_cast<size_t>(bit_reverse(m, half))] = {sample(2 * m), sample(2 * m + 1)};
-      for (int len = 1; len < half; len *= 2)
-        for (int i0 = 0; i0 < half; i0 += 2 * len)
-          for (int k = 0; k < len; ++k) {
-            const Complex u = z[static_cast<size_t>(i0 + k)];
-            const Complex v = z[static_cast<size_t>(i0 + k + len)] * twiddle(k * (half / len));
-            z[static_cast<size_t>(i0 + k)] = u + v;
-            z[static_cast<size_t>(i0 + k + len)] = u - v;
-          }
-      // Z = FFT(even + i odd): E = (Z[k] + conj Z[-k]) / 2 and O = (Z[k] - conj Z[-k]) / 2i are
-      // the halves' spectra, X[k] = E + e^(-2 pi i k / n_fft) O.
+      // Sample j of frame t is x[start + j], reflected at the ends.
+      const int start = t * d.hop - d.padding;
+      std::fill(frame, frame + window.first, 0.f);
+      std::fill(frame + window.end, frame + d.n_fft, 0.f);
+      if (start + window.first >= 0 && start + window.end <= d.length) {
+        for (int j = window.first; j < window.end; ++j) frame[j] = a.window[j] * x[start + j];
+      } else {
+        for (int j = window.first; j < window.end; ++j) {
+          int i = start + j;
+          i = i < 0 ? -i : (i >= d.length ? 2 * (d.length - 1) - i : i);
+          frame[j] = a.window[j] * x[i];
+        }
+      }
+      fft(frame, transform);
       for (int k = 0; k < bins; ++k) {
-        const Complex zk = z[static_cast<size_t>(k % half)], zc = std::conj(z[static_cast<size_t>((half - k) % half)]);
-        const Complex e = (zk + zc) * 0.5, o = (zk - zc) * Complex(0, -0.5);
-        const double p = std::norm(e + (k < half ? twiddle(k) : Complex(-1, 0)) * o);
-        power[static_cast<size_t>(k)] = d.spectrum == MelSpectrum::kMagnitude ? std::sqrt(p + 1e-9) : p;
+        const float power = transform[2 * k] * transform[2 * k] + transform[2 * k + 1] * transform[2 * k + 1];
+        spectrum[k] = d.spectrum == MelSpectrum::kMagnitude ? std::sqrt(power + 1e-9f) : power;
       }
+      // The log's argument, max(mel, 1e-5) or 1e-5 + mel: here, where the loop is scalar
+      // anyway, since a float comparison keeps the log's loop below from vectorizing.
+      float* y = a.y + n * d.n_mels * frames + t;
       for (int m = 0; m < d.n_mels; ++m) {
-        const float* fb = a.fb + static_cast<int64_t>(m) * bins;
-        double mel = 0;
-        for (int k = 0; k < bins; ++k) mel += fb[k] * power[static_cast<size_t>(k)];
-        a.y[(n * d.n_mels + m) * frames + t] = static_cast<float>(
-            d.log == MelLog::kClampedLn ? std::log(std::max(mel, 1e-5)) : (std::log(1e-5 + mel) + 4) / 4);
+        const BinRange& r = bands[static_cast<size_t>(m)];
+        const float mel = dot(a.fb + int64_t{m} * bins + r.first, spectrum + r.first, r.end - r.first);
+        y[int64_t{m} * frames] = d.log == MelLog::kClampedLn ? std::max(mel, 1e-5f) : 1e-5f + mel;
       }
+    }
+    const int64_t count = total * d.n_mels;
+    float* y = a.y;
+    if (d.log == MelLog::kClampedLn) {
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < count; ++i) y[i] = log_vectorizable(y[i]);
+    } else {
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < count; ++i) y[i] = (log_vectorizable(y[i]) + 4.f) * 0.25f;
     }
   }
 }

@@ -146,15 +146,17 @@ def mel64(wave, cfg):
     return np.log(np.maximum(mel, LOG_CLAMP))
 
 
-def mel_torch(wave, cfg):
+def mel_torch(wave, cfg, fb=None):
     """The recipe in float32 torch, as jik876 meldataset.mel_spectrogram (center=False) does
-    it: (1, L) or (L,) float32 tensor -> (1, num_mels, T)."""
+    it: (1, L) or (L,) float32 tensor -> (1, num_mels, T). fb: the filterbank made once, as
+    meldataset keeps it (a bench passes it; by default it is made here)."""
     import torch
     import torch.nn.functional as F
     y = wave.reshape(1, -1).to(torch.float32)
     n_fft, hop, win = cfg["n_fft"], cfg["hop_size"], cfg["win_size"]
-    fb = torch.from_numpy(slaney_filterbank(cfg["sampling_rate"], n_fft, cfg["num_mels"], cfg["fmin"],
-                                            cfg["fmax"]))
+    if fb is None:
+        fb = torch.from_numpy(slaney_filterbank(cfg["sampling_rate"], n_fft, cfg["num_mels"], cfg["fmin"],
+                                                cfg["fmax"]))
     pad = int((n_fft - hop) / 2)
     y = F.pad(y.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)
     spec = torch.stft(y, n_fft, hop_length=hop, win_length=win, window=torch.hann_window(win),
