@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "bench/generator_shapes.h"
 #include "engine/cpu/gemm.h"
@@ -120,7 +121,7 @@ void register_all(const std::string& b) {
   add(b, "vocoder_64x57600", gate);
 
   // HiFi-GAN V1 at 1 s of 22.05 kHz audio (86 frames): per stage (channels, samples) the
-  // resblock convs of the shortest and longest kernel and the upsampling layer into it;
+  // resblock convs of each kernel (dilations 1 and 5) and the upsampling layer into it;
   // and the front end (bench/bench_vocode.cpp times the whole vocoder).
   const std::tuple<int, int, int, int> stages[] = {{256, 688, 16, 8}, {128, 5504, 16, 8},
                                                    {64, 11008, 4, 2}, {32, 22016, 4, 2}};
@@ -128,11 +129,12 @@ void register_all(const std::string& b) {
     ConvTranspose1dArgs up;
     up.d = {1, 2 * c, w / rate, c, k_up, rate, (k_up - rate) / 2, 0.1f};
     add(b, "hifigan_" + std::to_string(2 * c) + "->" + std::to_string(c), up);
-    for (int k : {3, 11}) {
+    for (auto [k, dilation] : {std::pair{3, 1}, std::pair{3, 5}, std::pair{7, 1}, std::pair{7, 5}, std::pair{11, 1}}) {
       Conv2dArgs conv;
       conv.d = {1, c, 1, w, c, 1, k};
-      conv.d.pad_w = (k - 1) / 2, conv.d.input_slope = 0.1f;
-      add(b, "conv1d_k" + std::to_string(k) + "_hifigan_" + std::to_string(c) + "x" + std::to_string(w), conv);
+      conv.d.dil_w = dilation, conv.d.pad_w = (k - 1) / 2 * dilation, conv.d.input_slope = 0.1f;
+      add(b, "conv1d_k" + std::to_string(k) + "_d" + std::to_string(dilation) + "_hifigan_" + std::to_string(c) + "x" +
+                 std::to_string(w), conv);
     }
   }
   MelSpectrogramArgs hifigan_mel;

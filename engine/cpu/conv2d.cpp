@@ -1,5 +1,5 @@
 // conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit and for the
-// vocoder's dilated 1-D convs of kernel 5, else im2col in chunks, then a GEMM into the
+// vocoders' dilated 1-D convs of kernel 3, 5 and 7, else im2col in chunks, then a GEMM into the
 // output: chunks of output rows for 2-D maps, chunks of columns spread over the threads for
 // 1-D signals.
 #include <omp.h>
@@ -78,10 +78,13 @@ float* conv_workspace(size_t floats) {
   return buffer[0].f;
 }
 
-ThreadSlices::ThreadSlices(size_t floats, int threads)
-    : stride_((floats + 15) / 16 * 16), threads_(threads), base_(conv_workspace(stride_ * static_cast<size_t>(threads))) {}
+ThreadSlices::ThreadSlices(size_t floats, int threads, size_t shared)
+    : stride_((floats + 15) / 16 * 16),
+      shared_((shared + 15) / 16 * 16),
+      threads_(threads),
+      base_(conv_workspace(shared_ + stride_ * static_cast<size_t>(threads))) {}
 
-float* ThreadSlices::mine() const { return base_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
+float* ThreadSlices::mine() const { return base_ + shared_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
 
 void conv2d_im2col(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
@@ -165,8 +168,8 @@ void winograd_per_image(const Conv2dArgs& a, int m) {
 void run(const Conv2dArgs& a) {
   if (const int m = winograd_tile(a.d))
     winograd_per_image(a, m);
-  else if (winograd1d_applies(a.d))
-    conv1d_winograd(a);
+  else if (const Winograd1dScheme s = winograd1d_scheme(a.d))
+    conv1d_winograd(a, s);
   else if (a.d.h == 1 && a.d.kh == 1 && a.d.pad_h == 0)
     conv1d_im2col(a);
   else
