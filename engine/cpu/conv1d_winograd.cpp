@@ -10,12 +10,11 @@
 // same arithmetic, hence the same bits, as the whole run. m is therefore a power of two for
 // odd dilations and odd for even ones (Parallel WaveGAN's 2, 4, ..., 512).
 //
-// Vectors. Consecutive tiles t, t + 1, ... read their tap j at a stride of m, so each input
-// channel is first split into its m phases z[ph][c] = x[m c + ph] (with the input activation
-// and zero padding); tap j of tiles t.. is then a contiguous run of one phase, and
-// V[p] = sum_j B^T[p][j] tap_j is a loop of contiguous AXPYs the compiler vectorizes. The
-// output transform likewise computes A^T M for a run of tiles into contiguous rows, output i
-// of tile t landing on phase d i mod m.
+// Vectors. Consecutive tiles t, t + 1, ... read their tap j at a stride of m: for a run of
+// tiles, each tap is first gathered into a contiguous row (with the input activation and zero
+// padding), so that V[p] = sum_j B^T[p][j] tap_j is a loop of contiguous AXPYs the compiler
+// vectorizes. The output transform likewise computes row i of A^T M for a run of tiles into a
+// contiguous row, then scatters it at a stride of m (output i of tile t is at m t + d i).
 //
 // GEMMs. Summed over input channels, one GEMM per point p, M[p] (cout x tiles) = U[p] (cout x
 // cin) . V[p] (cin x tiles), U = G g. The tiles go in chunks whose V and M stay in a core's
@@ -123,15 +122,14 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
     const int64_t e = int64_t{dil} * i - m * lead;
     qo[i] = floor_div(e, m), pho[i] = static_cast<int>(e - qo[i] * m);
   }
-  const int64_t reach = q[n - 1] - q[0] + 1;  // phase columns a tile's taps span
 
   // U[p][co][ci] = (G g)[p], in double until the one rounding.
   // A chunk of tiles: its V (n x cin x chunk) and M (n x cout x chunk) near 1 MiB together.
   const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (d.cin + d.cout)) / 16 * 16, 16, tiles);
   const int64_t chunks = (tiles + chunk - 1) / chunk;
-  const int64_t z_size = int64_t{m} * (chunk + reach), v_size = int64_t{n} * d.cin * chunk;
+  const int64_t taps_size = int64_t{n} * chunk, v_size = int64_t{n} * d.cin * chunk;
   const int64_t u_size = int64_t{n} * d.cout * d.cin;
-  const ThreadSlices workspace(static_cast<size_t>(z_size + v_size + int64_t{n} * d.cout * chunk),
+  const ThreadSlices workspace(static_cast<size_t>(taps_size + v_size + int64_t{n} * d.cout * chunk),
                                omp_get_max_threads(), static_cast<size_t>(u_size));
   float* u = workspace.shared();
 #pragma omp parallel for schedule(static)
@@ -149,19 +147,19 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
     const int64_t batch = job / chunks, u0 = job % chunks * chunk, cols = std::min(chunk, tiles - u0);
     const float* x = a.x + batch * d.cin * d.w;
-    float* z = workspace.mine();
-    float* v = z + z_size;
+    float* taps = workspace.mine();
+    float* v = taps + taps_size;
     float* mp = v + v_size;
-    // V[p][ci][0, cols): the tiles' inputs by phase, then B^T of each tile, vectors of tiles.
-    const int64_t zc = cols + reach;
+    // V[p][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then B^T
+    // of each tile as AXPYs over those rows.
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
-      for (int f = 0; f < m; ++f) {
-        float* zf = z + int64_t{f} * zc;
-        const int64_t first = m * (u0 + q[0]) + f;  // x index of zf[0]
-        for (int64_t c = 0; c < zc; ++c) {
+      for (int j = 0; j < n; ++j) {
+        float* tap = taps + int64_t{j} * chunk;
+        const int64_t first = m * (u0 + q[j]) + ph[j];  // x index of tap[0]
+        for (int64_t c = 0; c < cols; ++c) {
           const int64_t ix = first + m * c;
-          zf[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
+          tap[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
         }
       }
       for (int p = 0; p < n; ++p) {
@@ -170,7 +168,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
         for (int j = 0; j < n; ++j) {
           const float b = bt[p * n + j];
           if (b == 0.f) continue;
-          const float* tap = z + ph[j] * zc + (q[j] - q[0]);
+          const float* tap = taps + int64_t{j} * chunk;
           for (int64_t c = 0; c < cols; ++c) vp[c] += b * tap[c];
         }
       }
@@ -183,13 +181,13 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
                        d.cin, v + int64_t{p} * d.cin * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
     }
     // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
-    // of A^T over the chunk's tiles is computed into z, then scattered at stride m.
+    // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.
     float* y = a.y + batch * d.cout * wo;
     const float* res = a.residual ? a.residual + batch * d.cout * wo : nullptr;
     for (int co = 0; co < d.cout; ++co) {
       const float bias = a.bias ? a.bias[co] : 0.f;
       for (int i = 0; i < m; ++i) {
-        float* out = z;
+        float* out = taps;
         std::fill(out, out + cols, 0.f);
         for (int p = 0; p < n; ++p) {
           const float c = at[i * n + p];
