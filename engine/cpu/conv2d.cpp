@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <variant>
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
@@ -42,6 +44,12 @@ void im2col_rows(const Conv2dDesc& d, const float* x, int r0, int rows, float* c
       }
     }
   }
+}
+
+// A 1x1 conv without input activation: one GEMM on the input as it lies.
+bool is_pointwise(const Conv2dDesc& d) {
+  return d.kh == 1 && d.kw == 1 && d.stride_h == 1 && d.stride_w == 1 && d.pad_h == 0 && d.pad_w == 0 &&
+         d.input_slope == 1.f;
 }
 
 // y = alpha * bias + beta * residual, so that sgemm can accumulate alpha * W.col on top.
@@ -93,8 +101,7 @@ void conv2d_im2col(const Conv2dArgs& a) {
   const int64_t K = static_cast<int64_t>(d.cin) * d.kh * d.kw;
   prefill_epilogue(a, plane);
 
-  const bool pointwise = d.kh == 1 && d.kw == 1 && d.stride_h == 1 && d.stride_w == 1 &&
-                         d.pad_h == 0 && d.pad_w == 0 && d.input_slope == 1.f;
+  const bool pointwise = is_pointwise(d);
   // Chunks of output rows keep the im2col buffer near 8 MiB, in cache-friendly reach.
   const int64_t budget = int64_t{2} << 20;
   const int rows_per_chunk =
@@ -165,15 +172,43 @@ void winograd_per_image(const Conv2dArgs& a, int m) {
   }
 }
 
+// The conv's algorithm, by shape: what run() does and algorithm() names.
+struct ConvPlan {
+  int winograd_2d = 0;  // m of F(m x m, 3 x 3), or 0
+  Winograd1dScheme winograd_1d;
+  bool one_d = false;      // im2col by columns (conv1d_im2col)
+  bool pointwise = false;  // 2-D: no im2col at all
+};
+
+ConvPlan plan(const Conv2dDesc& d) {
+  ConvPlan p;
+  p.winograd_2d = winograd_tile(d);
+  if (!p.winograd_2d) p.winograd_1d = winograd1d_scheme(d);
+  p.one_d = d.h == 1 && d.kh == 1 && d.pad_h == 0;
+  p.pointwise = !p.one_d && is_pointwise(d);
+  return p;
+}
+
 void run(const Conv2dArgs& a) {
-  if (const int m = winograd_tile(a.d))
-    winograd_per_image(a, m);
-  else if (const Winograd1dScheme s = winograd1d_scheme(a.d))
-    conv1d_winograd(a, s);
-  else if (a.d.h == 1 && a.d.kh == 1 && a.d.pad_h == 0)
+  const ConvPlan p = plan(a.d);
+  if (p.winograd_2d)
+    winograd_per_image(a, p.winograd_2d);
+  else if (p.winograd_1d)
+    conv1d_winograd(a, p.winograd_1d);
+  else if (p.one_d)
     conv1d_im2col(a);
   else
     conv2d_im2col(a);
+}
+
+std::string algorithm(const OpArgs& op) {
+  const Conv2dArgs* conv = std::get_if<Conv2dArgs>(&op);
+  if (!conv) return "";
+  const ConvPlan p = plan(conv->d);
+  const auto text = [](int v) { return std::to_string(v); };
+  if (p.winograd_2d) return "winograd F(" + text(p.winograd_2d) + "x" + text(p.winograd_2d) + ",3x3)";
+  if (p.winograd_1d) return "winograd F(" + text(p.winograd_1d.m) + "," + text(p.winograd_1d.r) + ")";
+  return p.pointwise ? "gemm" : "im2col+gemm";
 }
 
 }  // namespace cpu
