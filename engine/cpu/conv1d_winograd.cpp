@@ -93,6 +93,23 @@ const Transforms& transforms(Winograd1dScheme s) {
   return all.front();  // unreachable: s comes from kSchemes
 }
 
+// out[r][c] = sum over k < N of coef[r][k] in[k][c], r < rows, c < cols: a transform applied
+// to a run of tiles, vectorized over the tiles, each sum kept in a register.
+template <int N>
+void combine_rows(const float* coef, int rows, const float* in, int64_t in_stride, float* out, int64_t out_stride,
+                  int64_t cols) {
+  for (int r = 0; r < rows; ++r, coef += N, out += out_stride)
+    for (int64_t c = 0; c < cols; ++c) {
+      float acc = 0;
+      for (int k = 0; k < N; ++k) acc += coef[k] * in[k * in_stride + c];
+      out[c] = acc;
+    }
+}
+
+using CombineRows = void (*)(const float*, int, const float*, int64_t, float*, int64_t, int64_t);
+
+CombineRows combine_rows_for(int n) { return n == 6 ? combine_rows<6> : n == 7 ? combine_rows<7> : combine_rows<8>; }
+
 int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 }  // namespace
@@ -142,6 +159,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
     }
   }
   std::vector<float> bt(t.bt.begin(), t.bt.end()), at(t.at.begin(), t.at.end());  // exact: dyadic rationals
+  const CombineRows combine = combine_rows_for(n);
 
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
@@ -151,7 +169,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
     float* v = taps + taps_size;
     float* mp = v + v_size;
     // V[p][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then B^T
-    // of each tile as AXPYs over those rows.
+    // of each tile.
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
       for (int j = 0; j < n; ++j) {
@@ -162,16 +180,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
           tap[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
         }
       }
-      for (int p = 0; p < n; ++p) {
-        float* vp = v + (int64_t{p} * d.cin + ci) * chunk;
-        std::fill(vp, vp + cols, 0.f);
-        for (int j = 0; j < n; ++j) {
-          const float b = bt[p * n + j];
-          if (b == 0.f) continue;
-          const float* tap = taps + int64_t{j} * chunk;
-          for (int64_t c = 0; c < cols; ++c) vp[c] += b * tap[c];
-        }
-      }
+      combine(bt.data(), n, taps, chunk, v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
     }
     // Inside the parallel loop OpenBLAS runs on the calling thread: one GEMM per core.
     for (int p = 0; p < n; ++p) {
@@ -186,15 +195,9 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
     const float* res = a.residual ? a.residual + batch * d.cout * wo : nullptr;
     for (int co = 0; co < d.cout; ++co) {
       const float bias = a.bias ? a.bias[co] : 0.f;
+      combine(at.data(), m, mp + int64_t{co} * chunk, int64_t{d.cout} * chunk, taps, chunk, cols);
       for (int i = 0; i < m; ++i) {
-        float* out = taps;
-        std::fill(out, out + cols, 0.f);
-        for (int p = 0; p < n; ++p) {
-          const float c = at[i * n + p];
-          if (c == 0.f) continue;
-          const float* mrow = mp + (int64_t{p} * d.cout + co) * chunk;
-          for (int64_t k = 0; k < cols; ++k) out[k] += c * mrow[k];
-        }
+        const float* out = taps + int64_t{i} * chunk;
         // Tiles u0 + k with 0 <= m (u0 + k + qo[i]) + pho[i] < wo.
         const int64_t o0 = m * (u0 + qo[i]) + pho[i];
         const int64_t k0 = o0 >= 0 ? 0 : (-o0 + m - 1) / m;
