@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "bench/generator_shapes.h"
+#include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/gemm.h"
 #include "engine/cpu/mel_tables.h"
 #include "engine/op_traits.h"
@@ -131,7 +133,7 @@ void register_all(const std::string& b) {
   add(b, "vocoder_64x57600", gate);
 
   // HiFi-GAN V1 at 1 s of 22.05 kHz audio (86 frames): per stage (channels, samples) the
-  // resblock convs of the shortest and longest kernel and the upsampling layer into it;
+  // resblock convs of each kernel (dilations 1 and 5) and the upsampling layer into it;
   // and the front end (bench/bench_vocode.cpp times the whole vocoder).
   const std::tuple<int, int, int, int> stages[] = {{256, 688, 16, 8}, {128, 5504, 16, 8},
                                                    {64, 11008, 4, 2}, {32, 22016, 4, 2}};
@@ -139,11 +141,12 @@ void register_all(const std::string& b) {
     ConvTranspose1dArgs up;
     up.d = {1, 2 * c, w / rate, c, k_up, rate, (k_up - rate) / 2, 0.1f};
     add(b, "hifigan_" + std::to_string(2 * c) + "->" + std::to_string(c), up);
-    for (int k : {3, 11}) {
+    for (auto [k, dilation] : {std::pair{3, 1}, std::pair{3, 5}, std::pair{7, 1}, std::pair{7, 5}, std::pair{11, 1}}) {
       Conv2dArgs conv;
       conv.d = {1, c, 1, w, c, 1, k};
-      conv.d.pad_w = (k - 1) / 2, conv.d.input_slope = 0.1f;
-      add(b, "conv1d_k" + std::to_string(k) + "_hifigan_" + std::to_string(c) + "x" + std::to_string(w), conv);
+      conv.d.dil_w = dilation, conv.d.pad_w = (k - 1) / 2 * dilation, conv.d.input_slope = 0.1f;
+      add(b, "conv1d_k" + std::to_string(k) + "_d" + std::to_string(dilation) + "_hifigan_" + std::to_string(c) + "x" +
+                 std::to_string(w), conv);
     }
   }
   MelSpectrogramArgs hifigan_mel;
@@ -176,6 +179,42 @@ void register_cpu_peaks() {
   })->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
+// The cpu's two algorithms for the vocoders' 1-D convs side by side on the same shapes
+// ("cpu/conv1d_algorithm/<shape>/im2col" and ".../winograd"), the measure behind
+// winograd1d_scheme's choice: HiFi-GAN's resblock convs for 1 s and Parallel WaveGAN's for
+// 2.4 s.
+void register_cpu_conv1d_algorithms() {
+  std::vector<std::pair<std::string, Conv2dDesc>> shapes;
+  for (auto [c, w] : {std::pair{256, 688}, std::pair{128, 5504}, std::pair{64, 11008}, std::pair{32, 22016}})
+    for (auto [k, dilation] : {std::pair{3, 1}, std::pair{3, 5}, std::pair{7, 1}, std::pair{7, 5}}) {
+      Conv2dDesc d{1, c, 1, w, c, 1, k};
+      d.dil_w = dilation, d.pad_w = (k - 1) / 2 * dilation, d.input_slope = 0.1f;
+      shapes.emplace_back("k" + std::to_string(k) + "_d" + std::to_string(dilation) + "_hifigan_" +
+                              std::to_string(c) + "x" + std::to_string(w),
+                          d);
+    }
+  for (int dilation : {1, 16, 256}) {
+    Conv2dDesc d{1, 64, 1, 57600, 128, 1, 5};
+    d.dil_w = dilation, d.pad_w = 2 * dilation;
+    shapes.emplace_back("k5_d" + std::to_string(dilation) + "_vocoder_64->128", d);
+  }
+  for (const auto& [where, desc] : shapes)
+    for (const bool winograd : {false, true}) {
+      const std::string name = "cpu/conv1d_algorithm/" + where + (winograd ? "/winograd" : "/im2col");
+      benchmark::RegisterBenchmark(name.c_str(), [desc = desc, winograd](benchmark::State& state) {
+        Conv2dArgs a;
+        a.d = desc;
+        const std::vector<std::vector<float>> in = random_inputs(a);
+        std::vector<float> y(static_cast<size_t>(desc.cout) * desc.out_w());
+        a.x = in[0].data(), a.w = in[1].data(), a.bias = in[2].data(), a.y = y.data();
+        const cpu::Winograd1dScheme scheme = cpu::winograd1d_scheme(desc);
+        for (auto _ : state) winograd ? cpu::conv1d_winograd(a, scheme) : cpu::conv1d_im2col(a);
+        if (winograd) state.SetLabel("F(" + std::to_string(scheme.m) + "," + std::to_string(scheme.r) + ")");
+        state.counters["FLOP/s"] = benchmark::Counter(traits_of(OpArgs(a)).flops, benchmark::Counter::kIsIterationInvariantRate);
+      })->Unit(benchmark::kMillisecond)->UseRealTime();
+    }
+}
+
 }  // namespace
 }  // namespace xfv
 
@@ -203,7 +242,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     xfv::register_all(b);
-    if (b == "cpu") xfv::register_cpu_peaks();
+    if (b == "cpu") xfv::register_cpu_peaks(), xfv::register_cpu_conv1d_algorithms();
   }
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());

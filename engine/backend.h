@@ -60,6 +60,10 @@ bool backend_available(const std::string& name, std::string* why = nullptr);
 // Throws std::invalid_argument naming the backend and the reason when it cannot run here.
 std::unique_ptr<Backend> make_backend(const std::string& name);
 
+// The algorithm the named backend runs `op` with, where it chooses among several (the cpu's
+// convs: "winograd F(4,3)", "im2col+gemm", ...); empty otherwise. For the profile.
+std::string backend_algorithm(const std::string& name, const OpArgs& op);
+
 // A backend's memory, freed on destruction.
 class DeviceBuffer {
  public:

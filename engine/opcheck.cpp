@@ -82,7 +82,7 @@ void add_conv2d_cases(CaseMaker& m) {
   Conv2dArgs leaky_2d = conv(1, 5, 9, 11, 6, 3, 3, 1, 1);
   leaky_2d.d.input_slope = 0.2f;
   m.add(leaky_2d, bias);
-  Conv2dArgs leaky_winograd_1d = conv(1, 8, 1, 300, 8, 1, 5, 1, 0, 2, 4);  // the cpu's F(4, 5)
+  Conv2dArgs leaky_winograd_1d = conv(1, 8, 1, 300, 8, 1, 5, 1, 0, 2, 4);  // the cpu's F(3, 5)
   leaky_winograd_1d.d.input_slope = 0.3f;
   m.add(leaky_winograd_1d, bias);
   // The cpu backend's Winograd paths (engine/cpu/conv2d_winograd.cpp), big enough for
@@ -99,12 +99,18 @@ void add_conv2d_cases(CaseMaker& m) {
   m.add(wino_fused, both);                                    // F(4x4), ResBlk residual
   m.add(conv(1, 24, 69, 63, 20, 3, 3, 1, 0));                 // F(4x4), valid
   m.add(conv(2, 16, 45, 39, 17, 3, 3, 1, 2), bias);           // F(4x4), pad 2
-  // The 1-D Winograd F(4, 5) (engine/cpu/conv1d_winograd.cpp): dilations up to the vocoder's
-  // 256, lengths that end inside a tile, dilations longer than a tile's span, other padding.
+  // The 1-D Winograd schemes (engine/cpu/conv1d_winograd.cpp): F(4, 5) and F(3, 5) at
+  // dilations up to the vocoder's 256, lengths that end inside a tile, dilations longer than
+  // a tile's span, other padding; F(4, 3) and F(2, 7) at HiFi-GAN's dilations.
   for (auto [cin, cout, w, dil] : {std::tuple{16, 24, 257, 1}, std::tuple{8, 16, 1001, 2},
                                    std::tuple{12, 10, 999, 16}, std::tuple{9, 8, 300, 256}})
     m.add(conv(1, cin, 1, w, cout, 1, 5, 1, 0, dil, 2 * dil), both);
   m.add(conv(2, 8, 1, 1030, 8, 1, 5, 1, 0, 3, 1), bias);      // batch 2, padding 1 of a dilation 3
+  for (auto [kernel, w, dil] : {std::tuple{3, 203, 1}, std::tuple{3, 517, 5}, std::tuple{7, 98, 1}, std::tuple{7, 301, 3}}) {
+    Conv2dArgs resblock = conv(1, 10, 1, w, 9, 1, kernel, 1, 0, dil, (kernel - 1) / 2 * dil);
+    resblock.d.input_slope = 0.1f;
+    m.add(resblock, both);
+  }
   // Shapes large enough for each of the cuda kernel's bigger tiles (kernels/conv2d.cu).
   m.add(conv(1, 2, 131, 131, 130, 1, 1, 1, 0), bias);         // 128x128 tile
   m.add(conv(1, 3, 100, 100, 130, 3, 3, 1, 1), bias);         // 128x64

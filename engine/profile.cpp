@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "engine/backend.h"
 #include "engine/op_traits.h"
 #include "engine/safetensors.h"  // FileError
 
@@ -72,6 +73,7 @@ void Profile::record(const Node& node, const std::string& name, double ms) {
   p.name = name;
   p.op = t.op;
   p.detail = describe(node.op);
+  p.algorithm = backend_algorithm(backend_, node.op);
   p.start_ms = std::max(now - ms, previous_end);
   p.ms = ms;
   p.flops = t.flops;
@@ -106,10 +108,11 @@ std::vector<NetworkTotal> Profile::totals() const {
 }
 
 void Profile::print(std::FILE* out) const {
-  int name_w = 4, detail_w = 9, network_w = 7;
+  int name_w = 4, detail_w = 9, algorithm_w = 9, network_w = 7;
   for (const NodeProfile& n : nodes_) {
     name_w = std::max(name_w, static_cast<int>(n.name.size()));
     detail_w = std::max(detail_w, static_cast<int>(n.detail.size()));
+    algorithm_w = std::max(algorithm_w, static_cast<int>(n.algorithm.size()));
     network_w = std::max(network_w, static_cast<int>(n.network.size()));
   }
   const auto rates = [&](double flops, double bytes, double ms) {
@@ -119,11 +122,11 @@ void Profile::print(std::FILE* out) const {
       std::fprintf(out, " %10s %9s", "-", "-");
   };
   std::fprintf(out, "profile on %s: %zu nodes\n", backend_.c_str(), nodes_.size());
-  std::fprintf(out, "%-*s  %-*s %10s %10s %9s %10s %9s\n", name_w, "node", detail_w, "op detail", "ms", "GFLOP",
-               "GB", "GFLOP/s", "GB/s");
+  std::fprintf(out, "%-*s  %-*s  %-*s %10s %10s %9s %10s %9s\n", name_w, "node", detail_w, "op detail", algorithm_w,
+               "algorithm", "ms", "GFLOP", "GB", "GFLOP/s", "GB/s");
   for (const NodeProfile& n : nodes_) {
-    std::fprintf(out, "%-*s  %-*s %10.3f %10.4g %9.4g", name_w, n.name.c_str(), detail_w, n.detail.c_str(), n.ms,
-                 n.flops * 1e-9, n.bytes * 1e-9);
+    std::fprintf(out, "%-*s  %-*s  %-*s %10.3f %10.4g %9.4g", name_w, n.name.c_str(), detail_w, n.detail.c_str(),
+                 algorithm_w, n.algorithm.c_str(), n.ms, n.flops * 1e-9, n.bytes * 1e-9);
     rates(n.flops, n.bytes, n.ms);
     std::fprintf(out, "\n");
   }
@@ -144,6 +147,7 @@ std::string Profile::json() const {
                      {"name", n.name},
                      {"op", n.op},
                      {"detail", n.detail},
+                     {"algorithm", n.algorithm},
                      {"start_ms", n.start_ms},
                      {"ms", n.ms},
                      {"flops", n.flops},
@@ -179,7 +183,7 @@ std::string Profile::trace() const {
                       {"dur", n.ms * 1e3},
                       {"pid", 1},
                       {"tid", static_cast<int>(it - networks.begin()) + 1},
-                      {"args", {{"detail", n.detail}, {"flops", n.flops}, {"bytes", n.bytes},
+                      {"args", {{"detail", n.detail}, {"algorithm", n.algorithm}, {"flops", n.flops}, {"bytes", n.bytes},
                                 {"gflop_per_s", per_second_g(n.flops, n.ms)},
                                 {"gb_per_s", per_second_g(n.bytes, n.ms)}}}});
   }

@@ -24,6 +24,7 @@ struct NodeProfile {
   std::string name;      // the value name, e.g. "image_generator.encode.0"
   std::string op;        // traits_of(op).op, e.g. "conv2d"
   std::string detail;    // describe(op): shapes and parameters
+  std::string algorithm; // backend_algorithm(): how the backend runs it, e.g. "winograd F(4,3)"; often empty
   double start_ms = 0;   // since the Profile was created (or cleared), on the host's steady clock
   double ms = 0;         // the runner's time for the node (device events on cuda, wall clock elsewhere)
   double flops = 0, bytes = 0;  // bytes: compulsory traffic, each input (weights included) read once + the output written once

@@ -45,4 +45,8 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
   throw std::logic_error("unreachable: backend '" + name + "'");
 }
 
+std::string backend_algorithm(const std::string& name, const OpArgs& op) {
+  return name == "cpu" ? cpu::algorithm(op) : "";
+}
+
 }  // namespace xfv

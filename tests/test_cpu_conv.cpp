@@ -1,14 +1,21 @@
 // The cpu conv's Winograd path against its im2col path (which CpuVsFloat64 holds to float64):
 // at the generator's sizes with realistically scaled data, and over the awkward small
-// shapes where the tiles hang over the edges.
+// shapes where the tiles hang over the edges. The 1-D dilated Winograd schemes against a
+// float64 direct conv at the vocoders' shapes, and the bits of a window of the signal
+// against the whole run's.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/cpu/conv2d_winograd.h"
+#include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/gemm.h"
 #include "engine/opcheck.h"
+#include "tests/reference64.h"
 
 namespace xfv {
 namespace {
@@ -109,6 +116,93 @@ TEST(CpuConvWinograd, AppliesOnlyToStride1Undilated3x3) {
   EXPECT_FALSE(cpu::winograd_applies(strided));
   EXPECT_FALSE(cpu::winograd_applies(dilated));
   EXPECT_FALSE(cpu::winograd_applies(wide));
+}
+
+// A vocoder's 1-D conv: "same" padding, dilation d, leaky ReLU 0.1 on the input.
+Conv2dDesc vocoder_conv(int channels, int w, int kernel, int dilation) {
+  Conv2dDesc d{1, channels, 1, w, channels, 1, kernel};
+  d.dil_w = dilation, d.pad_w = (kernel - 1) / 2 * dilation, d.input_slope = 0.1f;
+  return d;
+}
+
+std::vector<float> run_conv(Conv& c) {
+  std::vector<float> y(static_cast<size_t>(c.args.d.n) * c.args.d.cout * c.args.d.out_w(), NAN);
+  c.args.y = y.data();
+  cpu::run(c.args);
+  return y;
+}
+
+// Each scheme, through cpu::run as the vocoders reach it, against float64 at a vocoder's
+// width; the figures go to docs/kernels.md.
+TEST(CpuConvWinograd1d, SchemesMatchFloat64) {
+  const struct {
+    int kernel, dilation, m;
+  } cases[] = {{3, 1, 4}, {3, 3, 4}, {3, 5, 4}, {5, 1, 4}, {5, 2, 3}, {5, 64, 3}, {7, 1, 2}, {7, 3, 2}, {7, 5, 2}};
+  uint64_t seed = 40;
+  for (const auto& k : cases)
+    for (int channels : {32, 256}) {
+      Conv2dDesc d = vocoder_conv(channels, 301, k.kernel, k.dilation);
+      d.alpha = 0.5f, d.beta = 1.f;  // a resblock's sum with its input
+      const cpu::Winograd1dScheme s = cpu::winograd1d_scheme(d);
+      ASSERT_EQ(s.m, k.m) << "k" << k.kernel << " d" << k.dilation;
+      Conv c = make_conv(d, true, k.dilation % 2 == 1, seed++);
+      const std::vector<float> got = run_conv(c);
+      const std::vector<double> want = reference64(c.args, {c.x, c.w, c.bias, c.residual});
+      double num = 0, den = 0;
+      for (size_t i = 0; i < got.size(); ++i) num += (got[i] - want[i]) * (got[i] - want[i]), den += want[i] * want[i];
+      const double err = std::sqrt(num / den);
+      std::printf("F(%d,%d) dilation %d, %d channels: relative L2 %.2e vs float64\n", s.m, s.r, k.dilation, channels, err);
+      EXPECT_LE(err, 5e-6) << "F(" << s.m << "," << s.r << ") d" << k.dilation << " c" << channels;
+    }
+}
+
+TEST(CpuConvWinograd1d, SchemesByKernelAndDilationOnly) {
+  for (int w : {1, 7, 100000}) {
+    EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 3, 5)).m, 4);
+    EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 7, 1)).m, 2);
+    EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 5, 512)).m, 3);
+  }
+  EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 11, 1)));  // no accurate scheme
+  EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 3, 2)));   // no odd m for kernel 3
+  EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(4, 500, 3, 1)));    // too few channels
+}
+
+// A window that starts at a multiple of the tile's m (a frame boundary for the vocoders)
+// gives each output the whole run's tile and place in it, wherever the window's zero padding
+// reaches none of the tile's inputs (a tile reads (m - 1) d past one output's receptive
+// field). With the plain GEMM that makes the bits the whole run's; OpenBLAS's edge kernels
+// sum a column in an order that depends on its place in the GEMM, so there the windows
+// agree to rounding only.
+TEST(CpuConvWinograd1d, WindowsAtFrameBoundariesGiveTheWholeRun) {
+  const struct {
+    int kernel, dilation, start;
+  } cases[] = {{3, 3, 64}, {3, 5, 8 * 37}, {7, 1, 256}, {7, 5, 8 * 3}, {5, 1, 300}, {5, 8, 600}, {5, 32, 300}};
+  const bool bits = std::string(cpu::gemm_implementation()) == "plain";
+  uint64_t seed = 70;
+  for (const auto& k : cases) {
+    const int width = 1500, window = 700, channels = 48;
+    Conv whole = make_conv(vocoder_conv(channels, width, k.kernel, k.dilation), true, false, seed++);
+    const std::vector<float> all = run_conv(whole);
+    Conv part = whole;
+    part.args.d.w = window;
+    part.x.clear();
+    for (int ci = 0; ci < channels; ++ci)
+      part.x.insert(part.x.end(), whole.x.begin() + ci * width + k.start,
+                    whole.x.begin() + ci * width + k.start + window);
+    part.args.x = part.x.data(), part.args.w = part.w.data(), part.args.bias = part.bias.data();
+    const std::vector<float> some = run_conv(part);
+    const int halo = ((k.kernel - 1) / 2 + 3) * k.dilation;
+    std::vector<float> got, want;
+    for (int co = 0; co < channels; ++co)
+      for (int o = halo; o < window - halo; ++o) {
+        got.push_back(some[static_cast<size_t>(co) * window + o]);
+        want.push_back(all[static_cast<size_t>(co) * width + k.start + o]);
+      }
+    if (bits)
+      EXPECT_EQ(got, want) << "k" << k.kernel << " d" << k.dilation;
+    else
+      EXPECT_LE(relative_l2(got, want), 1e-6) << "k" << k.kernel << " d" << k.dilation;
+  }
 }
 
 }  // namespace

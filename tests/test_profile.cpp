@@ -129,6 +129,7 @@ TEST(Profile, OneRecordPerNodeWithItsFlopsAndBytes) {
       EXPECT_EQ(p.name, want[i].name);
       EXPECT_EQ(p.op, want[i].op);
       EXPECT_EQ(p.detail, describe(net.g.nodes()[i].op));
+      EXPECT_EQ(p.algorithm, backend_algorithm(name, net.g.nodes()[i].op));
       EXPECT_DOUBLE_EQ(p.flops, want[i].flops);
       EXPECT_DOUBLE_EQ(p.bytes, want[i].bytes);
       EXPECT_GE(p.ms, 0);
@@ -199,6 +200,7 @@ TEST(Profile, JsonCarriesEveryField) {
     EXPECT_EQ(n.at("name"), p.name);
     EXPECT_EQ(n.at("op"), p.op);
     EXPECT_EQ(n.at("detail"), p.detail);
+    EXPECT_EQ(n.at("algorithm"), p.algorithm);
     EXPECT_DOUBLE_EQ(n.at("start_ms").get<double>(), p.start_ms);
     EXPECT_DOUBLE_EQ(n.at("ms").get<double>(), p.ms);
     EXPECT_DOUBLE_EQ(n.at("flops").get<double>(), p.flops);
@@ -258,6 +260,7 @@ TEST(Profile, TraceHasOneCompleteEventPerNode) {
       EXPECT_DOUBLE_EQ(e.at("args").at("flops").get<double>(), p.flops);
       EXPECT_DOUBLE_EQ(e.at("args").at("bytes").get<double>(), p.bytes);
       EXPECT_EQ(e.at("args").at("detail"), p.detail);
+      EXPECT_EQ(e.at("args").at("algorithm"), p.algorithm);
       EXPECT_EQ(tracks.at(e.at("tid").get<int>()), p.network);  // one track per network
     }
     EXPECT_EQ(tracks.size(), 2u);

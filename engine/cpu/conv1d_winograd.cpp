@@ -1,16 +1,33 @@
-// Winograd minimal filtering F(4, 5) for Parallel WaveGAN's dilated 1-D convs (kernel 5,
-// any dilation d). Outputs o = 4 d b + rho + d i, i < 4 (block b, residue rho < d) form one
-// tile: they read the 8 inputs at 4 d b + rho + d j - pad, j < 8, a plain F(4, 5) problem on
-// the dilated grid. As in conv2d_winograd.cpp, V = B^T d and U = G g go to a domain where the
-// conv is an elementwise product; summed over input channels, one GEMM per point p,
-// M[p] (cout x tiles) = U[p] (cout x cin) . V[p] (cin x tiles), and the outputs are A^T M:
-// 8 * 4 / (4 * 5) = 2.5 times fewer multiplies than im2col's GEMM.
+// Winograd minimal filtering F(m, r) along the dilated time axis of a 1-D conv (kernel r,
+// stride 1, dilation d, any padding): the vocoders' dilated convs.
 //
-// The transforms are built at startup from the interpolation points 0, +-1, +-2, +-1/2 and
-// infinity by the Toom-Cook construction (Lavin & Gray 2016), in double; rounding error
-// against float64 is about 5e-7 (relative L2) at cin 64.
-#include <array>
+// Tiles. Tile t holds the m outputs o = m t + d i, i < m: one F(m, r) problem on the dilated
+// grid, reading the n = m + r - 1 inputs m t + d j - pad, j < n. With gcd(m, d) = 1 these
+// tiles partition the outputs (output o sits at i = o d^-1 mod m), and the partition repeats
+// with period m, so an output's tile and its place in it depend only on o mod m: a window of
+// the signal that starts at a multiple of m (the vocoders' windows start at frame boundaries:
+// multiples of 8 samples for HiFi-GAN, of 300 for Parallel WaveGAN) gives every output the
+// same arithmetic, hence the same bits, as the whole run. m is therefore a power of two for
+// odd dilations and odd for even ones (Parallel WaveGAN's 2, 4, ..., 512).
+//
+// Vectors. Consecutive tiles t, t + 1, ... read their tap j at a stride of m: for a run of
+// tiles, each tap is first gathered into a contiguous row (with the input activation and zero
+// padding), so that V[p] = sum_j B^T[p][j] tap_j is a loop of contiguous AXPYs the compiler
+// vectorizes. The output transform likewise computes row i of A^T M for a run of tiles into a
+// contiguous row, then scatters it at a stride of m (output i of tile t is at m t + d i).
+//
+// GEMMs. Summed over input channels, one GEMM per point p, M[p] (cout x tiles) = U[p] (cout x
+// cin) . V[p] (cin x tiles), U = G g. The tiles go in chunks whose V and M stay in a core's
+// cache, one chunk per thread at a time. A tile's outputs depend on its inputs and the
+// GEMM's order of summation over cin, not on the chunking.
+//
+// The transforms come from the interpolation points by the Toom-Cook construction (Lavin &
+// Gray 2016), in double. Rounding error against float64 per scheme: docs/kernels.md.
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <numeric>
 #include <vector>
 
 #include "engine/cpu/activation.h"
@@ -21,120 +38,175 @@ namespace xfv {
 namespace cpu {
 namespace {
 
-constexpr int kM = 4, kR = 5, kN = kM + kR - 1;
+// The schemes, tried in order for a conv's kernel: the first whose m is coprime to the
+// dilation runs it. Points: 0, +-1, +-2, +-1/2 and infinity keep float32 error near 1e-6;
+// the schemes that need more points (F(4, 7), F(2, 11), F(8, 3)) reach 5e-6 to 2e-5 and are
+// left out (docs/kernels.md).
+constexpr Winograd1dScheme kSchemes[] = {
+    {4, 3},  // odd dilations: HiFi-GAN's resblocks
+    {4, 5},  // odd dilations: Parallel WaveGAN's d = 1
+    {3, 5},  // even dilations: Parallel WaveGAN's d = 2 ... 512
+    {2, 7},  // odd dilations: HiFi-GAN's resblocks
+};
 
 struct Transforms {
-  double at[kM][kN] = {}, g[kN][kR] = {}, bt[kN][kN] = {};
+  int m, r, n;
+  std::vector<double> at, g, bt;  // row-major m x n, n x r, n x n
 
-  Transforms() {
-    const double pts[kN - 1] = {0, 1, -1, 2, -2, 0.5, -0.5};
+  Transforms(int m_, int r_) : m(m_), r(r_), n(m_ + r_ - 1), at(m * n), g(n * r), bt(n * n) {
+    const double all_points[] = {0, 1, -1, 2, -2, 0.5, -0.5};
+    const int finite = n - 1;  // and the point at infinity
+    const double* pts = all_points;
     // Ascending coefficients of prod over finite points q != skip of (x - q); skip = -1: all.
     const auto product = [&](int skip, double* c) {
       c[0] = 1;
       int degree = 0;
-      for (int q = 0; q < kN - 1; ++q) {
+      for (int q = 0; q < finite; ++q) {
         if (q == skip) continue;
         ++degree;
         for (int k = degree; k >= 0; --k) c[k] = (k > 0 ? c[k - 1] : 0.0) - pts[q] * (k < degree ? c[k] : 0.0);
       }
     };
-    for (int j = 0; j < kN - 1; ++j) {
+    for (int j = 0; j < finite; ++j) {
       double norm = 1, power = 1;
-      for (int q = 0; q < kN - 1; ++q)
+      for (int q = 0; q < finite; ++q)
         if (q != j) norm *= pts[j] - pts[q];
-      for (int i = 0; i < kM; ++i, power *= pts[j]) at[i][j] = power;
+      for (int i = 0; i < m; ++i, power *= pts[j]) at[i * n + j] = power;
       power = 1;
-      for (int k = 0; k < kR; ++k, power *= pts[j]) g[j][k] = power / norm;
-      product(j, bt[j]);
+      for (int k = 0; k < r; ++k, power *= pts[j]) g[j * r + k] = power / norm;
+      product(j, &bt[j * n]);
     }
-    at[kM - 1][kN - 1] = 1;  // the point at infinity
-    g[kN - 1][kR - 1] = 1;
-    product(-1, bt[kN - 1]);
+    at[(m - 1) * n + n - 1] = 1;  // the point at infinity
+    g[(n - 1) * r + r - 1] = 1;
+    product(-1, &bt[(n - 1) * n]);
   }
 };
 
-const Transforms& transforms() {
-  static const Transforms t;
-  return t;
+const Transforms& transforms(Winograd1dScheme s) {
+  static const std::vector<Transforms> all = [] {
+    std::vector<Transforms> t;
+    for (const Winograd1dScheme& k : kSchemes) t.emplace_back(k.m, k.r);
+    return t;
+  }();
+  for (const Transforms& t : all)
+    if (t.m == s.m && t.r == s.r) return t;
+  return all.front();  // unreachable: s comes from kSchemes
 }
+
+// out[r][c] = sum over k < N of coef[r][k] in[k][c], r < rows, c < cols: a transform applied
+// to a run of tiles, vectorized over the tiles, each sum kept in a register.
+template <int N>
+void combine_rows(const float* coef, int rows, const float* in, int64_t in_stride, float* out, int64_t out_stride,
+                  int64_t cols) {
+  for (int r = 0; r < rows; ++r, coef += N, out += out_stride)
+    for (int64_t c = 0; c < cols; ++c) {
+      float acc = 0;
+      for (int k = 0; k < N; ++k) acc += coef[k] * in[k * in_stride + c];
+      out[c] = acc;
+    }
+}
+
+using CombineRows = void (*)(const float*, int, const float*, int64_t, float*, int64_t, int64_t);
+
+CombineRows combine_rows_for(int n) { return n == 6 ? combine_rows<6> : n == 7 ? combine_rows<7> : combine_rows<8>; }
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 }  // namespace
 
-bool winograd1d_applies(const Conv2dDesc& d) {
-  // Worth it from a few hundred tiles and a few channels on (below, im2col's one GEMM wins).
-  return d.h == 1 && d.kh == 1 && d.kw == kR && d.stride_w == 1 && d.pad_h == 0 && d.out_w() >= 64 * kM &&
-         d.cin >= 8 && d.cout >= 8;
+Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d) {
+  if (d.h != 1 || d.kh != 1 || d.pad_h != 0 || d.stride_w != 1 || d.cin < 8 || d.cout < 8) return {};
+  for (const Winograd1dScheme& s : kSchemes)
+    if (s.r == d.kw && std::gcd(s.m, d.dil_w) == 1) return s;
+  return {};
 }
 
-void conv1d_winograd(const Conv2dArgs& a) {
+void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
   const Conv2dDesc& d = a.d;
-  const Transforms& t = transforms();
-  const int wo = d.out_w(), dil = d.dil_w, span = kM * dil;
-  const int64_t blocks = (wo + span - 1) / span, tiles = blocks * dil;
-  const int64_t v_size = int64_t{kN} * d.cin * tiles, u_size = int64_t{kN} * d.cout * d.cin;
-  float* v = conv_workspace(static_cast<size_t>(v_size + u_size + int64_t{kN} * d.cout * tiles));
-  float* u = v + v_size;
-  float* mp = u + u_size;
+  const Transforms& t = transforms(scheme);
+  const int m = t.m, r = t.r, n = t.n, dil = d.dil_w;
+  const int64_t wo = d.out_w();
+  // Tiles t in [-lead, ceil(wo / m)) hold every output in [0, wo); tile index u = t + lead.
+  const int64_t lead = int64_t{m - 1} * dil / m, tiles = lead + (wo + m - 1) / m;
+  // Tap j of tile u reads x[m (u + q[j]) + ph[j]]; output i of tile u is y[m (u + qo[i]) + pho[i]].
+  std::vector<int64_t> q(n), qo(m);
+  std::vector<int> ph(n), pho(m);
+  for (int j = 0; j < n; ++j) {
+    const int64_t e = int64_t{dil} * j - d.pad_w - m * lead;
+    q[j] = floor_div(e, m), ph[j] = static_cast<int>(e - q[j] * m);
+  }
+  for (int i = 0; i < m; ++i) {
+    const int64_t e = int64_t{dil} * i - m * lead;
+    qo[i] = floor_div(e, m), pho[i] = static_cast<int>(e - qo[i] * m);
+  }
 
   // U[p][co][ci] = (G g)[p], in double until the one rounding.
+  // A chunk of tiles: its V (n x cin x chunk) and M (n x cout x chunk) near 1 MiB together.
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (d.cin + d.cout)) / 16 * 16, 16, tiles);
+  const int64_t chunks = (tiles + chunk - 1) / chunk;
+  const int64_t taps_size = int64_t{n} * chunk, v_size = int64_t{n} * d.cin * chunk;
+  const int64_t u_size = int64_t{n} * d.cout * d.cin;
+  const ThreadSlices workspace(static_cast<size_t>(taps_size + v_size + int64_t{n} * d.cout * chunk),
+                               omp_get_max_threads(), static_cast<size_t>(u_size));
+  float* u = workspace.shared();
 #pragma omp parallel for schedule(static)
   for (int64_t f = 0; f < int64_t{d.cout} * d.cin; ++f) {
-    const float* w = a.w + f * kR;
-    for (int p = 0; p < kN; ++p) {
+    const float* w = a.w + f * r;
+    for (int p = 0; p < n; ++p) {
       double acc = 0;
-      for (int k = 0; k < kR; ++k) acc += t.g[p][k] * w[k];
+      for (int k = 0; k < r; ++k) acc += t.g[p * r + k] * w[k];
       u[p * int64_t{d.cout} * d.cin + f] = static_cast<float>(acc);
     }
   }
-  float bt[kN][kN], at[kM][kN];  // exact in float: small dyadic rationals
-  for (int i = 0; i < kN; ++i)
-    for (int j = 0; j < kN; ++j) bt[i][j] = static_cast<float>(t.bt[i][j]);
-  for (int i = 0; i < kM; ++i)
-    for (int j = 0; j < kN; ++j) at[i][j] = static_cast<float>(t.at[i][j]);
+  std::vector<float> bt(t.bt.begin(), t.bt.end()), at(t.at.begin(), t.at.end());  // exact: dyadic rationals
+  const CombineRows combine = combine_rows_for(n);
 
-  for (int n = 0; n < d.n; ++n) {
-    const float* x = a.x + int64_t{n} * d.cin * d.w;
-    // V[p][ci][tile] = B^T of the tile's 8 inputs, zero outside the signal.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
+  for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
+    const int64_t batch = job / chunks, u0 = job % chunks * chunk, cols = std::min(chunk, tiles - u0);
+    const float* x = a.x + batch * d.cin * d.w;
+    float* taps = workspace.mine();
+    float* v = taps + taps_size;
+    float* mp = v + v_size;
+    // V[p][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then B^T
+    // of each tile.
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
-      for (int64_t tile = 0; tile < tiles; ++tile) {
-        const int64_t first = tile / dil * span + tile % dil - d.pad_w;
-        float in[kN];
-        for (int j = 0; j < kN; ++j) {
-          const int64_t ix = first + int64_t{j} * dil;
-          in[j] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
-        }
-        for (int p = 0; p < kN; ++p) {
-          float acc = 0;
-          for (int j = 0; j < kN; ++j) acc += bt[p][j] * in[j];
-          v[(int64_t{p} * d.cin + ci) * tiles + tile] = acc;
+      for (int j = 0; j < n; ++j) {
+        float* tap = taps + int64_t{j} * chunk;
+        const int64_t first = m * (u0 + q[j]) + ph[j];  // x index of tap[0]
+        for (int64_t c = 0; c < cols; ++c) {
+          const int64_t ix = first + m * c;
+          tap[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
         }
       }
+      combine(bt.data(), n, taps, chunk, v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
     }
-    for (int p = 0; p < kN; ++p) {
-      float* m = mp + int64_t{p} * d.cout * tiles;
-      std::fill(m, m + int64_t{d.cout} * tiles, 0.f);
-      sgemm_accumulate(false, d.cout, static_cast<int>(tiles), d.cin, 1.f, u + int64_t{p} * d.cout * d.cin, d.cin,
-                       v + int64_t{p} * d.cin * tiles, static_cast<int>(tiles), m, static_cast<int>(tiles));
+    // Inside the parallel loop OpenBLAS runs on the calling thread: one GEMM per core.
+    for (int p = 0; p < n; ++p) {
+      float* mrow = mp + int64_t{p} * d.cout * chunk;
+      for (int co = 0; co < d.cout; ++co) std::fill(mrow + co * chunk, mrow + co * chunk + cols, 0.f);
+      sgemm_accumulate(false, d.cout, static_cast<int>(cols), d.cin, 1.f, u + int64_t{p} * d.cout * d.cin,
+                       d.cin, v + int64_t{p} * d.cin * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
     }
-    // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal.
-    float* y = a.y + int64_t{n} * d.cout * wo;
-    const float* res = a.residual ? a.residual + int64_t{n} * d.cout * wo : nullptr;
-#pragma omp parallel for schedule(static)
+    // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
+    // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.
+    float* y = a.y + batch * d.cout * wo;
+    const float* res = a.residual ? a.residual + batch * d.cout * wo : nullptr;
     for (int co = 0; co < d.cout; ++co) {
       const float bias = a.bias ? a.bias[co] : 0.f;
-      for (int64_t tile = 0; tile < tiles; ++tile) {
-        const int64_t first = tile / dil * span + tile % dil;
-        float mv[kN];
-        for (int p = 0; p < kN; ++p) mv[p] = mp[(int64_t{p} * d.cout + co) * tiles + tile];
-        for (int i = 0; i < kM; ++i) {
-          const int64_t o = first + int64_t{i} * dil;
-          if (o >= wo) break;
-          float acc = 0;
-          for (int p = 0; p < kN; ++p) acc += at[i][p] * mv[p];
-          const int64_t at_o = int64_t{co} * wo + o;
-          y[at_o] = d.alpha * (acc + bias) + (res ? d.beta * res[at_o] : 0.f);
+      combine(at.data(), m, mp + int64_t{co} * chunk, int64_t{d.cout} * chunk, taps, chunk, cols);
+      for (int i = 0; i < m; ++i) {
+        const float* out = taps + int64_t{i} * chunk;
+        // Tiles u0 + k with 0 <= m (u0 + k + qo[i]) + pho[i] < wo.
+        const int64_t o0 = m * (u0 + qo[i]) + pho[i];
+        const int64_t k0 = o0 >= 0 ? 0 : (-o0 + m - 1) / m;
+        const int64_t k1 = std::min<int64_t>(cols, o0 >= wo ? 0 : (wo - o0 + m - 1) / m);
+        float* yrow = y + co * wo;
+        const float* rrow = res ? res + co * wo : nullptr;
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t o = o0 + m * k;
+          yrow[o] = d.alpha * (out[k] + bias) + (rrow ? d.beta * rrow[o] : 0.f);
         }
       }
     }

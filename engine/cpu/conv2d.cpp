@@ -1,11 +1,13 @@
 // conv2d on the cpu: Winograd for the 3x3 stride-1 convs big enough to profit and for the
-// vocoder's dilated 1-D convs of kernel 5, else im2col in chunks, then a GEMM into the
+// vocoders' dilated 1-D convs of kernel 3, 5 and 7, else im2col in chunks, then a GEMM into the
 // output: chunks of output rows for 2-D maps, chunks of columns spread over the threads for
 // 1-D signals.
 #include <omp.h>
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <variant>
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
@@ -44,6 +46,12 @@ void im2col_rows(const Conv2dDesc& d, const float* x, int r0, int rows, float* c
   }
 }
 
+// A 1x1 conv without input activation: one GEMM on the input as it lies.
+bool is_pointwise(const Conv2dDesc& d) {
+  return d.kh == 1 && d.kw == 1 && d.stride_h == 1 && d.stride_w == 1 && d.pad_h == 0 && d.pad_w == 0 &&
+         d.input_slope == 1.f;
+}
+
 // y = alpha * bias + beta * residual, so that sgemm can accumulate alpha * W.col on top.
 void prefill_epilogue(const Conv2dArgs& a, int64_t plane) {
   const Conv2dDesc& d = a.d;
@@ -78,10 +86,13 @@ float* conv_workspace(size_t floats) {
   return buffer[0].f;
 }
 
-ThreadSlices::ThreadSlices(size_t floats, int threads)
-    : stride_((floats + 15) / 16 * 16), threads_(threads), base_(conv_workspace(stride_ * static_cast<size_t>(threads))) {}
+ThreadSlices::ThreadSlices(size_t floats, int threads, size_t shared)
+    : stride_((floats + 15) / 16 * 16),
+      shared_((shared + 15) / 16 * 16),
+      threads_(threads),
+      base_(conv_workspace(shared_ + stride_ * static_cast<size_t>(threads))) {}
 
-float* ThreadSlices::mine() const { return base_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
+float* ThreadSlices::mine() const { return base_ + shared_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
 
 void conv2d_im2col(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
@@ -90,8 +101,7 @@ void conv2d_im2col(const Conv2dArgs& a) {
   const int64_t K = static_cast<int64_t>(d.cin) * d.kh * d.kw;
   prefill_epilogue(a, plane);
 
-  const bool pointwise = d.kh == 1 && d.kw == 1 && d.stride_h == 1 && d.stride_w == 1 &&
-                         d.pad_h == 0 && d.pad_w == 0 && d.input_slope == 1.f;
+  const bool pointwise = is_pointwise(d);
   // Chunks of output rows keep the im2col buffer near 8 MiB, in cache-friendly reach.
   const int64_t budget = int64_t{2} << 20;
   const int rows_per_chunk =
@@ -162,15 +172,43 @@ void winograd_per_image(const Conv2dArgs& a, int m) {
   }
 }
 
+// The conv's algorithm, by shape: what run() does and algorithm() names.
+struct ConvPlan {
+  int winograd_2d = 0;  // m of F(m x m, 3 x 3), or 0
+  Winograd1dScheme winograd_1d;
+  bool one_d = false;      // im2col by columns (conv1d_im2col)
+  bool pointwise = false;  // 2-D: no im2col at all
+};
+
+ConvPlan plan(const Conv2dDesc& d) {
+  ConvPlan p;
+  p.winograd_2d = winograd_tile(d);
+  if (!p.winograd_2d) p.winograd_1d = winograd1d_scheme(d);
+  p.one_d = d.h == 1 && d.kh == 1 && d.pad_h == 0;
+  p.pointwise = !p.one_d && is_pointwise(d);
+  return p;
+}
+
 void run(const Conv2dArgs& a) {
-  if (const int m = winograd_tile(a.d))
-    winograd_per_image(a, m);
-  else if (winograd1d_applies(a.d))
-    conv1d_winograd(a);
-  else if (a.d.h == 1 && a.d.kh == 1 && a.d.pad_h == 0)
+  const ConvPlan p = plan(a.d);
+  if (p.winograd_2d)
+    winograd_per_image(a, p.winograd_2d);
+  else if (p.winograd_1d)
+    conv1d_winograd(a, p.winograd_1d);
+  else if (p.one_d)
     conv1d_im2col(a);
   else
     conv2d_im2col(a);
+}
+
+std::string algorithm(const OpArgs& op) {
+  const Conv2dArgs* conv = std::get_if<Conv2dArgs>(&op);
+  if (!conv) return "";
+  const ConvPlan p = plan(conv->d);
+  const auto text = [](int v) { return std::to_string(v); };
+  if (p.winograd_2d) return "winograd F(" + text(p.winograd_2d) + "x" + text(p.winograd_2d) + ",3x3)";
+  if (p.winograd_1d) return "winograd F(" + text(p.winograd_1d.m) + "," + text(p.winograd_1d.r) + ")";
+  return p.pointwise ? "gemm" : "im2col+gemm";
 }
 
 }  // namespace cpu

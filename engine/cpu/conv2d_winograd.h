@@ -20,12 +20,14 @@ float* conv_workspace(size_t floats);
 // thread calls mine().
 class ThreadSlices {
  public:
-  ThreadSlices(size_t floats, int threads);
+  // `shared` floats before the slices, for what all threads read (shared()).
+  ThreadSlices(size_t floats, int threads, size_t shared = 0);
   int threads() const { return threads_; }
   float* mine() const;
+  float* shared() const { return base_; }
 
  private:
-  size_t stride_;
+  size_t stride_, shared_;
   int threads_;
   float* base_;
 };
@@ -44,10 +46,15 @@ bool winograd_applies(const Conv2dDesc& d);
 int winograd_tile(const Conv2dDesc& d);
 void conv2d_winograd(const Conv2dArgs& args, int m);
 
-// Winograd F(4, 5) along the width of a 1-D conv (h = 1) with kernel 5, stride 1, any
-// dilation and padding: Parallel WaveGAN's dilated convs (conv1d_winograd.cpp).
-bool winograd1d_applies(const Conv2dDesc& d);
-void conv1d_winograd(const Conv2dArgs& args);
+// Winograd F(m, r) along the width of a 1-D conv (h = 1), stride 1, any dilation and padding,
+// r = 3, 5 or 7: the vocoders' dilated convs (conv1d_winograd.cpp). The scheme for a shape
+// (m = 0 where none applies) depends on the kernel and dilation alone.
+struct Winograd1dScheme {
+  int m = 0, r = 0;
+  explicit operator bool() const { return m > 0; }
+};
+Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d);
+void conv1d_winograd(const Conv2dArgs& args, Winograd1dScheme scheme);
 
 }  // namespace cpu
 }  // namespace xfv

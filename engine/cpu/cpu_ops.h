@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "engine/backend.h"
 #include "kernels/ops.h"
@@ -16,6 +17,11 @@ XFV_FOR_EACH_OP(XFV_DECLARE_CPU_RUN)
 #undef XFV_DECLARE_CPU_RUN
 
 std::unique_ptr<Backend> make_backend();
+
+// The algorithm run(op) uses where the cpu has more than one for the op (the convs:
+// "winograd F(4,3)", "winograd F(2x2,3x3)", "im2col+gemm", "gemm" for a pointwise conv);
+// empty otherwise. A function of the op's shape alone, as the choice is.
+std::string algorithm(const OpArgs& op);
 
 }  // namespace cpu
 }  // namespace xfv
