@@ -123,6 +123,12 @@ void register_all(const std::string& b) {
   Conv2dArgs aux;
   aux.d = {1, 80, 1, 57600, 128, 1, 1};
   add(b, "conv1x1_vocoder_aux_80->128", aux);
+  // A layer's output and skip 1x1s as one conv of their stacked weights, with the residual
+  // that carries x and the skips' running sum.
+  Conv2dArgs out_skip;
+  out_skip.d = {1, 64, 1, 57600, 128, 1, 1};
+  out_skip.d.alpha = out_skip.d.beta = std::sqrt(0.5f);
+  add(b, "conv1x1_vocoder_out+skip_64->128_residual", out_skip);
   GatedActivationArgs gate;
   gate.d = {1, 64, 57600};
   add(b, "vocoder_64x57600", gate);
