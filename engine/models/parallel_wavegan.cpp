@@ -95,8 +95,8 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
     return x;
   };
   // The 80 rows of c_up feed no layer (below), but they are the reference's dump points
-  // `upsample_net...`, which `xfv validate` checks; at about 1% of the aux 1x1s' old cost
-  // they stay in every graph rather than in a graph of their own for validation.
+  // `upsample_net...`, which `xfv validate` checks; at 0.2% of the vocoder's time
+  // (docs/performance.md) they stay in every graph rather than in a graph of their own.
   upsample("upsample_net", conv_in, true);
 
   // Each layer's output and skip 1x1s run as one conv of their stacked weights, whose fused
