@@ -17,7 +17,8 @@ ArenaPlan Runner::plan(const Graph& graph, bool keep_every_value) {
     lifetimes[v] = {static_cast<size_t>(values[v].shape.numel()) * dtype_size(values[v].dtype), -1, -1};
   // A view is its base's buffer: reading it keeps the base alive.
   const auto buffer_of = [&](ValueId v) {
-    return static_cast<size_t>(values[static_cast<size_t>(v)].kind == ValueKind::kView ? values[static_cast<size_t>(v)].base : v);
+    const Value& val = values[static_cast<size_t>(v)];
+    return static_cast<size_t>(val.kind == ValueKind::kView ? val.base : v);
   };
   for (int i = 0; i < end; ++i) {
     lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].first = i;
