@@ -128,6 +128,20 @@ void register_all(const std::string& b) {
     conv.d.dil_w = dilation, conv.d.pad_w = 2 * dilation;
     add(b, "conv1d_k5_vocoder_64->128_d" + std::to_string(dilation), conv);
   }
+  // A layer's conditioning, upsampled from the frame rate (its last stage), and the 1x1 aux
+  // conv it replaced.
+  UpsampleFirArgs cond;
+  cond.d = {128, 11520, 5};
+  add(b, "vocoder_cond_128x11520_x5", cond);
+  Conv2dArgs aux;
+  aux.d = {1, 80, 1, 57600, 128, 1, 1};
+  add(b, "conv1x1_vocoder_aux_80->128", aux);
+  // A layer's output and skip 1x1s as one conv of their stacked weights, with the residual
+  // that carries x and the skips' running sum.
+  Conv2dArgs out_skip;
+  out_skip.d = {1, 64, 1, 57600, 128, 1, 1};
+  out_skip.d.alpha = out_skip.d.beta = std::sqrt(0.5f);
+  add(b, "conv1x1_vocoder_out+skip_64->128_residual", out_skip);
   GatedActivationArgs gate;
   gate.d = {1, 64, 57600};
   add(b, "vocoder_64x57600", gate);

@@ -63,6 +63,17 @@ ValueId Graph::add_node(const std::string& name, OpArgs op, std::vector<ValueId>
   return out;
 }
 
+ValueId Graph::add_view(const std::string& name, ValueId base, int64_t offset, Shape shape) {
+  const Value& b = value(base);
+  if (b.kind != ValueKind::kNode || offset < 0 || offset + shape.numel() > b.shape.numel())
+    throw std::invalid_argument("graph: view '" + name + "' of shape " + shape.str() + " at " +
+                                std::to_string(offset) + " does not fit in node value '" + b.name + "' of shape " +
+                                b.shape.str());
+  Value v{name, shape, DType::f32, ValueKind::kView, {}};
+  v.base = base, v.offset = offset;
+  return add_value(std::move(v));
+}
+
 void Graph::mark_output(ValueId v) { outputs_.push_back(v); }
 
 void Graph::reshape(ValueId v, Shape shape) {

@@ -17,7 +17,10 @@ namespace xfv {
 using ValueId = int;
 constexpr ValueId kNoValue = -1;
 
-enum class ValueKind { kInput, kConstant, kNode };
+// A view is a contiguous part of a node's value (rows of one of batch 1), no buffer of its
+// own: where one op writes two results side by side (a Parallel WaveGAN layer's residual and
+// skip rows) and each is read, or compared with the reference, by itself.
+enum class ValueKind { kInput, kConstant, kNode, kView };
 
 // The most elements a value may have: 2^31 less 2^20. The kernels and cpu ops index within a
 // tensor in 32-bit ints (products of its dimensions, and a tile or vector running up to a
@@ -34,6 +37,9 @@ struct Value {
   // (which must outlive the graph), and a WeightStore may replace it by the one copy that
   // every graph of a model shares (engine/weight_store.h).
   std::shared_ptr<const HostTensor> constant;
+  // For kView: the node value it is part of, and where it starts there, in elements.
+  ValueId base = -1;
+  int64_t offset = 0;
 };
 
 struct Node {
@@ -52,6 +58,8 @@ class Graph {
   void share_constant(ValueId v, std::shared_ptr<const HostTensor> same);
   // Adds a node computing `name` from `inputs`; checks every input's size against the op.
   ValueId add_node(const std::string& name, OpArgs op, std::vector<ValueId> inputs);
+  // A view of `shape` on the elements [offset, offset + shape.numel()) of node value `base`.
+  ValueId add_view(const std::string& name, ValueId base, int64_t offset, Shape shape);
   void mark_output(ValueId v);
   // Gives a value another shape of the same size: ops see flat (n, c, h*w) planes,
   // the model keeps (n, c, h, w).

@@ -71,6 +71,13 @@ OpTraits traits(const UpsampleNearestArgs& a) {
   return {"upsample_nearest", {int64_t{d.planes} * d.h * d.w}, {false},
           planes_shape(d.planes, int64_t{d.h} * d.sh, int64_t{d.w} * d.sw), 0};
 }
+OpTraits traits(const UpsampleFirArgs& a) {
+  const UpsampleFirDesc& d = a.d;
+  const int64_t out = int64_t{d.planes} * d.w * d.s;
+  // The polyphase form: three multiply-adds per output.
+  return {"upsample_fir", {int64_t{d.planes} * d.w, 2 * int64_t{d.s} + 1}, {false, false},
+          Shape{d.planes, int64_t{d.w} * d.s}, 6.0 * out};
+}
 OpTraits traits(const ResizeBilinearArgs& a) {
   const ResizeBilinearDesc& d = a.d;
   return {"resize_bilinear", {int64_t{d.planes} * d.h * d.w}, {false},
@@ -171,6 +178,9 @@ auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decl
 template <class Args>
 auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decltype(a.b, void()) {
   a.a = in[0], a.b = in[1], a.y = out;
+}
+void bind_ptrs(UpsampleFirArgs& a, const std::vector<const float*>& in, float* out) {
+  a.x = in[0], a.taps = in[1], a.y = out;
 }
 void bind_ptrs(GaussianArgs& a, const std::vector<const float*>&, float* out) { a.y = out; }
 void bind_ptrs(LandmarkMaskArgs& a, const std::vector<const float*>& in, float* out) {
@@ -287,6 +297,9 @@ std::string detail(const MaxPoolArgs& a) {
   return std::to_string(a.d.kh) + "x" + std::to_string(a.d.kw) + " " + Shape{a.d.planes, a.d.h, a.d.w}.str();
 }
 std::string detail(const AdaptiveAvgPoolArgs& a) { return Shape{a.d.planes, a.d.h, a.d.w}.str(); }
+std::string detail(const UpsampleFirArgs& a) {
+  return "x" + std::to_string(a.d.s) + " " + Shape{a.d.planes, a.d.w}.str();
+}
 std::string detail(const ReplicationPadArgs& a) {
   return "l" + std::to_string(a.d.left) + " r" + std::to_string(a.d.right) + " " +
          Shape{a.d.planes, a.d.w}.str();

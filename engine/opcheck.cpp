@@ -219,6 +219,18 @@ void add_upsample_nearest_cases(CaseMaker& m) {
   }
 }
 
+// Parallel WaveGAN's upsampling stages (scales 4, 5, 3, 5 on 80 rows or a layer's 128),
+// scale 1, one sample, and a plane wider than a block of threads.
+void add_upsample_fir_cases(CaseMaker& m) {
+  for (auto [planes, w, s] : {std::tuple{80, 17, 4}, std::tuple{128, 13, 5}, std::tuple{3, 20, 3},
+                              std::tuple{2, 9, 1}, std::tuple{1, 1, 5}, std::tuple{2, 700, 2},
+                              std::tuple{1, 6, 17}}) {
+    UpsampleFirArgs a;
+    a.d = {planes, w, s};
+    m.add(a);
+  }
+}
+
 void add_resize_bilinear_cases(CaseMaker& m) {
   for (auto [planes, h, w, oh, ow, ac] :
        {std::tuple{1, 64, 64, 8, 8, false}, std::tuple{2, 16, 16, 64, 64, true},
@@ -388,6 +400,7 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   add_reduce_cases(m);
   add_pooling_cases(m);
   add_upsample_nearest_cases(m);
+  add_upsample_fir_cases(m);
   add_resize_bilinear_cases(m);
   add_depthwise3x3_cases(m);
   add_linear_cases(m);

@@ -15,17 +15,22 @@ ArenaPlan Runner::plan(const Graph& graph, bool keep_every_value) {
   std::vector<BufferLifetime> lifetimes(values.size(), BufferLifetime{0, 0, -1});
   for (size_t v = 0; v < values.size(); ++v)
     lifetimes[v] = {static_cast<size_t>(values[v].shape.numel()) * dtype_size(values[v].dtype), -1, -1};
+  // A view is its base's buffer: reading it keeps the base alive.
+  const auto buffer_of = [&](ValueId v) {
+    const Value& val = values[static_cast<size_t>(v)];
+    return static_cast<size_t>(val.kind == ValueKind::kView ? val.base : v);
+  };
   for (int i = 0; i < end; ++i) {
     lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].first = i;
     lifetimes[static_cast<size_t>(nodes[static_cast<size_t>(i)].output)].last = i;
     for (ValueId in : nodes[static_cast<size_t>(i)].inputs)
-      if (in != kNoValue) lifetimes[static_cast<size_t>(in)].last = i;
+      if (in != kNoValue) lifetimes[buffer_of(in)].last = i;
   }
-  for (ValueId out : graph.outputs()) lifetimes[static_cast<size_t>(out)].last = end;
+  for (ValueId out : graph.outputs()) lifetimes[buffer_of(out)].last = end;
   if (keep_every_value)
     for (auto& l : lifetimes) l.last = end;
   for (size_t v = 0; v < values.size(); ++v)
-    if (values[v].kind == ValueKind::kConstant) lifetimes[v].bytes = 0;
+    if (values[v].kind == ValueKind::kConstant || values[v].kind == ValueKind::kView) lifetimes[v].bytes = 0;
   return plan_arena(lifetimes);
 }
 
@@ -52,7 +57,9 @@ Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, cons
 
 float* Runner::address(ValueId v) const {
   const size_t i = static_cast<size_t>(v);
-  if (graph_.value(v).kind == ValueKind::kConstant) return const_cast<float*>(constant_addresses_[i]);
+  const Value& val = graph_.value(v);
+  if (val.kind == ValueKind::kConstant) return const_cast<float*>(constant_addresses_[i]);
+  if (val.kind == ValueKind::kView) return address(val.base) + val.offset;
   return reinterpret_cast<float*>(static_cast<char*>(arena_.get()) + offsets_[i]);
 }
 
@@ -66,7 +73,7 @@ void Runner::set_input(ValueId v, const HostTensor& t) {
 }
 
 void Runner::overwrite(ValueId v, const HostTensor& t) {
-  if (graph_.value(v).kind != ValueKind::kNode)
+  if (graph_.value(v).kind != ValueKind::kNode && graph_.value(v).kind != ValueKind::kView)
     throw std::invalid_argument("runner: '" + graph_.value(v).name + "' is not a node's value");
   upload(v, t);
 }

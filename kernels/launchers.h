@@ -20,6 +20,7 @@ void run(const ConcatArgs& a, cudaStream_t stream);
 void run(const ReduceArgs& a, cudaStream_t stream);
 void run(const AvgPoolArgs& a, cudaStream_t stream);
 void run(const UpsampleNearestArgs& a, cudaStream_t stream);
+void run(const UpsampleFirArgs& a, cudaStream_t stream);
 void run(const ResizeBilinearArgs& a, cudaStream_t stream);
 void run(const Depthwise3x3Args& a, cudaStream_t stream);
 void run(const LinearArgs& a, cudaStream_t stream);

@@ -184,6 +184,23 @@ struct UpsampleNearestArgs {
   float* y = nullptr;
 };
 
+// Nearest stretch of the last axis by s, then a (2s+1)-tap FIR along it, zero-padded by s
+// each side: one stage of Parallel WaveGAN's upsampling network (Stretch2d, then Conv2d
+// 1 -> 1 of kernel (1, 2s+1), padding (0, s), no bias), every plane sharing the taps:
+//   y[p, t] = sum_{k=0}^{2s} taps[k] * u[p, t + k - s],  u[p, j] = x[p, j / s] on [0, w*s), else 0.
+// Kernels compute it in polyphase form: output t = i*s + r reads only x[i-1], x[i], x[i+1],
+// each weighted by the sum of the taps that fall on its stretched copy (the same sum, up to
+// rounding). x (planes, w), taps (2s+1), y (planes, w*s); 1 <= s <= 64.
+struct UpsampleFirDesc {
+  int planes, w, s;
+};
+struct UpsampleFirArgs {
+  UpsampleFirDesc d;
+  const float* x = nullptr;
+  const float* taps = nullptr;
+  float* y = nullptr;
+};
+
 // Bilinear resize (PyTorch interpolate, no antialias), align_corners true or false.
 struct ResizeBilinearDesc {
   int planes, h, w, out_h, out_w;
@@ -374,6 +391,7 @@ struct MelSpectrogramArgs {
   X(Reduce)                \
   X(AvgPool)               \
   X(UpsampleNearest)       \
+  X(UpsampleFir)           \
   X(ResizeBilinear)        \
   X(Depthwise3x3)          \
   X(Linear)                \

@@ -69,6 +69,23 @@ Out ref(const ReplicationPadArgs& a, const In& in) {
   return y;
 }
 
+// The definition: the nearest stretch, then the zero-padded (2s+1)-tap FIR over it.
+Out ref(const UpsampleFirArgs& a, const In& in) {
+  const UpsampleFirDesc& d = a.d;
+  const int64_t wo = int64_t{d.w} * d.s;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int64_t t = 0; t < wo; ++t) {
+      double acc = 0;
+      for (int k = 0; k <= 2 * d.s; ++k) {
+        const int64_t j = t + k - d.s;
+        if (j >= 0 && j < wo) acc += double{in[1][static_cast<size_t>(k)]} * in[0][static_cast<size_t>(p * d.w + j / d.s)];
+      }
+      y.push_back(acc);
+    }
+  return y;
+}
+
 Out ref(const TransposeArgs& a, const In& in) {
   const TransposeDesc& d = a.d;
   Out y;

@@ -16,6 +16,7 @@ Out ref(const GatedActivationArgs& a, const In& in);
 Out ref(const MaxPoolArgs& a, const In& in);
 Out ref(const AdaptiveAvgPoolArgs& a, const In& in);
 Out ref(const ReplicationPadArgs& a, const In& in);
+Out ref(const UpsampleFirArgs& a, const In& in);
 Out ref(const TransposeArgs& a, const In& in);
 
 }  // namespace reference64_voice

@@ -128,6 +128,39 @@ TEST(Runner, RejectsAnInputOfTheWrongShape) {
   EXPECT_THROW(runner.overwrite(net.g.find("net.conv.weight"), net.input), std::invalid_argument);
 }
 
+// A node writes two halves; views read each. The views' readers come after a node that
+// could take the base's memory if reading a view did not keep its base alive.
+TEST(Runner, ViewsReadTheirPartAndKeepTheBaseAlive) {
+  Graph g;
+  const ValueId x = g.add_input("x", Shape{1, 2, 1, 8});
+  const auto scale = [&](const std::string& name, ValueId v, float a) {
+    UnaryArgs u;
+    u.d = {g.value(v).shape.numel(), UnaryOp::kScale, a};
+    return g.add_node(name, u, {v});
+  };
+  const ValueId both = scale("both", x, 2.f);
+  const ValueId top = g.add_view("top", both, 0, Shape{1, 1, 1, 8});
+  const ValueId bottom = g.add_view("bottom", both, 8, Shape{1, 1, 1, 8});
+  EXPECT_THROW(g.add_view("past_the_end", both, 9, Shape{1, 1, 1, 8}), std::invalid_argument);
+  EXPECT_THROW(g.add_view("of_an_input", x, 0, Shape{1, 1, 1, 8}), std::invalid_argument);
+  const ValueId other = scale("other", x, 3.f);  // written after both's last direct use
+  BinaryArgs add;
+  add.d = {1, 1, 8, false, BinaryOp::kAdd, 1.f};
+  const ValueId first = g.add_node("first", add, {top, bottom});
+  const ValueId out = g.add_node("out", add, {first, bottom});
+  g.mark_output(out);
+  (void)other;
+
+  HostTensor in(Shape{1, 2, 1, 8});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i) + 1.f;
+  auto cpu = make_backend("cpu");
+  Runner runner(g, *cpu);
+  runner.set_input(x, in);
+  runner.run();
+  const HostTensor got = runner.read(out);
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(got.data[i], 2.f * in.data[i] + 4.f * in.data[i + 8]) << i;
+}
+
 TEST(Backends, UnknownOrUnavailableIsAClearError) {
   try {
     make_backend("tpu");

@@ -68,6 +68,24 @@ void prefill_epilogue(const Conv2dArgs& a, int64_t plane) {
   }
 }
 
+// The same on columns [o0, o0 + cols) of signal n of a 1-D conv: run just before the chunk's
+// GEMM, while the chunk stays in cache, instead of a pass over the whole output first.
+void prefill_epilogue_columns(const Conv2dArgs& a, int n, int o0, int cols) {
+  const Conv2dDesc& d = a.d;
+  const int64_t wo = d.out_w();
+  for (int co = 0; co < d.cout; ++co) {
+    const int64_t at = (int64_t{n} * d.cout + co) * wo + o0;
+    const float b = a.bias ? d.alpha * a.bias[co] : 0.f;
+    float* __restrict y = a.y + at;
+    if (a.residual) {
+      const float* __restrict r = a.residual + at;
+      for (int j = 0; j < cols; ++j) y[j] = b + d.beta * r[j];
+    } else {
+      std::fill(y, y + cols, b);
+    }
+  }
+}
+
 }  // namespace
 
 float* conv_workspace(size_t floats) {
@@ -130,30 +148,41 @@ void conv1d_im2col(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
   const int wo = d.out_w();
   const int64_t K = int64_t{d.cin} * d.kw;
-  prefill_epilogue(a, wo);
-  // A chunk's column matrix stays near 1 MiB, in its core's cache, while its GEMM reads it:
-  // whole-signal im2col of a vocoder conv would stream hundreds of MiB through memory.
-  const int chunk = static_cast<int>(std::clamp<int64_t>((int64_t{1} << 18) / K / 16 * 16, 64, wo));
+  // A 1x1 conv's columns are the signal itself: its GEMM reads x in place. Its chunk keeps
+  // the chunk of x and of y near 256 KiB, in its core's cache from the epilogue's prefill
+  // to the GEMM that accumulates on it (Parallel WaveGAN's 1x1s write 128 rows of 57,600
+  // samples: a whole-signal prefill would stream them through memory twice).
+  const bool pointwise = d.kw == 1 && d.pad_w == 0 && d.stride_w == 1 && d.input_slope == 1.f;
+  // Else a chunk's column matrix stays near 1 MiB, in its core's cache, while its GEMM reads
+  // it: whole-signal im2col of a vocoder conv would stream hundreds of MiB through memory.
+  const int64_t per_chunk = pointwise ? (int64_t{1} << 16) / (K + d.cout) : (int64_t{1} << 18) / K;
+  const int chunk = static_cast<int>(std::clamp<int64_t>(per_chunk / 16 * 16, 64, wo));
   const int chunks = (wo + chunk - 1) / chunk;
-  const ThreadSlices workspace(static_cast<size_t>(K * chunk), omp_get_max_threads());
+  const ThreadSlices workspace(pointwise ? 1 : static_cast<size_t>(K * chunk), omp_get_max_threads());  // 1x1: unused
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
     if (int64_t{d.cout} * K * wo >= kParallelMin)
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
     const int n = static_cast<int>(job / chunks), o0 = static_cast<int>(job % chunks) * chunk;
     const int cols = std::min(chunk, wo - o0);
     const float* x = a.x + int64_t{n} * d.cin * d.w;
-    float* col = workspace.mine();
-    for (int64_t kk = 0; kk < K; ++kk) {
-      const float* row = x + kk / d.kw * d.w;
-      const int shift = static_cast<int>(kk % d.kw) * d.dil_w - d.pad_w;
-      float* out = col + kk * cols;
-      for (int j = 0; j < cols; ++j) {
-        const int ix = (o0 + j) * d.stride_w + shift;
-        out[j] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
+    prefill_epilogue_columns(a, n, o0, cols);
+    const float* b = x + o0;
+    int ldb = d.w;
+    if (!pointwise) {
+      float* col = workspace.mine();
+      for (int64_t kk = 0; kk < K; ++kk) {
+        const float* row = x + kk / d.kw * d.w;
+        const int shift = static_cast<int>(kk % d.kw) * d.dil_w - d.pad_w;
+        float* out = col + kk * cols;
+        for (int j = 0; j < cols; ++j) {
+          const int ix = (o0 + j) * d.stride_w + shift;
+          out[j] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
+        }
       }
+      b = col, ldb = cols;
     }
     // Inside the parallel loop OpenBLAS runs on the calling thread: one GEMM per core.
-    sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), col, cols,
+    sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), b, ldb,
                      a.y + int64_t{n} * d.cout * wo + o0, wo);
   }
 }

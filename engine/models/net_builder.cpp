@@ -248,6 +248,16 @@ ValueId NetBuilder::upsample(const std::string& path, ValueId x, int sh, int sw)
   return node(path, a, {x}, Shape{s[0], s[1], s[2] * sh, s[3] * sw});
 }
 
+ValueId NetBuilder::upsample_fir(const std::string& path, ValueId x, const std::string& key, int s) {
+  const Shape shape_x = shape(x);
+  const int w = dim(shape_x, shape_x.rank - 1);
+  UpsampleFirArgs a;
+  a.d = {static_cast<int>(shape_x.numel() / w), w, s};
+  Shape out = shape_x;
+  out.dims[out.rank - 1] = int64_t{w} * s;
+  return node(path, a, {x, weight(key + ".weight", Shape{1, 1, 1, 2 * s + 1})}, out);
+}
+
 ValueId NetBuilder::transpose(const std::string& path, ValueId x) {
   const Shape s = shape(x);
   TransposeArgs a;

@@ -75,6 +75,9 @@ class NetBuilder {
   ValueId max_pool(const std::string& path, ValueId x, int kh, int kw);
   ValueId adaptive_avg_pool(const std::string& path, ValueId x, int out_h, int out_w);
   ValueId upsample(const std::string& path, ValueId x, int sh, int sw);
+  // Nearest stretch of the last axis by s, then the (2s+1)-tap FIR `<key>.weight` (a Conv2d
+  // 1 -> 1 of kernel (1, 2s+1), padding s, no bias) along it, on every row of x alike.
+  ValueId upsample_fir(const std::string& path, ValueId x, const std::string& key, int s);
   ValueId transpose(const std::string& path, ValueId x);  // (n, c, h, w) -> (n, c, w, h)
 
  private:

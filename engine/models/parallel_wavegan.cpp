@@ -77,47 +77,82 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
 
   // The upsampling network: conv_in (valid) on the features replication-padded by the
   // context window, then per scale s a nearest stretch and a (1, 2s+1) FIR along time that
-  // every feature row shares (a Conv2d 1 -> 1: here each row is a sample of cin 1).
+  // every feature row shares, one upsample_fir node per scale.
   ValueId h = b.transpose("c.transpose", io.c);
   g.reshape(h, Shape{1, aux, 1, frames});
   ReplicationPadArgs pad;
   pad.d = {aux, frames, c.aux_context_window, c.aux_context_window};
   h = b.node("upsample_net.pad", pad, {h}, Shape{1, aux, 1, frames + 2 * c.aux_context_window});
-  h = b.conv1d("upsample_net.conv_in", h, "upsample_net.conv_in", aux, 2 * c.aux_context_window + 1, 1, 0, false);
-  g.reshape(h, Shape{aux, 1, 1, frames});
-  for (size_t i = 0; i < c.upsample_scales.size(); ++i) {
-    const int s = c.upsample_scales[i];
-    const std::string layer = "upsample_net.upsample.up_layers.";
-    h = b.upsample(layer + std::to_string(2 * i), h, 1, s);
-    const std::string fir = layer + std::to_string(2 * i + 1);
-    h = b.conv1d(i + 1 == c.upsample_scales.size() ? "upsample_net" : fir, h, fir, 1, 2 * s + 1, 1, s, false);
-  }
-  g.reshape(h, Shape{1, aux, 1, samples});
-  const ValueId c_up = h;
+  const ValueId conv_in =
+      b.conv1d("upsample_net.conv_in", h, "upsample_net.conv_in", aux, 2 * c.aux_context_window + 1, 1, 0, false);
+  const auto upsample = [&](const std::string& path, ValueId x, bool dump_names) {
+    for (size_t i = 0; i < c.upsample_scales.size(); ++i) {
+      const std::string fir = "upsample_net.upsample.up_layers." + std::to_string(2 * i + 1);
+      const std::string name = !dump_names ? path + ".up." + std::to_string(i)
+                               : i + 1 == c.upsample_scales.size() ? "upsample_net" : fir;
+      x = b.upsample_fir(name, x, fir, c.upsample_scales[i]);
+    }
+    return x;
+  };
+  // The 80 rows of c_up feed no layer (below), but they are the reference's dump points
+  // `upsample_net...`, which `xfv validate` checks; at 0.2% of the vocoder's time
+  // (docs/performance.md) they stay in every graph rather than in a graph of their own.
+  upsample("upsample_net", conv_in, true);
 
+  // Each layer's output and skip 1x1s run as one conv of their stacked weights, whose fused
+  // residual carries both running values in one buffer, with c = sqrt(0.5) as its alpha and
+  // beta: rows [0, R) are x_{l+1} = c (out_l + x_l), the reference's residual; rows [R, R + S)
+  // are T_{l+1} = c (c^l skip_l + T_l) = c^{l+1} (skip_0 + ... + skip_l), the skips' sum
+  // scaled by c^{l+1} so that one alpha and one beta serve both halves. Exact in real
+  // arithmetic (the scaled weights round once); no separate skip sums, and z is read once.
+  // x_{l+1} is a view on the buffer, named as the reference's point; the skips one by one
+  // are no value any more.
   const float sqrt_half = std::sqrt(0.5f);
+  const double c_half = sqrt_half;  // the float the epilogue scales by, in double
   const int per_stack = c.layers / c.stacks, half = c.gate_channels / 2;
-  ValueId x = b.conv1d("first_conv", io.noise, "first_conv", c.residual_channels, 1, 1, 0, true);
-  ValueId skips = kNoValue;
+  const int R = c.residual_channels, S = c.skip_channels;
+  // The constant `key` stacking `top`'s rows over `bottom`'s times `scale` (zeros without one).
+  const auto stack = [&](const std::string& key, const std::string& top, const std::string& bottom, double scale,
+                         int cin) {
+    for (const char* part : {".weight", ".bias"}) {
+      const int per_row = part[1] == 'w' ? cin : 1;
+      const HostTensor& t = b.tensor(top + part, Shape{R, per_row});
+      std::vector<double> v(t.data.begin(), t.data.end());
+      v.resize(static_cast<size_t>(R + S) * per_row, 0.0);
+      if (!bottom.empty()) {
+        const HostTensor& u = b.tensor(bottom + part, Shape{S, per_row});
+        for (size_t i = 0; i < u.data.size(); ++i) v[t.data.size() + i] = scale * u.data[i];
+      }
+      b.constant(key + part, Shape{R + S, per_row}, v);
+    }
+  };
+  const Shape residual_shape{1, R, 1, samples};
+  stack("first_conv+skips", "first_conv", "", 0.0, c.in_channels);  // T_0 = 0
+  ValueId both = b.conv1d("first_conv+skips", io.noise, "first_conv+skips", R + S, 1, 1, 0, true);
+  ValueId x = g.add_view(b.name("first_conv"), both, 0, residual_shape);
   for (int l = 0; l < c.layers; ++l) {
     const std::string p = "conv_layers." + std::to_string(l);
     const int dilation = 1 << (l % per_stack);
     const ValueId a = b.conv1d(p + ".conv", x, p + ".conv", c.gate_channels, c.kernel_size, dilation,
                                (c.kernel_size - 1) / 2 * dilation, true);
-    const ValueId cond = b.conv1d(p + ".conv1x1_aux", c_up, p + ".conv1x1_aux", c.gate_channels, 1, 1, 0, false);
+    // The aux 1x1 acts on channels, the upsampling on time, both linear: the 1x1 at the
+    // frame rate, then its 128 rows upsampled, is the reference's 1x1 of c_up up to
+    // rounding, at 1/hop of the 1x1's multiplies.
+    const ValueId cond = upsample(p + ".conv1x1_aux",
+                                  b.conv1d(p + ".conv1x1_aux", conv_in, p + ".conv1x1_aux", c.gate_channels, 1, 1, 0, false),
+                                  false);
     GatedActivationArgs gate;
     gate.d = {1, half, samples};
     const ValueId z = b.node(p + ".gate", gate, {a, cond}, Shape{1, half, 1, samples});
-    const ValueId skip = b.conv1d(p + ".skip", z, p + ".conv1x1_skip", c.skip_channels, 1, 1, 0, true);
-    x = b.conv1d(p, z, p + ".conv1x1_out", c.residual_channels, 1, 1, 0, true, x, sqrt_half, sqrt_half);
-    // The skips' sum, scaled by sqrt(1 / layers) in its last add.
-    const float scale = l + 1 == c.layers ? std::sqrt(1.f / static_cast<float>(c.layers)) : 1.f;
-    const std::string sum = l + 1 == c.layers ? "skips" : p + ".skips";
-    if (skips == kNoValue)
-      skips = c.layers == 1 ? b.unary(sum, skip, UnaryOp::kScale, scale) : skip;
-    else
-      skips = b.add(sum, skips, skip, scale);
+    const std::string key = p + ".conv1x1_out+skip";
+    stack(key, p + ".conv1x1_out", p + ".conv1x1_skip", std::pow(c_half, l), half);
+    both = b.conv1d(key, z, key, R + S, 1, 1, 0, true, both, sqrt_half, sqrt_half);
+    x = g.add_view(b.name(p), both, 0, residual_shape);
   }
+  // skips = sqrt(1 / layers) (skip_0 + ... + skip_{L-1}) = sqrt(1 / layers) / c^L T_L.
+  const ValueId sum = g.add_view(b.name("skips.scaled_sum"), both, int64_t{R} * samples, Shape{1, S, 1, samples});
+  const ValueId skips = b.unary("skips", sum, UnaryOp::kScale,
+                                static_cast<float>(std::sqrt(1.0 / c.layers) / std::pow(c_half, c.layers)));
   h = b.unary("last_conv_layers.0", skips, UnaryOp::kLeakyRelu, 0.f);
   h = b.conv1d("last_conv_layers.1", h, "last_conv_layers.1", c.skip_channels, 1, 1, 0, true);
   h = b.unary("last_conv_layers.2", h, UnaryOp::kLeakyRelu, 0.f);

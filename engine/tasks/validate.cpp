@@ -64,12 +64,19 @@ ValidationReport validate_dump(const std::string& dump_path, const std::string& 
   ValidationReport report;
   report.network = network;
   report.tolerance = isolate ? 1e-5 : 1e-4;
-  runner.run([&](const Node& node, const std::string& name, double) {
+  // A node's value is checked, then the views on it (the parts of a fused node's value that
+  // the reference has as separate points).
+  std::vector<std::vector<ValueId>> views(net.graph->values().size());
+  for (size_t v = 0; v < views.size(); ++v)
+    if (net.graph->values()[v].kind == ValueKind::kView)
+      views[static_cast<size_t>(net.graph->values()[v].base)].push_back(static_cast<ValueId>(v));
+  const auto check = [&](ValueId v) {
+    const std::string& name = net.graph->value(v).name;
     const auto it = dump.tensors.find(name);
     if (it == dump.tensors.end()) return;
-    const HostTensor got = runner.read(node.output);
+    const HostTensor got = runner.read(v);
     PointReport p{name, max_abs_diff(got.data, it->second.data), relative_l2(got.data, it->second.data)};
-    const auto loose = net.chained_tolerance.find(node.output);
+    const auto loose = net.chained_tolerance.find(v);
     p.tolerance = !isolate && loose != net.chained_tolerance.end() ? loose->second : report.tolerance;
     p.ok = p.rel_l2 <= p.tolerance;  // NaN fails
     if (!p.ok && report.first_over.empty()) report.first_over = name;
@@ -77,8 +84,12 @@ ValidationReport validate_dump(const std::string& dump_path, const std::string& 
     if (isolate) {
       HostTensor ref = it->second;
       ref.shape = got.shape;
-      runner.overwrite(node.output, ref);
+      runner.overwrite(v, ref);
     }
+  };
+  runner.run([&](const Node& node, const std::string&, double) {
+    check(node.output);
+    for (ValueId v : views[static_cast<size_t>(node.output)]) check(v);
   });
   return report;
 }
