@@ -36,12 +36,22 @@ float* RealFftBuffers::aligned(size_t offset) {
 namespace {
 
 // FFTW's planner is not thread-safe (its execute is): one plan per size, made under a lock
-// on arrays at RealFft::kAlignment, kept for the process's life.
+// on arrays at RealFft::kAlignment, kept for the process's life. At exit the plans and the
+// planner's own state are freed, or a leak checker would count the planner's as leaks.
+struct Plans {
+  std::mutex mutex;
+  std::map<int, fftwf_plan> by_size;
+  ~Plans() {
+    for (auto& [n, plan] : by_size)
+      if (plan) fftwf_destroy_plan(plan);
+    fftwf_cleanup();
+  }
+};
+
 fftwf_plan plan_for(int n) {
-  static std::mutex mutex;
-  static std::map<int, fftwf_plan> plans;
-  const std::lock_guard<std::mutex> lock(mutex);
-  fftwf_plan& plan = plans[n];
+  static Plans plans;
+  const std::lock_guard<std::mutex> lock(plans.mutex);
+  fftwf_plan& plan = plans.by_size[n];
   if (!plan) {
     RealFftBuffers buffers(n);
     plan = fftwf_plan_dft_r2c_1d(n, buffers.frame(), reinterpret_cast<fftwf_complex*>(buffers.spectrum()),
