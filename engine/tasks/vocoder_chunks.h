@@ -29,8 +29,8 @@
 namespace xfv {
 
 // The default window: 512 frames (6.4 s of Parallel WaveGAN at hop 300, 5.9 s of HiFi-GAN
-// at hop 256) bound Parallel WaveGAN's arena at the VCTK sizes (0.71 MB a frame) to about
-// 370 MB. Each window recomputes twice the receptive radius (54 of 512 frames for that
+// at hop 256) bound Parallel WaveGAN's arena at the VCTK sizes (0.54 MB a frame, `xfv info`) to
+// about 280 MB. Each window recomputes twice the receptive radius (54 of 512 frames for that
 // network), which its smaller working set repaid on 60 s of speech (docs/performance.md).
 constexpr int kDefaultVocoderFrames = 512;
 
