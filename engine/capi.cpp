@@ -7,7 +7,7 @@
 // Bundle (a ModelSession of that model: its own backend, compiled graphs and caches) and
 // its Profile. The engine keeps no mutable state outside them that two sessions could share
 // unguarded (the model's WeightStore locks; sim's worker pool serializes launches; OpenMP
-// and OpenBLAS are safe from several threads), so each thread may run its own session.
+// and BLIS are safe from several threads), so each thread may run its own session.
 #include "engine/include/xfv.h"
 
 #include <algorithm>

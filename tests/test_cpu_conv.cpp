@@ -15,6 +15,7 @@
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/gemm.h"
 #include "engine/opcheck.h"
+#include "engine/tasks/vocoder_chunks.h"
 #include "tests/reference64.h"
 
 namespace xfv {
@@ -162,6 +163,13 @@ TEST(CpuConvWinograd1d, SchemesByKernelAndDilationOnly) {
     EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 7, 1)).m, 2);
     EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 5, 512)).m, 3);
   }
+  // The vocoder windows' alignment and context cover every scheme's tile (vocoder_chunks.h).
+  for (int kernel : {3, 5, 7})
+    for (int dilation = 1; dilation <= 64; ++dilation)
+      if (const auto scheme = cpu::winograd1d_scheme(vocoder_conv(64, 500, kernel, dilation))) {
+        EXPECT_EQ(kWindowAlignFrames % scheme.m, 0) << "k" << kernel << " d" << dilation;
+        EXPECT_LE(scheme.m - 1, kTileOverhang) << "k" << kernel << " d" << dilation;
+      }
   EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 11, 1)));  // no accurate scheme
   EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 3, 2)));   // no odd m for kernel 3
   EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(4, 500, 3, 1)));    // too few channels
@@ -170,14 +178,14 @@ TEST(CpuConvWinograd1d, SchemesByKernelAndDilationOnly) {
 // A window that starts at a multiple of the tile's m (a frame boundary for the vocoders)
 // gives each output the whole run's tile and place in it, wherever the window's zero padding
 // reaches none of the tile's inputs (a tile reads (m - 1) d past one output's receptive
-// field). With the plain GEMM that makes the bits the whole run's; OpenBLAS's edge kernels
-// sum a column in an order that depends on its place in the GEMM, so there the windows
-// agree to rounding only.
+// field); the GEMMs give a column the same bits wherever it sits (CpuGemm below), so a
+// window's outputs are the whole run's bits. Kernel 11 has no scheme: im2col, in column
+// chunks that start elsewhere in the window than in the whole run.
 TEST(CpuConvWinograd1d, WindowsAtFrameBoundariesGiveTheWholeRun) {
   const struct {
     int kernel, dilation, start;
-  } cases[] = {{3, 3, 64}, {3, 5, 8 * 37}, {7, 1, 256}, {7, 5, 8 * 3}, {5, 1, 300}, {5, 8, 600}, {5, 32, 300}};
-  const bool bits = std::string(cpu::gemm_implementation()) == "plain";
+  } cases[] = {{3, 3, 64},  {3, 5, 8 * 37}, {7, 1, 256},  {7, 5, 8 * 3}, {5, 1, 300},
+               {5, 8, 600}, {5, 32, 300},   {11, 1, 256}, {11, 5, 8 * 3}};
   uint64_t seed = 70;
   for (const auto& k : cases) {
     const int width = 1500, window = 700, channels = 48;
@@ -198,11 +206,48 @@ TEST(CpuConvWinograd1d, WindowsAtFrameBoundariesGiveTheWholeRun) {
         got.push_back(some[static_cast<size_t>(co) * window + o]);
         want.push_back(all[static_cast<size_t>(co) * width + k.start + o]);
       }
-    if (bits)
-      EXPECT_EQ(got, want) << "k" << k.kernel << " d" << k.dilation;
-    else
-      EXPECT_LE(relative_l2(got, want), 1e-6) << "k" << k.kernel << " d" << k.dilation;
+    EXPECT_EQ(got, want) << "k" << k.kernel << " d" << k.dilation;
   }
+}
+
+// Every column of C computed by calls of other widths, at other places in the call, equals
+// the whole call's bits: what makes windows and streams exact. Both layouts of B, sizes past
+// the micro-kernel's tiles and its edges.
+TEST(CpuGemm, AColumnHasTheSameBitsWhereverItSitsInACall) {
+  std::mt19937_64 rng(91);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (const bool transposed : {false, true})
+    for (const auto& [m, k] : {std::pair{37, 300}, std::pair{256, 768}, std::pair{8, 7}}) {
+      const int n = 203;
+      std::vector<float> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(k) * n), whole(static_cast<size_t>(m) * n);
+      for (float& v : a) v = u(rng);
+      for (float& v : b) v = u(rng);
+      for (float& v : whole) v = u(rng);  // accumulated into: C += A B
+      const std::vector<float> c0 = whole;
+      // B as (k x n), or transposed as (n x k).
+      auto b_at = [&](int kk, int j) -> float& {
+        return transposed ? b[static_cast<size_t>(j) * k + kk] : b[static_cast<size_t>(kk) * n + j];
+      };
+      cpu::sgemm_accumulate(transposed, m, n, k, 1.5f, a.data(), k, b.data(), transposed ? k : n, whole.data(), n);
+      for (int trial = 0; trial < 12; ++trial) {
+        const int start = static_cast<int>(rng() % n), width = 1 + static_cast<int>(rng() % (n - start));
+        std::vector<float> part_b(static_cast<size_t>(k) * width), part_c(static_cast<size_t>(m) * width);
+        for (int kk = 0; kk < k; ++kk)
+          for (int j = 0; j < width; ++j)
+            (transposed ? part_b[static_cast<size_t>(j) * k + kk] : part_b[static_cast<size_t>(kk) * width + j]) =
+                b_at(kk, start + j);
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j < width; ++j)
+            part_c[static_cast<size_t>(i) * width + j] = c0[static_cast<size_t>(i) * n + start + j];
+        cpu::sgemm_accumulate(transposed, m, width, k, 1.5f, a.data(), k, part_b.data(), transposed ? k : width,
+                              part_c.data(), width);
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j < width; ++j)
+            ASSERT_EQ(part_c[static_cast<size_t>(i) * width + j], whole[static_cast<size_t>(i) * n + start + j])
+                << cpu::gemm_implementation() << (transposed ? " B transposed" : "") << " m " << m << " k " << k
+                << ": column " << start + j << " in a call of " << width << " from " << start;
+      }
+    }
 }
 
 }  // namespace

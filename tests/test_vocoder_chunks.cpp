@@ -21,16 +21,26 @@ namespace {
 TEST(VocoderChunker, WindowsKeepEveryFrameOnceWithContextAwayFromTheEnds) {
   std::mt19937 rng(11);
   for (int trial = 0; trial < 400; ++trial) {
-    const int context = static_cast<int>(rng() % 20), max_frames = 2 * context + 1 + static_cast<int>(rng() % 60);
+    const int context = static_cast<int>(rng() % 30);
+    const int aligned = (context + kWindowAlignFrames - 1) / kWindowAlignFrames * kWindowAlignFrames;
+    const int max_frames = 2 * aligned + 2 * kWindowAlignFrames - 1 + static_cast<int>(rng() % 60);
     const int64_t frames = 1 + static_cast<int64_t>(rng() % 400);
     const VocoderChunker chunks(max_frames, context);
+    EXPECT_EQ(chunks.context(), aligned);
+    EXPECT_EQ(chunks.keep_frames() % kWindowAlignFrames, 0);
     const std::vector<VocoderWindow> ws = chunks.windows(frames);
     int64_t next = 0;
     for (const VocoderWindow& w : ws) {
       EXPECT_EQ(w.keep_first, next);
       EXPECT_GE(w.keep_frames, 1);
       next += w.keep_frames;
-      EXPECT_EQ(w.frames, frames <= max_frames ? frames : max_frames);  // one length: one graph
+      EXPECT_EQ(w.frames, ws.back().frames);  // one length: one graph
+      EXPECT_LE(w.frames, max_frames);
+      if (frames <= max_frames)
+        EXPECT_EQ(w.frames, frames);
+      else
+        EXPECT_GT(w.frames, max_frames - kWindowAlignFrames);
+      EXPECT_EQ(w.first % kWindowAlignFrames, 0) << w.first;  // each tile where the whole run has it
       EXPECT_GE(w.first, 0);
       EXPECT_LE(w.first + w.frames, frames);
       // Context on each side, unless the window starts or ends where the utterance does.
@@ -41,9 +51,10 @@ TEST(VocoderChunker, WindowsKeepEveryFrameOnceWithContextAwayFromTheEnds) {
     EXPECT_EQ(next, frames);
     if (frames > max_frames) {
       EXPECT_EQ(static_cast<int64_t>(ws.size()), (frames + chunks.keep_frames() - 1) / chunks.keep_frames());
-      // A stream's view: window k is final once frame (k + 1) * keep + context has arrived.
+      // A stream's view: window k is final once frame k * keep - context + max_frames has arrived.
       for (size_t k = 0; k < ws.size(); ++k) {
-        const int64_t known = std::max<int64_t>(max_frames + 1, (static_cast<int64_t>(k) + 1) * chunks.keep_frames() + context);
+        const int64_t known =
+            std::max<int64_t>(max_frames + 1, static_cast<int64_t>(k) * chunks.keep_frames() - chunks.context() + max_frames);
         if (known > frames) continue;
         const VocoderWindow early = chunks.windows(known)[k];
         EXPECT_EQ(early.first, ws[k].first);
@@ -55,14 +66,14 @@ TEST(VocoderChunker, WindowsKeepEveryFrameOnceWithContextAwayFromTheEnds) {
 }
 
 TEST(VocoderChunker, RefusesWindowsThatKeepNothing) {
-  EXPECT_NO_THROW(VocoderChunker(21, 10));
+  EXPECT_NO_THROW(VocoderChunker(47, 10));  // context 12 each side, windows of 36 to 47 keep 12
   try {
-    VocoderChunker(20, 10);
-    FAIL() << "a window of twice the context was accepted";
+    VocoderChunker(46, 10);
+    FAIL() << "a window that keeps less than an aligned step was accepted";
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("20 frames"), std::string::npos) << what;
-    EXPECT_NE(what.find("21 frames at least"), std::string::npos) << what;
+    EXPECT_NE(what.find("46 frames"), std::string::npos) << what;
+    EXPECT_NE(what.find("47 frames at least"), std::string::npos) << what;
   }
   EXPECT_THROW(VocoderChunker(8, -1), std::invalid_argument);
   EXPECT_THROW(VocoderChunker(8, 1).windows(0), std::invalid_argument);
@@ -71,17 +82,19 @@ TEST(VocoderChunker, RefusesWindowsThatKeepNothing) {
 TEST(VocoderChunker, RunKeepsTheCentralSamplesOfEachWindow) {
   // A "vocoder" whose sample j of frame t is 10 t + j: the result shows which window gave it.
   const int hop = 3;
-  const VocoderChunker chunks(12, 2);
+  const VocoderChunker chunks(51, 2);  // context 12, keeps 12
   std::vector<int64_t> starts;
-  const std::vector<float> out = chunks.run(30, hop, [&](const VocoderWindow& w) {
+  const std::vector<float> out = chunks.run(80, hop, [&](const VocoderWindow& w) {
     starts.push_back(w.first);
     std::vector<float> y(static_cast<size_t>(w.frames * hop));
     for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(10 * (w.first + i / hop) + i % hop);
     return y;
   });
-  ASSERT_EQ(out.size(), 90u);
+  ASSERT_EQ(out.size(), 240u);
   for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], static_cast<float>(10 * (i / hop) + i % hop)) << i;
-  EXPECT_EQ(starts, (std::vector<int64_t>{0, 6, 14, 18}));  // keeps 8: [0, 8) [8, 16) [16, 24) [24, 30)
+  // Windows of 44 frames (the last one [36, 80)) keep [0, 12) [12, 24) ... [72, 80), each from
+  // 12 frames before or from 0 or 36.
+  EXPECT_EQ(starts, (std::vector<int64_t>{0, 0, 12, 24, 36, 36, 36}));
 }
 
 class RandomStream : public ::testing::TestWithParam<std::string> {};

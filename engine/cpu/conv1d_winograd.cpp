@@ -182,7 +182,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
       }
       combine(bt.data(), n, taps, chunk, v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
     }
-    // Inside the parallel loop OpenBLAS runs on the calling thread: one GEMM per core.
+    // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + int64_t{p} * d.cout * chunk;
       for (int co = 0; co < d.cout; ++co) std::fill(mrow + co * chunk, mrow + co * chunk + cols, 0.f);

@@ -205,9 +205,9 @@ class Winograd {
     const int64_t thread_size = v_size + m_size + rows_size + lines(d_.w);
     float* const u = conv_workspace(static_cast<size_t>(u_size + threads * thread_size));
     // Each thread transforms and multiplies its own chunks, so that they stay in its core's
-    // cache. OpenBLAS's OpenMP build runs single-threaded inside a parallel region: 2 x 1
-    // thread measured 200-245 GFLOP/s on these GEMMs against 60-220 for one 2-thread GEMM
-    // after another.
+    // cache. The GEMM runs single-threaded inside a parallel region: 2 x 1 thread measured
+    // 200-245 GFLOP/s on these GEMMs against 60-220 for one 2-thread GEMM after another
+    // (with OpenBLAS, before BLIS replaced it).
 #pragma omp parallel num_threads(threads)
     {
       transform_filters(u);

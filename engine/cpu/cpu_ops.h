@@ -1,4 +1,4 @@
-// The cpu backend's ops: plain C++ on every core, OpenBLAS where an op lowers to GEMM.
+// The cpu backend's ops: plain C++ on every core, BLIS where an op lowers to GEMM.
 // They are the reference that the sim and cuda backends are tested against, so they favour
 // exactness (statistics accumulate in double) where it costs little.
 #pragma once

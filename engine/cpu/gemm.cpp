@@ -2,21 +2,34 @@
 
 #include <cstdint>
 
-#ifdef XFV_HAVE_OPENBLAS
-#include <cblas.h>
+#ifdef XFV_HAVE_BLIS
+#include <blis.h>
+#include <omp.h>
 #endif
 
 namespace xfv {
 namespace cpu {
 
-#ifdef XFV_HAVE_OPENBLAS
+#ifdef XFV_HAVE_BLIS
 
+// BLIS's packed path with one micro-kernel for every tile, edge tiles included, and the depth
+// split independently of n: a column of C gets the same bits whatever the call's width and
+// wherever the column sits in it. Its small-matrix path ("sup") sums in other orders by
+// shape, so it is off. Inside a parallel region (the convs' column chunks) the call runs on
+// the calling thread; outside, on the OpenMP team.
 void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, m, n, k, alpha,
-              a, lda, b, ldb, 1.f, c, ldc);
+  rntm_t rntm;
+  bli_rntm_init(&rntm);
+  bli_rntm_set_num_threads(omp_in_parallel() ? 1 : omp_get_max_threads(), &rntm);
+  bli_rntm_disable_l3_sup(&rntm);
+  float beta = 1.f;
+  // Row-major: row stride ld, column stride 1; a transposed B's strides are those of its
+  // stored (n x k) form.
+  bli_sgemm_ex(BLIS_NO_TRANSPOSE, b_transposed ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha,
+               const_cast<float*>(a), lda, 1, const_cast<float*>(b), ldb, 1, &beta, c, ldc, 1, nullptr, &rntm);
 }
-const char* gemm_implementation() { return "openblas"; }
+const char* gemm_implementation() { return "blis"; }
 
 #else
 

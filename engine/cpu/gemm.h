@@ -1,5 +1,6 @@
-// The one GEMM of the cpu backend, so that every caller gets OpenBLAS where it is built in
-// and the same results, slower, from plain loops where it is not (the bare GPU profile).
+// The one GEMM of the cpu backend, so that every caller gets BLIS where it is built in and
+// the same results, slower, from plain loops where it is not (the bare GPU profile). Both
+// give a column of C the same bits wherever it sits in a call of any width.
 #pragma once
 
 namespace xfv {
@@ -10,7 +11,7 @@ namespace cpu {
 void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc);
 
-// Whether sgemm_accumulate runs OpenBLAS ("openblas") or the plain loops ("plain").
+// Whether sgemm_accumulate runs BLIS ("blis") or the plain loops ("plain").
 const char* gemm_implementation();
 
 }  // namespace cpu

@@ -71,12 +71,13 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
   return c;
 }
 
-int hifigan_receptive_radius(const HifiGanConfig& c) {
+int hifigan_receptive_radius(const HifiGanConfig& c, int overhang) {
   // In frames, as a real number. conv_pre and conv_post reach 3 samples each side (kernel 7).
   // A transposed conv of rate u and kernel k from r to r * u samples per frame reads inputs
   // within k / u + 1 samples of the old rate; a resblock's convs reach (kernel - 1) / 2 *
   // dilation samples of the new rate each (convs1 dilated, convs2 not), the widest wins.
-  double radius = 3;
+  // Each conv along time reaches `overhang` dilations further.
+  double radius = 3 + overhang;
   int rate = 1;
   for (size_t i = 0; i < c.upsample_rates.size(); ++i) {
     const int u = c.upsample_rates[i], k = c.upsample_kernel_sizes[i];
@@ -85,12 +86,12 @@ int hifigan_receptive_radius(const HifiGanConfig& c) {
     int widest = 0;
     for (size_t j = 0; j < c.resblock_kernel_sizes.size(); ++j) {
       int reach = 0;
-      for (int d : c.resblock_dilation_sizes[j]) reach += (c.resblock_kernel_sizes[j] - 1) / 2 * (d + 1);
+      for (int d : c.resblock_dilation_sizes[j]) reach += ((c.resblock_kernel_sizes[j] - 1) / 2 + overhang) * (d + 1);
       widest = std::max(widest, reach);
     }
     radius += static_cast<double>(widest) / rate;
   }
-  radius += 3.0 / rate;
+  radius += static_cast<double>(3 + overhang) / rate;
   return static_cast<int>(std::ceil(radius)) + 1;
 }
 

@@ -31,8 +31,10 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path);
 
 // How many frames each side of a frame its samples depend on (rounded up, with a frame to
 // spare): conv_pre, each upsampling stage's transposed conv and its widest resblock,
-// conv_post. The chunks of a long utterance overlap by this.
-int hifigan_receptive_radius(const HifiGanConfig& c);
+// conv_post. With overhang 0 the mathematical reach; with the cpu's tile overhang
+// (kTileOverhang, engine/tasks/vocoder_chunks.h) the reach of its arithmetic, by which the
+// windows of a long utterance overlap.
+int hifigan_receptive_radius(const HifiGanConfig& c, int overhang);
 
 struct HifiGanIO {
   ValueId x;       // (1, num_mels, 1, T): the log-mel

@@ -41,12 +41,13 @@ VocoderConfig vocoder_config(const TensorFile& w, const std::string& path) {
   return c;
 }
 
-int vocoder_receptive_radius(const VocoderConfig& c) {
-  // In frames, as a real number: a stage of scale s turns a rate of r samples per frame into
-  // r * s; its FIR reaches s samples of the new rate each side and the nearest stretch one
-  // sample of the old rate; the residual stack's dilated convs reach (k - 1) / 2 * dilation
-  // samples of the output rate each.
-  double radius = 0;
+int vocoder_receptive_radius(const VocoderConfig& c, int overhang) {
+  // In frames, as a real number: conv_in reaches aux_context_window frames each side; a stage
+  // of scale s turns a rate of r samples per frame into r * s; its FIR reaches s samples of
+  // the new rate each side and the nearest stretch one sample of the old rate; the residual
+  // stack's dilated convs reach (k - 1) / 2 * dilation samples of the output rate each. Each
+  // conv along time reaches `overhang` dilations further.
+  double radius = overhang;
   int rate = 1;
   for (int s : c.upsample_scales) {
     radius += 1.0 / rate;
@@ -55,7 +56,7 @@ int vocoder_receptive_radius(const VocoderConfig& c) {
   }
   const int per_stack = c.layers / c.stacks;
   int64_t samples = 0;
-  for (int l = 0; l < c.layers; ++l) samples += int64_t{(c.kernel_size - 1) / 2} << (l % per_stack);
+  for (int l = 0; l < c.layers; ++l) samples += int64_t{(c.kernel_size - 1) / 2 + overhang} << (l % per_stack);
   radius += static_cast<double>(samples) / rate;
   return c.aux_context_window + static_cast<int>(std::ceil(radius)) + 1;
 }

@@ -22,8 +22,10 @@ struct VocoderConfig {
 VocoderConfig vocoder_config(const TensorFile& w, const std::string& path);
 // How many frames each side of a frame its samples depend on (rounded up, with a frame to
 // spare): conv_in's context window, each upsampling stage's FIR and nearest stretch, the
-// dilated convs of the residual stack. The chunks of a long utterance overlap by this.
-int vocoder_receptive_radius(const VocoderConfig& c);
+// dilated convs of the residual stack. With overhang 0 the mathematical reach; with the
+// cpu's tile overhang (kTileOverhang, engine/tasks/vocoder_chunks.h) the reach of its
+// arithmetic, by which the windows of a long utterance overlap.
+int vocoder_receptive_radius(const VocoderConfig& c, int overhang);
 
 struct VocoderIO {
   ValueId c;       // (1, 1, T, aux_channels): the features, frames first as the demo passes them

@@ -9,24 +9,38 @@
 
 namespace xfv {
 
-VocoderChunker::VocoderChunker(int max_frames, int context) : max_frames_(max_frames), context_(context) {
-  if (context < 0 || max_frames <= 2 * context)
+namespace {
+int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+}  // namespace
+
+VocoderChunker::VocoderChunker(int max_frames, int context)
+    : max_frames_(max_frames),
+      context_(static_cast<int>(round_up(context, kWindowAlignFrames))),
+      // A window may be up to kWindowAlignFrames - 1 frames shorter than max_frames (windows()).
+      keep_frames_((max_frames - (kWindowAlignFrames - 1) - 2 * context_) / kWindowAlignFrames * kWindowAlignFrames) {
+  if (context < 0 || keep_frames_ < kWindowAlignFrames)
     throw std::invalid_argument("the vocoder's chunks of " + std::to_string(max_frames) +
-                                " frames must be longer than twice its receptive field of " + std::to_string(context) +
-                                " frames each side, " + std::to_string(2 * context + 1) + " frames at least");
+                                " frames must hold twice its receptive field of " + std::to_string(context) +
+                                " frames each side (rounded up to a multiple of " + std::to_string(kWindowAlignFrames) +
+                                ") and keep " + std::to_string(kWindowAlignFrames) + " of its " +
+                                std::to_string(max_frames - (kWindowAlignFrames - 1)) + " aligned frames: " +
+                                std::to_string(2 * context_ + 2 * kWindowAlignFrames - 1) +
+                                " frames at least");
 }
 
 std::vector<VocoderWindow> VocoderChunker::windows(int64_t frames) const {
   if (frames < 1) throw std::invalid_argument("no frames to vocode");
   if (frames <= max_frames_) return {VocoderWindow{0, static_cast<int>(frames), 0, static_cast<int>(frames)}};
-  const int64_t keep = keep_frames();
+  // Every window is as long as the last, which ends where the utterance does and starts at the
+  // first multiple of kWindowAlignFrames that leaves it at most max_frames long.
+  const int64_t last_first = round_up(frames - max_frames_, kWindowAlignFrames);
   std::vector<VocoderWindow> out;
-  for (int64_t kept = 0; kept < frames; kept += keep) {
+  for (int64_t kept = 0; kept < frames; kept += keep_frames_) {
     VocoderWindow w;
-    w.first = std::clamp<int64_t>(kept - context_, 0, frames - max_frames_);
-    w.frames = max_frames_;
+    w.first = std::clamp<int64_t>(kept - context_, 0, last_first);  // a multiple of kWindowAlignFrames
+    w.frames = static_cast<int>(frames - last_first);
     w.keep_first = kept;
-    w.keep_frames = static_cast<int>(std::min(keep, frames - kept));
+    w.keep_frames = static_cast<int>(std::min<int64_t>(keep_frames_, frames - kept));
     out.push_back(w);
   }
   return out;
@@ -47,8 +61,8 @@ std::vector<float> VocoderChunker::run(
 }
 
 VocoderChunker vocoder_chunker(const TensorFile& weights, const std::string& path, int max_frames) {
-  const int context = is_hifigan(weights, path) ? hifigan_receptive_radius(hifigan_config(weights, path))
-                                                : vocoder_receptive_radius(vocoder_config(weights, path));
+  const int context = is_hifigan(weights, path) ? hifigan_receptive_radius(hifigan_config(weights, path), kTileOverhang)
+                                                : vocoder_receptive_radius(vocoder_config(weights, path), kTileOverhang);
   return VocoderChunker(max_frames, context);
 }
 

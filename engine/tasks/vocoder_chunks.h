@@ -1,19 +1,29 @@
 // Long utterances through a vocoder in bounded memory, for both families (Parallel WaveGAN,
-// HiFi-GAN): frame-aligned windows of at most max_frames frames, each seeing `context`
-// frames past what it keeps wherever it does not touch an end of the utterance, so that the
-// kept samples are the whole run's (a vocoder has no global statistics: every output sample
-// depends only on the frames within its receptive field, and a window that starts or ends
-// where the utterance does pads exactly as the whole run pads there).
+// HiFi-GAN): windows of at most max_frames frames, each seeing `context` frames past what it
+// keeps wherever it does not touch an end of the utterance, so that the kept samples are the
+// whole run's (a vocoder has no global statistics: every output sample depends only on the
+// frames within its receptive field, and a window that starts or ends where the utterance
+// does pads exactly as the whole run pads there).
+//
+// Not only the same values: the same bits, on `cpu`. Its GEMMs give a column the same bits
+// wherever it sits in a call (engine/cpu/gemm.h), and its 1-D Winograd tiles repeat every m
+// outputs, m in {2, 3, 4}: a window that starts at a multiple of kWindowAlignFrames frames
+// gives every output the whole run's tile and place in it. A tile reads up to m - 1 = 3
+// dilations past one output's receptive field (kTileOverhang), which the context covers.
 //
 // Contract (what a stream may rely on):
 // - windows(T) cover frames [0, T) once with their kept ranges, in order; an utterance of at
 //   most max_frames frames is one window, the whole utterance;
-// - past that, every window is exactly max_frames long (one compiled graph serves them all)
-//   and keeps keep_frames() frames, the last one fewer: window k keeps [k * keep, (k + 1) *
-//   keep) and starts `context` frames before that, or at 0, or max_frames before the end;
-// - window k of an utterance of more than max_frames frames is the same for every length of
-//   at least (k + 1) * keep_frames() + context: a stream can run it once that frame has
-//   arrived; only the windows that reach the end wait for it;
+// - past that, the context is rounded up and keep_frames() down to multiples of
+//   kWindowAlignFrames; every window of the utterance has one length (one compiled graph),
+//   at most max_frames and more than max_frames - kWindowAlignFrames, that makes the last
+//   window start at a multiple of kWindowAlignFrames and end with the utterance; window k
+//   keeps [k * keep, (k + 1) * keep) (the last one fewer) and starts `context` frames before
+//   that, or at 0, or where the last window starts;
+// - window k of an utterance of more than max_frames frames starts and keeps the same
+//   frames for every length of at least k * keep_frames() - context + max_frames (where a
+//   window of max_frames would end): a stream can run it once that frame has arrived; only
+//   the windows that reach the end wait for it;
 // - a vocoder's samples of frame t are [t * hop, (t + 1) * hop): a window's run gives
 //   frames * hop samples and run() keeps hop * keep_frames of them, so anything fixed by a
 //   sample's position in the utterance (Parallel WaveGAN's noise) is offset by first * hop.
@@ -34,6 +44,13 @@ namespace xfv {
 // network), which its smaller working set repaid on 60 s of speech (docs/performance.md).
 constexpr int kDefaultVocoderFrames = 512;
 
+// Window starts are multiples of this: lcm(2, 3, 4), the cpu's 1-D Winograd tile periods at
+// any rate (engine/cpu/conv1d_winograd.cpp, checked by tests/test_cpu_conv.cpp).
+constexpr int kWindowAlignFrames = 12;
+// How many dilations past its receptive field a conv along time reads on `cpu`: a Winograd
+// tile of m <= 4 outputs spaced one dilation apart.
+constexpr int kTileOverhang = 3;
+
 struct VocoderWindow {
   int64_t first = 0;       // the window's first frame in the utterance
   int frames = 0;          // its length in frames
@@ -43,13 +60,14 @@ struct VocoderWindow {
 
 class VocoderChunker {
  public:
-  // max_frames must exceed 2 * context (std::invalid_argument naming both otherwise): a window
-  // must keep at least one frame.
+  // max_frames - (kWindowAlignFrames - 1) must leave, past twice the aligned context, an
+  // aligned keep of at least kWindowAlignFrames (std::invalid_argument naming both and the
+  // least length otherwise).
   VocoderChunker(int max_frames, int context);
 
   int max_frames() const { return max_frames_; }
   int context() const { return context_; }
-  int keep_frames() const { return max_frames_ - 2 * context_; }
+  int keep_frames() const { return keep_frames_; }
 
   std::vector<VocoderWindow> windows(int64_t frames) const;
   // The frames * hop samples of an utterance: `vocode_window(w)` runs the vocoder on window
@@ -58,11 +76,12 @@ class VocoderChunker {
                          const std::function<std::vector<float>(const VocoderWindow&)>& vocode_window) const;
 
  private:
-  int max_frames_, context_;
+  int max_frames_, context_, keep_frames_;
 };
 
-// The chunker of the file's `vocoder` (either family), its context the network's receptive
-// radius from its configuration (vocoder_receptive_radius, hifigan_receptive_radius).
+// The chunker of the file's `vocoder` (either family), its context the reach of the cpu's
+// arithmetic from the configuration (vocoder_receptive_radius, hifigan_receptive_radius with
+// kTileOverhang).
 VocoderChunker vocoder_chunker(const TensorFile& weights, const std::string& path, int max_frames);
 
 }  // namespace xfv

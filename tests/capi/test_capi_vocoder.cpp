@@ -35,8 +35,9 @@ TEST_F(CApiVocoder, VocodeMatchesPyTorchOnRealWeights) {
 }
 
 // A session's vocoder windows (xfv_session_params.vocoder_frames): short windows bound the
-// vocoder's activations and give the samples of the default session, within rounding; a
-// window shorter than the receptive field is refused with its least length.
+// vocoder's activations and give the samples of the default session bit for bit on `cpu`
+// (engine/tasks/vocoder_chunks.h says why); a window shorter than the receptive field is
+// refused with its least length.
 TEST_F(CApiVocoder, SessionVocoderWindowsBoundMemoryNotResults) {
   const xfv::HostTensor mel = xfv::read_npy(hifigan_dir() + "/speech.mel.npy");
   const int frames = static_cast<int>(mel.shape[mel.shape.rank - 1]);
@@ -51,11 +52,11 @@ TEST_F(CApiVocoder, SessionVocoderWindowsBoundMemoryNotResults) {
   EXPECT_EQ(xfv_session_open(model(), &params), nullptr);
   EXPECT_TRUE(has_text("-1 vocoder frames")) << xfv_last_error();
 
-  params.vocoder_frames = frames / 3;  // windows of a third, overlapping by the receptive field
+  params.vocoder_frames = 96;  // of the 237 frames: windows keeping 24, 36 of context each side
   SessionPtr windows(xfv_session_open(model(), &params));
   ASSERT_NE(windows, nullptr) << xfv_last_error();
   ASSERT_EQ(xfv_vocode(windows.get(), mel.data.data(), frames, windowed.data()), 0) << xfv_last_error();
-  EXPECT_LE(xfv::relative_l2(windowed, whole), 1e-5);
+  EXPECT_EQ(windowed, whole);
   EXPECT_LT(xfv_session_bytes(windows.get(), "vocoder"), xfv_session_bytes(session(), "vocoder") / 2);
 }
 

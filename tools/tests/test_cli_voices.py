@@ -152,7 +152,7 @@ def test_unknown_domain_and_missing_network(tmp_path, weights, speech):
 
 
 def least_window(result):
-    """The least window a refused --vocoder-frames / --max-frames names: 2 * radius + 1."""
+    """The least window a refused --vocoder-frames / --max-frames names."""
     assert result.returncode != 0 and "frames at least" in result.stderr, result.stderr
     return int(result.stderr.split(" frames at least")[0].split()[-1])
 
@@ -175,14 +175,16 @@ def test_long_outputs_vocode_in_windows_with_the_whole_runs_samples(tmp_path, we
     frames = whole.size // HOP
     r, _ = xfv_voice(tmp_path, *common, "--vocoder-frames", "3", out_name="refused.wav")
     least = least_window(r)
-    assert 3 < least < frames // 3, (least, frames)
+    assert 3 < least < frames // 2, (least, frames)
     noise = tmp_path / "noise.npy"
     np.save(noise, philox_reference.normals(9, frames * HOP))
     given = voice("given.wav", "--noise", str(noise), "--vocoder-frames", "100000")
     assert np.linalg.norm(given - whole) / np.linalg.norm(whole) <= 1e-6
-    # Windows keeping 3 and 10 frames (the last window keeps fewer), and about half of each.
+    # Windows keeping 12 frames (the last window fewer; keeps are multiples of 12), and 60.
     for window in (least + 2, least + 9) if backend == "sim" else (least + 2, least + 9, 2 * least + 3):
         for name, extra in (("seeded", ("--noise-seed", "9")), ("noise", ("--noise", str(noise)))):
             got = voice(f"{name}{window}.wav", *extra, "--vocoder-frames", str(window))
             err = np.linalg.norm(got - whole) / np.linalg.norm(whole)
             assert err <= 1e-6, (name, window, err)
+            if backend == "cpu":  # the whole run's bits (engine/tasks/vocoder_chunks.h)
+                assert np.array_equal(got, whole), (name, window, err)
