@@ -40,8 +40,11 @@ std::vector<VocoderWindow> VocoderChunker::windows(int64_t frames) const {
     w.first = std::clamp<int64_t>(kept - context_, 0, last_first);  // a multiple of kWindowAlignFrames
     w.frames = static_cast<int>(frames - last_first);
     w.keep_first = kept;
-    w.keep_frames = static_cast<int>(std::min<int64_t>(keep_frames_, frames - kept));
+    // The window that ends with the utterance and has its context before `kept` keeps the rest.
+    const bool last = kept - context_ >= last_first;
+    w.keep_frames = static_cast<int>(last ? frames - kept : std::min<int64_t>(keep_frames_, frames - kept));
     out.push_back(w);
+    if (last) break;
   }
   return out;
 }

@@ -18,12 +18,13 @@
 //   kWindowAlignFrames; every window of the utterance has one length (one compiled graph),
 //   at most max_frames and more than max_frames - kWindowAlignFrames, that makes the last
 //   window start at a multiple of kWindowAlignFrames and end with the utterance; window k
-//   keeps [k * keep, (k + 1) * keep) (the last one fewer) and starts `context` frames before
-//   that, or at 0, or where the last window starts;
+//   keeps [k * keep, (k + 1) * keep) and starts `context` frames before that or at 0, but
+//   for the last, which starts where it ends with the utterance, at least `context` frames
+//   before k * keep, and keeps the rest;
 // - window k of an utterance of more than max_frames frames starts and keeps the same
-//   frames for every length of at least k * keep_frames() - context + max_frames (where a
-//   window of max_frames would end): a stream can run it once that frame has arrived; only
-//   the windows that reach the end wait for it;
+//   frames for every length of more than k * keep_frames() - context + max_frames (where a
+//   window of max_frames would end): a stream can run it once the frame after that has
+//   arrived; only the window that reaches the end waits for it;
 // - a vocoder's samples of frame t are [t * hop, (t + 1) * hop): a window's run gives
 //   frames * hop samples and run() keeps hop * keep_frames of them, so anything fixed by a
 //   sample's position in the utterance (Parallel WaveGAN's noise) is offset by first * hop.
