@@ -136,15 +136,18 @@ HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames) {
   return io;
 }
 
-MelFrontEndIO add_hifigan_mel_front_end(NetBuilder& b, const HifiGanConfig& c, int batch, int length) {
-  if (length < c.min_samples())
+MelFrontEndIO add_hifigan_mel_front_end(NetBuilder& b, const HifiGanConfig& c, int batch, int length, MelEdges edges) {
+  const int least = edges == MelEdges::kNone ? c.n_fft : c.min_samples();
+  if (length < least)
     throw std::invalid_argument("hifigan_mel: a recording of " + std::to_string(length) +
-                                " samples is too short; the front end needs " + std::to_string(c.min_samples()) +
-                                " (its reflect padding of " + std::to_string((c.n_fft - c.hop_size) / 2) + ")");
+                                " samples is too short; the front end needs " + std::to_string(least) +
+                                (edges == MelEdges::kNone ? std::string(" (one frame)")
+                                                          : " (its reflect padding of " +
+                                                                std::to_string((c.n_fft - c.hop_size) / 2) + ")"));
   MelSpectrogramArgs a;
   a.d.n = batch, a.d.length = length;
   a.d.n_fft = c.n_fft, a.d.win_length = c.win_size, a.d.hop = c.hop_size, a.d.n_mels = c.num_mels;
-  a.d.padding = (c.n_fft - c.hop_size) / 2;
+  a.d.padding = edges == MelEdges::kNone ? 0 : (c.n_fft - c.hop_size) / 2;
   a.d.spectrum = MelSpectrum::kMagnitude, a.d.log = MelLog::kClampedLn;
   return add_log_mel(b, a, mel_tables(a.d, c.sampling_rate, c.fmin, c.fmax, MelScale::kSlaney));
 }

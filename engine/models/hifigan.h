@@ -48,6 +48,6 @@ HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames);
 // recipe computes it: reflect padding of (n_fft - hop) / 2, uncentred frames, the magnitude
 // sqrt(|X|^2 + 1e-9), librosa's Slaney filterbank from fmin to fmax, ln(max(x, 1e-5)). The
 // network `hifigan_mel`; fewer than c.min_samples() samples is an std::invalid_argument.
-MelFrontEndIO add_hifigan_mel_front_end(NetBuilder& b, const HifiGanConfig& c, int batch, int length);
+MelFrontEndIO add_hifigan_mel_front_end(NetBuilder& b, const HifiGanConfig& c, int batch, int length, MelEdges edges);
 
 }  // namespace xfv

@@ -4,13 +4,15 @@
 
 namespace xfv {
 
-MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length) {
-  if (length < kMelMinSamples)
-    throw std::invalid_argument("mel: a recording of " + std::to_string(length) +
-                                " samples is too short; the front end needs " + std::to_string(kMelMinSamples) +
-                                " at 24 kHz (its centred 2048-sample frames)");
+MelFrontEndIO add_mel_front_end(NetBuilder& b, int batch, int length, MelEdges edges) {
   MelSpectrogramArgs a;
   a.d.n = batch, a.d.length = length;
+  if (edges == MelEdges::kNone) a.d.padding = 0;
+  const int least = edges == MelEdges::kNone ? a.d.n_fft : kMelMinSamples;
+  if (length < least)
+    throw std::invalid_argument("mel: a recording of " + std::to_string(length) +
+                                " samples is too short; the front end needs " + std::to_string(least) +
+                                " at 24 kHz (its 2048-sample frames)");
   // StarGANv2-VC builds its filterbank for 16 kHz (0 to 8 kHz) on its 24 kHz audio.
   return add_log_mel(b, a, mel_tables(a.d, 16000, 0, 8000));
 }

@@ -52,25 +52,26 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
   // `vocoder_seeded` is the file's `vocoder` (its weights and names) drawing its own noise.
   const bool seeded = network == "vocoder_seeded";
   NetBuilder b(*n.graph, weights, path, seeded ? "vocoder" : network);
-  if (network == "mel" || network == "voice_mel" || network == "hifigan_mel") {
+  if (network == "mel" || network == "voice_mel" || network == "voice_mel_frames" || network == "hifigan_mel") {
     MelFrontEndIO io;
+    const MelEdges edges = network == "voice_mel_frames" ? MelEdges::kNone : MelEdges::kReflected;
     if (network == "mel") {
-      io = add_mel_front_end(b, batch, length);
-    } else if (network == "voice_mel") {
+      io = add_mel_front_end(b, batch, length, edges);
+    } else if (network != "hifigan_mel") {
       // The voice generator's own recipe (xfv.voice), normalized as it was trained: the
       // stargan_vc front end normalizes as it takes the log, the HiFi-GAN recipe's does not.
       const VoiceMel m = voice_settings(weights, path).mel;
       if (m.recipe == MelRecipe::kStarganVc) {
-        io = add_mel_front_end(b, batch, length);
+        io = add_mel_front_end(b, batch, length, edges);
       } else {
-        io = add_hifigan_mel_front_end(b, m.hifigan_front_end(), batch, length);
+        io = add_hifigan_mel_front_end(b, m.hifigan_front_end(), batch, length, edges);
         io.output = b.scale_shift("normalized", io.output, static_cast<float>(1 / m.std),
                                   static_cast<float>(-m.mean / m.std));
       }
     } else {
       // The vocoder's own mel settings when the file holds a HiFi-GAN, else those of V1.
       const bool own = !weights.metadata.empty() && has_network(weights, path, "vocoder") && is_hifigan(weights, path);
-      io = add_hifigan_mel_front_end(b, own ? hifigan_config(weights, path) : HifiGanConfig{}, batch, length);
+      io = add_hifigan_mel_front_end(b, own ? hifigan_config(weights, path) : HifiGanConfig{}, batch, length, edges);
     }
     b.graph().mark_output(io.output);
     n.inputs = {io.wave};

@@ -29,7 +29,9 @@ struct NetworkGraph {
 // networks' frame count, the mel front ends' sample count. `mel`, the voice front end, and
 // `hifigan_mel`, the HiFi-GAN one, are built for any weight file: they have no weights
 // (`hifigan_mel` takes the settings of the file's HiFi-GAN vocoder, else HiFi-GAN V1's), and
-// so is `voice_mel`, the normalized mel of the voice generator's recipe (xfv.voice).
+// so is `voice_mel`, the normalized mel of the voice generator's recipe (xfv.voice);
+// `voice_mel_frames` is that front end without its reflected edges, the frames of a stream
+// (MelEdges::kNone).
 // `vocoder` is a Parallel WaveGAN or a HiFi-GAN, as the file's configuration says;
 // `vocoder_seeded` the same Parallel WaveGAN without the noise input, drawing its noise on
 // the backend from the run's random stream (Runner::set_random_stream).
