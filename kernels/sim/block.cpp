@@ -272,6 +272,20 @@ std::uint64_t warp_collective(WarpOp op, unsigned mask, std::uint64_t value, int
   return current_runner(op_name(op)).warp_op({op, mask, value, arg, width, {file, line}, 0});
 }
 
+void warp_matrix(const char* name, WarpCombine combine, void* lane_data, const char* file,
+                 int line) {
+  WarpCall call{WarpOp::Matrix, 0xffffffffu, reinterpret_cast<std::uintptr_t>(lane_data), 0, 32,
+                {file, line}, 0};
+  call.matrix_name = name;
+  call.combine = combine;
+  current_runner(name).warp_op(call);
+}
+
+void kernel_fault(const std::string& what) {
+  if (active_runner != nullptr) active_runner->fault(what);
+  throw std::logic_error("sim: " + what);
+}
+
 void shared_index_fault(const char* space, long long index, std::size_t extent) {
   const std::string what = std::string(space) + ": index " + std::to_string(index) +
                            " is out of bounds [0, " + std::to_string(extent) + ")";

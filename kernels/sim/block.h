@@ -51,6 +51,10 @@ struct WarpCall {
   int arg, width;
   Site site;
   std::uint64_t result;
+  // WarpOp::Matrix: the instruction (for reports) and what the last lane to arrive runs;
+  // `value` then holds the address of the lane's fragment data.
+  const char* matrix_name = nullptr;
+  WarpCombine combine = nullptr;
 };
 
 const char* op_name(WarpOp op);

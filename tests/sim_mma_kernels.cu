@@ -1,0 +1,198 @@
+// Small kernels over kernels/mma.cuh for tests/test_sim_mma.cpp, which builds this file for
+// sim; CMake also compiles it with nvcc for sm_80 and sm_90, so that the header's PTX is
+// checked by ptxas. Every tile is row-major in global memory; each warp takes one problem.
+#include "common.cuh"
+#include "mma.cuh"
+
+namespace xfv {
+namespace XFV_DEVICE_NS {
+
+constexpr int kTileM = 16, kTileN = 8;
+
+// Bugs a test plants in a kernel, which sim must expose.
+enum class Plant {
+  None,
+  TransposedB,   // B's fragment loaded with row and column exchanged
+  UnroundedTf32  // fp32 bits handed to a .tf32 mma without cvt.rna
+};
+
+__device__ __forceinline__ int warp_in_grid() {
+  return static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) / 32);
+}
+
+// D = A B + C with A 16x8, B 8x8, C and D 16x8, fragments loaded from global memory by the
+// m16n8k8 .tf32 layouts (mma.cuh).
+template <Plant P>
+__global__ void __launch_bounds__(128)
+    mma_tf32_kernel(const float* a, const float* b, const float* c, float* d) {
+  constexpr int kK = 8;
+  const int p = warp_in_grid(), lane = static_cast<int>(threadIdx.x % 32);
+  const int g = lane >> 2, t = lane % 4;
+  a += p * kTileM * kK;
+  b += p * kK * kTileN;
+  c += p * kTileM * kTileN;
+  d += p * kTileM * kTileN;
+  std::uint32_t af[4], bf[2];
+  float cf[4], df[4];
+  for (int i = 0; i < 4; ++i) {
+    const float x = a[(g + 8 * (i & 1)) * kK + t + 4 * (i >> 1)];
+    af[i] = P == Plant::UnroundedTf32 ? __float_as_uint(x) : to_tf32(x);
+  }
+  for (int i = 0; i < 2; ++i) {
+    const int k = t + 4 * i;
+    bf[i] = to_tf32(P == Plant::TransposedB ? b[g * kTileN + k] : b[k * kTileN + g]);
+  }
+  for (int i = 0; i < 4; ++i) cf[i] = c[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)];
+  mma_m16n8k8_tf32(df, af, bf, cf);
+  for (int i = 0; i < 4; ++i) d[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)] = df[i];
+}
+
+enum class Half { Bf16, F16 };
+
+template <Half H>
+__device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
+  if constexpr (H == Half::Bf16)
+    return pack_bf16x2(lo, hi);
+  else
+    return pack_f16x2(lo, hi);
+}
+
+template <Half H>
+__device__ __forceinline__ void mma_half(float (&d)[4], const std::uint32_t (&a)[4],
+                                         const std::uint32_t (&b)[2], const float (&c)[4]) {
+  if constexpr (H == Half::Bf16)
+    mma_m16n8k16_bf16(d, a, b, c);
+  else
+    mma_m16n8k16_f16(d, a, b, c);
+}
+
+// D = A B + C with A 16x16, B 16x8, from fp32 tiles rounded as the fragments are built.
+template <Half H>
+__global__ void __launch_bounds__(128)
+    mma_half_kernel(const float* a, const float* b, const float* c, float* d) {
+  constexpr int kK = 16;
+  const int p = warp_in_grid(), lane = static_cast<int>(threadIdx.x % 32);
+  const int g = lane >> 2, t = lane % 4;
+  a += p * kTileM * kK;
+  b += p * kK * kTileN;
+  c += p * kTileM * kTileN;
+  d += p * kTileM * kTileN;
+  std::uint32_t af[4], bf[2];
+  float cf[4], df[4];
+  for (int r = 0; r < 4; ++r) {  // elements 2r and 2r + 1: one row, adjacent columns
+    const float* x = a + (g + 8 * (r & 1)) * kK + 2 * t + 8 * (r >> 1);
+    af[r] = pack_half2<H>(x[0], x[1]);
+  }
+  for (int r = 0; r < 2; ++r) {  // elements 2r and 2r + 1: adjacent rows, one column
+    const int k = 2 * t + 8 * r;
+    bf[r] = pack_half2<H>(b[k * kTileN + g], b[(k + 1) * kTileN + g]);
+  }
+  for (int i = 0; i < 4; ++i) cf[i] = c[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)];
+  mma_half<H>(df, af, bf, cf);
+  for (int i = 0; i < 4; ++i) d[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)] = df[i];
+}
+
+// The same product with bf16 tiles (bit patterns) staged in shared memory and the fragments
+// loaded by ldmatrix: .x4 for A's four 8x8 quarters, .x2.trans for B's two 8x8 halves.
+// One warp per block; dynamic shared memory holds A (16x16) then B (16x8).
+__global__ void __launch_bounds__(32)
+    ldmatrix_mma_kernel(const std::uint16_t* a, const std::uint16_t* b, const float* c,
+                        float* d) {
+  constexpr int kK = 16, kA = kTileM * kK, kB = kK * kTileN;
+  XFV_DYNAMIC_SHARED(std::uint16_t, tiles);
+  const int p = static_cast<int>(blockIdx.x), lane = static_cast<int>(threadIdx.x);
+  const int g = lane >> 2, t = lane % 4;
+  for (int i = lane; i < kA; i += 32) tiles[i] = a[p * kA + i];
+  for (int i = lane; i < kB; i += 32) tiles[kA + i] = b[p * kB + i];
+  __syncthreads();
+  const int quarter = lane / 8, row = lane % 8;
+  std::uint32_t af[4], bf[2];
+  ldmatrix(af, tiles, (row + 8 * (quarter & 1)) * kK + 8 * (quarter >> 1));
+  ldmatrix_trans(bf, tiles, kA + (lane % 16) * kTileN);  // lanes 16-31 supply no address
+  float cf[4], df[4];
+  c += p * kTileM * kTileN;
+  d += p * kTileM * kTileN;
+  for (int i = 0; i < 4; ++i) cf[i] = c[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)];
+  mma_m16n8k16_bf16(df, af, bf, cf);
+  for (int i = 0; i < 4; ++i) d[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)] = df[i];
+}
+
+// Each lane's ldmatrix registers, as loaded: N 8x8 matrices given row by row in `in`, each
+// row staged at a scrambled place in shared memory (row s of the N * 8 at place 5 s mod 8 N),
+// so that only the address each lane supplies can find it. out[lane * N + j] = register j.
+template <int N, bool Trans>
+__global__ void __launch_bounds__(32)
+    ldmatrix_layout_kernel(const std::uint16_t* in, std::uint32_t* out) {
+  constexpr int kRows = 8 * N;
+  XFV_SHARED_1D(int4, staged, kRows);  // int4: one 16-byte row, 16-byte aligned
+  const int lane = static_cast<int>(threadIdx.x);
+  auto place = [](int s) { return 5 * s % kRows; };
+  if (lane < kRows) {
+    int words[4];
+    for (int w = 0; w < 4; ++w)
+      words[w] = static_cast<int>(in[lane * 8 + 2 * w] | std::uint32_t{in[lane * 8 + 2 * w + 1]} << 16);
+    staged[place(lane)] = make_int4(words[0], words[1], words[2], words[3]);
+  }
+  __syncthreads();
+  std::uint32_t r[N];
+  if constexpr (Trans)
+    ldmatrix_trans(r, staged, place(lane % kRows));
+  else
+    ldmatrix(r, staged, place(lane % kRows));
+  for (int j = 0; j < N; ++j) out[lane * N + j] = r[j];
+}
+
+// Planted bug: lane 5 leaves before the mma that the whole warp must execute.
+__global__ void __launch_bounds__(32) mma_lane_exits_kernel(float* d) {
+  const int lane = static_cast<int>(threadIdx.x);
+  if (lane == 5) return;
+  const std::uint32_t a[4] = {0, 0, 0, 0}, b[2] = {0, 0};
+  const float c[4] = {1, 1, 1, 1};
+  float out[4];
+  mma_m16n8k8_tf32(out, a, b, c);
+  d[lane] = out[0];
+}
+
+// Planted bug: lane 7's row runs past the end of the 8x8 matrix staged in shared memory.
+__global__ void __launch_bounds__(32) ldmatrix_out_of_bounds_kernel(std::uint32_t* out) {
+  constexpr int kElems = 64;
+  XFV_DYNAMIC_SHARED(std::uint16_t, tile);
+  const int lane = static_cast<int>(threadIdx.x);
+  for (int i = lane; i < kElems; i += 32) tile[i] = static_cast<std::uint16_t>(i);
+  __syncthreads();
+  std::uint32_t r[1];
+  ldmatrix(r, tile, lane == 7 ? kElems : (lane % 8) * 8);
+  out[lane] = r[0];
+}
+
+// Planted bug: lane 3's row starts 8 bytes past a 16-byte boundary.
+__global__ void __launch_bounds__(32) ldmatrix_misaligned_kernel(std::uint32_t* out) {
+  XFV_DYNAMIC_SHARED(std::uint16_t, tile);
+  const int lane = static_cast<int>(threadIdx.x);
+  for (int i = lane; i < 72; i += 32) tile[i] = static_cast<std::uint16_t>(i);
+  __syncthreads();
+  std::uint32_t r[1];
+  ldmatrix(r, tile, (lane % 8) * 8 + (lane == 3 ? 4 : 0));
+  out[lane] = r[0];
+}
+
+// Every instance the tests launch, so that nvcc compiles each one too.
+template __global__ void mma_tf32_kernel<Plant::None>(const float*, const float*, const float*,
+                                                      float*);
+template __global__ void mma_tf32_kernel<Plant::TransposedB>(const float*, const float*,
+                                                             const float*, float*);
+template __global__ void mma_tf32_kernel<Plant::UnroundedTf32>(const float*, const float*,
+                                                               const float*, float*);
+template __global__ void mma_half_kernel<Half::Bf16>(const float*, const float*, const float*,
+                                                     float*);
+template __global__ void mma_half_kernel<Half::F16>(const float*, const float*, const float*,
+                                                    float*);
+template __global__ void ldmatrix_layout_kernel<1, false>(const std::uint16_t*, std::uint32_t*);
+template __global__ void ldmatrix_layout_kernel<2, false>(const std::uint16_t*, std::uint32_t*);
+template __global__ void ldmatrix_layout_kernel<4, false>(const std::uint16_t*, std::uint32_t*);
+template __global__ void ldmatrix_layout_kernel<1, true>(const std::uint16_t*, std::uint32_t*);
+template __global__ void ldmatrix_layout_kernel<2, true>(const std::uint16_t*, std::uint32_t*);
+template __global__ void ldmatrix_layout_kernel<4, true>(const std::uint16_t*, std::uint32_t*);
+
+}  // namespace XFV_DEVICE_NS
+}  // namespace xfv
