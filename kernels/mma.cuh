@@ -26,10 +26,9 @@
 #pragma once
 
 #include <cstdint>
-#include <type_traits>
-#include <utility>
 
 #include "common.cuh"
+#include "shared_row.cuh"
 
 #if defined(XFV_SIM)
 #include "precision.h"
@@ -121,24 +120,15 @@ __device__ __forceinline__ void mma_m16n8k16_f16(float (&d)[4], const std::uint3
 }
 
 // ---- ldmatrix: N (1, 2 or 4) 8x8 matrices of 16-bit elements from shared memory -----------
-// `smem` is a shared array (XFV_SHARED_1D, a row of XFV_SHARED_2D, or XFV_DYNAMIC_SHARED) and
-// `index` the element where this lane's row starts; under sim the row's first and last
-// elements go through the array's bounds check.
+// Each lane's row is the 16 bytes at `smem[index]` (shared_row.cuh: under sim, bounds-checked).
 
 namespace mma_detail {
-
-template <class Shared>
-using SharedElement = std::remove_cv_t<std::remove_reference_t<decltype(std::declval<Shared>()[0])>>;
 
 #if defined(XFV_SIM)
 template <int N, bool Trans, class Shared>
 void ldmatrix(std::uint32_t (&r)[N], const Shared& smem, int index, const char* file, int line) {
-  constexpr int kRow = 16 / sizeof(SharedElement<const Shared&>);
-  const void* row = nullptr;  // lanes past 8 N supply no address
-  if (detail::lane_id() < 8 * N) {
-    row = &smem[index];
-    (void)smem[index + kRow - 1];
-  }
+  // Lanes past 8 N supply no address: the instruction does not read theirs.
+  const void* row = detail::lane_id() < 8 * N ? shared_row<16>(smem, index) : nullptr;
   detail::ldmatrix_sync(N, Trans, r, row, file, line);
 }
 #else
@@ -149,7 +139,8 @@ void ldmatrix(std::uint32_t (&r)[N], const Shared& smem, int index, const char* 
                : "memory")
 template <int N, bool Trans, class Shared>
 __device__ __forceinline__ void ldmatrix(std::uint32_t (&r)[N], const Shared& smem, int index) {
-  const auto address = static_cast<std::uint32_t>(__cvta_generic_to_shared(&smem[index]));
+  const auto address =
+      static_cast<std::uint32_t>(__cvta_generic_to_shared(shared_row<16>(smem, index)));
   if constexpr (N == 1 && Trans) XFV_LDMATRIX_ASM("x1.trans", "{%0}, [%1]", "=r"(r[0]));
   if constexpr (N == 1 && !Trans) XFV_LDMATRIX_ASM("x1", "{%0}, [%1]", "=r"(r[0]));
   if constexpr (N == 2 && Trans)
@@ -165,26 +156,19 @@ __device__ __forceinline__ void ldmatrix(std::uint32_t (&r)[N], const Shared& sm
 #undef XFV_LDMATRIX_ASM
 #endif
 
-template <int N, class Shared>
-__host__ __device__ constexpr void check_ldmatrix_operands() {
-  static_assert(N == 1 || N == 2 || N == 4, "ldmatrix loads 1, 2 or 4 matrices");
-  static_assert(16 % sizeof(SharedElement<const Shared&>) == 0,
-                "an ldmatrix row is 16 bytes of whole elements");
-}
-
 }  // namespace mma_detail
 
 template <int N, class Shared>
 __device__ __forceinline__ void ldmatrix(std::uint32_t (&r)[N], const Shared& smem,
                                          int index XFV_MMA_SITE) {
-  mma_detail::check_ldmatrix_operands<N, Shared>();
+  static_assert(N == 1 || N == 2 || N == 4, "ldmatrix loads 1, 2 or 4 matrices");
   mma_detail::ldmatrix<N, false>(r, smem, index XFV_MMA_SITE_ARGS);
 }
 
 template <int N, class Shared>
 __device__ __forceinline__ void ldmatrix_trans(std::uint32_t (&r)[N], const Shared& smem,
                                                int index XFV_MMA_SITE) {
-  mma_detail::check_ldmatrix_operands<N, Shared>();
+  static_assert(N == 1 || N == 2 || N == 4, "ldmatrix loads 1, 2 or 4 matrices");
   mma_detail::ldmatrix<N, true>(r, smem, index XFV_MMA_SITE_ARGS);
 }
 

@@ -84,4 +84,31 @@ inline float f16_value(std::uint16_t h) {
 }
 inline float round_f16(float x) { return f16_value(f16_bits(x)); }
 
+// The arithmetic of a tensor-core layer: fp32 (CUDA cores; the default and the reference),
+// or operands rounded to TF32, bf16 or fp16 as the fragments are built, products accumulated
+// in fp32.
+enum class Precision : unsigned char { Fp32, Tf32, Bf16, Fp16 };
+
+inline const char* precision_name(Precision p) {
+  switch (p) {
+    case Precision::Fp32: return "fp32";
+    case Precision::Tf32: return "tf32";
+    case Precision::Bf16: return "bf16";
+    case Precision::Fp16: return "fp16";
+  }
+  return "?";
+}
+
+// An operand as the GPU rounds it at precision `p`: what a cpu reference multiplies (in
+// float64) to follow a reduced-precision kernel to the accumulation's rounding.
+inline float round_operand(Precision p, float x) {
+  switch (p) {
+    case Precision::Fp32: return x;
+    case Precision::Tf32: return round_tf32(x);
+    case Precision::Bf16: return round_bf16(x);
+    case Precision::Fp16: return round_f16(x);
+  }
+  return x;
+}
+
 }  // namespace xfv

@@ -1,6 +1,8 @@
-// Small kernels over kernels/mma.cuh for tests/test_sim_mma.cpp, which builds this file for
-// sim; CMake also compiles it with nvcc for sm_80 and sm_90, so that the header's PTX is
-// checked by ptxas. Every tile is row-major in global memory; each warp takes one problem.
+// Small kernels over kernels/mma.cuh and kernels/async_copy.cuh for tests/test_sim_mma.cpp,
+// which builds this file for sim; CMake also compiles it with nvcc for sm_80 and sm_90, so
+// that ptxas checks the headers' PTX. Every tile is row-major in global memory; each warp of
+// the mma kernels takes one problem.
+#include "async_copy.cuh"
 #include "common.cuh"
 #include "mma.cuh"
 
@@ -128,9 +130,10 @@ __global__ void __launch_bounds__(32)
   const int lane = static_cast<int>(threadIdx.x);
   auto place = [](int s) { return 5 * s % kRows; };
   if (lane < kRows) {
+    const std::uint16_t* row = in + lane * 8;
     int words[4];
     for (int w = 0; w < 4; ++w)
-      words[w] = static_cast<int>(in[lane * 8 + 2 * w] | std::uint32_t{in[lane * 8 + 2 * w + 1]} << 16);
+      words[w] = static_cast<int>(row[2 * w] | std::uint32_t{row[2 * w + 1]} << 16);
     staged[place(lane)] = make_int4(words[0], words[1], words[2], words[3]);
   }
   __syncthreads();
@@ -176,6 +179,41 @@ __global__ void __launch_bounds__(32) ldmatrix_misaligned_kernel(std::uint32_t* 
   out[lane] = r[0];
 }
 
+// ---- cp.async ------------------------------------------------------------------------------
+
+constexpr int kCopyThreads = 64, kCopyHalf = 4 * kCopyThreads;  // floats per group
+constexpr int kNoWait = -1;
+
+// Stages `in` (2 kCopyHalf floats) in dynamic shared memory by cp.async, one group per half
+// (the last thread's first copy takes `last_bytes` from `in`, the rest zeros), waits with
+// cp_async_wait<Wait> (kNoWait: a planted bug, none before the reads), and writes to `out`
+// what each thread's neighbour staged: out[h + i] = staged[h + (i + 4) mod kCopyHalf].
+template <int Wait>
+__global__ void __launch_bounds__(kCopyThreads)
+    async_copy_kernel(const float* in, float* out, int last_bytes) {
+  XFV_DYNAMIC_SHARED(float, staged);
+  const int t = static_cast<int>(threadIdx.x);
+  cp_async_16(staged, 4 * t, in + 4 * t, t == kCopyThreads - 1 ? last_bytes : 16);
+  cp_async_commit();
+  cp_async_16(staged, kCopyHalf + 4 * t, in + kCopyHalf + 4 * t);
+  cp_async_commit();
+  if constexpr (Wait != kNoWait) cp_async_wait<Wait>();
+  __syncthreads();
+  for (int h = 0; h < 2 * kCopyHalf; h += kCopyHalf)
+    for (int j = 0; j < 4; ++j) out[h + 4 * t + j] = staged[h + (4 * t + 4 + j) % kCopyHalf];
+  __syncthreads();     // every read done before any copy still in flight lands
+  cp_async_wait<0>();  // nothing in flight at exit
+}
+
+// Planted bug: thread 15's copy runs past the end of the 64 floats staged.
+__global__ void __launch_bounds__(16) async_copy_out_of_bounds_kernel(const float* in) {
+  XFV_DYNAMIC_SHARED(float, staged);
+  const int t = static_cast<int>(threadIdx.x);
+  cp_async_16(staged, t == 15 ? 64 : 4 * t, in + 4 * t);
+  cp_async_commit();
+  cp_async_wait<0>();
+}
+
 // Every instance the tests launch, so that nvcc compiles each one too.
 template __global__ void mma_tf32_kernel<Plant::None>(const float*, const float*, const float*,
                                                       float*);
@@ -193,6 +231,9 @@ template __global__ void ldmatrix_layout_kernel<4, false>(const std::uint16_t*, 
 template __global__ void ldmatrix_layout_kernel<1, true>(const std::uint16_t*, std::uint32_t*);
 template __global__ void ldmatrix_layout_kernel<2, true>(const std::uint16_t*, std::uint32_t*);
 template __global__ void ldmatrix_layout_kernel<4, true>(const std::uint16_t*, std::uint32_t*);
+template __global__ void async_copy_kernel<0>(const float*, float*, int);
+template __global__ void async_copy_kernel<1>(const float*, float*, int);
+template __global__ void async_copy_kernel<kNoWait>(const float*, float*, int);
 
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

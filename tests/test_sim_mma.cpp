@@ -1,7 +1,7 @@
 // Tests of the tensor-core operations on sim (kernels/mma.cuh, kernels/sim/matrix.cpp): mma
 // and ldmatrix against float64 products of the rounded operands, ldmatrix's per-lane layout
-// register by register, the bugs sim must catch, and the host rounding (kernels/precision.h)
-// against an independent float64 rounding.
+// register by register, cp.async's groups (kernels/async_copy.cuh), the bugs sim must catch,
+// and the host rounding (kernels/precision.h) against an independent float64 rounding.
 #define XFV_SIM
 #include "sim_mma_kernels.cu"
 
@@ -14,6 +14,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "precision.h"
@@ -75,9 +76,9 @@ Problems random_problems(int count, int k, std::mt19937& rng) {
 }
 
 // The largest |d - ref| / tolerance over all elements, ref = C + A B in float64 over the
-// operands as `round` gives them; the tolerance bounds fp32 accumulation in any order,
+// operands rounded at `precision`; the tolerance bounds fp32 accumulation in any order,
 // 2 (k + 1) 2^-24 (|c| + sum |a b|), while a misplaced operand moves an element by about |a b|.
-double worst_error(const Problems& p, const std::vector<float>& d, float (*round)(float)) {
+double worst_error(const Problems& p, const std::vector<float>& d, Precision precision) {
   double worst = 0;
   for (int q = 0; q < p.count; ++q)
     for (int m = 0; m < kTileM; ++m)
@@ -85,8 +86,10 @@ double worst_error(const Problems& p, const std::vector<float>& d, float (*round
         const std::size_t at = (std::size_t(q) * kTileM + m) * kTileN + n;
         double ref = p.c[at], magnitude = std::fabs(p.c[at]);
         for (int k = 0; k < p.k; ++k) {
-          const double prod = double(round(p.a[(std::size_t(q) * kTileM + m) * p.k + k])) *
-                              round(p.b[(std::size_t(q) * p.k + k) * kTileN + n]);
+          const float a = p.a[(std::size_t(q) * kTileM + m) * p.k + k];
+          const float b = p.b[(std::size_t(q) * p.k + k) * kTileN + n];
+          const double prod =
+              double(round_operand(precision, a)) * round_operand(precision, b);
           ref += prod;
           magnitude += std::fabs(prod);
         }
@@ -109,8 +112,6 @@ std::vector<float> run_mma(MmaKernel kernel, const Problems& p) {
              b.get(), c.get(), d.get());
   return d.download();
 }
-
-float identity(float x) { return x; }
 
 std::string launch_error(const std::function<void()>& launch) {
   try {
@@ -135,9 +136,9 @@ TEST(SimMma, Tf32MatchesFloat64OfRoundedOperands) {
   std::mt19937 rng(seed);
   const Problems p = random_problems(8, 8, rng);  // two blocks of four warps
   const std::vector<float> d = run_mma(mma_tf32_kernel<Plant::None>, p);
-  EXPECT_LE(worst_error(p, d, round_tf32), 1.0);
+  EXPECT_LE(worst_error(p, d, Precision::Tf32), 1.0);
   // TF32 rounding is visible: unrounded fp32 operands give another product.
-  EXPECT_GT(worst_error(p, d, identity), 1.0);
+  EXPECT_GT(worst_error(p, d, Precision::Fp32), 1.0);
 }
 
 TEST(SimMma, Bf16AndFp16MatchFloat64OfRoundedOperands) {
@@ -145,10 +146,10 @@ TEST(SimMma, Bf16AndFp16MatchFloat64OfRoundedOperands) {
   SCOPED_TRACE(seed);
   std::mt19937 rng(seed);
   const Problems p = random_problems(6, 16, rng);
-  EXPECT_LE(worst_error(p, run_mma(mma_half_kernel<Half::Bf16>, p), round_bf16), 1.0);
-  EXPECT_LE(worst_error(p, run_mma(mma_half_kernel<Half::F16>, p), round_f16), 1.0);
+  EXPECT_LE(worst_error(p, run_mma(mma_half_kernel<Half::Bf16>, p), Precision::Bf16), 1.0);
+  EXPECT_LE(worst_error(p, run_mma(mma_half_kernel<Half::F16>, p), Precision::Fp16), 1.0);
   // Each precision's rounding is its own: bf16's result is not fp16's.
-  EXPECT_GT(worst_error(p, run_mma(mma_half_kernel<Half::Bf16>, p), round_f16), 1.0);
+  EXPECT_GT(worst_error(p, run_mma(mma_half_kernel<Half::Bf16>, p), Precision::Fp16), 1.0);
 }
 
 TEST(SimMma, LdmatrixFragmentsFeedMma) {
@@ -164,7 +165,7 @@ TEST(SimMma, LdmatrixFragmentsFeedMma) {
   auto d = DeviceArray<float>::poisoned(p.c.size());
   const std::size_t smem = (16 * 16 + 16 * 8) * sizeof(std::uint16_t);
   XFV_LAUNCH(ldmatrix_mma_kernel, p.count, 32, smem, nullptr, a.get(), b.get(), c.get(), d.get());
-  EXPECT_LE(worst_error(p, d.download(), round_bf16), 1.0);
+  EXPECT_LE(worst_error(p, d.download(), Precision::Bf16), 1.0);
 }
 
 // ---- ldmatrix, register by register -------------------------------------------------------
@@ -208,7 +209,7 @@ TEST(SimMmaCatches, FragmentLoadedByAWrongLayout) {
   std::mt19937 rng(seed);
   const Problems p = random_problems(4, 8, rng);
   // B's fragment with row and column exchanged: the layout bug fails the comparison by far.
-  EXPECT_GT(worst_error(p, run_mma(mma_tf32_kernel<Plant::TransposedB>, p), round_tf32), 1e3);
+  EXPECT_GT(worst_error(p, run_mma(mma_tf32_kernel<Plant::TransposedB>, p), Precision::Tf32), 1e3);
 }
 
 TEST(SimMmaCatches, MmaWithALaneThatHasExited) {
@@ -263,6 +264,56 @@ TEST(SimMmaCatches, LdmatrixRowNotAligned) {
                       "lane 3", "not 16-byte aligned", "thread (3,0,0)"});
 }
 
+// ---- cp.async ------------------------------------------------------------------------------
+
+// Runs async_copy_kernel<Wait> on fresh data; returns its input and output.
+template <int Wait>
+std::pair<std::vector<float>, std::vector<float>> run_async_copy(int last_bytes) {
+  std::mt19937 rng(fresh_seed());
+  const std::vector<float> in = uniform(2 * kCopyHalf, rng);
+  DeviceArray<float> d_in(in);
+  auto out = DeviceArray<float>::poisoned(in.size());
+  XFV_LAUNCH(async_copy_kernel<Wait>, 1, kCopyThreads, in.size() * sizeof(float), nullptr,
+             d_in.get(), out.get(), last_bytes);
+  return {in, out.download()};
+}
+
+// What async_copy_kernel writes at i once every copy has landed: the neighbour's staged float.
+float staged_neighbour(const std::vector<float>& in, int i, int last_bytes) {
+  const int h = i / kCopyHalf * kCopyHalf, k = h + (i % kCopyHalf + 4) % kCopyHalf;
+  const int zero_from = kCopyHalf - 4 + last_bytes / 4;  // the last thread's first copy
+  return k >= zero_from && k < kCopyHalf ? 0.0f : in[k];
+}
+
+TEST(SimAsyncCopy, WaitedGroupsLandAndTheRestReadsNaN) {
+  {  // every group waited for; the last copy of the first half takes 8 bytes, zero-fills 8
+    const auto [in, out] = run_async_copy<0>(8);
+    for (int i = 0; i < 2 * kCopyHalf; ++i)
+      ASSERT_EQ(out[i], staged_neighbour(in, i, 8)) << "element " << i;
+  }
+  {  // all but the most recent group: the second half is still in flight
+    const auto [in, out] = run_async_copy<1>(16);
+    for (int i = 0; i < kCopyHalf; ++i)
+      ASSERT_EQ(out[i], staged_neighbour(in, i, 16)) << "element " << i;
+    for (int i = kCopyHalf; i < 2 * kCopyHalf; ++i) ASSERT_TRUE(std::isnan(out[i])) << i;
+  }
+}
+
+TEST(SimAsyncCopyCatches, ReadBeforeItsWait) {
+  const auto [in, out] = run_async_copy<kNoWait>(16);
+  for (std::size_t i = 0; i < out.size(); ++i) ASSERT_TRUE(std::isnan(out[i])) << i;
+}
+
+TEST(SimAsyncCopyCatches, CopyPastTheSharedArray) {
+  std::mt19937 rng(fresh_seed());
+  DeviceArray<float> in(uniform(64, rng));
+  const std::string e = launch_error([&] {
+    XFV_LAUNCH(async_copy_out_of_bounds_kernel, 1, 16, 64 * sizeof(float), nullptr, in.get());
+  });
+  expect_mentions(e, {"async_copy_out_of_bounds_kernel", "dynamic shared memory", "index 64",
+                      "[0, 64)", "thread (15,0,0)"});
+}
+
 // ---- host rounding (kernels/precision.h) against float64 ------------------------------------
 
 // x rounded to `bits` significant bits at its own exponent, but never finer than `quantum`
@@ -305,12 +356,14 @@ TEST(Precision, HostRoundingMatchesFloat64) {
     ASSERT_TRUE(is_tf32(tf32_bits(x)));
   }
   const double bf16_max = 0x1.fep127;
-  for (float x : rounding_inputs(7, rng))
-    ASSERT_EQ(float_bits(round_bf16(x)), float_bits(reference_round(x, 8, 0x1p-133, bf16_max, false)))
-        << "bf16 of " << x;
-  for (float x : rounding_inputs(10, rng))
-    ASSERT_EQ(float_bits(round_f16(x)), float_bits(reference_round(x, 11, 0x1p-24, 65504.0, false)))
-        << "fp16 of " << x;
+  for (float x : rounding_inputs(7, rng)) {
+    const float want = reference_round(x, 8, 0x1p-133, bf16_max, false);
+    ASSERT_EQ(float_bits(round_bf16(x)), float_bits(want)) << "bf16 of " << x;
+  }
+  for (float x : rounding_inputs(10, rng)) {
+    const float want = reference_round(x, 11, 0x1p-24, 65504.0, false);
+    ASSERT_EQ(float_bits(round_f16(x)), float_bits(want)) << "fp16 of " << x;
+  }
   // Every binary16 pattern decodes to a value that encodes back to it (NaN aside).
   for (std::uint32_t h = 0; h < 0x10000; ++h) {
     const float x = f16_value(static_cast<std::uint16_t>(h));
