@@ -4,7 +4,7 @@
 // each lane its part of the result. A layout that a kernel gets wrong therefore gives wrong
 // numbers here, as on the GPU.
 //
-// The layouts are those of the PTX ISA (9.0), "Warp Level Matrix Multiply-Accumulate
+// The layouts are those of the PTX ISA, "Warp Level Matrix Multiply-Accumulate
 // Instructions": "Matrix Fragments for mma.m16n8k8" (.tf32; docs.nvidia.com/cuda/
 // parallel-thread-execution/#warp-level-matrix-fragment-mma-1688), "Matrix Fragments for
 // mma.m16n8k16 with floating point type" (.f16, .bf16), and "Warp-level matrix load
