@@ -22,6 +22,11 @@ __device__ __forceinline__ int warp_in_grid() {
   return static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) / 32);
 }
 
+// Where accumulator element i of `lane` (C and D of every shape here) lies in a 16x8 tile.
+__device__ __forceinline__ int acc_offset(int lane, int i) {
+  return ((lane >> 2) + 8 * (i >> 1)) * kTileN + 2 * (lane % 4) + (i & 1);
+}
+
 // D = A B + C with A 16x8, B 8x8, C and D 16x8, fragments loaded from global memory by the
 // m16n8k8 .tf32 layouts (mma.cuh).
 template <Plant P>
@@ -44,9 +49,9 @@ __global__ void __launch_bounds__(128)
     const int k = t + 4 * i;
     bf[i] = to_tf32(P == Plant::TransposedB ? b[g * kTileN + k] : b[k * kTileN + g]);
   }
-  for (int i = 0; i < 4; ++i) cf[i] = c[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)];
+  for (int i = 0; i < 4; ++i) cf[i] = c[acc_offset(lane, i)];
   mma_m16n8k8_tf32(df, af, bf, cf);
-  for (int i = 0; i < 4; ++i) d[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)] = df[i];
+  for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
 }
 
 enum class Half { Bf16, F16 };
@@ -68,19 +73,13 @@ __device__ __forceinline__ void mma_half(float (&d)[4], const std::uint32_t (&a)
     mma_m16n8k16_f16(d, a, b, c);
 }
 
-// D = A B + C with A 16x16, B 16x8, from fp32 tiles rounded as the fragments are built.
+// The lane's m16n8k16 fragments of a 16x16 A and a 16x8 B, rounded from fp32.
 template <Half H>
-__global__ void __launch_bounds__(128)
-    mma_half_kernel(const float* a, const float* b, const float* c, float* d) {
+__device__ __forceinline__ void load_k16_fragments(const float* a, const float* b, int lane,
+                                                   std::uint32_t (&af)[4],
+                                                   std::uint32_t (&bf)[2]) {
   constexpr int kK = 16;
-  const int p = warp_in_grid(), lane = static_cast<int>(threadIdx.x % 32);
   const int g = lane >> 2, t = lane % 4;
-  a += p * kTileM * kK;
-  b += p * kK * kTileN;
-  c += p * kTileM * kTileN;
-  d += p * kTileM * kTileN;
-  std::uint32_t af[4], bf[2];
-  float cf[4], df[4];
   for (int r = 0; r < 4; ++r) {  // elements 2r and 2r + 1: one row, adjacent columns
     const float* x = a + (g + 8 * (r & 1)) * kK + 2 * t + 8 * (r >> 1);
     af[r] = pack_half2<H>(x[0], x[1]);
@@ -89,9 +88,33 @@ __global__ void __launch_bounds__(128)
     const int k = 2 * t + 8 * r;
     bf[r] = pack_half2<H>(b[k * kTileN + g], b[(k + 1) * kTileN + g]);
   }
-  for (int i = 0; i < 4; ++i) cf[i] = c[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)];
+}
+
+// D = A B + C with A 16x16, B 16x8, from fp32 tiles rounded as the fragments are built.
+template <Half H>
+__global__ void __launch_bounds__(128)
+    mma_half_kernel(const float* a, const float* b, const float* c, float* d) {
+  constexpr int kK = 16;
+  const int p = warp_in_grid(), lane = static_cast<int>(threadIdx.x % 32);
+  std::uint32_t af[4], bf[2];
+  load_k16_fragments<H>(a + p * kTileM * kK, b + p * kK * kTileN, lane, af, bf);
+  c += p * kTileM * kTileN;
+  d += p * kTileM * kTileN;
+  float cf[4], df[4];
+  for (int i = 0; i < 4; ++i) cf[i] = c[acc_offset(lane, i)];
   mma_half<H>(df, af, bf, cf);
-  for (int i = 0; i < 4; ++i) d[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)] = df[i];
+  for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
+}
+
+// `steps` chained bf16 mma on one warp, D = A B + D from D = 0: what one mma costs on sim.
+__global__ void __launch_bounds__(32)
+    mma_chain_kernel(const float* a, const float* b, float* d, int steps) {
+  const int lane = static_cast<int>(threadIdx.x);
+  std::uint32_t af[4], bf[2];
+  load_k16_fragments<Half::Bf16>(a, b, lane, af, bf);
+  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int s = 0; s < steps; ++s) mma_m16n8k16_bf16(acc, af, bf, acc);
+  for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = acc[i];
 }
 
 // The same product with bf16 tiles (bit patterns) staged in shared memory and the fragments
@@ -103,7 +126,6 @@ __global__ void __launch_bounds__(32)
   constexpr int kK = 16, kA = kTileM * kK, kB = kK * kTileN;
   XFV_DYNAMIC_SHARED(std::uint16_t, tiles);
   const int p = static_cast<int>(blockIdx.x), lane = static_cast<int>(threadIdx.x);
-  const int g = lane >> 2, t = lane % 4;
   for (int i = lane; i < kA; i += 32) tiles[i] = a[p * kA + i];
   for (int i = lane; i < kB; i += 32) tiles[kA + i] = b[p * kB + i];
   __syncthreads();
@@ -114,9 +136,9 @@ __global__ void __launch_bounds__(32)
   float cf[4], df[4];
   c += p * kTileM * kTileN;
   d += p * kTileM * kTileN;
-  for (int i = 0; i < 4; ++i) cf[i] = c[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)];
+  for (int i = 0; i < 4; ++i) cf[i] = c[acc_offset(lane, i)];
   mma_m16n8k16_bf16(df, af, bf, cf);
-  for (int i = 0; i < 4; ++i) d[(g + 8 * (i >> 1)) * kTileN + 2 * t + (i & 1)] = df[i];
+  for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
 }
 
 // Each lane's ldmatrix registers, as loaded: N 8x8 matrices given row by row in `in`, each

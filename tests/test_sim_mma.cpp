@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -166,6 +167,31 @@ TEST(SimMma, LdmatrixFragmentsFeedMma) {
   const std::size_t smem = (16 * 16 + 16 * 8) * sizeof(std::uint16_t);
   XFV_LAUNCH(ldmatrix_mma_kernel, p.count, 32, smem, nullptr, a.get(), b.get(), c.get(), d.get());
   EXPECT_LE(worst_error(p, d.download(), Precision::Bf16), 1.0);
+}
+
+TEST(SimMma, TimingOfAChainOfMma) {
+  // Small integers keep every sum exact: D = steps A B.
+  std::uniform_int_distribution<int> dist(-2, 2);
+  std::mt19937 rng(fresh_seed());
+  std::vector<float> a(16 * 16), b(16 * 8);
+  for (float& x : a) x = static_cast<float>(dist(rng));
+  for (float& x : b) x = static_cast<float>(dist(rng));
+  DeviceArray<float> d_a(a), d_b(b);
+  auto d = DeviceArray<float>::poisoned(16 * 8);
+  constexpr int kSteps = 2000;
+  const auto t0 = std::chrono::steady_clock::now();
+  XFV_LAUNCH(mma_chain_kernel, 1, 32, 0, nullptr, d_a.get(), d_b.get(), d.get(), kSteps);
+  const auto t1 = std::chrono::steady_clock::now();
+  const std::vector<float> got = d.download();
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) {
+      float ab = 0;
+      for (int k = 0; k < 16; ++k) ab += a[m * 16 + k] * b[k * 8 + n];
+      ASSERT_EQ(got[m * 8 + n], kSteps * ab) << m << "," << n;
+    }
+  const double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
+  std::printf("sim timing: %d chained m16n8k16 bf16 mma on one warp: %.1f ms (%.2f us per mma)\n",
+              kSteps, us * 1e-3, us / kSteps);
 }
 
 // ---- ldmatrix, register by register -------------------------------------------------------
