@@ -4,14 +4,13 @@
 // and the host rounding (kernels/precision.h) against an independent float64 rounding.
 #define XFV_SIM
 #include "sim_mma_kernels.cu"
+#include "sim_test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <functional>
-#include <initializer_list>
 #include <limits>
 #include <random>
 #include <string>
@@ -23,36 +22,6 @@
 namespace xfv {
 namespace sim {
 namespace {
-
-// Device memory filled from a host vector (or with NaN: outputs are poisoned before a kernel
-// runs), read back as a host vector.
-template <class T>
-class DeviceArray {
- public:
-  explicit DeviceArray(const std::vector<T>& host) : n_(host.size()) {
-    XFV_CHECK(cudaMalloc(&ptr_, n_ * sizeof(T)));
-    XFV_CHECK(cudaMemcpy(ptr_, host.data(), n_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  static DeviceArray poisoned(std::size_t n) {
-    return DeviceArray(std::vector<T>(n, std::numeric_limits<T>::has_quiet_NaN
-                                             ? std::numeric_limits<T>::quiet_NaN()
-                                             : std::numeric_limits<T>::max()));
-  }
-  ~DeviceArray() { cudaFree(ptr_); }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-
-  T* get() const { return ptr_; }
-  std::vector<T> download() const {
-    std::vector<T> host(n_);
-    XFV_CHECK(cudaMemcpy(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-
- private:
-  T* ptr_ = nullptr;
-  std::size_t n_;
-};
 
 unsigned fresh_seed() { return std::random_device{}(); }
 
@@ -112,21 +81,6 @@ std::vector<float> run_mma(MmaKernel kernel, const Problems& p) {
   XFV_LAUNCH(kernel, p.count / warps_per_block, 32 * warps_per_block, 0, nullptr, a.get(),
              b.get(), c.get(), d.get());
   return d.download();
-}
-
-std::string launch_error(const std::function<void()>& launch) {
-  try {
-    launch();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "the launch did not fail";
-  return {};
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<const char*> parts) {
-  for (const char* part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << "no \"" << part << "\" in:\n" << message;
 }
 
 // ---- mma --------------------------------------------------------------------------------
