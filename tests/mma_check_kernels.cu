@@ -1,22 +1,19 @@
-// Small kernels over kernels/mma.cuh and kernels/async_copy.cuh for tests/test_sim_mma.cpp,
-// which builds this file for sim; CMake also compiles it with nvcc for sm_80 and sm_90, so
-// that ptxas checks the headers' PTX. Every tile is row-major in global memory; each warp of
-// the mma kernels takes one problem.
+// Small kernels over kernels/mma.cuh and kernels/async_copy.cuh, and the host runs of
+// mma_checks.h that launch them. test_sim_mma.cpp builds this file for sim; CMake builds it
+// with nvcc for the cuda backend (sm_80 and sm_90), so that tests/test_mma.cpp runs the same
+// checks on a GPU and ptxas checks the headers' PTX. Tiles are row-major in global memory;
+// each warp of the mma kernels takes one problem.
 #include "async_copy.cuh"
 #include "common.cuh"
+#include "device_array.h"
 #include "mma.cuh"
+#include "mma_checks.h"
+#include "precision.h"
 
 namespace xfv {
 namespace XFV_DEVICE_NS {
 
-constexpr int kTileM = 16, kTileN = 8;
-
-// Bugs a test plants in a kernel, which sim must expose.
-enum class Plant {
-  None,
-  TransposedB,   // B's fragment loaded with row and column exchanged
-  UnroundedTf32  // fp32 bits handed to a .tf32 mma without cvt.rna
-};
+constexpr int kTileM = kMmaTileM, kTileN = kMmaTileN;
 
 __device__ __forceinline__ int warp_in_grid() {
   return static_cast<int>((blockIdx.x * blockDim.x + threadIdx.x) / 32);
@@ -54,8 +51,6 @@ __global__ void __launch_bounds__(128)
   for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
 }
 
-enum class Half { Bf16, F16 };
-
 template <Half H>
 __device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
   if constexpr (H == Half::Bf16)
@@ -65,7 +60,7 @@ __device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
 }
 
 template <Half H>
-__device__ __forceinline__ void mma_half(float (&d)[4], const std::uint32_t (&a)[4],
+__device__ __forceinline__ void mma_k16(float (&d)[4], const std::uint32_t (&a)[4],
                                          const std::uint32_t (&b)[2], const float (&c)[4]) {
   if constexpr (H == Half::Bf16)
     mma_m16n8k16_bf16(d, a, b, c);
@@ -102,7 +97,7 @@ __global__ void __launch_bounds__(128)
   d += p * kTileM * kTileN;
   float cf[4], df[4];
   for (int i = 0; i < 4; ++i) cf[i] = c[acc_offset(lane, i)];
-  mma_half<H>(df, af, bf, cf);
+  mma_k16<H>(df, af, bf, cf);
   for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
 }
 
@@ -203,9 +198,6 @@ __global__ void __launch_bounds__(32) ldmatrix_misaligned_kernel(std::uint32_t* 
 
 // ---- cp.async ------------------------------------------------------------------------------
 
-constexpr int kCopyThreads = 64, kCopyHalf = 4 * kCopyThreads;  // floats per group
-constexpr int kNoWait = -1;
-
 // Stages `in` (2 kCopyHalf floats) in dynamic shared memory by cp.async, one group per half
 // (the last thread's first copy takes `last_bytes` from `in`, the rest zeros), waits with
 // cp_async_wait<Wait> (kNoWait: a planted bug, none before the reads), and writes to `out`
@@ -236,26 +228,96 @@ __global__ void __launch_bounds__(16) async_copy_out_of_bounds_kernel(const floa
   cp_async_wait<0>();
 }
 
-// Every instance the tests launch, so that nvcc compiles each one too.
-template __global__ void mma_tf32_kernel<Plant::None>(const float*, const float*, const float*,
-                                                      float*);
-template __global__ void mma_tf32_kernel<Plant::TransposedB>(const float*, const float*,
-                                                             const float*, float*);
-template __global__ void mma_tf32_kernel<Plant::UnroundedTf32>(const float*, const float*,
-                                                               const float*, float*);
-template __global__ void mma_half_kernel<Half::Bf16>(const float*, const float*, const float*,
-                                                     float*);
-template __global__ void mma_half_kernel<Half::F16>(const float*, const float*, const float*,
-                                                    float*);
-template __global__ void ldmatrix_layout_kernel<1, false>(const std::uint16_t*, std::uint32_t*);
-template __global__ void ldmatrix_layout_kernel<2, false>(const std::uint16_t*, std::uint32_t*);
-template __global__ void ldmatrix_layout_kernel<4, false>(const std::uint16_t*, std::uint32_t*);
-template __global__ void ldmatrix_layout_kernel<1, true>(const std::uint16_t*, std::uint32_t*);
-template __global__ void ldmatrix_layout_kernel<2, true>(const std::uint16_t*, std::uint32_t*);
-template __global__ void ldmatrix_layout_kernel<4, true>(const std::uint16_t*, std::uint32_t*);
-template __global__ void async_copy_kernel<0>(const float*, float*, int);
-template __global__ void async_copy_kernel<1>(const float*, float*, int);
-template __global__ void async_copy_kernel<kNoWait>(const float*, float*, int);
+// ---- host side: mma_checks.h's runs on this backend ---------------------------------------
+
+namespace mma_runs_detail {
+
+using TileKernel = void (*)(const float*, const float*, const float*, float*);
+
+// One problem per warp, as many warps per block (up to 4) as divide the count.
+std::vector<float> run_tiles(TileKernel kernel, const MmaProblems& p) {
+  DeviceArray<float> a(p.a), b(p.b), c(p.c);
+  auto d = DeviceArray<float>::poisoned(p.c.size());
+  const int warps = p.count % 4 == 0 ? 4 : p.count % 2 == 0 ? 2 : 1;
+  XFV_LAUNCH(kernel, p.count / warps, 32 * warps, 0, nullptr, a.get(), b.get(), c.get(),
+             d.get());
+  return d.download();
+}
+
+std::vector<float> tf32(Plant plant, const MmaProblems& p) {
+  switch (plant) {
+    case Plant::None: return run_tiles(mma_tf32_kernel<Plant::None>, p);
+    case Plant::TransposedB: return run_tiles(mma_tf32_kernel<Plant::TransposedB>, p);
+    case Plant::UnroundedTf32: return run_tiles(mma_tf32_kernel<Plant::UnroundedTf32>, p);
+  }
+  return {};
+}
+
+std::vector<float> k16(Half h, const MmaProblems& p) {
+  return run_tiles(h == Half::Bf16 ? mma_half_kernel<Half::Bf16> : mma_half_kernel<Half::F16>,
+                   p);
+}
+
+std::vector<float> ldmatrix_mma(const MmaProblems& p) {
+  std::vector<std::uint16_t> a16, b16;
+  for (float x : p.a) a16.push_back(bf16_bits(x));
+  for (float x : p.b) b16.push_back(bf16_bits(x));
+  DeviceArray<std::uint16_t> a(a16), b(b16);
+  DeviceArray<float> c(p.c);
+  auto d = DeviceArray<float>::poisoned(p.c.size());
+  const std::size_t smem = (16 * 16 + 16 * 8) * sizeof(std::uint16_t);
+  XFV_LAUNCH(ldmatrix_mma_kernel, p.count, 32, smem, nullptr, a.get(), b.get(), c.get(),
+             d.get());
+  return d.download();
+}
+
+template <int N, bool Trans>
+std::vector<std::uint32_t> layout(const std::vector<std::uint16_t>& in) {
+  DeviceArray<std::uint16_t> d_in(in);
+  auto out = DeviceArray<std::uint32_t>::poisoned(32 * N);
+  XFV_LAUNCH((ldmatrix_layout_kernel<N, Trans>), 1, 32, 0, nullptr, d_in.get(), out.get());
+  return out.download();
+}
+
+std::vector<std::uint32_t> ldmatrix_layout(int count, bool trans,
+                                           const std::vector<std::uint16_t>& in) {
+  if (count == 1) return trans ? layout<1, true>(in) : layout<1, false>(in);
+  if (count == 2) return trans ? layout<2, true>(in) : layout<2, false>(in);
+  return trans ? layout<4, true>(in) : layout<4, false>(in);
+}
+
+std::vector<float> mma_chain(const std::vector<float>& a, const std::vector<float>& b,
+                             int steps) {
+  DeviceArray<float> d_a(a), d_b(b);
+  auto d = DeviceArray<float>::poisoned(kTileM * kTileN);
+  XFV_LAUNCH(mma_chain_kernel, 1, 32, 0, nullptr, d_a.get(), d_b.get(), d.get(), steps);
+  return d.download();
+}
+
+std::vector<float> async_copy(int wait, const std::vector<float>& in, int last_bytes) {
+  DeviceArray<float> d_in(in);
+  auto out = DeviceArray<float>::poisoned(in.size());
+  const std::size_t smem = in.size() * sizeof(float);
+  if (wait == 0)
+    XFV_LAUNCH(async_copy_kernel<0>, 1, kCopyThreads, smem, nullptr, d_in.get(), out.get(),
+               last_bytes);
+  else if (wait == 1)
+    XFV_LAUNCH(async_copy_kernel<1>, 1, kCopyThreads, smem, nullptr, d_in.get(), out.get(),
+               last_bytes);
+  else
+    XFV_LAUNCH(async_copy_kernel<kNoWait>, 1, kCopyThreads, smem, nullptr, d_in.get(),
+               out.get(), last_bytes);
+  return out.download();
+}
+
+}  // namespace mma_runs_detail
+
+const MmaRuns& mma_runs() {
+  namespace r = mma_runs_detail;
+  static const MmaRuns runs{&r::tf32,      &r::k16,       &r::ldmatrix_mma,
+                            &r::ldmatrix_layout, &r::mma_chain, &r::async_copy};
+  return runs;
+}
 
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv
