@@ -3,14 +3,13 @@
 // through the op tests.
 #define XFV_SIM
 #include "common.cuh"
+#include "sim_test_util.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <functional>
-#include <initializer_list>
 #include <random>
 #include <set>
 #include <string>
@@ -23,55 +22,12 @@ namespace {
 
 constexpr unsigned kFull = 0xffffffffu;
 
-// Device memory owned by a test, filled from and read back to host vectors.
-template <class T>
-class DeviceArray {
- public:
-  explicit DeviceArray(std::size_t n) : n_(n) {
-    XFV_CHECK(cudaMalloc(&ptr_, n * sizeof(T)));
-    XFV_CHECK(cudaMemset(ptr_, 0, n * sizeof(T)));
-  }
-  explicit DeviceArray(const std::vector<T>& host) : DeviceArray(host.size()) {
-    XFV_CHECK(cudaMemcpy(ptr_, host.data(), n_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  ~DeviceArray() { cudaFree(ptr_); }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-
-  T* get() const { return ptr_; }
-  std::vector<T> download() const {
-    std::vector<T> host(n_);
-    XFV_CHECK(cudaMemcpy(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-
- private:
-  T* ptr_ = nullptr;
-  std::size_t n_;
-};
-
 std::vector<int> random_ints(std::size_t n, int lo, int hi, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> dist(lo, hi);
   std::vector<int> v(n);
   for (int& x : v) x = dist(rng);
   return v;
-}
-
-// The message of the DeviceError that `launch` throws; fails the test if it throws none.
-std::string launch_error(const std::function<void()>& launch) {
-  try {
-    launch();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "the launch did not fail";
-  return {};
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<const char*> parts) {
-  for (const char* part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << "no \"" << part << "\" in:\n" << message;
 }
 
 // ---- kernels: semantics ------------------------------------------------------------------

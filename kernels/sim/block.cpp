@@ -7,6 +7,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#include "async_copy.h"
 #include "block.h"
 
 namespace xfv::sim::detail {
@@ -101,7 +102,11 @@ void BlockRunner::prepare(const LaunchSpec& spec, uint3 block_idx) {
       threads_[i].idx = {u % b.x, u / b.x % b.y, u / (b.x * b.y)};
     }
   }
-  for (int i = 0; i < n_; ++i) threads_[i].state = State::Unstarted;
+  for (int i = 0; i < n_; ++i) {
+    threads_[i].state = State::Unstarted;
+    threads_[i].copies.clear();  // a previous block's copies never waited for
+    threads_[i].groups = 0;
+  }
   waiting_.assign((n_ + 31) / 32, 0);
   runnable_.clear();
   next_unstarted_ = done_ = at_barrier_ = 0;
@@ -270,6 +275,28 @@ void syncthreads(const char* file, int line) {
 std::uint64_t warp_collective(WarpOp op, unsigned mask, std::uint64_t value, int arg, int width,
                               const char* file, int line) {
   return current_runner(op_name(op)).warp_op({op, mask, value, arg, width, {file, line}, 0});
+}
+
+void warp_matrix(const char* name, WarpCombine combine, void* lane_data, const char* file,
+                 int line) {
+  WarpCall call{WarpOp::Matrix, 0xffffffffu, reinterpret_cast<std::uintptr_t>(lane_data), 0, 32,
+                {file, line}, 0};
+  call.matrix_name = name;
+  call.combine = combine;
+  current_runner(name).warp_op(call);
+}
+
+void async_copy_issue(void* dst, const void* src, int src_bytes) {
+  current_runner("cp.async").async_copy(dst, src, src_bytes);
+}
+
+void async_copy_commit() { current_runner("cp.async.commit_group").async_commit(); }
+
+void async_copy_wait(int pending) { current_runner("cp.async.wait_group").async_wait(pending); }
+
+void kernel_fault(const std::string& what) {
+  if (active_runner != nullptr) active_runner->fault(what);
+  throw std::logic_error("sim: " + what);
 }
 
 void shared_index_fault(const char* space, long long index, std::size_t extent) {

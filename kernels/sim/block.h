@@ -51,6 +51,10 @@ struct WarpCall {
   int arg, width;
   Site site;
   std::uint64_t result;
+  // WarpOp::Matrix: the instruction (for reports) and what the last lane to arrive runs;
+  // `value` then holds the address of the lane's fragment data.
+  const char* matrix_name = nullptr;
+  WarpCombine combine = nullptr;
 };
 
 const char* op_name(WarpOp op);
@@ -60,6 +64,14 @@ struct KernelFault : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A cp.async in flight (async_copy.cpp): its bytes, read from the source when it was issued,
+// land at `dst` when a wait completes its group.
+struct PendingCopy {
+  unsigned char* dst;
+  unsigned char bytes[16];
+  int group;
+};
+
 struct SimThread {
   uint3 idx{};
   State state = State::Unstarted;
@@ -67,6 +79,8 @@ struct SimThread {
   WarpCall call{};  // what it waits for, when AtWarpOp; then its result
   bc::fiber fiber;  // the carrier holding this thread while it is blocked
   Stack stack;      // that carrier's stack
+  std::vector<PendingCopy> copies;  // its cp.async copies in flight, in issue order
+  int groups = 0;                   // its cp.async groups committed so far
 };
 
 struct AlignedDelete {
@@ -81,6 +95,9 @@ class BlockRunner {
   // Called by the running thread.
   void barrier(Site site);
   std::uint64_t warp_op(const WarpCall& call);
+  void async_copy(void* dst, const void* src, int src_bytes);
+  void async_commit();
+  void async_wait(int pending);
   [[noreturn]] void fault(const std::string& what) const;
 
  private:

@@ -28,6 +28,7 @@ enum class WarpOp : unsigned char {
   Ballot, Any, All,
   ReduceAdd, ReduceMinS, ReduceMinU, ReduceMaxS, ReduceMaxU,
   SyncWarp, ActiveMask,
+  Matrix,  // mma.sync, ldmatrix (sim/matrix.cpp): lanes exchange whole fragments
 };
 
 // Blocks until every lane named in `mask` has reached the same operation at the same call

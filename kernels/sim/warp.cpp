@@ -13,7 +13,8 @@ namespace {
 
 bool same_collective(const WarpCall& a, const WarpCall& b) {
   // __syncwarp may be met from different call sites, as on Volta and later.
-  return a.op == b.op && a.mask == b.mask && (a.op == WarpOp::SyncWarp || a.site == b.site);
+  return a.op == b.op && a.mask == b.mask && a.combine == b.combine &&
+         (a.op == WarpOp::SyncWarp || a.site == b.site);
 }
 
 bool is_shuffle(WarpOp op) {
@@ -23,7 +24,11 @@ bool is_shuffle(WarpOp op) {
 
 std::string describe(const WarpCall& c) {
   std::ostringstream s;
-  s << op_name(c.op) << " at " << site_name(c.site) << " with mask 0x" << std::hex << c.mask;
+  if (c.op == WarpOp::Matrix) {
+    s << c.matrix_name << " at " << site_name(c.site);  // the whole warp, no mask
+  } else {
+    s << op_name(c.op) << " at " << site_name(c.site) << " with mask 0x" << std::hex << c.mask;
+  }
   return s.str();
 }
 
@@ -63,6 +68,7 @@ const char* op_name(WarpOp op) {
     case WarpOp::ReduceMaxU: return "__reduce_max_sync";
     case WarpOp::SyncWarp: return "__syncwarp";
     case WarpOp::ActiveMask: return "__activemask";
+    case WarpOp::Matrix: return "a warp matrix operation";
   }
   return "?";
 }
@@ -76,6 +82,9 @@ std::uint64_t BlockRunner::warp_op(const WarpCall& call) {
     s << describe(call) << ": the mask leaves out the calling lane " << lane;
     fault(s.str());
   }
+  if (call.op == WarpOp::Matrix && lanes_of(warp) != 0xffffffffu)
+    fault(describe(call) + ": needs all 32 lanes of the warp, and warp " + std::to_string(warp) +
+          " of this block has " + std::to_string(n_ - warp * 32));
   const int w = call.width;
   if (is_shuffle(call.op) && (w < 1 || w > 32 || (w & (w - 1)) != 0))
     fault(describe(call) + ": width " + std::to_string(call.width) +
@@ -130,6 +139,14 @@ void BlockRunner::resolve_group(int tid) {
   const WarpCall c = threads_[tid].call;
   const int warp = tid / 32, base = warp * 32;
   const unsigned members = c.mask & lanes_of(warp);
+  if (c.op == WarpOp::Matrix) {
+    void* lanes[32];
+    for (int lane = 0; lane < 32; ++lane)
+      lanes[lane] = reinterpret_cast<void*>(threads_[base + lane].call.value);
+    c.combine(lanes);
+    release(warp, members);
+    return;
+  }
   auto value = [&](int lane) { return threads_[base + lane].call.value; };
   auto as_int = [](std::uint64_t v) {
     return static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
