@@ -11,6 +11,9 @@
 #   parity     `xfv validate` of every network's reference dump, chained and isolated
 #   bench      the tasks timed with weights made here (xfv bench, xfv_bench_*), beside PyTorch
 #              eager on the same device
+#   mma        the tensor-core instructions (mma.sync, ldmatrix, cp.async) against float64
+#              references by the PTX fragment layouts (xfv_tests' MmaOnBackend, cuda only);
+#              last, so that the steps before keep their budget: `--steps mma` runs it alone
 # A failed preflight, build or start stops the check: the later steps cannot mean anything.
 # The report: report.json, report.md and logs.tar.gz in $OUT (else build-gpu-check/out).
 # Exit status 0 only when no step failed or timed out.
@@ -73,9 +76,9 @@ python=$(bash tools/find-python.sh 2>>"$logs/preflight.log") || python=""
 xfv=$build/xfv
 
 # Per-step timeouts (seconds), before the budget cuts them.
-declare -A limit=([preflight]=60 [build]=240 [start]=60 [fixtures]=200 [ops]=90 [sanitize]=120
+declare -A limit=([preflight]=60 [build]=240 [start]=60 [fixtures]=200 [ops]=90 [mma]=150 [sanitize]=120
                   [parity]=90 [bench]=150)
-all_steps=(preflight build start fixtures ops sanitize parity bench)
+all_steps=(preflight build start fixtures ops sanitize parity bench mma)
 IFS=, read -ra asked <<<"$steps"
 for s in "${asked[@]}"; do
   [ -n "${limit[$s]:-}" ] || { echo "gpu-check.sh: no step '$s' (steps: ${all_steps[*]})" >&2; exit 2; }
@@ -83,7 +86,7 @@ done
 declare -A chosen=([preflight]=1)
 for s in "${asked[@]}"; do chosen[$s]=1; done
 needs_build=0
-for s in start ops sanitize parity bench; do [ -n "${chosen[$s]:-}" ] && needs_build=1; done
+for s in start ops mma sanitize parity bench; do [ -n "${chosen[$s]:-}" ] && needs_build=1; done
 [ $needs_build = 1 ] && [ ! -x "$xfv" ] && chosen[build]=1
 [ -n "${chosen[parity]:-}" ] && [ ! -f "$work/fixtures/done" ] && chosen[fixtures]=1
 
@@ -209,6 +212,16 @@ step_ops() {
     checked "$f" "$logs/ops.$f.log" "passed, .* failed" "$xfv" ops --backend "$backend" --family "$f" || failed=1
   done
   return $failed
+}
+
+step_mma() {
+  if [ "$backend" != cuda ]; then
+    summary "not applicable on $backend: the PTX runs on a GPU only (tools/test.sh runs the same checks on sim)"
+    return 3
+  fi
+  cmake --build "$build" -j"$jobs" --target xfv_tests || return 1
+  checked "mma.sync, ldmatrix, cp.async" "$logs/mma.tests.log" "PASSED|FAILED" \
+    "$build/xfv_tests" --gtest_filter='Backends/MmaOnBackend.*/cuda'
 }
 
 step_sanitize() {
