@@ -91,6 +91,72 @@ std::vector<float> resample(const std::vector<float>& samples, int from_rate, in
   return out;
 }
 
+ResamplerStream::ResamplerStream(int from_rate, int to_rate) : from_(from_rate), to_(to_rate) {
+  if (from_rate < 1 || to_rate < 1)
+    throw std::invalid_argument("resample: bad rates " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
+  reset();
+}
+
+ResamplerStream::~ResamplerStream() {
+  if (soxr_) soxr_delete(static_cast<soxr_t>(soxr_));
+}
+
+void ResamplerStream::reset() {
+  if (soxr_) soxr_delete(static_cast<soxr_t>(soxr_));
+  soxr_ = nullptr;
+  pushed_ = given_ = 0;
+  flushed_ = false;
+  if (from_ == to_) return;
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+  soxr_error_t error = nullptr;
+  soxr_ = soxr_create(from_, to_, 1, &error, &io, &quality, nullptr);
+  if (error || !soxr_) throw std::runtime_error(std::string("resample: libsoxr: ") + (error ? error : "no resampler"));
+}
+
+void ResamplerStream::push(const float* samples, int64_t count, std::vector<float>& out) {
+  if (flushed_) throw std::logic_error("resample: a push after the input's end: reset() starts a new one");
+  pushed_ += count;
+  if (!soxr_) {
+    out.insert(out.end(), samples, samples + count);
+    given_ += count;
+    return;
+  }
+  // Room for what `count` samples give, and what the filter still holds.
+  const size_t room = static_cast<size_t>(std::ceil(static_cast<double>(count) * to_ / from_)) + 64;
+  const size_t at = out.size();
+  out.resize(at + room);
+  size_t used = 0, done = 0;
+  const soxr_error_t error =
+      soxr_process(static_cast<soxr_t>(soxr_), samples, static_cast<size_t>(count), &used, out.data() + at, room, &done);
+  if (error) throw std::runtime_error(std::string("resample: libsoxr: ") + error);
+  out.resize(at + done);
+  given_ += static_cast<int64_t>(done);
+}
+
+void ResamplerStream::flush(std::vector<float>& out) {
+  if (flushed_) return;
+  flushed_ = true;
+  const int64_t total = resampled_length(pushed_, from_, to_);
+  if (soxr_) {
+    // Drain the filter (a null input ends it), then cut or zero-fill to resample()'s length.
+    for (;;) {
+      float tail[4096];
+      size_t done = 0;
+      const soxr_error_t error = soxr_process(static_cast<soxr_t>(soxr_), nullptr, 0, nullptr, tail, 4096, &done);
+      if (error) throw std::runtime_error(std::string("resample: libsoxr: ") + error);
+      const int64_t keep = std::min<int64_t>(static_cast<int64_t>(done), total - given_);
+      if (keep > 0) out.insert(out.end(), tail, tail + keep), given_ += keep;
+      if (done == 0) break;
+    }
+  }
+  if (given_ > total) throw std::logic_error("resample: the stream gave more samples than resample() would");
+  out.insert(out.end(), static_cast<size_t>(total - given_), 0.f);
+  given_ = total;
+}
+
+double ResamplerStream::delay_samples() const { return soxr_ ? soxr_delay(static_cast<soxr_t>(soxr_)) : 0.0; }
+
 int64_t resampled_length(int64_t size, int from_rate, int to_rate) {
   if (from_rate == to_rate) return size;
   return static_cast<int64_t>(std::ceil(static_cast<double>(size) * to_rate / static_cast<double>(from_rate)));

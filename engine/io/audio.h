@@ -32,6 +32,32 @@ std::vector<float> resample(const std::vector<float>& samples, int from_rate, in
 // ceil(size * to / from), the length librosa.resample fixes; `size` itself at the same rate.
 int64_t resampled_length(int64_t size, int from_rate, int to_rate);
 
+// resample() as a stream: samples in chunks of any size, libsoxr's streaming interface with
+// resample()'s filter (SOXR_HQ), the same rate passing samples through. After flush() the
+// stream has given resampled_length(pushed) samples, those of resample() on the whole
+// (tests/audio/test_audio.cpp).
+class ResamplerStream {
+ public:
+  ResamplerStream(int from_rate, int to_rate);  // rates < 1: std::invalid_argument
+  ~ResamplerStream();
+  ResamplerStream(const ResamplerStream&) = delete;
+  ResamplerStream& operator=(const ResamplerStream&) = delete;
+
+  // Appends the resampled samples that `count` more input samples determine to `out`.
+  void push(const float* samples, int64_t count, std::vector<float>& out);
+  // The input has ended: appends the rest. push() after flush() is an std::logic_error.
+  void flush(std::vector<float>& out);
+  void reset();
+  // Output samples the filter holds back (libsoxr's delay): its share of the latency.
+  double delay_samples() const;
+
+ private:
+  void* soxr_ = nullptr;  // soxr_t, kept out of this header
+  int from_, to_;
+  int64_t pushed_ = 0, given_ = 0;
+  bool flushed_ = false;
+};
+
 // The gain a recording gets before its mel, as the StarGANv2-VC demo (Demo/inference.ipynb)
 // treats it: the source it converts is divided by its peak magnitude; a reference whose style
 // it takes (compute_style) is used as loaded. The style encoder is not scale-invariant, so the

@@ -13,6 +13,12 @@ std::vector<float> resample(const std::vector<float>&, int, int) { codec_absent(
 int64_t resampled_length(int64_t, int, int) { codec_absent("resampled_length", kAudio); }
 std::vector<float> prepare_voice(const float*, int64_t, int, int, Gain) { codec_absent("prepare_voice", kAudio); }
 std::vector<float> load_voice(const std::string& path, int, Gain) { codec_absent(path, kAudio); }
+ResamplerStream::ResamplerStream(int, int) : from_(0), to_(0) { codec_absent("ResamplerStream", kAudio); }
+ResamplerStream::~ResamplerStream() = default;
+void ResamplerStream::push(const float*, int64_t, std::vector<float>&) { codec_absent("ResamplerStream", kAudio); }
+void ResamplerStream::flush(std::vector<float>&) { codec_absent("ResamplerStream", kAudio); }
+void ResamplerStream::reset() { codec_absent("ResamplerStream", kAudio); }
+double ResamplerStream::delay_samples() const { return 0; }
 void save_wav(const std::string& path, const std::vector<float>&, int, WavEncoding) { codec_absent(path, kAudio); }
 
 }  // namespace xfv

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "engine/io/audio.h"
@@ -182,6 +183,34 @@ float peak_of(const std::vector<float>& wave) {
   float peak = 0;
   for (const float v : wave) peak = std::max(peak, std::fabs(v));
   return peak;
+}
+
+// The stream gives resample()'s samples on the whole, for any chunking, at rates up and down
+// and the same rate; reset() starts anew; a push after flush() is refused.
+TEST(ResamplerStream, GivesTheWholeResampleForAnyChunking) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<float> u(-0.8f, 0.8f);
+  std::vector<float> x(30011);
+  for (float& v : x) v = u(rng);
+  for (const auto& [from, to] : {std::pair{48000, 24000}, std::pair{16000, 24000}, std::pair{44100, 22050},
+                                 std::pair{22050, 22050}}) {
+    const std::vector<float> want = resample(x, from, to);
+    ResamplerStream s(from, to);
+    for (const int max_chunk : {1 + static_cast<int>(x.size()), 480, 7}) {
+      s.reset();
+      std::vector<float> got;
+      for (size_t i = 0; i < x.size();) {
+        const size_t n = std::min(x.size() - i, static_cast<size_t>(1 + rng() % static_cast<uint64_t>(max_chunk)));
+        s.push(x.data() + i, static_cast<int64_t>(n), got);
+        i += n;
+      }
+      EXPECT_GE(s.delay_samples(), 0.0);
+      s.flush(got);
+      EXPECT_EQ(got, want) << from << " -> " << to << ", chunks up to " << max_chunk;
+      EXPECT_THROW(s.push(x.data(), 1, got), std::logic_error);
+    }
+  }
+  EXPECT_THROW(ResamplerStream(0, 24000), std::invalid_argument);
 }
 
 TEST_F(Audio, LoadVoiceResamplesMixesAndPeakNormalizes) {
