@@ -87,7 +87,7 @@ int MelStream::take(std::vector<float>& frames) {
 }
 
 int64_t MelStream::latency_samples() const {
-  return (mel_.n_fft - edge_) + int64_t{step_ - 1} * mel_.hop_size;
+  return (mel_.n_fft - edge_ - 1) + int64_t{step_ - 1} * mel_.hop_size;
 }
 
 }  // namespace xfv

@@ -35,8 +35,9 @@ class MelStream {
   // and returns how many.
   int take(std::vector<float>& frames);
 
-  // Samples a frame waits for past its centre: half a window (n_fft - n_fft / 2), plus up to
-  // step - 1 hops until its step is complete.
+  // Samples frame t waits for past sample t * hop, where its vocoder output begins: its
+  // window ends at sample t * hop - edge + n_fft - 1; plus up to step - 1 hops until its
+  // step is complete.
   int64_t latency_samples() const;
 
  private:

@@ -44,6 +44,8 @@ class ModelSession {
   ModelSession& operator=(const ModelSession&) = delete;
 
   const Model& model() const { return *model_; }
+  // The model, for what outlives a call and runs graphs of its own (a VocoderStream).
+  const std::shared_ptr<const Model>& shared_model() const { return model_; }
   const std::string& path() const { return model_->path(); }
   const TensorFile& weights() const { return model_->weights(); }
   bool has(const std::string& network) const { return model_->has(network); }
