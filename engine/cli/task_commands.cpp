@@ -32,45 +32,6 @@ std::string output_path(const TaskOptions& o, const std::string& name, const cha
   return (std::filesystem::path(o.out_dir) / (name + ext)).string();
 }
 
-// The styles of --reference files (each a face or a voice, read from its content), of
-// --latent or of --seed, one per output (n): a single style serves every source. A reference
-// recording is taken as recorded, not peak-normalized, as the StarGANv2-VC demo takes it.
-HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptions& how) {
-  if (o.references.empty()) {
-    const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : b.models().latent_from_seed(std::stoull(o.seed));
-    const HostTensor s = b.style_from_latents(z, b.models().domain(o.domain, "mapping_network"), o.psi, how);
-    if (s.shape[0] != 1 && s.shape[0] != n)
-      throw std::invalid_argument(o.latent + ": " + std::to_string(s.shape[0]) + " latents for " + std::to_string(n) +
-                                  " sources; give one, or one per source");
-    return repeat(s, n);
-  }
-  const size_t refs = o.references.size();
-  if (refs != 1 && static_cast<int64_t>(refs) != n)
-    throw std::invalid_argument(std::to_string(refs) + " references for " + std::to_string(n) +
-                                " sources: give one reference for all, or one per source");
-  std::vector<size_t> face_refs, voice_refs;
-  for (size_t i = 0; i < refs; ++i)
-    (media_of(o.references[i]) == Media::kFace ? face_refs : voice_refs).push_back(i);
-  HostTensor styles(Shape{static_cast<int64_t>(refs), b.style_dim()});
-  if (!face_refs.empty()) {
-    std::vector<HostTensor> faces;
-    for (size_t i : face_refs) faces.push_back(load_face_image(o.references[i], b.face_size()));
-    const int domain = b.models().domain(o.domain, "image_style_encoder");
-    scatter_rows(b.style_from_faces(stack_rows(faces), domain, how), face_refs, styles);
-  }
-  if (!voice_refs.empty()) {
-    std::vector<std::vector<float>> waves;
-    std::vector<std::string> names;
-    for (size_t i : voice_refs) {
-      waves.push_back(load_voice(o.references[i], b.voices().rate(), Gain::kAsRecorded));
-      names.push_back(o.references[i]);
-    }
-    const int domain = b.models().domain(o.domain, "audio_style_encoder");
-    scatter_rows(b.style_from_recordings(waves, domain, names, how), voice_refs, styles);
-  }
-  return repeat(styles, n);
-}
-
 void save_faces(const TaskOptions& o, const HostTensor& images, const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size(); ++i) save_png(output_path(o, names[i], ".png"), gather_rows(images, {i}));
 }
@@ -178,6 +139,45 @@ void check_options(const TaskOptions& o) {
 }
 
 }  // namespace
+
+// The styles of --reference files (each a face or a voice, read from its content), of
+// --latent or of --seed, one per output (n): a single style serves every source. A reference
+// recording is taken as recorded, not peak-normalized, as the StarGANv2-VC demo takes it.
+HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptions& how) {
+  if (o.references.empty()) {
+    const HostTensor z = !o.latent.empty() ? read_npy(o.latent) : b.models().latent_from_seed(std::stoull(o.seed));
+    const HostTensor s = b.style_from_latents(z, b.models().domain(o.domain, "mapping_network"), o.psi, how);
+    if (s.shape[0] != 1 && s.shape[0] != n)
+      throw std::invalid_argument(o.latent + ": " + std::to_string(s.shape[0]) + " latents for " + std::to_string(n) +
+                                  " sources; give one, or one per source");
+    return repeat(s, n);
+  }
+  const size_t refs = o.references.size();
+  if (refs != 1 && static_cast<int64_t>(refs) != n)
+    throw std::invalid_argument(std::to_string(refs) + " references for " + std::to_string(n) +
+                                " sources: give one reference for all, or one per source");
+  std::vector<size_t> face_refs, voice_refs;
+  for (size_t i = 0; i < refs; ++i)
+    (media_of(o.references[i]) == Media::kFace ? face_refs : voice_refs).push_back(i);
+  HostTensor styles(Shape{static_cast<int64_t>(refs), b.style_dim()});
+  if (!face_refs.empty()) {
+    std::vector<HostTensor> faces;
+    for (size_t i : face_refs) faces.push_back(load_face_image(o.references[i], b.face_size()));
+    const int domain = b.models().domain(o.domain, "image_style_encoder");
+    scatter_rows(b.style_from_faces(stack_rows(faces), domain, how), face_refs, styles);
+  }
+  if (!voice_refs.empty()) {
+    std::vector<std::vector<float>> waves;
+    std::vector<std::string> names;
+    for (size_t i : voice_refs) {
+      waves.push_back(load_voice(o.references[i], b.voices().rate(), Gain::kAsRecorded));
+      names.push_back(o.references[i]);
+    }
+    const int domain = b.models().domain(o.domain, "audio_style_encoder");
+    scatter_rows(b.style_from_recordings(waves, domain, names, how), voice_refs, styles);
+  }
+  return repeat(styles, n);
+}
 
 CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& o) {
   o.task = name;

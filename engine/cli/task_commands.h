@@ -38,6 +38,9 @@ CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& 
 // Adds `xfv bench` with one subcommand per task; runs and warm-up counts bound.
 CLI::App* add_bench_command(CLI::App& app, std::vector<TaskOptions>& tasks, int& runs, int& warmup);
 
+// The styles of o's --reference files (faces or voices, by content), --latent or --seed, one
+// per output (n): a single style serves every source.
+HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptions& how);
 // Runs a task once on an open bundle, its nodes recorded into `profile` when given.
 void run_task(const TaskOptions& o, Bundle& bundle, Profile* profile);
 // `xfv image|voice|generate`: opens the bundle, runs, prints or writes the profile as asked.
