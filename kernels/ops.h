@@ -337,6 +337,33 @@ struct TransposeArgs {
 };
 
 // ---------------------------------------------------------------------------------------
+// A window along time, for the vocoders' step graphs (engine/models/stream_builder.h):
+// columns [a0, a0 + wa) of a (planes, a_w), then columns [b0, b0 + wb) of b (planes, b_w),
+// as y (planes, wa + wb); a column of y whose absolute time time0 + j lies outside [0, end)
+// is 0. A streamed conv's input is its kept left context (a) followed by the new columns
+// (b), its next context the last columns of the same two, a slice has wa = 0 (a absent).
+// The mask makes the columns outside the signal what a whole run's zero padding is, so
+// that no value computed from padding leaks into the next layer. The runner binds time0 and
+// end per step (Runner::set_stream_position): time0 += frame * per_frame, and end = frames *
+// per_frame once the stream's length is known; per_frame 0 leaves both as they are.
+struct TimeWindowDesc {
+  int planes;
+  int a_w = 0, a0 = 0, wa = 0;
+  int b_w = 0, b0 = 0, wb = 0;
+  int64_t time0 = 0;
+  int64_t end = INT64_MAX;
+  int per_frame = 0;
+
+  int out_w() const { return wa + wb; }
+};
+struct TimeWindowArgs {
+  TimeWindowDesc d;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
 // Log-mel spectrogram of n signals (n, length): the signal reflect-padded by `padding`
 // samples each side, frames every `hop` samples, each windowed over n_fft samples, the
 // rFFT's power |X|^2 (or magnitude sqrt(|X|^2 + 1e-9)), projected onto n_mels bands, then
@@ -402,4 +429,5 @@ struct MelSpectrogramArgs {
   X(AdaptiveAvgPool)       \
   X(ReplicationPad)        \
   X(Transpose)             \
-  X(MelSpectrogram)
+  X(MelSpectrogram)        \
+  X(TimeWindow)
