@@ -1,5 +1,6 @@
 #include "engine/models/parallel_wavegan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -213,11 +214,14 @@ VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step) 
   const double c_half = sqrt_half;
   const int per_stack = c.layers / c.stacks, half = c.gate_channels / 2;
   const int R = c.residual_channels, S = c.skip_channels, pad0 = (c.kernel_size - 1) / 2;
-  // The noise comes early enough that layer 0's conditioning needs no delay.
-  io.noise_lag = std::max<int64_t>(0, upsampled_lag - pad0);
+  // The noise must come early enough that layer 0's conditioning needs no delay. It is
+  // drawn for the step's own samples, from (f + lead_frames) * hop on, never before sample 0
+  // (the generator draws no negative offsets), and delayed to that time.
+  io.noise_lag = -int64_t{acw} * hop;
   GaussianArgs draw;  // its seed and offset are the run's
   draw.d.count = samples;
-  const Timed noise{b.node("noise", draw, {}, Shape{1, 1, 1, samples}), 1, hop, io.noise_lag};
+  const Timed drawn{b.node("noise", draw, {}, Shape{1, 1, 1, samples}), 1, hop, io.noise_lag};
+  const Timed noise = s.delay("noise.delay", drawn, static_cast<int>(std::max<int64_t>(0, upsampled_lag - pad0) - io.noise_lag));
   stack_rows(b, R, S, "first_conv+skips", "first_conv", "", 0.0, c.in_channels);
   Timed both = s.conv1d("first_conv+skips", noise, "first_conv+skips", R + S, 1, 1, 0, true);
   for (int l = 0; l < c.layers; ++l) {

@@ -30,9 +30,9 @@ struct VocoderStepIO {
   ValueId output = kNoValue;  // (1, 1, 1, step * hop): the whole run's samples from f * hop - lag on
   int64_t lag = 0;            // in samples: the right-hand receptive field
   // Parallel WaveGAN: its noise node (`<network>.noise`) draws the samples from f * hop -
-  // noise_lag on (Runner::set_random_stream), and the stream feeds lead_frames copies of the
-  // first frame before it and of the last after it (its replication padding), with f counted
-  // from the first real frame.
+  // noise_lag on (Runner::set_random_stream; never a negative offset), and the stream feeds
+  // lead_frames copies of the first frame before it and of the last after it (its
+  // replication padding), with f counted from the first real frame.
   int64_t noise_lag = 0;
   int lead_frames = 0;
 };
