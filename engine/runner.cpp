@@ -141,6 +141,7 @@ void Runner::run(const NodeHook& hook) {
     const std::string& name = graph_.value(nodes[i].output).name;
     OpArgs op = bound_[parity_][i];
     if (auto* draw = std::get_if<GaussianArgs>(&op)) draw->d.seed = random_seed_, draw->d.offset += random_offset_;
+    if (auto* conv = std::get_if<Conv2dArgs>(&op)) conv->d.origin_w += frame_ * conv->d.origin_per_frame;
     if (auto* window = std::get_if<TimeWindowArgs>(&op); window && window->d.per_frame) {
       window->d.time0 += frame_ * window->d.per_frame;
       if (end_frame_ >= 0) window->d.end = end_frame_ * window->d.per_frame;

@@ -41,7 +41,7 @@ class Runner {
   void set_random_stream(uint64_t seed, uint64_t offset) { random_seed_ = seed, random_offset_ = offset; }
   // A step graph's place in its stream for the runs that follow: the step's first frame and,
   // once known, the stream's length in frames (-1: not yet). Binds the time windows' mask
-  // (TimeWindowDesc::per_frame).
+  // (TimeWindowDesc::per_frame) and the convs' origin (Conv2dDesc::origin_per_frame).
   void set_stream_position(int64_t frame, int64_t end_frame = -1) { frame_ = frame, end_frame_ = end_frame; }
   // Zeros every state of the graph (Graph::add_state): the start of a stream.
   void reset_states();

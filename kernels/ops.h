@@ -27,6 +27,13 @@ struct Conv2dDesc {
   int dil_h = 1, dil_w = 1;
   float alpha = 1.f, beta = 0.f;
   float input_slope = 1.f;
+  // Where the conv runs on a window of a longer signal (a stream's step): the longer
+  // signal's index of output column 0 along w. The cpu's 1-D Winograd lays its tiles on that
+  // signal's grid, so that the window's outputs round as the whole run's; a negative pad_w
+  // crops, and the columns cropped are a halo its edge tiles read (for outputs outside the
+  // window). The runner adds frame * origin_per_frame (Runner::set_stream_position).
+  int64_t origin_w = 0;
+  int origin_per_frame = 0;
 
   int out_h() const { return (h + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1; }
   int out_w() const { return (w + 2 * pad_w - dil_w * (kw - 1) - 1) / stride_w + 1; }

@@ -135,8 +135,8 @@ HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames) {
   return io;
 }
 
-VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step) {
-  StreamBuilder s(b, step);
+VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step, bool exact_tiles) {
+  StreamBuilder s(b, step, exact_tiles);
   VocoderStepIO io;
   Timed x = s.input("x", c.num_mels);
   io.input = x.v;
@@ -156,12 +156,14 @@ VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step) 
       const std::vector<int>& dilations = c.resblock_dilation_sizes[static_cast<size_t>(j)];
       for (size_t m = 0; m < dilations.size(); ++m) {
         const std::string at = "." + std::to_string(m), convs1 = block + ".convs1" + at;
-        const int d = dilations[m], context = (kernel - 1) * d, pad1 = (kernel - 1) / 2 * d, pad2 = (kernel - 1) / 2;
+        const int d = dilations[m], context = s.conv_context(h, channels, kernel, d);
+        const int pad1 = (kernel - 1) / 2 * d, pad2 = (kernel - 1) / 2;
         // The residual h, as late as convs2's output, is a slice of convs1's window of it.
         const ValueId window = s.window(convs1, h, context);
         const Timed t = s.conv1d_on(convs1, window, h, convs1, channels, kernel, d, pad1, true, kSlope, nullptr, 1.f, 0.f);
-        const Timed residual = s.slice(block + at + ".residual", window, h, context, pad1 + pad2);
-        h = s.conv1d(block + at, t, block + ".convs2" + at, channels, kernel, 1, pad2, true, kSlope, &residual);
+        const int64_t late = s.conv_lag(t, channels, kernel, 1, pad2) - h.lag;
+        const Timed residual = s.slice(block + at + ".residual", window, h, context, static_cast<int>(late));
+        h = s.conv1d(block + at, t, block + ".convs2" + at, channels, kernel, 1, pad2, true, kSlope, &residual, 1.f, 1.f);
       }
       blocks.push_back(h);
     }

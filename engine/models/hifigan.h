@@ -46,8 +46,8 @@ HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames);
 // The generator's step graph for `step` frames (engine/models/stream_builder.h): the same
 // network, every conv keeping its left context; the transposed convs need kernels that are
 // multiples of their rates (V1, V2, V3 have twice). Its output is add_hifigan's, lag
-// samples later.
-VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step);
+// samples later; exact_tiles as for StreamBuilder.
+VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step, bool exact_tiles);
 
 // The log-mel (n, 1, num_mels, floor(length / hop)) of n signals at sampling_rate, as the
 // recipe computes it: reflect padding of (n_fft - hop) / 2, uncentred frames, the magnitude

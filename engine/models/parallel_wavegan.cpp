@@ -169,11 +169,11 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
   return io;
 }
 
-VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step) {
+VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step, bool exact_tiles) {
   if (c.in_channels != 1)
     throw std::invalid_argument(b.network() + ": a stream draws one noise channel; this vocoder takes " +
                                 std::to_string(c.in_channels));
-  StreamBuilder s(b, step);
+  StreamBuilder s(b, step, exact_tiles);
   Graph& g = b.graph();
   VocoderStepIO io;
   const int aux = c.aux_channels, hop = c.hop(), samples = step * hop, acw = c.aux_context_window;
@@ -182,8 +182,9 @@ VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step) 
   const Timed features = s.input("c", aux);
   io.input = features.v, io.lead_frames = acw;
   const std::string conv_in_path = "upsample_net.conv_in";
-  const Timed conv_in = s.conv1d_on(conv_in_path, s.window(conv_in_path, features, 2 * acw, false), features,
-                                    conv_in_path, aux, 2 * acw + 1, 1, acw, false, 1.f, nullptr, 1.f, 0.f);
+  const ValueId padded = s.window(conv_in_path, features, s.conv_context(features, aux, 2 * acw + 1, 1), false);
+  const Timed conv_in =
+      s.conv1d_on(conv_in_path, padded, features, conv_in_path, aux, 2 * acw + 1, 1, acw, false, 1.f, nullptr, 1.f, 0.f);
   // Each stage of the upsampling runs its FIR on a window of the new columns and one each
   // side, keeping the middle: one column of the old rate later. A layer whose conditioning
   // must come later than that (the dilated stack's delay so far) gets its delay from the
@@ -213,7 +214,10 @@ VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step) 
   const float sqrt_half = std::sqrt(0.5f);
   const double c_half = sqrt_half;
   const int per_stack = c.layers / c.stacks, half = c.gate_channels / 2;
-  const int R = c.residual_channels, S = c.skip_channels, pad0 = (c.kernel_size - 1) / 2;
+  const int R = c.residual_channels, S = c.skip_channels;
+  // How much later than its input the first dilated conv's output comes.
+  const int64_t first_conv_lag = s.conv_lag(Timed{kNoValue, R, hop, 0}, c.gate_channels, c.kernel_size, 1,
+                                            (c.kernel_size - 1) / 2);
   // The noise must come early enough that layer 0's conditioning needs no delay. It is
   // drawn for the step's own samples, from (f + lead_frames) * hop on, never before sample 0
   // (the generator draws no negative offsets), and delayed to that time.
@@ -221,25 +225,28 @@ VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step) 
   GaussianArgs draw;  // its seed and offset are the run's
   draw.d.count = samples;
   const Timed drawn{b.node("noise", draw, {}, Shape{1, 1, 1, samples}), 1, hop, io.noise_lag};
-  const Timed noise = s.delay("noise.delay", drawn, static_cast<int>(std::max<int64_t>(0, upsampled_lag - pad0) - io.noise_lag));
+  const Timed noise =
+      s.delay("noise.delay", drawn, static_cast<int>(std::max<int64_t>(0, upsampled_lag - first_conv_lag) - io.noise_lag));
   stack_rows(b, R, S, "first_conv+skips", "first_conv", "", 0.0, c.in_channels);
   Timed both = s.conv1d("first_conv+skips", noise, "first_conv+skips", R + S, 1, 1, 0, true);
   for (int l = 0; l < c.layers; ++l) {
     const std::string p = "conv_layers." + std::to_string(l);
-    const int dilation = 1 << (l % per_stack), context = (c.kernel_size - 1) * dilation, pad = context / 2;
+    const int dilation = 1 << (l % per_stack), pad = (c.kernel_size - 1) / 2 * dilation;
     // The window holds both running values; the dilated conv reads its residual rows, the
     // fused 1x1 the slice of both that is as late as its output.
+    const Timed x{both.v, R, hop, both.lag};
+    const int context = s.conv_context(x, c.gate_channels, c.kernel_size, dilation);
     const ValueId window = s.window(p + ".conv", both, context);
     const ValueId rows = g.add_view(b.name(p + ".conv.input"), window, 0, Shape{1, R, 1, context + samples});
-    const Timed a = s.conv1d_on(p + ".conv", rows, Timed{rows, R, hop, both.lag}, p + ".conv", c.gate_channels,
-                                c.kernel_size, dilation, pad, true, 1.f, nullptr, 1.f, 0.f);
+    const Timed a = s.conv1d_on(p + ".conv", rows, x, p + ".conv", c.gate_channels, c.kernel_size, dilation, pad, true,
+                                1.f, nullptr, 1.f, 0.f);
     const Timed cond = conditioning(p, a.lag);
     GatedActivationArgs gate;
     gate.d = {1, half, samples};
     const Timed z = s.same_time(b.node(p + ".gate", gate, {a.v, cond.v}, Shape{1, half, 1, samples}), a, half);
     const std::string key = p + ".conv1x1_out+skip";
     stack_rows(b, R, S, key, p + ".conv1x1_out", p + ".conv1x1_skip", std::pow(c_half, l), half);
-    const Timed residual = s.slice(p + ".residual", window, both, context, pad);
+    const Timed residual = s.slice(p + ".residual", window, both, context, static_cast<int>(a.lag - both.lag));
     both = s.conv1d(key, z, key, R + S, 1, 1, 0, true, 1.f, &residual, sqrt_half, sqrt_half);
   }
   const ValueId sum = g.add_view(b.name("skips.scaled_sum"), both.v, int64_t{R} * samples, Shape{1, S, 1, samples});

@@ -38,7 +38,8 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
 
 // The step graph for `step` frames (engine/models/stream_builder.h): add_vocoder with seeded
 // noise (one channel), every conv keeping its left context, each layer's conditioning
-// delayed to its time in the dilated stack. Its output is add_vocoder's, lag samples later.
-VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step);
+// delayed to its time in the dilated stack. Its output is add_vocoder's, lag samples later;
+// exact_tiles as for StreamBuilder.
+VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step, bool exact_tiles);
 
 }  // namespace xfv

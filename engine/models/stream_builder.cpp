@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "engine/cpu/conv2d_winograd.h"
+
 namespace xfv {
 
-StreamBuilder::StreamBuilder(NetBuilder& b, int step) : b_(b), step_(step) {
+StreamBuilder::StreamBuilder(NetBuilder& b, int step, bool exact_tiles) : b_(b), step_(step), exact_tiles_(exact_tiles) {
   if (step < 1) throw std::invalid_argument(b.network() + ": a stream's step needs at least one frame");
 }
 
@@ -59,23 +61,38 @@ Timed StreamBuilder::delay(const std::string& path, const Timed& x, int delay) {
   return Timed{delay_line(path, x.v, width(x), 0, x, delay, width(x)), x.planes, x.rate, x.lag + delay};
 }
 
+int StreamBuilder::halo(const Timed& x, int cout, int k, int dilation) const {
+  if (!exact_tiles_) return 0;
+  Conv2dDesc d{1, x.planes, 1, 1, cout, 1, k};
+  d.dil_w = dilation;
+  const cpu::Winograd1dScheme scheme = cpu::winograd1d_scheme(d);
+  return scheme ? dilation * (scheme.m - 1) : 0;
+}
+
 Timed StreamBuilder::conv1d_on(const std::string& path, ValueId window_of_x, const Timed& x, const std::string& key,
                                int cout, int k, int dilation, int pad, bool bias, float slope, const Timed* residual,
                                float alpha, float beta) {
-  const int context = dilation * (k - 1);
-  const int64_t lag = x.lag + context - pad;
+  // Output j reads the window's columns halo + j + dilation * i: outputs come as late as
+  // the conv's right padding and the halo.
+  const int halo_w = halo(x, cout, k, dilation), w = width(x);
+  const int64_t lag = conv_lag(x, cout, k, dilation, pad);
   if (residual && (residual->lag != lag || residual->rate != x.rate))
     throw std::logic_error(b_.name(path) + ": its residual is not as late as its output");
-  const ValueId r = residual ? residual->v : kNoValue;
-  const ValueId y = slope == 1.f ? b_.conv1d(path, window_of_x, key, cout, k, dilation, 0, bias, r, alpha, beta)
-                                 : b_.leaky_conv1d(path, window_of_x, key, cout, k, dilation, 0, slope, r);
+  Conv2dArgs a;
+  a.d = {1, x.planes, 1, conv_context(x, cout, k, dilation) + w, cout, 1, k};
+  a.d.dil_w = dilation, a.d.pad_w = -halo_w;
+  a.d.alpha = alpha, a.d.beta = residual ? beta : 0.f, a.d.input_slope = slope;
+  a.d.origin_w = -lag, a.d.origin_per_frame = x.rate;
+  const ValueId wt = b_.weight(key + ".weight", Shape{cout, x.planes, 1, k});
+  const ValueId b = bias ? b_.weight(key + ".bias", Shape{cout}) : kNoValue;
+  const ValueId y = b_.node(path, a, {window_of_x, wt, b, residual ? residual->v : kNoValue}, Shape{1, cout, 1, w});
   return Timed{y, cout, x.rate, lag};
 }
 
 Timed StreamBuilder::conv1d(const std::string& path, const Timed& x, const std::string& key, int cout, int k,
                             int dilation, int pad, bool bias, float slope, const Timed* residual, float alpha,
                             float beta) {
-  const int context = dilation * (k - 1);
+  const int context = conv_context(x, cout, k, dilation);
   const ValueId win = context ? window(path, x, context) : x.v;
   return conv1d_on(path, win, x, key, cout, k, dilation, pad, bias, slope, residual, alpha, beta);
 }

@@ -39,7 +39,11 @@ struct VocoderStepIO {
 
 class StreamBuilder {
  public:
-  StreamBuilder(NetBuilder& b, int step);
+  // exact_tiles: the convs the cpu runs by 1-D Winograd keep a halo of d (m - 1) columns
+  // each side beyond their window, so that their edge tiles read the whole run's inputs and
+  // round as the whole run does (Conv2dDesc::origin_w); the right one is look-ahead, added to
+  // the lag. Without, those tiles round differently near each step's edges.
+  StreamBuilder(NetBuilder& b, int step, bool exact_tiles);
   NetBuilder& net() { return b_; }
   int step() const { return step_; }
   int width(const Timed& x) const { return step_ * x.rate; }
@@ -65,11 +69,20 @@ class StreamBuilder {
   // NetBuilder's conv1d / leaky_conv1d (kernel k, dilation, padding `pad` each side) on x's
   // window: the same outputs, later by the conv's right padding. `residual` must be as late
   // as the result.
-  // `slope` != 1: LeakyReLU fused on the input (leaky_conv1d, with bias). A 1x1 conv needs
-  // no window.
+  // `slope` != 1: LeakyReLU fused on the input (HiFi-GAN's convs); y = alpha * (conv + bias)
+  // + beta * residual. A 1x1 conv needs no window.
   Timed conv1d(const std::string& path, const Timed& x, const std::string& key, int cout, int k, int dilation,
                int pad, bool bias, float slope = 1.f, const Timed* residual = nullptr, float alpha = 1.f,
                float beta = 0.f);
+  // The same on x's window of conv_context(...) columns, which the caller keeps (a residual
+  // may be sliced from it).
+  int conv_context(const Timed& x, int cout, int k, int dilation) const {
+    return dilation * (k - 1) + 2 * halo(x, cout, k, dilation);
+  }
+  // The lag of its output.
+  int64_t conv_lag(const Timed& x, int cout, int k, int dilation, int pad) const {
+    return x.lag + dilation * (k - 1) - pad + halo(x, cout, k, dilation);
+  }
   Timed conv1d_on(const std::string& path, ValueId window_of_x, const Timed& x, const std::string& key, int cout, int k,
                   int dilation, int pad, bool bias, float slope, const Timed* residual, float alpha, float beta);
   // NetBuilder's leaky_conv_transpose1d (stride u, kernel k a multiple of u, padding pad) on
@@ -80,8 +93,11 @@ class StreamBuilder {
   Timed same_time(ValueId v, const Timed& x, int planes) const { return Timed{v, planes, x.rate, x.lag}; }
 
  private:
+  int halo(const Timed& x, int cout, int k, int dilation) const;  // d (m - 1), or 0
+
   NetBuilder& b_;
   int step_;
+  bool exact_tiles_;
 };
 
 }  // namespace xfv

@@ -8,7 +8,7 @@
 
 namespace xfv {
 
-VocoderStream::VocoderStream(std::shared_ptr<const Model> model, int step_frames, uint64_t noise_seed)
+VocoderStream::VocoderStream(std::shared_ptr<const Model> model, int step_frames, uint64_t noise_seed, bool exact_tiles)
     : model_(std::move(model)),
       backend_(make_backend(model_->backend())),
       graph_(std::make_unique<Graph>()),
@@ -20,11 +20,11 @@ VocoderStream::VocoderStream(std::shared_ptr<const Model> model, int step_frames
   NetBuilder b(*graph_, w, path, "vocoder");
   if (is_hifigan(w, path)) {
     const HifiGanConfig c = hifigan_config(w, path);
-    io_ = add_hifigan_step(b, c, step_frames);
+    io_ = add_hifigan_step(b, c, step_frames, exact_tiles);
     bands_ = c.num_mels, hop_ = c.hop_size;
   } else {
     const VocoderConfig c = vocoder_config(w, path);
-    io_ = add_vocoder_step(b, c, step_frames);
+    io_ = add_vocoder_step(b, c, step_frames, exact_tiles);
     bands_ = c.aux_channels, hop_ = c.hop();
   }
   model_->store().adopt(*graph_);

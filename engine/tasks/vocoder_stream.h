@@ -23,9 +23,11 @@ class VocoderStream {
  public:
   // The file's `vocoder` in steps of step_frames frames, on a backend of the model's kind of
   // its own. Parallel WaveGAN draws the noise of seed `noise_seed`, sample t normal(seed, t),
-  // as the whole run with that seed does. Everything is allocated here: push, pull and flush
+  // as the whole run with that seed does. exact_tiles: the cpu's Winograd convs keep halos so
+  // that every sample has the whole run's bits, at the price of their look-ahead
+  // (StreamBuilder; docs/streaming.md). Everything is allocated here: push, pull and flush
   // allocate nothing while the caller pulls what a push made.
-  VocoderStream(std::shared_ptr<const Model> model, int step_frames, uint64_t noise_seed = 0);
+  VocoderStream(std::shared_ptr<const Model> model, int step_frames, uint64_t noise_seed = 0, bool exact_tiles = true);
   ~VocoderStream();
   VocoderStream(const VocoderStream&) = delete;
   VocoderStream& operator=(const VocoderStream&) = delete;
