@@ -34,11 +34,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto model = std::make_shared<const xfv::Model>(weights, backend);
-  const int rate = xfv::vocoder_sampling_rate(model->weights(), model->path());
   std::stringstream chunks(args.get("chunks", "10,20,40"));
   for (std::string ms; std::getline(chunks, ms, ',');) {
     const double chunk_ms = std::atof(ms.c_str());
     auto stream = std::make_shared<xfv::VocoderStream>(model, 1);
+    const int rate = stream->sampling_rate();
     const int step = std::max(1, static_cast<int>(std::lround(chunk_ms / 1000 * rate / stream->hop())));
     stream = std::make_shared<xfv::VocoderStream>(model, step);
     // Frames of a log-mel's range; their values matter little to the time.

@@ -76,6 +76,14 @@ void add_conv2d_cases(CaseMaker& m) {
     mrf.d.input_slope = 0.1f;
     m.add(mrf, both);
   }
+  // A stream's step: a window cropped by its halo (negative padding), its outputs on a
+  // longer signal's tile grid (origin_w), with a residual.
+  for (auto [k, dil, halo, origin] : {std::tuple{3, 3, 9, 5}, std::tuple{5, 2, 4, -7}, std::tuple{7, 1, 1, 3}}) {
+    Conv2dArgs step = conv(1, 12, 1, 60 + (k - 1) * dil + 2 * halo, 16, 1, k, 1, 0, dil);
+    step.d.pad_w = -halo, step.d.origin_w = origin;
+    step.d.input_slope = 0.1f;
+    m.add(step, both);
+  }
   Conv2dArgs post = conv(2, 8, 1, 77, 1, 1, 7, 1, 0, 1, 3);
   post.d.input_slope = 0.01f;
   m.add(post, bias);

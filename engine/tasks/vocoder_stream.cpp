@@ -5,6 +5,7 @@
 
 #include "engine/models/hifigan.h"
 #include "engine/models/parallel_wavegan.h"
+#include "engine/models/voice_settings.h"
 
 namespace xfv {
 
@@ -21,11 +22,11 @@ VocoderStream::VocoderStream(std::shared_ptr<const Model> model, int step_frames
   if (is_hifigan(w, path)) {
     const HifiGanConfig c = hifigan_config(w, path);
     io_ = add_hifigan_step(b, c, step_frames, exact_tiles);
-    bands_ = c.num_mels, hop_ = c.hop_size;
+    bands_ = c.num_mels, hop_ = c.hop_size, rate_ = c.sampling_rate;
   } else {
     const VocoderConfig c = vocoder_config(w, path);
     io_ = add_vocoder_step(b, c, step_frames, exact_tiles);
-    bands_ = c.aux_channels, hop_ = c.hop();
+    bands_ = c.aux_channels, hop_ = c.hop(), rate_ = voice_settings(w, path).mel.sampling_rate;
   }
   model_->store().adopt(*graph_);
   runner_ = std::make_unique<Runner>(*graph_, *backend_, false, &model_->store());

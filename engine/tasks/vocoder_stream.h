@@ -34,6 +34,7 @@ class VocoderStream {
 
   int bands() const { return bands_; }  // floats per frame
   int hop() const { return hop_; }      // samples per frame
+  int sampling_rate() const { return rate_; }
   int step_frames() const { return step_; }
   int64_t lag_samples() const { return io_.lag; }
   int64_t latency_samples() const { return io_.lag + int64_t{step_ - 1} * hop_; }
@@ -61,7 +62,7 @@ class VocoderStream {
   std::unique_ptr<Graph> graph_;
   std::unique_ptr<Runner> runner_;
   VocoderStepIO io_;
-  int step_ = 0, bands_ = 0, hop_ = 0;
+  int step_ = 0, bands_ = 0, hop_ = 0, rate_ = 0;
   uint64_t seed_ = 0;
   HostTensor input_;                // the step's frames, band-major
   std::vector<float> step_out_;     // a step's samples

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cpu/gemm.h"
 #include "engine/models/hifigan.h"
 #include "engine/opcheck.h"
 #include "engine/tasks/model_session.h"
@@ -77,7 +78,7 @@ struct Case {
   std::string file, backend;
   int frames;
   std::vector<int> steps;
-  double tolerance;  // relative L2 against the whole run
+  double tolerance;  // relative L2 against the whole run where its bits are not expected
 };
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
@@ -111,19 +112,24 @@ TEST_P(StreamVsWhole, SamplesEqualTheWholeRun) {
       std::printf("%s on %s, step %d, %s: relative L2 %.3g, max abs %.3g, lag %lld samples\n", c.file.c_str(),
                   c.backend.c_str(), step, exact_tiles ? "exact tiles" : "tiles cut at the steps", err,
                   max_abs_diff(got, want), static_cast<long long>(stream.lag_samples()));
-      // Without the halos, the Winograd tiles at each step's edges round differently.
-      EXPECT_LE(err, exact_tiles ? c.tolerance : 1e-5) << "step " << step;
+      // With the halos and a GEMM whose columns round alike wherever they lie, the whole
+      // run's bits; OpenBLAS's round by their place in the call (docs/kernels.md), and without
+      // the halos the Winograd tiles at each step's edges round differently.
+      if (c.backend == "cpu" && exact_tiles && std::string(cpu::gemm_implementation()) != "openblas")
+        EXPECT_EQ(got, want) << "step " << step;
+      else
+        EXPECT_LE(err, c.tolerance) << "step " << step;
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Vocoders, StreamVsWhole,
-    ::testing::Values(Case{"XFV_HIFIGAN", "small.safetensors", "cpu", 50, {1, 3, 8, 64}, 1e-6},
+    ::testing::Values(Case{"XFV_HIFIGAN", "small.safetensors", "cpu", 50, {1, 3, 8, 64}, 5e-6},
                       Case{"XFV_HIFIGAN", "small.safetensors", "sim", 12, {5}, 1e-5},
-                      Case{"XFV_HIFIGAN", "universal.safetensors", "cpu", 40, {1, 7, 32}, 1e-6},
-                      Case{"XFV_XFAVOT", "small.safetensors", "cpu", 30, {1, 4, 13, 40}, 1e-6},
+                      Case{"XFV_HIFIGAN", "universal.safetensors", "cpu", 40, {1, 7, 32}, 5e-6},
+                      Case{"XFV_XFAVOT", "small.safetensors", "cpu", 30, {1, 4, 13, 40}, 5e-6},
                       Case{"XFV_XFAVOT", "small.safetensors", "sim", 6, {4}, 1e-5},
-                      Case{"XFV_XFAVOT", "full.safetensors", "cpu", 40, {3, 16}, 1e-6}),
+                      Case{"XFV_XFAVOT", "full.safetensors", "cpu", 40, {3, 16}, 5e-6}),
     case_name);
 
 // A reset stream, or one flushed and reset, gives what a fresh stream gives, bit for bit.
