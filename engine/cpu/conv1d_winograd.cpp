@@ -26,6 +26,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -48,6 +49,8 @@ constexpr Winograd1dScheme kSchemes[] = {
     {3, 5},  // even dilations: Parallel WaveGAN's d = 2 ... 512
     {2, 7},  // odd dilations: HiFi-GAN's resblocks
 };
+
+constexpr int kMaxPoints = 8;  // n = m + r - 1 of the schemes above
 
 struct Transforms {
   int m, r, n;
@@ -133,8 +136,8 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
   // Tiles t in [-lead, ceil(wv / m)) hold every output in [0, wv); tile index u = t + lead.
   const int64_t lead = int64_t{m - 1} * dil / m, tiles = lead + (wv + m - 1) / m;
   // Tap j of tile u reads x[m (u + q[j]) + ph[j]]; output i of tile u is y[m (u + qo[i]) + pho[i] - shift].
-  std::vector<int64_t> q(n), qo(m);
-  std::vector<int> ph(n), pho(m);
+  std::array<int64_t, kMaxPoints> q{}, qo{};  // arrays, not vectors: a stream's step allocates nothing
+  std::array<int, kMaxPoints> ph{}, pho{};
   for (int j = 0; j < n; ++j) {
     const int64_t e = int64_t{dil} * j - d.pad_w - shift - m * lead;
     q[j] = floor_div(e, m), ph[j] = static_cast<int>(e - q[j] * m);
@@ -162,7 +165,9 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
       u[p * int64_t{d.cout} * d.cin + f] = static_cast<float>(acc);
     }
   }
-  std::vector<float> bt(t.bt.begin(), t.bt.end()), at(t.at.begin(), t.at.end());  // exact: dyadic rationals
+  std::array<float, kMaxPoints * kMaxPoints> bt{}, at{};  // exact: dyadic rationals
+  std::copy(t.bt.begin(), t.bt.end(), bt.begin());
+  std::copy(t.at.begin(), t.at.end(), at.begin());
   const CombineRows combine = combine_rows_for(n);
 
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())

@@ -4,7 +4,9 @@
 // do not divide the utterance and of more than all of it, fed in uneven chunks.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <new>
 #include <memory>
 #include <random>
 #include <string>
@@ -15,6 +17,25 @@
 #include "engine/opcheck.h"
 #include "engine/tasks/model_session.h"
 #include "engine/tasks/vocoder_stream.h"
+
+// Heap allocations counted while `counting` is set (operator new replaced for this test
+// binary): push and pull must make none once a stream runs.
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<int64_t> allocations{0};
+}  // namespace
+
+// GCC cannot see that these replace the global operators, and warns of malloc and free in them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(size_t bytes) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(bytes ? bytes : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace xfv {
 namespace {
@@ -194,6 +215,26 @@ TEST(VocoderStream, PushAfterFlushIsAnError) {
   stream.reset();
   EXPECT_EQ(stream.available(), 0);
   EXPECT_NO_THROW(stream.push(frame.data(), 1));
+}
+
+TEST(VocoderStream, PushAndPullAllocateNothing) {
+  for (const auto& [variable, file] : {std::pair{"XFV_HIFIGAN", "small.safetensors"}, std::pair{"XFV_XFAVOT", "small.safetensors"}}) {
+    const std::string path = fixture(variable, file);
+    if (path.empty()) GTEST_SKIP() << variable << " is unset";
+    VocoderStream stream(std::make_shared<const Model>(path, "cpu"), 3, 5);
+    const Utterance x = random_utterance(40, stream.bands(), 3, -1.f, 1.f);
+    std::vector<float> out(static_cast<size_t>(4 * 3 * stream.hop()));
+    const auto push_and_pull = [&](int64_t first, int64_t count) {
+      stream.push(x.frames.data() + first * stream.bands(), count);
+      while (stream.pull(out.data(), static_cast<int64_t>(out.size()))) {
+      }
+    };
+    push_and_pull(0, 10);  // the first steps size the cpu's workspaces
+    counting = true;
+    for (int64_t at = 10; at < 30; at += 2) push_and_pull(at, 2);  // a live caller: small chunks, pulled
+    counting = false;
+    EXPECT_EQ(allocations.exchange(0), 0) << file;
+  }
 }
 
 }  // namespace
