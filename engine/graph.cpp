@@ -76,6 +76,13 @@ ValueId Graph::add_view(const std::string& name, ValueId base, int64_t offset, S
 
 void Graph::mark_output(ValueId v) { outputs_.push_back(v); }
 
+void Graph::add_state(ValueId in, ValueId out) {
+  if (value(in).kind != ValueKind::kInput || value(out).kind != ValueKind::kNode ||
+      value(in).shape.numel() != value(out).shape.numel())
+    throw std::logic_error("graph: state '" + value(in).name + "' cannot be carried by '" + value(out).name + "'");
+  states_.emplace_back(in, out);
+}
+
 void Graph::reshape(ValueId v, Shape shape) {
   Value& val = values_.at(static_cast<size_t>(v));
   if (val.shape.numel() != shape.numel())

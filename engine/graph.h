@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/backend.h"
@@ -61,6 +62,10 @@ class Graph {
   // A view of `shape` on the elements [offset, offset + shape.numel()) of node value `base`.
   ValueId add_view(const std::string& name, ValueId base, int64_t offset, Shape shape);
   void mark_output(ValueId v);
+  // A step graph's state (engine/models/stream_builder.h): input `in` holds, in each run,
+  // what node value `out` (of as many elements) held at the end of the run before; zeros in
+  // the first. The Runner keeps both buffers for the whole run and swaps them after it.
+  void add_state(ValueId in, ValueId out);
   // Gives a value another shape of the same size: ops see flat (n, c, h*w) planes,
   // the model keeps (n, c, h, w).
   void reshape(ValueId v, Shape shape);
@@ -70,12 +75,14 @@ class Graph {
   const std::vector<Value>& values() const { return values_; }
   const std::vector<Node>& nodes() const { return nodes_; }  // in execution order
   const std::vector<ValueId>& outputs() const { return outputs_; }
+  const std::vector<std::pair<ValueId, ValueId>>& states() const { return states_; }  // (in, out)
 
  private:
   ValueId add_value(Value v);
   std::vector<Value> values_;
   std::vector<Node> nodes_;
   std::vector<ValueId> outputs_;
+  std::vector<std::pair<ValueId, ValueId>> states_;
   std::unordered_map<std::string, ValueId> by_name_;
 };
 

@@ -156,6 +156,17 @@ OpTraits traits(const MelSpectrogramArgs& a) {
           static_cast<double>(frames) * (fft + 12.0 * d.bins() + 2.0 * d.n_mels * d.bins())};
 }
 
+OpTraits traits(const TimeWindowArgs& a) {
+  const TimeWindowDesc& d = a.d;
+  if (d.planes < 1 || d.a0 < 0 || d.wa < 0 || d.a0 + d.wa > d.a_w || d.b0 < 0 || d.wb < 0 || d.b0 + d.wb > d.b_w ||
+      d.out_w() < 1)
+    throw std::invalid_argument("time_window: columns [" + std::to_string(d.a0) + ", " + std::to_string(d.a0 + d.wa) +
+                                ") of " + std::to_string(d.a_w) + " and [" + std::to_string(d.b0) + ", " +
+                                std::to_string(d.b0 + d.wb) + ") of " + std::to_string(d.b_w) + " make no window");
+  return {"time_window", {int64_t{d.planes} * d.a_w, int64_t{d.planes} * d.b_w}, {true, false},
+          Shape{d.planes, d.out_w()}, 0};
+}
+
 void bind_ptrs(Conv2dArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.w = in[1], a.bias = in[2], a.residual = in[3], a.y = out;
 }
@@ -309,6 +320,11 @@ std::string detail(const MelSpectrogramArgs& a) {
   return "fft" + std::to_string(a.d.n_fft) + " win" + std::to_string(a.d.win_length) + " hop" +
          std::to_string(a.d.hop) + " pad" + std::to_string(a.d.padding) +
          (a.d.spectrum == MelSpectrum::kMagnitude ? " mag " : " ") + Shape{a.d.n, a.d.length}.str();
+}
+std::string detail(const TimeWindowArgs& a) {
+  const TimeWindowDesc& d = a.d;
+  return "a[" + std::to_string(d.a0) + "+" + std::to_string(d.wa) + "] b[" + std::to_string(d.b0) + "+" +
+         std::to_string(d.wb) + "] " + Shape{d.planes, d.out_w()}.str();
 }
 template <class Args>
 std::string detail(const Args& a) {

@@ -76,6 +76,14 @@ void add_conv2d_cases(CaseMaker& m) {
     mrf.d.input_slope = 0.1f;
     m.add(mrf, both);
   }
+  // A stream's step: a window cropped by its halo (negative padding), its outputs on a
+  // longer signal's tile grid (origin_w), with a residual.
+  for (auto [k, dil, halo, origin] : {std::tuple{3, 3, 9, 5}, std::tuple{5, 2, 4, -7}, std::tuple{7, 1, 1, 3}}) {
+    Conv2dArgs step = conv(1, 12, 1, 60 + (k - 1) * dil + 2 * halo, 16, 1, k, 1, 0, dil);
+    step.d.pad_w = -halo, step.d.origin_w = origin;
+    step.d.input_slope = 0.1f;
+    m.add(step, both);
+  }
   Conv2dArgs post = conv(2, 8, 1, 77, 1, 1, 7, 1, 0, 1, 3);
   post.d.input_slope = 0.01f;
   m.add(post, bias);
@@ -359,6 +367,24 @@ void add_transpose_cases(CaseMaker& m) {
   }
 }
 
+// The vocoders' step graphs: a kept context and the new columns, the mask cutting the
+// start, the end, both or everything; a slice (a absent); a context alone; VCTK's widest.
+void add_time_window_cases(CaseMaker& m) {
+  constexpr int64_t kOpen = INT64_MAX;
+  struct Case {
+    int planes, a_w, a0, wa, b_w, b0, wb;
+    int64_t time0, end;
+  };
+  for (const Case& c : {Case{3, 5, 0, 5, 7, 0, 7, -3, kOpen}, Case{2, 6, 2, 4, 10, 3, 5, 10, 16},
+                        Case{1, 4, 0, 4, 3, 0, 3, -2, 3}, Case{4, 0, 0, 0, 20, 4, 12, 0, kOpen},
+                        Case{3, 9, 1, 8, 5, 0, 0, 7, kOpen}, Case{2, 3, 0, 3, 4, 0, 4, -100, kOpen},
+                        Case{2, 3, 0, 3, 4, 0, 4, 5, 2}, Case{128, 2048, 300, 1748, 300, 0, 300, -1000, 1500}}) {
+    TimeWindowArgs a;
+    a.d = {c.planes, c.a_w, c.a0, c.wa, c.b_w, c.b0, c.wb, c.time0, c.end};
+    m.add(a, {c.wa > 0, true});
+  }
+}
+
 // The two front ends on noise, with their real windows, twiddles and filterbanks.
 // StarGANv2-VC's: the shortest signal reflect padding allows (1025), one whose end falls
 // mid-frame, a batch, and a quiet signal whose quietest bands sit near the log's 1e-5 floor.
@@ -410,6 +436,7 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   add_replication_pad_cases(m);
   add_transpose_cases(m);
   add_mel_spectrogram_cases(m);
+  add_time_window_cases(m);
   return std::move(m.cases);
 }
 

@@ -27,6 +27,9 @@ ArenaPlan Runner::plan(const Graph& graph, bool keep_every_value) {
       if (in != kNoValue) lifetimes[buffer_of(in)].last = i;
   }
   for (ValueId out : graph.outputs()) lifetimes[buffer_of(out)].last = end;
+  // A state's two buffers swap after each run: both live through all of it.
+  for (const auto& [in, out] : graph.states())
+    for (ValueId v : {in, out}) lifetimes[static_cast<size_t>(v)].first = -1, lifetimes[static_cast<size_t>(v)].last = end;
   if (keep_every_value)
     for (auto& l : lifetimes) l.last = end;
   for (size_t v = 0; v < values.size(); ++v)
@@ -53,6 +56,35 @@ Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, cons
   const ArenaPlan arena = plan(graph, keep_every_value);
   offsets_ = arena.offsets;
   if (arena.total_bytes) arena_ = DeviceBuffer(backend, arena.total_bytes);
+  bound_[0] = bind_nodes();
+  if (!graph.states().empty()) {
+    swap_states();
+    bound_[1] = bind_nodes();
+    swap_states();
+    reset_states();
+  }
+}
+
+std::vector<OpArgs> Runner::bind_nodes() const {
+  std::vector<OpArgs> bound;
+  for (const Node& node : graph_.nodes()) {
+    OpArgs op = node.op;
+    std::vector<const float*> inputs;
+    for (ValueId in : node.inputs) inputs.push_back(in == kNoValue ? nullptr : address(in));
+    bind_op(op, inputs, address(node.output));
+    bound.push_back(op);
+  }
+  return bound;
+}
+
+void Runner::swap_states() {
+  for (const auto& [in, out] : graph_.states()) std::swap(offsets_[static_cast<size_t>(in)], offsets_[static_cast<size_t>(out)]);
+  parity_ ^= 1;
+}
+
+void Runner::reset_states() {
+  for (const auto& [in, out] : graph_.states())
+    backend_.fill_bytes(address(in), 0, static_cast<size_t>(graph_.value(in).shape.numel()) * sizeof(float));
 }
 
 float* Runner::address(ValueId v) const {
@@ -104,28 +136,36 @@ class Range {
 
 void Runner::run(const NodeHook& hook) {
   std::unique_ptr<Timer> timer = hook ? backend_.make_timer() : nullptr;
-  for (const Node& node : graph_.nodes()) {
-    const std::string& name = graph_.value(node.output).name;
-    OpArgs op = node.op;
-    std::vector<const float*> inputs;
-    for (ValueId in : node.inputs) inputs.push_back(in == kNoValue ? nullptr : address(in));
-    bind_op(op, inputs, address(node.output));
+  const std::vector<Node>& nodes = graph_.nodes();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const std::string& name = graph_.value(nodes[i].output).name;
+    OpArgs op = bound_[parity_][i];
     if (auto* draw = std::get_if<GaussianArgs>(&op)) draw->d.seed = random_seed_, draw->d.offset += random_offset_;
+    if (auto* conv = std::get_if<Conv2dArgs>(&op)) conv->d.origin_w += frame_ * conv->d.origin_per_frame;
+    if (auto* window = std::get_if<TimeWindowArgs>(&op); window && window->d.per_frame) {
+      window->d.time0 += frame_ * window->d.per_frame;
+      if (end_frame_ >= 0) window->d.end = end_frame_ * window->d.per_frame;
+    }
     {
       const Range range(backend_, name);
       if (timer) timer->start();
       backend_.run(op);
       if (timer) timer->stop();
     }
-    if (timer) hook(node, name, timer->elapsed_ms());
+    if (timer) hook(nodes[i], name, timer->elapsed_ms());
   }
   backend_.synchronize();
+  if (!graph_.states().empty()) swap_states();
 }
 
 HostTensor Runner::read(ValueId v) {
   HostTensor t(graph_.value(v).shape);
-  backend_.download(t.data.data(), address(v), t.data.size() * sizeof(float));
+  read(v, t.data.data());
   return t;
+}
+
+void Runner::read(ValueId v, float* out) {
+  backend_.download(out, address(v), static_cast<size_t>(graph_.value(v).shape.numel()) * sizeof(float));
 }
 
 }  // namespace xfv

@@ -39,15 +39,26 @@ class Runner {
   // desc has offset o gives element j = normal(seed, offset + o + j) (its desc's seed is
   // unused), so one graph draws any part of any seed's stream.
   void set_random_stream(uint64_t seed, uint64_t offset) { random_seed_ = seed, random_offset_ = offset; }
-  // Runs every node; with a hook, times each node (synchronizing around it).
+  // A step graph's place in its stream for the runs that follow: the step's first frame and,
+  // once known, the stream's length in frames (-1: not yet). Binds the time windows' mask
+  // (TimeWindowDesc::per_frame) and the convs' origin (Conv2dDesc::origin_per_frame).
+  void set_stream_position(int64_t frame, int64_t end_frame = -1) { frame_ = frame, end_frame_ = end_frame; }
+  // Zeros every state of the graph (Graph::add_state): the start of a stream.
+  void reset_states();
+  // Runs every node; with a hook, times each node (synchronizing around it). The graph's
+  // states then swap buffers (no copy); nothing is allocated on the backend after the
+  // constructor.
   void run(const NodeHook& hook = nullptr);
   HostTensor read(ValueId v);
+  void read(ValueId v, float* out);  // into the caller's buffer of the value's size
 
   size_t arena_bytes() const { return arena_.bytes(); }
 
  private:
   float* address(ValueId v) const;
   void upload(ValueId v, const HostTensor& t);
+  std::vector<OpArgs> bind_nodes() const;
+  void swap_states();
 
   const Graph& graph_;
   Backend& backend_;
@@ -55,7 +66,11 @@ class Runner {
   std::vector<const float*> constant_addresses_;  // by value id, null for other kinds
   std::vector<size_t> offsets_;          // arena offset by value id
   DeviceBuffer arena_;
+  // The nodes bound to their buffers once: [1] with the states' buffers swapped.
+  std::vector<OpArgs> bound_[2];
+  int parity_ = 0;
   uint64_t random_seed_ = 0, random_offset_ = 0;
+  int64_t frame_ = 0, end_frame_ = -1;
 };
 
 }  // namespace xfv

@@ -32,6 +32,7 @@ void run(const AdaptiveAvgPoolArgs& a, cudaStream_t stream);
 void run(const ReplicationPadArgs& a, cudaStream_t stream);
 void run(const TransposeArgs& a, cudaStream_t stream);
 void run(const MelSpectrogramArgs& a, cudaStream_t stream);
+void run(const TimeWindowArgs& a, cudaStream_t stream);
 
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

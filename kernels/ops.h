@@ -27,6 +27,13 @@ struct Conv2dDesc {
   int dil_h = 1, dil_w = 1;
   float alpha = 1.f, beta = 0.f;
   float input_slope = 1.f;
+  // Where the conv runs on a window of a longer signal (a stream's step): the longer
+  // signal's index of output column 0 along w. The cpu's 1-D Winograd lays its tiles on that
+  // signal's grid, so that the window's outputs round as the whole run's; a negative pad_w
+  // crops, and the columns cropped are a halo its edge tiles read (for outputs outside the
+  // window). The runner adds frame * origin_per_frame (Runner::set_stream_position).
+  int64_t origin_w = 0;
+  int origin_per_frame = 0;
 
   int out_h() const { return (h + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1; }
   int out_w() const { return (w + 2 * pad_w - dil_w * (kw - 1) - 1) / stride_w + 1; }
@@ -337,6 +344,33 @@ struct TransposeArgs {
 };
 
 // ---------------------------------------------------------------------------------------
+// A window along time, for the vocoders' step graphs (engine/models/stream_builder.h):
+// columns [a0, a0 + wa) of a (planes, a_w), then columns [b0, b0 + wb) of b (planes, b_w),
+// as y (planes, wa + wb); a column of y whose absolute time time0 + j lies outside [0, end)
+// is 0. A streamed conv's input is its kept left context (a) followed by the new columns
+// (b), its next context the last columns of the same two, a slice has wa = 0 (a absent).
+// The mask makes the columns outside the signal what a whole run's zero padding is, so
+// that no value computed from padding leaks into the next layer. The runner binds time0 and
+// end per step (Runner::set_stream_position): time0 += frame * per_frame, and end = frames *
+// per_frame once the stream's length is known; per_frame 0 leaves both as they are.
+struct TimeWindowDesc {
+  int planes;
+  int a_w = 0, a0 = 0, wa = 0;
+  int b_w = 0, b0 = 0, wb = 0;
+  int64_t time0 = 0;
+  int64_t end = INT64_MAX;
+  int per_frame = 0;
+
+  int out_w() const { return wa + wb; }
+};
+struct TimeWindowArgs {
+  TimeWindowDesc d;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* y = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
 // Log-mel spectrogram of n signals (n, length): the signal reflect-padded by `padding`
 // samples each side, frames every `hop` samples, each windowed over n_fft samples, the
 // rFFT's power |X|^2 (or magnitude sqrt(|X|^2 + 1e-9)), projected onto n_mels bands, then
@@ -402,4 +436,5 @@ struct MelSpectrogramArgs {
   X(AdaptiveAvgPool)       \
   X(ReplicationPad)        \
   X(Transpose)             \
-  X(MelSpectrogram)
+  X(MelSpectrogram)        \
+  X(TimeWindow)

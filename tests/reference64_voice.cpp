@@ -95,5 +95,23 @@ Out ref(const TransposeArgs& a, const In& in) {
   return y;
 }
 
+// Column j of the window is a's column a0 + j or b's column b0 + j - wa, or 0 where the
+// absolute time time0 + j lies outside [0, end).
+Out ref(const TimeWindowArgs& a, const In& in) {
+  const TimeWindowDesc& d = a.d;
+  Out y;
+  for (int p = 0; p < d.planes; ++p)
+    for (int j = 0; j < d.wa + d.wb; ++j) {
+      const int64_t t = d.time0 + j;
+      if (t < 0 || t >= d.end)
+        y.push_back(0);
+      else if (j < d.wa)
+        y.push_back(in[0][static_cast<size_t>(p) * d.a_w + d.a0 + j]);
+      else
+        y.push_back(in[1][static_cast<size_t>(p) * d.b_w + d.b0 + j - d.wa]);
+    }
+  return y;
+}
+
 }  // namespace reference64_voice
 }  // namespace xfv

@@ -18,6 +18,7 @@ Out ref(const AdaptiveAvgPoolArgs& a, const In& in);
 Out ref(const ReplicationPadArgs& a, const In& in);
 Out ref(const UpsampleFirArgs& a, const In& in);
 Out ref(const TransposeArgs& a, const In& in);
+Out ref(const TimeWindowArgs& a, const In& in);
 
 }  // namespace reference64_voice
 }  // namespace xfv

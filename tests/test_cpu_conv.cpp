@@ -250,5 +250,38 @@ TEST(CpuGemm, AColumnHasTheSameBitsWhereverItSitsInACall) {
     }
 }
 
+// A stream's step (engine/models/stream_builder.h): a window starting anywhere, its output 0
+// placed on the whole run's tile grid (origin_w) and d (m - 1) columns of halo each side
+// (a negative padding), gives every output the whole run's tile and its inputs: the whole
+// run's bits, the GEMM giving a column the same bits wherever it lies (CpuGemm above).
+TEST(CpuConvWinograd1d, HalosOnTheWholeRunsGridGiveItsBitsAnywhere) {
+  const struct {
+    int kernel, dilation, start, count;
+  } cases[] = {{3, 1, 5, 7}, {3, 5, 101, 33}, {7, 3, 77, 1}, {5, 1, 301, 300}, {5, 8, 123, 45}, {5, 2, 7, 2}};
+  uint64_t seed = 90;
+  for (const auto& k : cases) {
+    const int width = 1200, channels = 16;
+    Conv whole = make_conv(vocoder_conv(channels, width, k.kernel, k.dilation), true, false, seed++);
+    const std::vector<float> all = run_conv(whole);
+    const cpu::Winograd1dScheme scheme = cpu::winograd1d_scheme(whole.args.d);
+    ASSERT_TRUE(scheme) << "k" << k.kernel << " d" << k.dilation;
+    const int pad = whole.args.d.pad_w, halo = k.dilation * (scheme.m - 1), first = k.start - pad - halo;
+    Conv part = whole;
+    part.args.d.w = k.count + 2 * (pad + halo);
+    part.args.d.pad_w = -halo;
+    part.args.d.origin_w = k.start;
+    part.x.clear();
+    for (int ci = 0; ci < channels; ++ci)
+      part.x.insert(part.x.end(), whole.x.begin() + ci * width + first, whole.x.begin() + ci * width + first + part.args.d.w);
+    part.args.x = part.x.data(), part.args.w = part.w.data(), part.args.bias = part.bias.data();
+    ASSERT_EQ(part.args.d.out_w(), k.count);
+    const std::vector<float> got = run_conv(part);
+    std::vector<float> want;
+    for (int co = 0; co < channels; ++co)
+      want.insert(want.end(), all.begin() + co * width + k.start, all.begin() + co * width + k.start + k.count);
+    EXPECT_EQ(got, want) << "k" << k.kernel << " d" << k.dilation;
+  }
+}
+
 }  // namespace
 }  // namespace xfv

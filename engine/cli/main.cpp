@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/cli/stream_command.h"
 #include "engine/cli/task_commands.h"
 #include "engine/io/audio.h"
 #include "engine/io/image.h"
@@ -22,6 +25,7 @@
 #include "engine/profile.h"
 #include "engine/opcheck.h"
 #include "engine/tasks/validate.h"
+#include "engine/tasks/vocoder_stream.h"
 
 namespace {
 
@@ -140,11 +144,54 @@ struct VocodeOptions {
   bool profile = false, float_wav = false;
   int64_t budget_mb = 0;
   int max_frames = 0;  // 0: kDefaultVocoderFrames
+  bool stream = false, compare_offline = false, rounded_tiles = false;
+  double chunk_ms = 20;
 };
 
 bool is_npy(const std::string& path) {
   const std::string ext = std::filesystem::path(path).extension().string();
   return ext == ".npy" || ext == ".NPY";
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size()) - 1, std::floor(p * v.size())))];
+}
+
+// The mel (bands, T) through a VocoderStream in chunks of the step nearest chunk_ms, as a
+// live caller would push it, timing each push; the report on stdout (docs/streaming.md).
+std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& mel, const HifiGanConfig& c) {
+  const int step = std::max(1, static_cast<int>(std::lround(o.chunk_ms / 1000 * c.sampling_rate / c.hop_size)));
+  VocoderStream stream(std::make_shared<const Model>(o.weights, o.backend), step, 0, !o.rounded_tiles);
+  const int64_t frames = mel.shape[mel.shape.rank - 1], bands = c.num_mels;
+  std::vector<float> frame_major(static_cast<size_t>(frames * bands));
+  for (int64_t t = 0; t < frames; ++t)
+    for (int64_t m = 0; m < bands; ++m) frame_major[static_cast<size_t>(t * bands + m)] = mel.data[static_cast<size_t>(m * frames + t)];
+  std::vector<float> out(static_cast<size_t>(frames * c.hop_size));
+  int64_t got = 0;
+  std::vector<double> ms;
+  const auto timed = [&](const auto& work) {
+    const auto t0 = std::chrono::steady_clock::now();
+    work();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    got += stream.pull(out.data() + got, static_cast<int64_t>(out.size()) - got);
+  };
+  for (int64_t at = 0; at < frames; at += step)
+    timed([&] { stream.push(frame_major.data() + at * bands, std::min<int64_t>(step, frames - at)); });
+  timed([&] { stream.flush(); });
+  double total = 0;
+  for (double v : ms) total += v;
+  const double chunk = 1000.0 * step * c.hop_size / c.sampling_rate, rate = c.sampling_rate / 1000.0;
+  std::printf("stream: step %d frames (%.2f ms), %s tiles, algorithmic latency %lld samples (%.1f ms): "
+              "look-ahead %lld + step buffering %lld\n",
+              step, chunk, o.rounded_tiles ? "rounded" : "exact", static_cast<long long>(stream.latency_samples()),
+              static_cast<double>(stream.latency_samples()) / rate, static_cast<long long>(stream.lag_samples()),
+              static_cast<long long>(stream.latency_samples() - stream.lag_samples()));
+  std::printf("compute per chunk (%zu chunks, the flush last): p50 %.2f ms, p95 %.2f, p99 %.2f, max %.2f; "
+              "real-time factor %.3f\n",
+              ms.size(), percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 0.99), percentile(ms, 1.0),
+              total / (1000.0 * static_cast<double>(frames * c.hop_size) / c.sampling_rate));
+  return out;
 }
 
 // A mel (.npy) or a recording (copy synthesis) to a waveform at the vocoder's rate.
@@ -174,7 +221,20 @@ int vocode(const VocodeOptions& o) {
                       " Hz are too short; the mel front end needs at least " + std::to_string(c.min_samples()));
     mel = v.mel(wave, how);
   }
-  save_wav(o.out, v.vocode(mel, how), c.sampling_rate, o.float_wav ? WavEncoding::Float32 : WavEncoding::Pcm16);
+  std::vector<float> wave;
+  if (o.stream) {
+    HostTensor bands_by_frames = mel;
+    bands_by_frames.shape = Shape{c.num_mels, mel.shape[mel.shape.rank - 1]};
+    wave = vocode_streaming(o, bands_by_frames, c);
+    if (o.compare_offline) {
+      const std::vector<float> whole = v.vocode(mel, how);
+      std::printf("against the whole run: relative L2 %.3g, max abs %.3g\n", relative_l2(wave, whole),
+                  max_abs_diff(wave, whole));
+    }
+  } else {
+    wave = v.vocode(mel, how);
+  }
+  save_wav(o.out, wave, c.sampling_rate, o.float_wav ? WavEncoding::Float32 : WavEncoding::Pcm16);
   if (!o.dump.empty()) write_safetensors(o.dump, dump);
   profile.set_memory(bundle.models().memory());
   if (o.profile) profile.print(stdout);
@@ -239,6 +299,17 @@ int main(int argc, char** argv) {
                   "the vocoder runs at most this many frames at a time, longer mels in overlapping windows with "
                   "the whole run's samples (default 512; docs/tasks.md)");
   voc->add_flag("--float-wav", vd.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
+  voc->add_flag("--stream", vd.stream,
+                "vocode as a live stream (docs/streaming.md): the mel pushed in chunks, each layer keeping its "
+                "context; prints the latency and the compute per chunk");
+  voc->add_option("--chunk-ms", vd.chunk_ms, "with --stream: the chunk, rounded to whole frames (default 20)")
+      ->check(CLI::PositiveNumber);
+  voc->add_flag("--compare-offline", vd.compare_offline, "with --stream: print the deviation from the whole run");
+  voc->add_flag("--rounded-tiles", vd.rounded_tiles,
+                "with --stream: no Winograd halos (less look-ahead; the step edges round differently)");
+
+  StreamOptions so;
+  auto* str = add_stream_command(app, so);
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -256,6 +327,7 @@ int main(int argc, char** argv) {
     for (const TaskOptions& o : bench_options)
       if (*bench && *bench->get_subcommand(o.task)) return bench_command(o, runs, warmup);
     if (*voc) return vocode(vd);
+    if (*str) return stream_command(so);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xfv: %s\n", e.what());
     return 1;

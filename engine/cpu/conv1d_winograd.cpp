@@ -1,5 +1,5 @@
 // Winograd minimal filtering F(m, r) along the dilated time axis of a 1-D conv (kernel r,
-// stride 1, dilation d, any padding): the vocoders' dilated convs.
+// stride 1, dilation d, any padding, a negative one cropping): the vocoders' dilated convs.
 //
 // Tiles. Tile t holds the m outputs o = m t + d i, i < m: one F(m, r) problem on the dilated
 // grid, reading the n = m + r - 1 inputs m t + d j - pad, j < n. With gcd(m, d) = 1 these
@@ -26,6 +26,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -48,6 +49,8 @@ constexpr Winograd1dScheme kSchemes[] = {
     {3, 5},  // even dilations: Parallel WaveGAN's d = 2 ... 512
     {2, 7},  // odd dilations: HiFi-GAN's resblocks
 };
+
+constexpr int kMaxPoints = 8;  // n = m + r - 1 of the schemes above
 
 struct Transforms {
   int m, r, n;
@@ -126,13 +129,17 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
   const Transforms& t = transforms(scheme);
   const int m = t.m, r = t.r, n = t.n, dil = d.dil_w;
   const int64_t wo = d.out_w();
-  // Tiles t in [-lead, ceil(wo / m)) hold every output in [0, wo); tile index u = t + lead.
-  const int64_t lead = int64_t{m - 1} * dil / m, tiles = lead + (wo + m - 1) / m;
-  // Tap j of tile u reads x[m (u + q[j]) + ph[j]]; output i of tile u is y[m (u + qo[i]) + pho[i]].
-  std::vector<int64_t> q(n), qo(m);
-  std::vector<int> ph(n), pho(m);
+  // The grid is the whole signal's (Conv2dDesc::origin_w): output o is output o + shift of a
+  // conv whose output 0 starts a tile, padded by pad_w + shift.
+  const int shift = static_cast<int>((d.origin_w % m + m) % m);
+  const int64_t wv = wo + shift;
+  // Tiles t in [-lead, ceil(wv / m)) hold every output in [0, wv); tile index u = t + lead.
+  const int64_t lead = int64_t{m - 1} * dil / m, tiles = lead + (wv + m - 1) / m;
+  // Tap j of tile u reads x[m (u + q[j]) + ph[j]]; output i of tile u is y[m (u + qo[i]) + pho[i] - shift].
+  std::array<int64_t, kMaxPoints> q{}, qo{};  // arrays, not vectors: a stream's step allocates nothing
+  std::array<int, kMaxPoints> ph{}, pho{};
   for (int j = 0; j < n; ++j) {
-    const int64_t e = int64_t{dil} * j - d.pad_w - m * lead;
+    const int64_t e = int64_t{dil} * j - d.pad_w - shift - m * lead;
     q[j] = floor_div(e, m), ph[j] = static_cast<int>(e - q[j] * m);
   }
   for (int i = 0; i < m; ++i) {
@@ -158,7 +165,9 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
       u[p * int64_t{d.cout} * d.cin + f] = static_cast<float>(acc);
     }
   }
-  std::vector<float> bt(t.bt.begin(), t.bt.end()), at(t.at.begin(), t.at.end());  // exact: dyadic rationals
+  std::array<float, kMaxPoints * kMaxPoints> bt{}, at{};  // exact: dyadic rationals
+  std::copy(t.bt.begin(), t.bt.end(), bt.begin());
+  std::copy(t.at.begin(), t.at.end(), at.begin());
   const CombineRows combine = combine_rows_for(n);
 
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
@@ -198,15 +207,15 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
       combine(at.data(), m, mp + int64_t{co} * chunk, int64_t{d.cout} * chunk, taps, chunk, cols);
       for (int i = 0; i < m; ++i) {
         const float* out = taps + int64_t{i} * chunk;
-        // Tiles u0 + k with 0 <= m (u0 + k + qo[i]) + pho[i] < wo.
+        // Tiles u0 + k with shift <= m (u0 + k + qo[i]) + pho[i] < wv.
         const int64_t o0 = m * (u0 + qo[i]) + pho[i];
-        const int64_t k0 = o0 >= 0 ? 0 : (-o0 + m - 1) / m;
-        const int64_t k1 = std::min<int64_t>(cols, o0 >= wo ? 0 : (wo - o0 + m - 1) / m);
+        const int64_t k0 = o0 >= shift ? 0 : (shift - o0 + m - 1) / m;
+        const int64_t k1 = std::min<int64_t>(cols, o0 >= wv ? 0 : (wv - o0 + m - 1) / m);
         float* yrow = y + co * wo;
         const float* rrow = res ? res + co * wo : nullptr;
         for (int64_t k = k0; k < k1; ++k) {
           const int64_t o = o0 + m * k;
-          yrow[o] = d.alpha * (out[k] + bias) + (rrow ? d.beta * rrow[o] : 0.f);
+          yrow[o - shift] = d.alpha * (out[k] + bias) + (rrow ? d.beta * rrow[o - shift] : 0.f);
         }
       }
     }

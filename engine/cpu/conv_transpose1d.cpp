@@ -9,7 +9,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <vector>
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
@@ -23,7 +22,15 @@ void run(const ConvTranspose1dArgs& a) {
   const ConvTranspose1dDesc& d = a.d;
   const int u = d.stride, taps = (d.k + u - 1) / u, wo = d.out_w();
   const int rows = u * d.cout, depth = d.cin * taps;
-  std::vector<float> p(static_cast<size_t>(rows) * depth, 0.f);
+  // The columns m whose phases reach an output: o = 0 is m = pad / stride, o = wo - 1 the last.
+  const int m0 = d.pad / u, m1 = (wo - 1 + d.pad) / u, columns = m1 - m0 + 1;
+  const int chunk = std::clamp((1 << 18) / std::max(depth, rows) / 16 * 16, 64, columns);
+  const int chunks = (columns + chunk - 1) / chunk;
+  // P in the workspace's shared part: a stream's step allocates nothing.
+  const ThreadSlices workspace(static_cast<size_t>(depth + rows) * chunk, omp_get_max_threads(),
+                               static_cast<size_t>(rows) * depth);
+  float* p = workspace.shared();
+  std::fill(p, p + static_cast<size_t>(rows) * depth, 0.f);
   for (int r = 0; r < u; ++r)
     for (int co = 0; co < d.cout; ++co)
       for (int ci = 0; ci < d.cin; ++ci)
@@ -31,11 +38,6 @@ void run(const ConvTranspose1dArgs& a) {
           p[(static_cast<size_t>(r) * d.cout + co) * depth + ci * taps + s] =
               a.w[(int64_t{ci} * d.cout + co) * d.k + r + s * u];
 
-  // The columns m whose phases reach an output: o = 0 is m = pad / stride, o = wo - 1 the last.
-  const int m0 = d.pad / u, m1 = (wo - 1 + d.pad) / u, columns = m1 - m0 + 1;
-  const int chunk = std::clamp((1 << 18) / std::max(depth, rows) / 16 * 16, 64, columns);
-  const int chunks = (columns + chunk - 1) / chunk;
-  const ThreadSlices workspace(static_cast<size_t>(depth + rows) * chunk, omp_get_max_threads());
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
     if (int64_t{rows} * depth * columns >= kParallelMin)
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
@@ -53,7 +55,7 @@ void run(const ConvTranspose1dArgs& a) {
         }
       }
     std::fill(y_cols, y_cols + int64_t{rows} * cols, 0.f);
-    sgemm_accumulate(false, rows, cols, depth, 1.f, p.data(), depth, x_cols, cols, y_cols, cols);
+    sgemm_accumulate(false, rows, cols, depth, 1.f, p, depth, x_cols, cols, y_cols, cols);
     float* y = a.y + int64_t{n} * d.cout * wo;
     for (int r = 0; r < u; ++r)
       for (int co = 0; co < d.cout; ++co) {

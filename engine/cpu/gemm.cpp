@@ -14,14 +14,19 @@ namespace cpu {
 
 // BLIS's packed path with one micro-kernel for every tile, edge tiles included, and the depth
 // split independently of n: a column of C gets the same bits whatever the call's width and
-// wherever the column sits in it. Its small-matrix path ("sup") sums in other orders by
-// shape, so it is off. Inside a parallel region (the convs' column chunks) the call runs on
-// the calling thread; outside, on the OpenMP team.
+// wherever the column sits in it, and whatever the threads. Its small-matrix path ("sup")
+// sums in other orders by shape, so it is off. Inside a parallel region (the convs' column
+// chunks) the call runs on the calling thread; outside, on the OpenMP team when it is large
+// enough to repay the team's start and barriers: a stream's small steps spent three
+// quarters of their time spinning in them.
+constexpr double kThreadedGemmMacs = 1 << 22;
+
 void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc) {
   rntm_t rntm;
   bli_rntm_init(&rntm);
-  bli_rntm_set_num_threads(omp_in_parallel() ? 1 : omp_get_max_threads(), &rntm);
+  const bool threaded = !omp_in_parallel() && static_cast<double>(m) * n * k >= kThreadedGemmMacs;
+  bli_rntm_set_num_threads(threaded ? omp_get_max_threads() : 1, &rntm);
   bli_rntm_disable_l3_sup(&rntm);
   float beta = 1.f;
   // Row-major: row stride ld, column stride 1; a transposed B's strides are those of its

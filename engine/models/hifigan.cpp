@@ -136,6 +136,62 @@ HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames) {
   return io;
 }
 
+VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step, bool exact_tiles) {
+  StreamBuilder s(b, step, exact_tiles);
+  VocoderStepIO io;
+  Timed x = s.input("x", c.num_mels);
+  io.input = x.v;
+  int channels = c.upsample_initial_channel;
+  x = s.conv1d("conv_pre", x, "conv_pre", channels, 7, 1, 3, true);
+  const int kernels = static_cast<int>(c.resblock_kernel_sizes.size());
+  for (size_t i = 0; i < c.upsample_rates.size(); ++i) {
+    const int u = c.upsample_rates[i], k = c.upsample_kernel_sizes[i];
+    const std::string ups = "ups." + std::to_string(i);
+    channels /= 2;
+    x = s.leaky_conv_transpose1d(ups, x, ups, channels, k, u, (k - u) / 2, kSlope);
+    std::vector<Timed> blocks;
+    for (int j = 0; j < kernels; ++j) {
+      const int r = static_cast<int>(i) * kernels + j, kernel = c.resblock_kernel_sizes[static_cast<size_t>(j)];
+      const std::string block = "resblocks." + std::to_string(r);
+      Timed h = x;
+      const std::vector<int>& dilations = c.resblock_dilation_sizes[static_cast<size_t>(j)];
+      for (size_t m = 0; m < dilations.size(); ++m) {
+        const std::string at = "." + std::to_string(m), convs1 = block + ".convs1" + at;
+        const int d = dilations[m], context = s.conv_context(h, channels, kernel, d);
+        const int pad1 = (kernel - 1) / 2 * d, pad2 = (kernel - 1) / 2;
+        // The residual h, as late as convs2's output, is a slice of convs1's window of it.
+        const ValueId window = s.window(convs1, h, context);
+        const Timed t = s.conv1d_on(convs1, window, h, convs1, channels, kernel, d, pad1, true, kSlope, nullptr, 1.f, 0.f);
+        const int64_t late = s.conv_lag(t, channels, kernel, 1, pad2) - h.lag;
+        const Timed residual = s.slice(block + at + ".residual", window, h, context, static_cast<int>(late));
+        h = s.conv1d(block + at, t, block + ".convs2" + at, channels, kernel, 1, pad2, true, kSlope, &residual, 1.f, 1.f);
+      }
+      blocks.push_back(h);
+    }
+    // The fusion as add_hifigan sums it, each block delayed to the latest one's time.
+    int64_t latest = 0;
+    for (const Timed& h : blocks) latest = std::max(latest, h.lag);
+    const std::string mrf = "mrf." + std::to_string(i);
+    Timed sum;
+    for (int j = 0; j < kernels; ++j) {
+      const Timed h = s.delay(mrf + ".align." + std::to_string(j), blocks[static_cast<size_t>(j)],
+                              static_cast<int>(latest - blocks[static_cast<size_t>(j)].lag));
+      if (j == 0)
+        sum = h;
+      else
+        sum = s.same_time(b.add(j + 1 == kernels ? mrf : mrf + ".sum." + std::to_string(j), sum.v, h.v,
+                                j + 1 == kernels ? 1.f / static_cast<float>(kernels) : 1.f),
+                          h, channels);
+    }
+    x = sum;
+  }
+  x = s.conv1d("conv_post", x, "conv_post", 1, 7, 1, 3, true, kPostSlope);
+  io.output = b.unary("output", x.v, UnaryOp::kTanh);
+  b.graph().mark_output(io.output);
+  io.lag = x.lag;
+  return io;
+}
+
 MelFrontEndIO add_hifigan_mel_front_end(NetBuilder& b, const HifiGanConfig& c, int batch, int length, MelEdges edges) {
   const int least = edges == MelEdges::kNone ? c.n_fft : c.min_samples();
   if (length < least)

@@ -7,6 +7,7 @@
 
 #include "engine/models/mel_front_end.h"
 #include "engine/models/net_builder.h"
+#include "engine/models/stream_builder.h"
 
 namespace xfv {
 
@@ -43,6 +44,12 @@ struct HifiGanIO {
 // Generator.forward on one utterance of T frames. Every LeakyReLU is fused into the conv that
 // follows it; each residual add into the conv before it.
 HifiGanIO add_hifigan(NetBuilder& b, const HifiGanConfig& c, int frames);
+
+// The generator's step graph for `step` frames (engine/models/stream_builder.h): the same
+// network, every conv keeping its left context; the transposed convs need kernels that are
+// multiples of their rates (V1, V2, V3 have twice). Its output is add_hifigan's, lag
+// samples later; exact_tiles as for StreamBuilder.
+VocoderStepIO add_hifigan_step(NetBuilder& b, const HifiGanConfig& c, int step, bool exact_tiles);
 
 // The log-mel (n, 1, num_mels, floor(length / hop)) of n signals at sampling_rate, as the
 // recipe computes it: reflect padding of (n_fft - hop) / 2, uncentred frames, the magnitude

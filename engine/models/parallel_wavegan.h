@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/models/net_builder.h"
+#include "engine/models/stream_builder.h"
 
 namespace xfv {
 
@@ -36,5 +37,11 @@ struct VocoderIO {
 // With `seeded_noise` the noise is no input but a Gaussian node, `<network>.noise`, drawing
 // from the run's random stream (Runner::set_random_stream): it never crosses the host.
 VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool seeded_noise = false);
+
+// The step graph for `step` frames (engine/models/stream_builder.h): add_vocoder with seeded
+// noise (one channel), every conv keeping its left context, each layer's conditioning
+// delayed to its time in the dilated stack. Its output is add_vocoder's, lag samples later;
+// exact_tiles as for StreamBuilder.
+VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step, bool exact_tiles);
 
 }  // namespace xfv

@@ -21,6 +21,8 @@ ConversionStream::ConversionStream(VoiceConverter& voices, const HostTensor& sty
     throw std::invalid_argument("a conversion stream's window of " + std::to_string(o.window_frames) +
                                 " frames is longer than the generator's chunks of " + std::to_string(voices.max_frames()));
   set_style(style);
+  // Compile JDC's and the generator's graphs for the window now, not in the first push.
+  voices_.convert(HostTensor(Shape{1, 1, kMelBands, o.window_frames}), style_);
 }
 
 void ConversionStream::set_style(const HostTensor& style) {

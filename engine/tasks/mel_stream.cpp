@@ -12,6 +12,9 @@ MelStream::MelStream(ModelSession& models, int step)
   if (step < 1) throw std::invalid_argument("a mel stream's step is " + std::to_string(step) + " frames; at least 1");
   // What the recipe's front end reflects at each end (mel_front_end.cpp, hifigan.cpp).
   edge_ = mel_.recipe == MelRecipe::kStarganVc ? mel_.n_fft / 2 : (mel_.n_fft - mel_.hop_size) / 2;
+  // Compile the front end's graph now, not in the first push.
+  const int window = mel_.n_fft + (step_ - 1) * mel_.hop_size;
+  models_.run("voice_mel_frames", 0, {HostTensor(Shape{1, window})}, window);
 }
 
 void MelStream::reset() {

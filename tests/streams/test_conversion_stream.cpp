@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/io/audio.h"
+#include "tests/streams/stream_fixtures.h"
 #include "engine/models/stargan_vc.h"
 #include "engine/tasks/conversion_stream.h"
 #include "engine/tasks/voice_converter.h"
@@ -19,11 +20,6 @@
 
 namespace xfv {
 namespace {
-
-std::string fixture(const char* variable, const std::string& name) {
-  const char* dir = std::getenv(variable);
-  return dir ? std::string(dir) + "/" + name : "";
-}
 
 class ConversionStreams : public ::testing::Test {
  protected:

@@ -12,16 +12,12 @@
 #include <vector>
 
 #include "engine/io/audio.h"
+#include "tests/streams/stream_fixtures.h"
 #include "engine/tasks/mel_stream.h"
 #include "engine/tasks/voice_converter.h"
 
 namespace xfv {
 namespace {
-
-std::string fixture(const char* variable, const std::string& name) {
-  const char* dir = std::getenv(variable);
-  return dir ? std::string(dir) + "/" + name : "";
-}
 
 // The recording at the bundle's mel rate, as recorded (a stream's fixed gain of 1).
 std::vector<float> speech(const ModelSession& models, double seconds) {
