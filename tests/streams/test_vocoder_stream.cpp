@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu/gemm.h"
 #include "engine/models/hifigan.h"
 #include "engine/opcheck.h"
 #include "engine/tasks/model_session.h"
 #include "engine/tasks/vocoder_stream.h"
+#include "tests/streams/stream_fixtures.h"
 
 // Heap allocations counted while `counting` is set (operator new replaced for this test
 // binary): push and pull must make none once a stream runs.
@@ -39,11 +39,6 @@ void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace xfv {
 namespace {
-
-std::string fixture(const char* variable, const std::string& file) {
-  const char* dir = std::getenv(variable);
-  return dir ? std::string(dir) + "/" + file : "";
-}
 
 struct Utterance {
   std::vector<float> frames;  // frame-major, as a stream is pushed
@@ -133,10 +128,10 @@ TEST_P(StreamVsWhole, SamplesEqualTheWholeRun) {
       std::printf("%s on %s, step %d, %s: relative L2 %.3g, max abs %.3g, lag %lld samples\n", c.file.c_str(),
                   c.backend.c_str(), step, exact_tiles ? "exact tiles" : "tiles cut at the steps", err,
                   max_abs_diff(got, want), static_cast<long long>(stream.lag_samples()));
-      // With the halos and a GEMM whose columns round alike wherever they lie, the whole
-      // run's bits; OpenBLAS's round by their place in the call (docs/kernels.md), and without
-      // the halos the Winograd tiles at each step's edges round differently.
-      if (c.backend == "cpu" && exact_tiles && std::string(cpu::gemm_implementation()) != "openblas")
+      // With the halos, and a GEMM that gives a column the same bits wherever it lies
+      // (engine/cpu/gemm.h), the whole run's bits; without the halos the Winograd tiles at
+      // each step's edges round differently.
+      if (c.backend == "cpu" && exact_tiles)
         EXPECT_EQ(got, want) << "step " << step;
       else
         EXPECT_LE(err, c.tolerance) << "step " << step;

@@ -1,0 +1,78 @@
+"""`xfv stream` end to end on the small voices bundle (XFV_VOICES) and real speech
+(../shared/data/speech, CSTR VCTK Corpus, CC BY 4.0): a recording to a WAV and a report; raw
+PCM through a pipe gives the same samples as the file; refusals. Needs the xfv binary and the
+fixtures CTest makes (XFV_BIN, XFV_VOICES)."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from cli_helpers import expect_error, read_wav, write_pcm16
+
+XFV = os.environ.get("XFV_BIN")
+VOICES = os.environ.get("XFV_VOICES")
+SPEECH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "speech", "p230_023.wav")
+pytestmark = pytest.mark.skipif(not XFV or not VOICES, reason="run through ctest (XFV_BIN, XFV_VOICES)")
+RATE = 48000
+COMMON = ["--seed", "3", "--domain", "1", "--chunk-ms", "20", "--lookahead-blocks", "2"]
+
+
+@pytest.fixture
+def source(tmp_path):
+    """One second of p230 at 48 kHz, as 16-bit PCM: the file and its samples."""
+    rate, x = read_wav(SPEECH)
+    assert rate == RATE
+    path = write_pcm16(tmp_path / "p230.wav", x[:RATE] / np.abs(x[:RATE]).max(), RATE)
+    return path, read_wav(path)[1]
+
+
+def stream(*args, stats="window:64", stdin=None, text=True):
+    return subprocess.run([XFV, "stream", "--weights", os.path.join(VOICES, "small.safetensors"), *COMMON,
+                           "--stats", stats, *args], input=stdin, capture_output=True, text=text)
+
+
+def test_a_recording_streams_to_a_wav_and_a_report(tmp_path, source):
+    out, report = tmp_path / "out.wav", tmp_path / "report.json"
+    r = stream("--source", source[0], "--out", str(out), "--float-wav", "--report", str(report), "--compare-offline")
+    assert r.returncode == 0, r.stderr
+    rate, y = read_wav(out)
+    assert rate == 24000 and np.isfinite(y).all() and np.abs(y).max() > 0.01
+    rep = json.loads(report.read_text())
+    assert rep["chunks"] == RATE // 960 and rep["chunk_ms"] == 20
+    assert 0 < rep["algorithmic_latency_ms"] < 2000
+    assert 0 <= rep["compute_ms"]["p50"] <= rep["compute_ms"]["p99"] <= rep["compute_ms"]["max"]
+    assert rep["real_time_factor"] > 0
+    # The whole conversion of the same samples has the same length (checked by xfv) and is
+    # near: the window's statistics are an approximation, not a different output.
+    c = rep["compare_offline"]
+    assert 0 < c["waveform_relative_l2"] < 2 and 0 < c["log_mel_distance"] < 5
+
+
+def test_raw_pcm_through_a_pipe_gives_the_files_samples(tmp_path, source):
+    path, x = source
+    out = tmp_path / "file.wav"
+    r = stream("--source", path, "--out", str(out), "--float-wav")
+    assert r.returncode == 0, r.stderr
+    want = read_wav(out)[1]
+    r = stream("--source", "-", "--rate", str(RATE), "--format", "f32", "--out", "-",
+               stdin=x.astype("<f4").tobytes(), text=False)
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.frombuffer(r.stdout, "<f4"), want)
+    r = stream("--source", "-", "--rate", str(RATE), "--format", "s16", "--out", "-",
+               stdin=np.round(x * 32768).astype("<i2").tobytes(), text=False)
+    assert r.returncode == 0, r.stderr
+    got = np.frombuffer(r.stdout, "<i2").astype(np.int32)
+    assert got.shape == want.shape
+    assert np.abs(got - np.clip(np.round(want * 32768), -32768, 32767)).max() <= 1
+
+
+def test_refusals_name_the_problem(tmp_path, source):
+    out = tmp_path / "out.wav"
+    r = stream("--source", source[0], "--out", str(out), stats="running")
+    expect_error(r, out, "window:N")
+    r = stream("--source", "-", "--out", str(out), stdin="")
+    expect_error(r, out, "--rate")
+    r = stream("--source", source[0], "--out", str(out), stats="window:30")
+    expect_error(r, out, "multiple of 4")
