@@ -177,6 +177,51 @@ int xfv_mel_from_audio(xfv_session* session, const float* audio, int64_t samples
 /* The waveform of a log-mel of `frames` frames: frames * hop samples into `audio`. */
 int xfv_vocode(xfv_session* session, const float* mel, int frames, float* audio);
 
+/* ---- streams (docs/streaming.md): live conversion and vocoding ------------------------- */
+
+typedef struct xfv_stream xfv_stream;
+
+/* How a voice stream runs. xfv_stream_default_params() gives the defaults. */
+struct xfv_stream_params {
+  int input_rate;        /* Hz of the samples pushed (default 24000; 0: xfv_voice_rate)      */
+  int chunk_samples;     /* the pushes' size at input_rate, counted in the latency (480)     */
+  int running_peak_gain; /* 0: multiply by fixed_gain (default); 1: divide by the running peak */
+  float fixed_gain;      /* default 1: the caller's level                                    */
+  int step_blocks;       /* generator blocks (4 frames) per step (1)                         */
+  int lookahead_blocks;  /* blocks each step looks ahead (4)                                 */
+  int window_frames;     /* frames the generator and its norms' statistics see (192)         */
+  uint64_t noise_seed;   /* Parallel WaveGAN's noise                                         */
+};
+struct xfv_stream_params xfv_stream_default_params(void);
+
+/* A voice-conversion stream on `session` (which must outlive it) to `style`
+ * (xfv_style_dim floats). NULL and a message on failure. */
+xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const struct xfv_stream_params* params);
+/* A vocoder-only stream: mel frames in (the vocoder's bands per frame, frame after frame),
+ * samples out; `step_frames` frames per step. */
+xfv_stream* xfv_vocoder_stream_open(xfv_session* session, int step_frames);
+void xfv_stream_close(xfv_stream* stream);
+
+/* Appends `count` samples (float32 in [-1, 1], or int16 / 32768) at the stream's input rate;
+ * for a vocoder stream, `count` frames of float32 (xfv_vocoder_mel_bands each, frame after
+ * frame; no int16). Runs in the calling thread. -1 and a message for NaN or infinite samples
+ * (nothing taken: the stream stays usable), a push after flush, int16 to a vocoder stream. */
+int xfv_stream_push(xfv_stream* stream, const float* samples, int64_t count);
+int xfv_stream_push_s16(xfv_stream* stream, const int16_t* samples, int64_t count);
+/* Samples ready to pull, at xfv_stream_rate. */
+int64_t xfv_stream_available(const xfv_stream* stream);
+/* Copies up to `capacity` ready samples into `out`; returns how many (-1 on failure). */
+int64_t xfv_stream_pull(xfv_stream* stream, float* out, int64_t capacity);
+/* The input has ended: the rest becomes ready; later pushes fail until xfv_stream_reset. */
+int xfv_stream_flush(xfv_stream* stream);
+/* A new utterance, the same style and options. */
+int xfv_stream_reset(xfv_stream* stream);
+/* A new style for the steps to come (voice streams). */
+int xfv_stream_set_style(xfv_stream* stream, const float* style);
+/* The output rate, and the algorithmic latency in output samples (docs/streaming.md). */
+int xfv_stream_rate(const xfv_stream* stream);
+int64_t xfv_stream_latency(const xfv_stream* stream);
+
 /* ---- profile ------------------------------------------------------------------------- */
 
 /* On (non-zero): every later call that runs networks records each node it runs (time, FLOPs,

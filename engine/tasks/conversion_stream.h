@@ -39,6 +39,7 @@ class ConversionStream {
   // A new utterance with the same style; set_style() changes it between steps.
   void reset();
   void set_style(const HostTensor& style);
+  int64_t style_dim() const { return style_.shape[1]; }
 
   // Moves the converted frames not yet taken into `frames`, frame-major; returns how many.
   int take(std::vector<float>& frames);

@@ -52,6 +52,7 @@ class VoiceStream {
   // A new utterance, the same style; set_style() changes the style between pushes.
   void reset();
   void set_style(const HostTensor& style) { conversion_.set_style(style); }
+  int64_t style_dim() const { return conversion_.style_dim(); }
 
   int64_t available() const { return vocoder_.available(); }
   int64_t pull(float* out, int64_t max) { return vocoder_.pull(out, max); }
