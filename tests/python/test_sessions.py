@@ -11,15 +11,11 @@ from conftest import same_bits
 
 
 def run_tasks(s, face, voice, latents):
-    """The three XFaVoT tasks on one session: audio-guided image translation, image-guided
-    voice conversion and latent-guided generation."""
+    """Audio-guided image translation and the latent styles on one session. (The voice
+    conversion is left to the C API's thread tests: two threads, each with an OpenMP team as
+    large as the machine, take 30 times one thread's time on 2 cores; docs/python.md.)"""
     voice_style = s.style_from_voice(voice, 24000, 1)
-    face_style = s.style_from_face(face, 0)
-    latent_styles = s.styles_from_latents(latents, 1)
-    return [voice_style, face_style, latent_styles,
-            s.translate_face(face, voice_style),
-            s.translate_faces(np.stack([face, face]), latent_styles),
-            s.convert_voice(voice, 24000, face_style)]
+    return [voice_style, s.styles_from_latents(latents, 1), s.translate_face(face, voice_style)]
 
 
 def test_threads_share_a_model_with_a_session_each(small_bundle, rng):
@@ -29,7 +25,7 @@ def test_threads_share_a_model_with_a_session_each(small_bundle, rng):
         latents = rng.standard_normal((2, model.latent_dim)).astype(np.float32)
         with model.session() as s:
             want = run_tasks(s, face, voice, latents)
-        results, errors = [None] * 4, []
+        results, errors = [None] * 2, []
 
         def worker(i):
             try:
@@ -38,7 +34,9 @@ def test_threads_share_a_model_with_a_session_each(small_bundle, rng):
             except Exception as e:  # reported on the main thread
                 errors.append(e)
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+        # Two threads: each one's OpenMP team takes both cores of the CI machine already (the
+        # C API's tests run four).
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
         for t in threads:
             t.start()
         for t in threads:
@@ -49,12 +47,12 @@ def test_threads_share_a_model_with_a_session_each(small_bundle, rng):
 
 
 def test_threads_sharing_one_session_take_turns(small_bundle, rng):
-    faces = rng.uniform(-1, 1, (4, 3, 64, 64)).astype(np.float32)
+    faces = rng.uniform(-1, 1, (3, 3, 64, 64)).astype(np.float32)
     with xfv.Model(small_bundle) as model, model.session() as s:
         want = [s.style_from_face(f, 1) for f in faces]
-        got = [None] * 4
+        got = [None] * 3
         threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, s.style_from_face(faces[i], 1)))
-                   for i in range(4)]
+                   for i in range(3)]
         for t in threads:
             t.start()
         for t in threads:

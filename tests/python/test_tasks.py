@@ -12,16 +12,27 @@ import xfv
 from conftest import CApi, same_bits
 
 
-@pytest.fixture(scope="module", params=["cpu", "sim"])
-def pair(request, capi_lib, small_bundle):
-    """The small bundle through the package and through the C API, on one backend."""
-    model = xfv.Model(small_bundle, backend=request.param)
+def opened(capi_lib, path, backend):
+    """`path` on `backend` through the package and through the C API, a session of each."""
+    model = xfv.Model(path, backend=backend)
     session = model.session()
-    capi = CApi(capi_lib, small_bundle, request.param)
+    capi = CApi(capi_lib, path, backend)
     yield model, session, capi
     capi.close()
     session.close()
     model.close()
+
+
+@pytest.fixture(scope="module")
+def pair(capi_lib, small_bundle):
+    """The small bundle on cpu. sim, whose whole networks take seconds each even at the small
+    sizes, runs the voice style and the HiFi-GAN calls below."""
+    yield from opened(capi_lib, small_bundle, "cpu")
+
+
+@pytest.fixture(scope="module")
+def sim_pair(capi_lib, small_bundle):
+    yield from opened(capi_lib, small_bundle, "sim")
 
 
 def face(rng, s, n=None):
@@ -55,9 +66,9 @@ def test_style_from_face(pair, rng):
     assert same_bits(s.style_from_face(f, name), s.style_from_face(f, len(model.domains["image_style_encoder"]) - 1))
 
 
-@pytest.mark.parametrize("rate", [24000, 16000])
-def test_style_from_voice(pair, rng, rate):
-    model, s, capi = pair
+@pytest.mark.parametrize("backend, rate", [("cpu", 24000), ("cpu", 16000), ("sim", 16000)])
+def test_style_from_voice(request, rng, backend, rate):
+    model, s, capi = request.getfixturevalue("pair" if backend == "cpu" else "sim_pair")
     v = voice(rng, 1.2, rate)
     got = s.style_from_voice(v, rate, 1)
     assert same_bits(got, capi.call("style_from_voice", (model.style_dim,), v, v.size, rate, 1))
@@ -143,16 +154,10 @@ def test_torch_tensors_through_dlpack(pair, rng):
     assert same_bits(s.style_from_face(torch.from_numpy(f), 0), s.style_from_face(f, 0))
 
 
-@pytest.fixture(scope="module")
-def vocoders(capi_lib, hifigan_dir):
-    small = os.path.join(hifigan_dir, "small.safetensors")
-    model = xfv.Model(small)
-    session = model.session()
-    capi = CApi(capi_lib, small)
-    yield model, session, capi
-    capi.close()
-    session.close()
-    model.close()
+@pytest.fixture(scope="module", params=["cpu", "sim"])
+def vocoders(request, capi_lib, hifigan_dir):
+    """The small random HiFi-GAN."""
+    yield from opened(capi_lib, os.path.join(hifigan_dir, "small.safetensors"), request.param)
 
 
 def test_mel_from_audio_and_vocode(vocoders, rng):
