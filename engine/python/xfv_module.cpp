@@ -284,6 +284,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   void close() {
+    nb::gil_scoped_release unlocked;  // a call of another thread may be running on it
     std::lock_guard<std::mutex> lock(mutex_);
     xfv_session_close(session_);
     session_ = nullptr;
