@@ -10,6 +10,10 @@
 namespace xfv {
 namespace {
 
+// The mel front end runs one generator block at a time: the conversion needs whole blocks,
+// so a frame waits for no other step of the mel's.
+constexpr int kMelStepFrames = 4;
+
 // The resampler's delay at the output rate once its filter is full: libsoxr reports what it
 // holds back, which a tenth of a second of input settles.
 double settled_delay(int from, int to) {
@@ -26,7 +30,7 @@ VoiceStream::VoiceStream(ModelSession& models, const HostTensor& style, const Vo
     : voices_(models),
       options_(o),
       resampler_(o.input_rate, voices_.rate()),
-      mel_(models, 4),  // one generator block per run: a frame waits for no other step
+      mel_(models, kMelStepFrames),
       conversion_(voices_, style, o.conversion),
       vocoder_(models.shared_model(), 4 * o.conversion.step_blocks, o.noise_seed),
       resampler_delay_(settled_delay(o.input_rate, voices_.rate())) {
@@ -100,7 +104,7 @@ int64_t VoiceStream::latency_samples() const {
   // the resampler's delay and a chunk's wait (docs/streaming.md).
   const int hop = voices_.hop(), blocks = options_.conversion.step_blocks + options_.conversion.lookahead_blocks;
   const double chunk = static_cast<double>(options_.chunk_samples - 1) * voices_.rate() / options_.input_rate;
-  return vocoder_.latency_samples() + int64_t{4 * blocks - 1} * hop + (mel_.latency_samples() - 3 * hop) +
+  return vocoder_.latency_samples() + int64_t{4 * blocks - 1} * hop + (mel_.latency_samples() - (kMelStepFrames - 1) * hop) +
          static_cast<int64_t>(std::ceil(resampler_delay_ + chunk));
 }
 
