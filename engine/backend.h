@@ -46,6 +46,13 @@ class Backend {
   virtual void range_push(const char* /*name*/) {}
   virtual void range_pop() {}
 
+  // A runner's node, bound, whose input slots flagged in `constant` (one per slot of
+  // traits_of(op).input_sizes) stay unchanged until forget_constants(op, constant): the
+  // backend may derive data from them once instead of in every run (the cpu keeps its
+  // vocoder convs' weight transforms). Returns the bytes it newly holds for it.
+  virtual size_t keep_constants(const OpArgs& /*op*/, const std::vector<bool>& /*constant*/) { return 0; }
+  virtual void forget_constants(const OpArgs& /*op*/, const std::vector<bool>& /*constant*/) {}
+
 #define XFV_DECLARE_RUN(op) virtual void run(const op##Args& args) = 0;
   XFV_FOR_EACH_OP(XFV_DECLARE_RUN)
 #undef XFV_DECLARE_RUN

@@ -26,6 +26,9 @@ class Runner {
   // With a store, the graph's constants are the store's (adopted by it before); without, the
   // runner uploads its own copies.
   Runner(const Graph& graph, Backend& backend, bool keep_every_value = false, const WeightStore* store = nullptr);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   // The placement of the graph's inputs and intermediates in one arena, as a Runner makes
   // it: its total_bytes is what a Runner of the graph allocates, known before allocating.
@@ -53,6 +56,9 @@ class Runner {
   void read(ValueId v, float* out);  // into the caller's buffer of the value's size
 
   size_t arena_bytes() const { return arena_.bytes(); }
+  // What the backend derived from the graph's constants for this runner alone, held until
+  // it is destroyed (Backend::keep_constants: the cpu's Winograd weight transforms).
+  size_t prepared_bytes() const { return prepared_bytes_; }
 
  private:
   float* address(ValueId v) const;
@@ -71,6 +77,8 @@ class Runner {
   int parity_ = 0;
   uint64_t random_seed_ = 0, random_offset_ = 0;
   int64_t frame_ = 0, end_frame_ = -1;
+  std::vector<std::vector<bool>> constant_inputs_;  // by node and slot: Backend::keep_constants
+  size_t prepared_bytes_ = 0;
 };
 
 }  // namespace xfv

@@ -5,9 +5,11 @@
 #include <random>
 
 #include "engine/arena.h"
+#include "engine/cpu/cpu_ops.h"
 #include "engine/graph.h"
 #include "engine/opcheck.h"
 #include "engine/runner.h"
+#include "engine/weight_store.h"
 
 namespace xfv {
 namespace {
@@ -45,6 +47,14 @@ TEST(Arena, AChainNeedsOnlyTwoBuffers) {
   EXPECT_EQ(plan_arena(chain, 256).total_bytes, 2048u);
 }
 
+// A tensor of values uniform in [-1, 1].
+HostTensor uniform_tensor(Shape s, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1, 1);
+  HostTensor t(s);
+  for (float& v : t.data) v = u(rng);
+  return t;
+}
+
 // x -> conv (named as the reference module path) -> IN + LReLU -> + x -> output
 struct SmallNet {
   Graph g;
@@ -53,12 +63,7 @@ struct SmallNet {
 
   SmallNet() {
     std::mt19937 rng(3);
-    std::uniform_real_distribution<float> u(-1, 1);
-    const auto random = [&](Shape s) {
-      HostTensor t(s);
-      for (float& v : t.data) v = u(rng);
-      return t;
-    };
+    const auto random = [&](Shape s) { return uniform_tensor(s, rng); };
     x = g.add_input("net.input.x", Shape{1, 4, 6, 5});
     const ValueId w = g.add_constant("net.conv.weight", random(Shape{4, 4, 3, 3}));
     const ValueId b = g.add_constant("net.conv.bias", random(Shape{4}));
@@ -116,6 +121,55 @@ TEST(Runner, MatchesTheOpsRunOneByOne) {
     EXPECT_LE(relative_l2(runner.read(net.out).data, want), 1e-5) << name;
     EXPECT_LE(relative_l2(runner.read(net.conv).data, c), 1e-5) << name;
   }
+}
+
+// A dilated 1-D conv that the cpu runs by Winograd F(4,3), then a transposed conv (a
+// HiFi-GAN upsampling): a runner has the backend keep their weights' transforms for the
+// runner's life (Backend::keep_constants), shared by the runners alive on the same weights
+// and forgotten with the last of them, and the outputs keep the bits of the ops run alone,
+// which transform their weights in the call.
+TEST(Runner, KeptWeightTransformsGiveTheCallsBitsAndDieWithTheirLastRunner) {
+  auto cpu = make_backend("cpu");
+  std::mt19937 rng(11);
+  const auto random = [&](Shape s) { return uniform_tensor(s, rng); };
+  const HostTensor x = random(Shape{1, 16, 1, 97}), w = random(Shape{16, 16, 1, 3}), wt = random(Shape{16, 8, 16});
+  Conv2dArgs conv;
+  conv.d = {1, 16, 1, 97, 16, 1, 3};
+  conv.d.dil_w = 3, conv.d.pad_w = 3, conv.d.input_slope = 0.1f;
+  ConvTranspose1dArgs up;
+  up.d = {1, 16, 97, 8, 16, 8, 4, 0.1f};
+  ASSERT_EQ(cpu::algorithm(conv), "winograd F(4,3)");
+  std::vector<float> mid(16 * 97, NAN), want(8 * static_cast<size_t>(up.d.out_w()), NAN);
+  conv.x = x.data.data(), conv.w = w.data.data(), conv.y = mid.data();
+  cpu::run(conv);  // no runner: the transforms are made in the call
+  up.x = mid.data(), up.w = wt.data.data(), up.y = want.data();
+  cpu::run(up);
+
+  Graph g;
+  const ValueId in = g.add_input("x", x.shape);
+  const ValueId y = g.add_node("y", conv, {in, g.add_constant("w", w), kNoValue, kNoValue});
+  const ValueId out = g.add_node("up", up, {y, g.add_constant("wt", wt), kNoValue});
+  g.mark_output(out);
+  WeightStore store(*cpu);
+  store.adopt(g);
+  // F(4,3): 6 points per weight row; polyphase: 8 phases of 2 taps per (cin, cout).
+  const size_t transform_bytes = (6u * 16 * 16 + 8u * 8 * 16 * 2) * sizeof(float);
+  const auto check = [&](Runner& runner) {
+    runner.set_input(in, x);
+    runner.run();
+    const std::vector<float> got = runner.read(out).data;
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "output " << i;
+  };
+  {
+    Runner first(g, *cpu, false, &store), second(g, *cpu, false, &store);
+    EXPECT_EQ(first.prepared_bytes(), transform_bytes);
+    EXPECT_EQ(second.prepared_bytes(), 0u) << "the second runner shares the first one's transforms";
+    check(first), check(second);
+  }
+  Runner third(g, *cpu, false, &store);
+  EXPECT_EQ(third.prepared_bytes(), transform_bytes) << "the transforms died with their last runner";
+  check(third);
 }
 
 TEST(Runner, RejectsAnInputOfTheWrongShape) {

@@ -124,10 +124,29 @@ Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d) {
   return {};
 }
 
-void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
+size_t winograd1d_weights_size(const Conv2dDesc& d, Winograd1dScheme scheme) {
+  return static_cast<size_t>(scheme.m + scheme.r - 1) * d.cout * d.cin;
+}
+
+void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* u) {
+  const Transforms& t = transforms(scheme);
+  const int n = t.n, r = t.r;
+  // U[p][co][ci] = (G g)[p], in double until the one rounding.
+#pragma omp parallel for schedule(static)
+  for (int64_t f = 0; f < int64_t{d.cout} * d.cin; ++f) {
+    const float* g = w + f * r;
+    for (int p = 0; p < n; ++p) {
+      double acc = 0;
+      for (int k = 0; k < r; ++k) acc += t.g[p * r + k] * g[k];
+      u[p * int64_t{d.cout} * d.cin + f] = static_cast<float>(acc);
+    }
+  }
+}
+
+void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* transformed) {
   const Conv2dDesc& d = a.d;
   const Transforms& t = transforms(scheme);
-  const int m = t.m, r = t.r, n = t.n, dil = d.dil_w;
+  const int m = t.m, n = t.n, dil = d.dil_w;
   const int64_t wo = d.out_w();
   // The grid is the whole signal's (Conv2dDesc::origin_w): output o is output o + shift of a
   // conv whose output 0 starts a tile, padded by pad_w + shift.
@@ -147,23 +166,16 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme) {
     qo[i] = floor_div(e, m), pho[i] = static_cast<int>(e - qo[i] * m);
   }
 
-  // U[p][co][ci] = (G g)[p], in double until the one rounding.
   // A chunk of tiles: its V (n x cin x chunk) and M (n x cout x chunk) near 1 MiB together.
   const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (d.cin + d.cout)) / 16 * 16, 16, tiles);
   const int64_t chunks = (tiles + chunk - 1) / chunk;
   const int64_t taps_size = int64_t{n} * chunk, v_size = int64_t{n} * d.cin * chunk;
-  const int64_t u_size = int64_t{n} * d.cout * d.cin;
   const ThreadSlices workspace(static_cast<size_t>(taps_size + v_size + int64_t{n} * d.cout * chunk),
-                               omp_get_max_threads(), static_cast<size_t>(u_size));
-  float* u = workspace.shared();
-#pragma omp parallel for schedule(static)
-  for (int64_t f = 0; f < int64_t{d.cout} * d.cin; ++f) {
-    const float* w = a.w + f * r;
-    for (int p = 0; p < n; ++p) {
-      double acc = 0;
-      for (int k = 0; k < r; ++k) acc += t.g[p * r + k] * w[k];
-      u[p * int64_t{d.cout} * d.cin + f] = static_cast<float>(acc);
-    }
+                               omp_get_max_threads(), transformed ? 0 : winograd1d_weights_size(d, scheme));
+  const float* u = transformed;
+  if (!u) {
+    winograd1d_weights(d, scheme, a.w, workspace.shared());
+    u = workspace.shared();
   }
   std::array<float, kMaxPoints * kMaxPoints> bt{}, at{};  // exact: dyadic rationals
   std::copy(t.bt.begin(), t.bt.end(), bt.begin());

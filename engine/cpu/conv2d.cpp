@@ -11,6 +11,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
+#include "engine/cpu/prepared_convs.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/gemm.h"
 
@@ -218,12 +219,14 @@ ConvPlan plan(const Conv2dDesc& d) {
   return p;
 }
 
-void run(const Conv2dArgs& a) {
+void run(const Conv2dArgs& a) { run(a, nullptr); }
+
+void run(const Conv2dArgs& a, const PreparedConvs* prepared) {
   const ConvPlan p = plan(a.d);
   if (p.winograd_2d)
     winograd_per_image(a, p.winograd_2d);
   else if (p.winograd_1d)
-    conv1d_winograd(a, p.winograd_1d);
+    conv1d_winograd(a, p.winograd_1d, prepared ? prepared->find(a) : nullptr);
   else if (p.one_d)
     conv1d_im2col(a);
   else

@@ -54,7 +54,12 @@ struct Winograd1dScheme {
   explicit operator bool() const { return m > 0; }
 };
 Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d);
-void conv1d_winograd(const Conv2dArgs& args, Winograd1dScheme scheme);
+// The weights' transform U = G g (n x cout x cin floats, n = m + r - 1), which depends on
+// the weights alone: computed in each call unless the caller passes it, computed once, as
+// `transformed` (the cpu backend keeps one per conv of a runner: PreparedConvs).
+size_t winograd1d_weights_size(const Conv2dDesc& d, Winograd1dScheme scheme);
+void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* u);
+void conv1d_winograd(const Conv2dArgs& args, Winograd1dScheme scheme, const float* transformed = nullptr);
 
 }  // namespace cpu
 }  // namespace xfv

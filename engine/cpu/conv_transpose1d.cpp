@@ -14,11 +14,28 @@
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/gemm.h"
+#include "engine/cpu/prepared_convs.h"
 
 namespace xfv {
 namespace cpu {
 
-void run(const ConvTranspose1dArgs& a) {
+size_t polyphase_weights_size(const ConvTranspose1dDesc& d) {
+  return static_cast<size_t>(d.stride) * d.cout * d.cin * ((d.k + d.stride - 1) / d.stride);
+}
+
+void polyphase_weights(const ConvTranspose1dDesc& d, const float* w, float* p) {
+  const int u = d.stride, taps = (d.k + u - 1) / u, depth = d.cin * taps;
+  std::fill(p, p + polyphase_weights_size(d), 0.f);
+  for (int r = 0; r < u; ++r)
+    for (int co = 0; co < d.cout; ++co)
+      for (int ci = 0; ci < d.cin; ++ci)
+        for (int s = 0; s < taps && r + s * u < d.k; ++s)
+          p[(static_cast<size_t>(r) * d.cout + co) * depth + ci * taps + s] = w[(int64_t{ci} * d.cout + co) * d.k + r + s * u];
+}
+
+void run(const ConvTranspose1dArgs& a) { run(a, nullptr); }
+
+void run(const ConvTranspose1dArgs& a, const PreparedConvs* prepared) {
   const ConvTranspose1dDesc& d = a.d;
   const int u = d.stride, taps = (d.k + u - 1) / u, wo = d.out_w();
   const int rows = u * d.cout, depth = d.cin * taps;
@@ -26,17 +43,15 @@ void run(const ConvTranspose1dArgs& a) {
   const int m0 = d.pad / u, m1 = (wo - 1 + d.pad) / u, columns = m1 - m0 + 1;
   const int chunk = std::clamp((1 << 18) / std::max(depth, rows) / 16 * 16, 64, columns);
   const int chunks = (columns + chunk - 1) / chunk;
-  // P in the workspace's shared part: a stream's step allocates nothing.
+  // P as `prepared` holds it, or made in the workspace's shared part: a stream's step
+  // allocates nothing.
+  const float* p = prepared ? prepared->find(a) : nullptr;
   const ThreadSlices workspace(static_cast<size_t>(depth + rows) * chunk, omp_get_max_threads(),
-                               static_cast<size_t>(rows) * depth);
-  float* p = workspace.shared();
-  std::fill(p, p + static_cast<size_t>(rows) * depth, 0.f);
-  for (int r = 0; r < u; ++r)
-    for (int co = 0; co < d.cout; ++co)
-      for (int ci = 0; ci < d.cin; ++ci)
-        for (int s = 0; s < taps && r + s * u < d.k; ++s)
-          p[(static_cast<size_t>(r) * d.cout + co) * depth + ci * taps + s] =
-              a.w[(int64_t{ci} * d.cout + co) * d.k + r + s * u];
+                               p ? 0 : polyphase_weights_size(d));
+  if (!p) {
+    polyphase_weights(d, a.w, workspace.shared());
+    p = workspace.shared();
+  }
 
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
     if (int64_t{rows} * depth * columns >= kParallelMin)

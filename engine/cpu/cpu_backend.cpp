@@ -4,6 +4,7 @@
 #include <new>
 
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/prepared_convs.h"
 
 namespace xfv {
 namespace cpu {
@@ -36,10 +37,26 @@ class CpuBackend : public Backend {
   bool runs_on_host_memory() const override { return true; }
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<WallTimer>(); }
 
+  // Slot 1 holds the weights of both convs the cpu prepares for (PreparedConvs).
+  size_t keep_constants(const OpArgs& op, const std::vector<bool>& constant) override {
+    return constant.size() > 1 && constant[1] ? prepared_.keep(op) : 0;
+  }
+  void forget_constants(const OpArgs& op, const std::vector<bool>& constant) override {
+    if (constant.size() > 1 && constant[1]) prepared_.forget(op);
+  }
+
 #define XFV_FORWARD_RUN(op) \
-  void run(const op##Args& args) override { cpu::run(args); }
+  void run(const op##Args& args) override { forward(args); }
   XFV_FOR_EACH_OP(XFV_FORWARD_RUN)
 #undef XFV_FORWARD_RUN
+
+ private:
+  template <class Args>
+  void forward(const Args& args) { cpu::run(args); }
+  void forward(const Conv2dArgs& args) { cpu::run(args, &prepared_); }
+  void forward(const ConvTranspose1dArgs& args) { cpu::run(args, &prepared_); }
+
+  PreparedConvs prepared_;
 };
 
 }  // namespace

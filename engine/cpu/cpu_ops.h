@@ -16,6 +16,15 @@ namespace cpu {
 XFV_FOR_EACH_OP(XFV_DECLARE_CPU_RUN)
 #undef XFV_DECLARE_CPU_RUN
 
+class PreparedConvs;
+// The convs with the weights' transforms `prepared` holds for them (computed in the call
+// where it holds none, or for a null `prepared`).
+void run(const Conv2dArgs& args, const PreparedConvs* prepared);
+void run(const ConvTranspose1dArgs& args, const PreparedConvs* prepared);
+// The transposed conv's weights as its polyphase GEMM reads them (conv_transpose1d.cpp).
+size_t polyphase_weights_size(const ConvTranspose1dDesc& d);
+void polyphase_weights(const ConvTranspose1dDesc& d, const float* w, float* p);
+
 std::unique_ptr<Backend> make_backend();
 
 // The algorithm run(op) uses where the cpu has more than one for the op (the convs:
