@@ -17,15 +17,6 @@
 #include "bench/task_bench.h"
 #include "engine/tasks/vocoder_stream.h"
 
-namespace {
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size()) - 1, std::floor(p * v.size())))];
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "backend", "chunks"});
   const std::string weights = args.get("weights"), backend = args.get("backend", "cpu");
@@ -60,11 +51,7 @@ int main(int argc, char** argv) {
         state.SetIterationTime(took / 1000);
         ms.push_back(took);
       }
-      state.counters["chunk_ms"] = step_ms;
-      state.counters["p50_ms"] = percentile(ms, 0.5);
-      state.counters["p99_ms"] = percentile(ms, 0.99);
-      state.counters["max_ms"] = percentile(ms, 1.0);
-      state.counters["latency_ms"] = 1000.0 * static_cast<double>(stream->latency_samples()) / rate;
+      xfv::set_stream_counters(state, ms, step_ms, 1000.0 * static_cast<double>(stream->latency_samples()) / rate);
     })->Unit(benchmark::kMillisecond)->UseManualTime()->MinTime(3.0);
   }
   return xfv::run_task_benches(args);

@@ -284,11 +284,17 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   void close() {
+    if (open_streams_ > 0)
+      fail("close: " + std::to_string(open_streams_) + " stream(s) of the session are open; close them first");
     nb::gil_scoped_release unlocked;  // a call of another thread may be running on it
     std::lock_guard<std::mutex> lock(mutex_);
     xfv_session_close(session_);
     session_ = nullptr;
   }
+  // Streams run on the session: it may not close under them (Stream keeps the count).
+  void stream_opened() { ++open_streams_; }
+  void stream_closed() { --open_streams_; }
+  Model& model_of() const { return model_; }
   bool closed() const { return session_ == nullptr; }
   nb::object model() const { return owner_; }
 
@@ -471,7 +477,133 @@ class Session {
   uint64_t noise_seed_;
   bool profiling_;
   int64_t byte_budget_ = 0;
+  int open_streams_ = 0;
 };
+
+// A stream on a session (xfv_stream): a voice conversion (samples in) or a vocoder alone
+// (mel frames in); samples out. Its calls run on the session, serialized with the session's
+// other calls, without the GIL.
+class Stream {
+ public:
+  Stream(nb::object session, xfv_stream* stream, bool vocoder)
+      : owner_(std::move(session)), session_(nb::cast<Session&>(owner_)), stream_(stream), vocoder_(vocoder) {
+    session_.stream_opened();
+  }
+  ~Stream() { close(); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  void close() {
+    if (!stream_) return;
+    xfv_stream_close(stream_);
+    stream_ = nullptr;
+    session_.stream_closed();
+  }
+  bool closed() const { return stream_ == nullptr; }
+
+  // Samples (1-D, float32 or int16) into a voice stream; frames (frames, bands) of float32
+  // into a vocoder stream.
+  void push(nb::handle data) {
+    const char* call = "push";
+    xfv_stream* s = live(call);
+    if (vocoder_) {
+      const int bands = xfv_vocoder_mel_bands(session_.model_of().get(call));
+      const Input<float> frames = input<float>(call, "frames", data, {-1, bands});
+      session_.run(call, [&](xfv_session*) { return xfv_stream_push(s, frames.data(), frames.shape[0]); });
+      return;
+    }
+    AnyArray probe;
+    if (nb::try_cast(data, probe, false) && probe.dtype() == nb::dtype<int16_t>()) {
+      const Input<int16_t> samples = input<int16_t>(call, "samples", data, {-1});
+      session_.run(call, [&](xfv_session*) { return xfv_stream_push_s16(s, samples.data(), samples.size()); });
+      return;
+    }
+    const Input<float> samples = input<float>(call, "samples", data, {-1});
+    session_.run(call, [&](xfv_session*) { return xfv_stream_push(s, samples.data(), samples.size()); });
+  }
+
+  int64_t available() {
+    xfv_stream* s = live("available");
+    int64_t n = 0;
+    session_.run("available", [&](xfv_session*) {
+      n = xfv_stream_available(s);
+      return n < 0 ? -1 : 0;
+    });
+    return n;
+  }
+
+  // What is ready, or at most `max` samples of it.
+  nb::ndarray<nb::numpy, float> pull(std::optional<int64_t> max) {
+    xfv_stream* s = live("pull");
+    const int64_t ready = xfv_stream_available(s), n = max ? std::min(*max, ready) : ready;
+    if (n < 0) fail("pull: max must be at least 0, not " + std::to_string(n));
+    Output<float> out({size_t(n)});
+    int64_t got = 0;
+    session_.run("pull", [&](xfv_session*) {
+      got = xfv_stream_pull(s, out.data.get(), n);
+      return got < 0 ? -1 : 0;
+    });
+    return out.release();
+  }
+
+  void flush() {
+    xfv_stream* s = live("flush");
+    session_.run("flush", [&](xfv_session*) { return xfv_stream_flush(s); });
+  }
+  void reset() {
+    xfv_stream* s = live("reset");
+    session_.run("reset", [&](xfv_session*) { return xfv_stream_reset(s); });
+  }
+  void set_style(nb::handle style) {
+    const char* call = "set_style";
+    xfv_stream* s = live(call);
+    const Input<float> st = input<float>(call, "style", style, {session_.model_of().required_style_dim(call)});
+    session_.run(call, [&](xfv_session*) { return xfv_stream_set_style(s, st.data()); });
+  }
+  int rate() { return xfv_stream_rate(live("rate")); }
+  int64_t latency() { return xfv_stream_latency(live("latency")); }
+
+ private:
+  xfv_stream* live(const char* call) const {
+    if (!stream_) fail(std::string(call) + ": the stream is closed");
+    return stream_;
+  }
+
+  nb::object owner_;  // the Python Session: alive, and open, while the stream is
+  Session& session_;
+  xfv_stream* stream_;
+  bool vocoder_;
+};
+
+Stream* open_voice_stream(nb::object self, nb::handle style, int input_rate, int chunk_samples, const std::string& gain,
+                          float fixed_gain, int step_blocks, int lookahead_blocks, int window_frames,
+                          uint64_t noise_seed) {
+  const char* call = "stream";
+  Session& session = nb::cast<Session&>(self);
+  session.live(call);
+  const Input<float> st = input<float>(call, "style", style, {session.model_of().required_style_dim(call)});
+  if (gain != "fixed" && gain != "running") fail(std::string(call) + ": gain must be 'fixed' or 'running', not '" + gain + "'");
+  xfv_stream_params p = xfv_stream_default_params();
+  p.input_rate = input_rate, p.chunk_samples = chunk_samples, p.running_peak_gain = gain == "running";
+  p.fixed_gain = fixed_gain, p.step_blocks = step_blocks, p.lookahead_blocks = lookahead_blocks;
+  p.window_frames = window_frames, p.noise_seed = noise_seed;
+  xfv_stream* stream = nullptr;
+  session.run(call, [&](xfv_session* x) {
+    stream = xfv_stream_open(x, st.data(), &p);
+    return stream ? 0 : -1;
+  });
+  return new Stream(self, stream, false);
+}
+
+Stream* open_vocoder_stream(nb::object self, int step_frames) {
+  Session& session = nb::cast<Session&>(self);
+  xfv_stream* stream = nullptr;
+  session.run("vocoder_stream", [&](xfv_session* x) {
+    stream = xfv_vocoder_stream_open(x, step_frames);
+    return stream ? 0 : -1;
+  });
+  return new Stream(self, stream, true);
+}
 
 using PointRow = std::tuple<std::string, double, double, bool, double>;
 
@@ -553,8 +685,29 @@ NB_MODULE(_xfv, m) {
       .def("last_profile", &Session::last_profile,
            nb::sig("def last_profile(self) -> typing.Optional[xfv._profile.Profile]"),
            "the nodes the last call ran (xfv.Profile); None while profiling is off")
+      .def("stream", &open_voice_stream, nb::arg("style"), nb::arg("input_rate") = 24000,
+           nb::arg("chunk_samples") = 480, nb::arg("gain") = "fixed", nb::arg("fixed_gain") = 1.0f,
+           nb::arg("step_blocks") = 1, nb::arg("lookahead_blocks") = 4, nb::arg("window_frames") = 192,
+           nb::arg("noise_seed") = 0, "a voice-conversion stream to `style` (xfv_stream_open, docs/streaming.md)")
+      .def("vocoder_stream", &open_vocoder_stream, nb::arg("step_frames") = 1,
+           "a stream of the vocoder alone: mel frames (frames, bands) in (xfv_vocoder_stream_open)")
       .def("__enter__", [](nb::object self) { return self; })
       .def("__exit__", [](Session& self, nb::args) { self.close(); });
+
+  nb::class_<Stream>(m, "Stream", "A live conversion or vocoding on a session (xfv_stream)")
+      .def("push", &Stream::push, nb::arg("data"),
+           "samples (1-D float32 or int16) at the input rate; a vocoder stream's frames (frames, bands) float32")
+      .def_prop_ro("available", &Stream::available, "samples ready to pull")
+      .def("pull", &Stream::pull, nb::arg("max") = nb::none(), "the samples ready (at most `max`), float32")
+      .def("flush", &Stream::flush, "the input has ended: the rest becomes ready")
+      .def("reset", &Stream::reset, "a new utterance, the same style")
+      .def("set_style", &Stream::set_style, nb::arg("style"), "a new style for the steps to come")
+      .def_prop_ro("rate", &Stream::rate, "the output rate, Hz")
+      .def_prop_ro("latency", &Stream::latency, "the algorithmic latency, in output samples")
+      .def("close", &Stream::close)
+      .def_prop_ro("closed", &Stream::closed)
+      .def("__enter__", [](nb::object self) { return self; })
+      .def("__exit__", [](Stream& self, nb::args) { self.close(); });
 
   m.def("_validate", &validate, nb::arg("dump"), nb::arg("weights"), nb::arg("backend"), nb::arg("isolate"));
 }

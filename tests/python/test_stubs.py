@@ -17,8 +17,8 @@ def stub_classes():
 
 def test_stubs_name_every_class_method_and_parameter():
     classes, functions = stub_classes()
-    assert {"Error", "Model", "Session"} <= set(classes) and "_validate" in functions
-    for cls in (xfv._xfv.Model, xfv._xfv.Session):
+    assert {"Error", "Model", "Session", "Stream"} <= set(classes) and "_validate" in functions
+    for cls in (xfv._xfv.Model, xfv._xfv.Session, xfv._xfv.Stream):
         stubbed = {node.name: node for node in classes[cls.__name__].body if isinstance(node, ast.FunctionDef)}
         for name, member in vars(cls).items():
             if name.startswith("__") and name not in ("__enter__", "__exit__"):

@@ -12,10 +12,10 @@ numpy arrays or CPU tensors with DLPack, read in place; every failure raises xfv
 the engine's message.
 """
 
-from ._xfv import Error, Model, Session
+from ._xfv import Error, Model, Session, Stream
 from ._profile import NetworkTotal, NodeProfile, Profile
 from ._validate import Validation, ValidationPoint, validate
 
-__all__ = ["Error", "Model", "Session", "Profile", "NodeProfile", "NetworkTotal", "Validation",
+__all__ = ["Error", "Model", "Session", "Stream", "Profile", "NodeProfile", "NetworkTotal", "Validation",
            "ValidationPoint", "validate"]
 

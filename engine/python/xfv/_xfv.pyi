@@ -145,6 +145,51 @@ class Session:
     def last_profile(self) -> Optional[xfv._profile.Profile]:
         """the nodes the last call ran (xfv.Profile); None while profiling is off"""
 
+    def stream(self, style: object, input_rate: int = 24000, chunk_samples: int = 480, gain: str = 'fixed', fixed_gain: float = 1.0, step_blocks: int = 1, lookahead_blocks: int = 4, window_frames: int = 192, noise_seed: int = 0) -> Stream:
+        """a voice-conversion stream to `style` (xfv_stream_open, docs/streaming.md)"""
+
+    def vocoder_stream(self, step_frames: int = 1) -> Stream:
+        """a stream of the vocoder alone: mel frames (frames, bands) in (xfv_vocoder_stream_open)"""
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *args) -> None: ...
+
+class Stream:
+    """A live conversion or vocoding on a session (xfv_stream)"""
+
+    def push(self, data: object) -> None:
+        """samples (1-D float32 or int16) at the input rate; a vocoder stream's frames (frames, bands) float32"""
+
+    @property
+    def available(self) -> int:
+        """samples ready to pull"""
+
+    def pull(self, max: int | None = None) -> NDArray[numpy.float32]:
+        """the samples ready (at most `max`), float32"""
+
+    def flush(self) -> None:
+        """the input has ended: the rest becomes ready"""
+
+    def reset(self) -> None:
+        """a new utterance, the same style"""
+
+    def set_style(self, style: object) -> None:
+        """a new style for the steps to come"""
+
+    @property
+    def rate(self) -> int:
+        """the output rate, Hz"""
+
+    @property
+    def latency(self) -> int:
+        """the algorithmic latency, in output samples"""
+
+    def close(self) -> None: ...
+
+    @property
+    def closed(self) -> bool: ...
+
     def __enter__(self) -> object: ...
 
     def __exit__(self, *args) -> None: ...
