@@ -29,26 +29,34 @@ __device__ Moments<float> block_moments(int64_t count, Load load) {
   return {n, mean, block_reduce<BLOCK>(sq, SumOp())};
 }
 
-template <int BLOCK>
-__global__ void __launch_bounds__(BLOCK) instance_norm_kernel(InstanceNormArgs a) {
+// The plane's moments: all of it, or (PRIOR) its columns [from, w) of each row merged with
+// the prior's. Apart, so that the plain kernel keeps its registers (32, not 46-63).
+template <int BLOCK, bool PRIOR>
+__device__ Moments<float> plane_moments(const InstanceNormArgs& a, const float* x, int64_t plane) {
+  const InstanceNormDesc& d = a.d;
+  if constexpr (!PRIOR) {
+    return block_moments<BLOCK>(d.hw, [x](int64_t i) { return x[i]; });
+  } else {
+    const float* prior = a.prior + plane * kPriorFields;
+    const int64_t w = d.w > 0 ? d.w : d.hw;
+    const int64_t asked = static_cast<int64_t>(prior[kPriorFrom]);
+    const int64_t from = asked < 0 ? 0 : asked > w ? w : asked;
+    const int64_t cols = w - from;
+    const Moments<float> own = from == 0 ? block_moments<BLOCK>(d.hw, [x](int64_t i) { return x[i]; })
+                                         : block_moments<BLOCK>(d.hw / w * cols, [=](int64_t i) {
+                                             return x[i / cols * w + from + i % cols];
+                                           });
+    return merge(Moments<float>{prior[kPriorCount], prior[kPriorMean], prior[kPriorM2]}, own);
+  }
+}
+
+template <int BLOCK, bool PRIOR>
+__device__ void instance_norm(const InstanceNormArgs& a) {
   const InstanceNormDesc& d = a.d;
   const int64_t plane = blockIdx.x;
   const float* x = a.x + plane * d.hw;
   float* y = a.y + plane * d.hw;
-  const int tid = threadIdx.x;
-  auto load = [&](int64_t i) { return x[i]; };
-
-  // With a prior: columns [from, w) of each row, merged with the prior's moments.
-  const float* prior = a.prior ? a.prior + plane * kPriorFields : nullptr;
-  const int64_t w = d.w > 0 ? d.w : d.hw;
-  const int64_t asked = prior ? static_cast<int64_t>(prior[kPriorFrom]) : 0;
-  const int64_t from = asked < 0 ? 0 : asked > w ? w : asked;
-  const int64_t cols = w - from;
-  Moments<float> m = from == 0 ? block_moments<BLOCK>(d.hw, load)
-                               : block_moments<BLOCK>(d.hw / w * cols, [&](int64_t i) {
-                                   return x[i / cols * w + from + i % cols];
-                                 });
-  if (prior) m = merge(Moments<float>{prior[kPriorCount], prior[kPriorMean], prior[kPriorM2]}, m);
+  const Moments<float> m = plane_moments<BLOCK, PRIOR>(a, x, plane);
   const float mean = m.mean;
   const float var = m.count > 0 ? m.m2 / m.count : 0.f;
 
@@ -59,10 +67,28 @@ __global__ void __launch_bounds__(BLOCK) instance_norm_kernel(InstanceNormArgs a
   // Normalize as (x - mean) * g: folding the mean into the shift would cancel badly when
   // |mean| >> std.
   const float g = scale / sqrtf(var + d.eps);
-  ilp_loop(tid, BLOCK, d.hw, load, [&](int64_t i, float v) {
+  ilp_loop(static_cast<int64_t>(threadIdx.x), BLOCK, d.hw, [x](int64_t i) { return x[i]; }, [&](int64_t i, float v) {
     const float r = (v - mean) * g + shift;
     y[i] = d.leaky ? leaky_relu(r, d.slope) : r;
   });
+}
+
+template <int BLOCK>
+__global__ void __launch_bounds__(BLOCK) instance_norm_kernel(InstanceNormArgs a) {
+  instance_norm<BLOCK, false>(a);
+}
+template <int BLOCK>
+__global__ void __launch_bounds__(BLOCK) instance_norm_prior_kernel(InstanceNormArgs a) {
+  instance_norm<BLOCK, true>(a);
+}
+
+template <int BLOCK>
+void launch(const InstanceNormArgs& a, cudaStream_t stream) {
+  const unsigned grid = static_cast<unsigned>(int64_t{a.d.n} * a.d.c);
+  if (a.prior)
+    XFV_LAUNCH(instance_norm_prior_kernel<BLOCK>, grid, BLOCK, 0, stream, a);
+  else
+    XFV_LAUNCH(instance_norm_kernel<BLOCK>, grid, BLOCK, 0, stream, a);
 }
 
 }  // namespace
@@ -70,14 +96,13 @@ __global__ void __launch_bounds__(BLOCK) instance_norm_kernel(InstanceNormArgs a
 void run(const InstanceNormArgs& a, cudaStream_t stream) {
   const int64_t planes = static_cast<int64_t>(a.d.n) * a.d.c;
   if (planes == 0 || a.d.hw == 0) return;
-  const unsigned grid = static_cast<unsigned>(planes);
   // 8+ elements per thread at 1024 threads, 4+ at 256; 64 threads for small planes.
   if (a.d.hw >= 8192)
-    XFV_LAUNCH(instance_norm_kernel<1024>, grid, 1024, 0, stream, a);
+    launch<1024>(a, stream);
   else if (a.d.hw >= 1024)
-    XFV_LAUNCH(instance_norm_kernel<256>, grid, 256, 0, stream, a);
+    launch<256>(a, stream);
   else
-    XFV_LAUNCH(instance_norm_kernel<64>, grid, 64, 0, stream, a);
+    launch<64>(a, stream);
 }
 
 }  // namespace XFV_DEVICE_NS
