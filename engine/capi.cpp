@@ -552,16 +552,11 @@ const char* xfv_last_profile_json(xfv_session* session) {
 
 struct xfv_stream_params xfv_stream_default_params(void) {
   const xfv::VoiceStreamOptions o;
-  return xfv_stream_params{o.input_rate,  o.chunk_samples,
-                           0,             o.fixed_gain,
-                           o.conversion.step_blocks,
-                           o.conversion.lookahead_blocks,
-                           o.conversion.window_frames,
-                           o.noise_seed,
-                           XFV_STATS_WINDOW,
-                           nullptr,
-                           0,
-                           0};
+  xfv_stream_params p{};  // running_peak_gain 0, XFV_STATS_WINDOW, no calibration
+  p.input_rate = o.input_rate, p.chunk_samples = o.chunk_samples, p.fixed_gain = o.fixed_gain;
+  p.step_blocks = o.conversion.step_blocks, p.lookahead_blocks = o.conversion.lookahead_blocks;
+  p.window_frames = o.conversion.window_frames, p.noise_seed = o.noise_seed;
+  return p;
 }
 
 namespace {

@@ -79,9 +79,9 @@ struct ConvTranspose1dArgs {
 // plane, the mean and variance are those of the prior's data (count, mean, M2 = the sum of
 // squared deviations of data seen before) and of columns [from, w) of every row of the plane
 // (rows of `w` elements; w = 0: one row of hw), combined by Chan et al.'s parallel formula.
-// from = w takes the prior's statistics alone (fixed statistics); a prior of count 0 and
-// from 0 gives the plain norm's bits. The prior is data, not a desc field, so that one
-// compiled graph takes a different `from` each run.
+// `from` is clamped to [0, w]: from >= w takes the prior's statistics alone (fixed
+// statistics); a prior of count 0 and from 0 gives the plain norm's bits. The prior is
+// data, not a desc field, so that one compiled graph takes a different `from` each run.
 enum InstanceNormPrior : int { kPriorCount, kPriorMean, kPriorM2, kPriorFrom, kPriorFields };
 struct InstanceNormDesc {
   int n, c, hw;

@@ -26,7 +26,8 @@ namespace xfv {
 //   kWindow:  over the window each step runs (`window:N`);
 //   kRunning: over the frames converted so far (each at the step that kept it) and the
 //             window's frames from the step's first on (the look-ahead included);
-//   kFixed:   over a calibration recording, converted whole once when the stream is made.
+//   kFixed:   over a calibration recording, converted whole when the stream is made and
+//             again at each set_style() (the decoder's AdaIN inputs depend on the style).
 enum class StreamStats { kWindow, kRunning, kFixed };
 
 // The least calibration a fixed policy takes: about a second at the stargan_vc recipe's hop.
