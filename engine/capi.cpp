@@ -552,9 +552,33 @@ const char* xfv_last_profile_json(xfv_session* session) {
 
 struct xfv_stream_params xfv_stream_default_params(void) {
   const xfv::VoiceStreamOptions o;
-  return xfv_stream_params{o.input_rate, o.chunk_samples, 0, o.fixed_gain, o.conversion.step_blocks,
-                           o.conversion.lookahead_blocks, o.conversion.window_frames, o.noise_seed};
+  xfv_stream_params p{};  // running_peak_gain 0, XFV_STATS_WINDOW, no calibration
+  p.input_rate = o.input_rate, p.chunk_samples = o.chunk_samples, p.fixed_gain = o.fixed_gain;
+  p.step_blocks = o.conversion.step_blocks, p.lookahead_blocks = o.conversion.lookahead_blocks;
+  p.window_frames = o.conversion.window_frames, p.noise_seed = o.noise_seed;
+  return p;
 }
+
+namespace {
+// The params' statistics policy; for XFV_STATS_FIXED the calibration prepared as a source at
+// the models' rate into `calibration`.
+xfv::StreamStats stream_stats(const xfv_stream_params& p, int input_rate, int model_rate,
+                              std::vector<float>& calibration) {
+  if (p.stats == XFV_STATS_WINDOW) return xfv::StreamStats::kWindow;
+  if (p.stats == XFV_STATS_RUNNING) return xfv::StreamStats::kRunning;
+  if (p.stats != XFV_STATS_FIXED) refuse("stats " + std::to_string(p.stats) + ": XFV_STATS_WINDOW, _RUNNING or _FIXED");
+  if (!p.calibration || p.calibration_samples < 1)
+    refuse("XFV_STATS_FIXED needs a calibration recording (calibration, calibration_samples)");
+  const int rate = p.calibration_rate ? p.calibration_rate : input_rate;
+  checked_rate(rate);
+  try {
+    calibration = xfv::prepare_voice(p.calibration, p.calibration_samples, rate, model_rate, xfv::Gain::kPeakNormalize);
+  } catch (const std::invalid_argument& e) {
+    refuse(std::string("the calibration recording: ") + e.what());
+  }
+  return xfv::StreamStats::kFixed;
+}
+}  // namespace
 
 xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const struct xfv_stream_params* params) {
   auto s = std::make_unique<xfv_stream>();
@@ -571,6 +595,7 @@ xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const stru
     o.gain = p.running_peak_gain ? xfv::StreamGain::kRunningPeak : xfv::StreamGain::kFixed;
     o.fixed_gain = p.fixed_gain;
     o.conversion = xfv::ConversionStreamOptions{p.step_blocks, p.lookahead_blocks, p.window_frames};
+    o.conversion.stats = stream_stats(p, o.input_rate, voice_settings(m).mel.sampling_rate, o.conversion.calibration);
     o.noise_seed = p.noise_seed;
     s->voice = std::make_unique<xfv::VoiceStream>(bundle(session).models(), styles(m, style, 1), o);
     s->rate = s->voice->rate();

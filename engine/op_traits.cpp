@@ -32,9 +32,12 @@ OpTraits traits(const ConvTranspose1dArgs& a) {
 }
 OpTraits traits(const InstanceNormArgs& a) {
   const InstanceNormDesc& d = a.d;
+  if (d.w < 0 || (d.w > 0 && d.hw % d.w != 0))
+    throw std::invalid_argument("instance_norm: rows of " + std::to_string(d.w) + " do not tile a plane of " +
+                                std::to_string(d.hw));
   const int64_t params = d.param_stride ? int64_t{d.n} * d.param_stride : d.c;
-  return {"instance_norm", {int64_t{d.n} * d.c * d.hw, params, params}, {false, true, true},
-          Shape{d.n, d.c, d.hw}, 8.0 * d.n * d.c * d.hw};
+  return {"instance_norm", {int64_t{d.n} * d.c * d.hw, params, params, int64_t{d.n} * d.c * kPriorFields},
+          {false, true, true, true}, Shape{d.n, d.c, d.hw}, 8.0 * d.n * d.c * d.hw};
 }
 OpTraits traits(const ChannelAffineArgs& a) {
   const ChannelAffineDesc& d = a.d;
@@ -174,7 +177,7 @@ void bind_ptrs(ConvTranspose1dArgs& a, const std::vector<const float*>& in, floa
   a.x = in[0], a.w = in[1], a.bias = in[2], a.y = out;
 }
 void bind_ptrs(InstanceNormArgs& a, const std::vector<const float*>& in, float* out) {
-  a.x = in[0], a.gamma = in[1], a.beta = in[2], a.y = out;
+  a.x = in[0], a.gamma = in[1], a.beta = in[2], a.prior = in[3], a.y = out;
 }
 void bind_ptrs(ChannelAffineArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.scale = in[1], a.shift = in[2], a.y = out;
@@ -271,8 +274,8 @@ std::string detail(const ConvTranspose1dArgs& a) {
          (d.input_slope != 1.f ? " lrelu" + slope_str(d.input_slope) : "") + " " + Shape{d.n, d.cin, d.w}.str();
 }
 std::string detail(const InstanceNormArgs& a) {
-  return std::string(a.d.param_stride ? "adain" : "in") +
-         (a.d.leaky ? "+lrelu " : " ") + Shape{a.d.n, a.d.c, a.d.hw}.str();
+  return std::string(a.d.param_stride ? "adain" : "in") + (a.d.leaky ? "+lrelu" : "") + (a.prior ? "+prior " : " ") +
+         Shape{a.d.n, a.d.c, a.d.hw}.str() + (a.d.w > 0 ? " w" + std::to_string(a.d.w) : "");
 }
 std::string detail(const UnaryArgs& a) {
   static const char* names[] = {"leaky_relu", "scale", "clamp", "tanh", "sigmoid"};

@@ -34,6 +34,28 @@ class CaseMaker {
     cases.push_back(std::move(c));
   }
 
+  // Gives the last case, an instance norm with its prior slot present, a valid prior
+  // (kernels/ops.h) per plane: a count of earlier data from 0 to three planes' worth, a
+  // mean in [mean_lo, mean_hi) and a variance near the plane's own, and `from` (every column
+  // of [0, w] drawn when negative). A plane with no columns counted gets at least one
+  // earlier element.
+  void draw_priors(int from, float mean_lo = -1.f, float mean_hi = 1.f) {
+    OpCase& c = cases.back();
+    const InstanceNormDesc& d = std::get<InstanceNormArgs>(c.op).d;
+    const int w = d.w > 0 ? d.w : d.hw;
+    std::uniform_int_distribution<int> count(0, 3 * d.hw), column(0, w);
+    std::uniform_real_distribution<float> mean(mean_lo, mean_hi), var(0.1f, 1.f);
+    std::vector<float>& prior = c.inputs.at(3);
+    for (size_t p = 0; p < prior.size(); p += kPriorFields) {
+      const int first = from < 0 ? column(rng_) : from;
+      const int n = std::max(count(rng_), first == w ? 1 : 0);
+      prior[p + kPriorCount] = static_cast<float>(n);
+      prior[p + kPriorMean] = mean(rng_);
+      prior[p + kPriorM2] = static_cast<float>(n) * var(rng_);
+      prior[p + kPriorFrom] = static_cast<float>(first);
+    }
+  }
+
   std::vector<OpCase> cases;
 
  private:
@@ -143,6 +165,27 @@ void add_instance_norm_cases(CaseMaker& m) {
   m.add(norm(2, 8, 4096, true, true), {false, true, true});         // spread over threads
   m.add(norm(1, 3, 31, false, false));
   m.add(norm(1, 3, 33, false, false));
+  // Stream statistics: planes of rows (mel bands x time), a prior per plane merged with the
+  // columns from its `from` on: drawn per plane, none counted (fixed statistics), all.
+  const auto rows = [&](int n, int c, int h, int w, bool adain, bool leaky) {
+    InstanceNormArgs a = norm(n, c, h * w, adain, leaky);
+    a.d.w = w;
+    return a;
+  };
+  const std::vector<bool> prior{false, false, false, true}, affine_prior{false, true, true, true};
+  m.add(rows(2, 5, 3, 17, false, false), prior);
+  m.draw_priors(-1);
+  m.add(rows(2, 4, 10, 48, true, true), affine_prior);  // AdaIN, a stream window's plane
+  m.draw_priors(-1);
+  m.add(rows(1, 6, 20, 12, false, true), affine_prior);
+  m.draw_priors(12);                                     // the prior's statistics alone
+  m.add(rows(1, 3, 40, 96, false, false), prior);
+  m.draw_priors(0);                                      // every column, and the prior
+  m.add(rows(2, 8, 40, 192, true, false), affine_prior);  // spread over 256 threads
+  m.draw_priors(-1);
+  m.add(rows(1, 3, 80, 200, false, false), prior, 5.f, 7.f);  // large mean, small spread
+  m.draw_priors(-1, 5.f, 7.f);
+  m.add(rows(1, 3, 5, 9, false, false));                 // rows without a prior: the plain norm
 }
 
 void add_channel_affine_cases(CaseMaker& m) {

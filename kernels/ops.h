@@ -75,6 +75,14 @@ struct ConvTranspose1dArgs {
 // plain IN: gamma = beta = null (scale 1, shift 0)
 // affine IN: param_stride = 0, gamma_bias = 0
 // AdaIN: gamma = beta = h = fc(s) (n, 2c), param_stride = 2c, beta_offset = c, gamma_bias = 1
+// Stream statistics (docs/streaming.md): with a `prior`, a record of kPriorFields floats per
+// plane, the mean and variance are those of the prior's data (count, mean, M2 = the sum of
+// squared deviations of data seen before) and of columns [from, w) of every row of the plane
+// (rows of `w` elements; w = 0: one row of hw), combined by Chan et al.'s parallel formula.
+// `from` is clamped to [0, w]: from >= w takes the prior's statistics alone (fixed
+// statistics); a prior of count 0 and from 0 gives the plain norm's bits. The prior is
+// data, not a desc field, so that one compiled graph takes a different `from` each run.
+enum InstanceNormPrior : int { kPriorCount, kPriorMean, kPriorM2, kPriorFrom, kPriorFields };
 struct InstanceNormDesc {
   int n, c, hw;
   float eps = 1e-5f;
@@ -83,12 +91,14 @@ struct InstanceNormDesc {
   float gamma_bias = 0.f;
   bool leaky = false;
   float slope = 0.2f;
+  int w = 0;  // the plane's row width (the time axis), for a prior's `from`; 0: hw
 };
 struct InstanceNormArgs {
   InstanceNormDesc d;
   const float* x = nullptr;
   const float* gamma = nullptr;
   const float* beta = nullptr;
+  const float* prior = nullptr;  // (n, c, kPriorFields) or null: the plane's statistics alone
   float* y = nullptr;
 };
 

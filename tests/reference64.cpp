@@ -69,11 +69,25 @@ Out ref(const InstanceNormArgs& a, const In& in) {
   for (int n = 0; n < d.n; ++n)
     for (int c = 0; c < d.c; ++c) {
       const size_t base = (static_cast<size_t>(n) * d.c + c) * d.hw;
-      double mean = 0, var = 0;
-      for (int i = 0; i < d.hw; ++i) mean += in[0][base + i];
-      mean /= d.hw;
-      for (int i = 0; i < d.hw; ++i) var += (in[0][base + i] - mean) * (in[0][base + i] - mean);
-      var /= d.hw;
+      // The prior's data stands in as `count` values of its mean plus its M2 about it: the
+      // sum of squares about any m is then M2 + count (mean - m)^2 (no merge formula).
+      const int w = d.w > 0 ? d.w : d.hw;
+      double count = 0, prior_mean = 0, prior_m2 = 0;
+      int from = 0;
+      if (!in[3].empty()) {
+        const float* p = &in[3][(static_cast<size_t>(n) * d.c + c) * kPriorFields];
+        count = p[kPriorCount], prior_mean = p[kPriorMean], prior_m2 = p[kPriorM2];
+        from = std::clamp(static_cast<int>(p[kPriorFrom]), 0, w);
+      }
+      const auto counted = [&](int i) { return i % w >= from; };
+      double sum = count * prior_mean, total = count;
+      for (int i = 0; i < d.hw; ++i)
+        if (counted(i)) sum += in[0][base + i], total += 1;
+      const double mean = sum / total;
+      double var = prior_m2 + count * (prior_mean - mean) * (prior_mean - mean);
+      for (int i = 0; i < d.hw; ++i)
+        if (counted(i)) var += (in[0][base + i] - mean) * (in[0][base + i] - mean);
+      var /= total;
       const size_t at = static_cast<size_t>(n) * d.param_stride + c;
       const double g = d.gamma_bias + (in[1].empty() ? 1.0 - d.gamma_bias : in[1][at]);
       const double b = in[2].empty() ? 0 : in[2][at + static_cast<size_t>(d.beta_offset)];

@@ -74,7 +74,7 @@ struct SmallNet {
     InstanceNormArgs n;
     n.d = {1, 4, 30};
     n.d.leaky = true;
-    norm = g.add_node("net.norm", n, {conv, kNoValue, kNoValue});
+    norm = g.add_node("net.norm", n, {conv, kNoValue, kNoValue, kNoValue});
     BinaryArgs add;
     add.d = {1, 4, 30, false, BinaryOp::kAdd, 1 / std::sqrt(2.f)};
     out = g.add_node("net.output", add, {norm, x});

@@ -53,7 +53,7 @@ struct TwoNetworks {
     n.d = {N, Cout, Hout * Wout};
     const ValueId norm = g.add_node("enc.norm", n,
                                     {conv, g.add_constant("enc.norm.weight", pattern(Shape{Cout})),
-                                     g.add_constant("enc.norm.bias", pattern(Shape{Cout}))});
+                                     g.add_constant("enc.norm.bias", pattern(Shape{Cout})), kNoValue});
     LinearArgs fc;
     fc.d = {M, Kfc, Nfc};
     out = g.add_node("head.fc", fc,

@@ -74,12 +74,31 @@ void write_pcm(const std::string& format, const float* x, int64_t n) {
   std::fflush(stdout);
 }
 
-int window_of(const std::string& stats) {
-  const std::string prefix = "window:";
-  if (stats.rfind(prefix, 0) != 0)
-    throw std::invalid_argument("--stats " + stats + ": only window:N (the window's own statistics) is built so far; "
-                                "running and fixed:FILE are not (docs/streaming.md)");
-  return std::stoi(stats.substr(prefix.size()));
+// --stats window:N (a window of N frames), running or fixed:FILE (a calibration recording,
+// loaded as a source is), the last two on windows of --window-frames.
+ConversionStreamOptions conversion_options(const StreamOptions& o, VoiceConverter& voices) {
+  ConversionStreamOptions c;
+  c.step_blocks = o.step_blocks, c.lookahead_blocks = o.lookahead_blocks;
+  if (o.window_frames) c.window_frames = o.window_frames;
+  const std::string window = "window:", fixed = "fixed:";
+  if (o.stats.rfind(window, 0) == 0) {
+    const std::string n = o.stats.substr(window.size());
+    if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument("--stats " + o.stats + ": window:N takes a frame count N");
+    if (o.window_frames && o.window_frames != std::stoi(n))
+      throw std::invalid_argument("--stats " + o.stats + " and --window-frames " + std::to_string(o.window_frames) +
+                                  " name two windows");
+    c.window_frames = std::stoi(n);
+  } else if (o.stats == "running") {
+    c.stats = StreamStats::kRunning;
+  } else if (o.stats.rfind(fixed, 0) == 0 && o.stats.size() > fixed.size()) {
+    c.stats = StreamStats::kFixed;
+    c.calibration_name = o.stats.substr(fixed.size());
+    c.calibration = load_voice(c.calibration_name, voices.rate(), Gain::kPeakNormalize);
+  } else {
+    throw std::invalid_argument("--stats " + o.stats + ": window:N, running or fixed:FILE (docs/streaming.md)");
+  }
+  return c;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -110,7 +129,11 @@ CLI::App* add_stream_command(CLI::App& app, StreamOptions& o) {
   cmd->add_option("--gain", o.gain, "fixed (--fixed-gain, default 1) or running (the running peak)")
       ->check(CLI::IsMember({"fixed", "running"}));
   cmd->add_option("--fixed-gain", o.fixed_gain, "the source's gain with --gain fixed")->check(CLI::PositiveNumber);
-  cmd->add_option("--stats", o.stats, "the instance norms' statistics: window:N, the N frames each step sees");
+  cmd->add_option("--stats", o.stats,
+                  "the instance norms' statistics: window:N (the N frames each step sees), running (the "
+                  "utterance so far) or fixed:FILE (a calibration recording's)");
+  cmd->add_option("--window-frames", o.window_frames, "frames each step sees with --stats running or fixed (192)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--noise-seed", o.task.noise_seed, "seed of a Parallel WaveGAN vocoder's noise");
   cmd->add_option("--report", o.report, "write latency, compute per chunk and deviation as JSON");
   cmd->add_flag("--compare-offline", o.compare_offline,
@@ -133,7 +156,7 @@ int stream_command(const StreamOptions& o) {
   so.chunk_samples = std::max(1, static_cast<int>(std::lround(o.chunk_ms * source.rate / 1000)));
   so.gain = o.gain == "running" ? StreamGain::kRunningPeak : StreamGain::kFixed;
   so.fixed_gain = o.fixed_gain;
-  so.conversion = ConversionStreamOptions{o.step_blocks, o.lookahead_blocks, window_of(o.stats)};
+  so.conversion = conversion_options(o, b.voices());
   so.noise_seed = o.task.noise_seed;
   const HostTensor style = styles_for(o.task, b, 1, {});
   VoiceStream stream(b.models(), style, so);
@@ -182,7 +205,7 @@ int stream_command(const StreamOptions& o) {
                      {"p99", percentile(compute_ms, 0.99)}, {"max", percentile(compute_ms, 1.0)}};
   r["real_time_factor"] = audio_ms > 0 ? total / audio_ms : 0;
   r["options"] = {{"step_blocks", o.step_blocks}, {"lookahead_blocks", o.lookahead_blocks}, {"gain", o.gain},
-                  {"stats", o.stats}, {"backend", o.task.backend}};
+                  {"stats", o.stats}, {"window_frames", so.conversion.window_frames}, {"backend", o.task.backend}};
   if (o.compare_offline) {
     std::vector<float> whole = b.convert_recordings({resample(source.samples, source.rate, b.voices().rate())},
                                                     style, {}, o.task.noise_seed, {o.task.sources[0]}, {})

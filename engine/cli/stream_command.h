@@ -20,7 +20,8 @@ struct StreamOptions {
   int lookahead_blocks = 4, step_blocks = 1;
   std::string gain = "fixed";  // fixed | running
   float fixed_gain = 1.f;
-  std::string stats = "window:192";  // window:N
+  std::string stats = "window:192";  // window:N | running | fixed:FILE
+  int window_frames = 0;             // running, fixed: the window's frames (0: 192); window:N's N
   std::string report;
   bool compare_offline = false;
   int rate = 0;                // raw PCM's rate (source "-")

@@ -181,6 +181,13 @@ int xfv_vocode(xfv_session* session, const float* mel, int frames, float* audio)
 
 typedef struct xfv_stream xfv_stream;
 
+/* Where the generator's instance norms take their statistics (docs/streaming.md). */
+enum xfv_stream_stats {
+  XFV_STATS_WINDOW = 0,  /* each step's window of window_frames (the default)              */
+  XFV_STATS_RUNNING = 1, /* the utterance so far and the step's look-ahead                 */
+  XFV_STATS_FIXED = 2    /* a calibration recording's, converted once when the stream opens */
+};
+
 /* How a voice stream runs. xfv_stream_default_params() gives the defaults. */
 struct xfv_stream_params {
   int input_rate;        /* Hz of the samples pushed (default 24000; 0: xfv_voice_rate)      */
@@ -191,6 +198,13 @@ struct xfv_stream_params {
   int lookahead_blocks;  /* blocks each step looks ahead (4)                                 */
   int window_frames;     /* frames the generator and its norms' statistics see (192)         */
   uint64_t noise_seed;   /* Parallel WaveGAN's noise                                         */
+  int stats;             /* an xfv_stream_stats (XFV_STATS_WINDOW)                           */
+  /* XFV_STATS_FIXED: the calibration recording, float32 in [-1, 1] at calibration_rate (0:
+   * input_rate), peak-normalized as a source is; 1 s to about 25 s. Copied when the stream
+   * opens. NULL and 0 otherwise. */
+  const float* calibration;
+  int64_t calibration_samples;
+  int calibration_rate;
 };
 struct xfv_stream_params xfv_stream_default_params(void);
 

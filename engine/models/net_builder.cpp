@@ -174,7 +174,18 @@ ValueId NetBuilder::instance_norm(const std::string& path, ValueId x, const std:
     gamma = weight(key + ".weight", Shape{s[1]});
     beta = weight(key + ".bias", Shape{s[1]});
   }
-  return node(path, a, {x, gamma, beta}, s);
+  return norm_node(path, a, x, gamma, beta);
+}
+
+ValueId NetBuilder::norm_node(const std::string& path, InstanceNormArgs a, ValueId x, ValueId gamma, ValueId beta) {
+  const Shape s = shape(x);
+  ValueId prior = kNoValue;
+  if (take_norm_priors_) {
+    a.d.w = dim(s, 3);
+    prior = input(path + ".prior", Shape{s[0], s[1], kPriorFields});
+    norm_sites_.push_back({x, prior});
+  }
+  return node(path, a, {x, gamma, beta, prior}, s);
 }
 
 ValueId NetBuilder::adain(const std::string& path, ValueId x, ValueId h, bool leaky, float slope) {
@@ -183,7 +194,7 @@ ValueId NetBuilder::adain(const std::string& path, ValueId x, ValueId h, bool le
   a.d.param_stride = 2 * dim(s, 1);
   a.d.beta_offset = dim(s, 1);
   a.d.gamma_bias = 1.f;
-  return node(path, a, {x, h, h}, s);
+  return norm_node(path, a, x, h, h);
 }
 
 ValueId NetBuilder::linear(const std::string& path, ValueId x, const std::string& key, int out, bool relu) {

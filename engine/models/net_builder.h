@@ -64,6 +64,15 @@ class NetBuilder {
   ValueId instance_norm(const std::string& path, ValueId x, const std::string& key, bool leaky, float slope);
   // AdaIN: instance norm modulated by h = fc(s) (n, 2c): (1 + h[:, :c]) * xhat + h[:, c:].
   ValueId adain(const std::string& path, ValueId x, ValueId h, bool leaky, float slope);
+  // Stream statistics (docs/streaming.md): each instance norm and AdaIN added after this
+  // call takes the input "<path>.prior" (n, c, kPriorFields), its statistics' prior and
+  // first counted column (InstanceNormArgs::prior, rows along the last axis), and is listed
+  // in norm_sites() in the order added.
+  struct NormSite {
+    ValueId x, prior;  // the norm's input and its prior input
+  };
+  void take_norm_priors() { take_norm_priors_ = true; }
+  const std::vector<NormSite>& norm_sites() const { return norm_sites_; }
   ValueId linear(const std::string& path, ValueId x, const std::string& key, int out, bool relu);
   ValueId leaky_relu(const std::string& path, ValueId x, float slope);
   // scale * x + shift on every element (constants `<path>.scale`, `<path>.shift`).
@@ -84,11 +93,15 @@ class NetBuilder {
   ValueId conv2d(const std::string& path, ValueId x, const std::string& key, const Conv2dDesc& d, bool bias,
                  ValueId residual);
   Conv2dDesc conv1d_desc(const std::string& path, ValueId x, int cout, int k, int dilation, int pad) const;
+  // A norm's op on x with its prior input when take_norm_priors() is on.
+  ValueId norm_node(const std::string& path, InstanceNormArgs a, ValueId x, ValueId gamma, ValueId beta);
 
   Graph& graph_;
   const TensorFile& weights_;
   std::string weights_path_;
   std::string network_;
+  bool take_norm_priors_ = false;
+  std::vector<NormSite> norm_sites_;
 };
 
 }  // namespace xfv

@@ -51,7 +51,9 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
   n.graph = std::make_unique<Graph>();
   // `vocoder_seeded` is the file's `vocoder` (its weights and names) drawing its own noise.
   const bool seeded = network == "vocoder_seeded";
-  NetBuilder b(*n.graph, weights, path, seeded ? "vocoder" : network);
+  // `audio_generator_stats` is the file's `audio_generator` with stream statistics.
+  const bool stream_stats = network == "audio_generator_stats";
+  NetBuilder b(*n.graph, weights, path, seeded ? "vocoder" : stream_stats ? "audio_generator" : network);
   if (network == "mel" || network == "voice_mel" || network == "voice_mel_frames" || network == "hifigan_mel") {
     MelFrontEndIO io;
     const MelEdges edges = network == "voice_mel_frames" ? MelEdges::kNone : MelEdges::kReflected;
@@ -104,10 +106,15 @@ NetworkGraph build_network(const TensorFile& weights, const std::string& path, c
     const FanMasks masks = add_fan(b, c, x);
     n.output = masks.mask0;
     n.chained_tolerance = {{masks.mask0, kFanMaskChainedTolerance}, {masks.mask1, kFanMaskChainedTolerance}};
-  } else if (network == "audio_generator") {
+  } else if (b.network() == "audio_generator") {
+    if (stream_stats) b.take_norm_priors();
     const AudioGeneratorIO io = add_audio_generator(b, audio_generator_config(weights, path), batch, length);
     n.inputs = {io.x, io.s};
     if (io.f0 != kNoValue) n.inputs.push_back(io.f0);
+    for (const NetBuilder::NormSite& norm : b.norm_sites()) {
+      n.inputs.push_back(norm.prior);
+      b.graph().mark_output(norm.x);
+    }
     n.output = io.output;
   } else if (network == "audio_style_encoder") {
     const AudioStyleEncoderConfig c = audio_style_encoder_config(weights, path);

@@ -35,6 +35,10 @@ struct NetworkGraph {
 // `vocoder` is a Parallel WaveGAN or a HiFi-GAN, as the file's configuration says;
 // `vocoder_seeded` the same Parallel WaveGAN without the noise input, drawing its noise on
 // the backend from the run's random stream (Runner::set_random_stream).
+// `audio_generator_stats` is the file's `audio_generator` whose instance norms take stream
+// statistics (NetBuilder::take_norm_priors, docs/streaming.md): after x, s (and F0) it takes
+// each norm's prior, in the order of NetBuilder::norm_sites(), and its outputs after the
+// converted mel are the norms' inputs in that order.
 NetworkGraph build_network(const TensorFile& weights, const std::string& path, const std::string& network,
                            int batch, int domain, int length = 0);
 

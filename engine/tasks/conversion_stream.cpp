@@ -8,6 +8,30 @@
 #include "engine/models/stargan_vc.h"
 
 namespace xfv {
+namespace {
+
+// Per channel, the moments of columns [first, last) of every row of a norm's input (1, c, h, w),
+// two-pass in double.
+std::vector<Moments<double>> column_moments(const HostTensor& x, int64_t first, int64_t last) {
+  const int64_t channels = x.shape[1], w = x.shape[x.shape.rank - 1], h = x.numel() / (channels * w);
+  std::vector<Moments<double>> moments(static_cast<size_t>(channels));
+  const double count = static_cast<double>(h * (last - first));
+  if (count == 0) return moments;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* plane = x.data.data() + c * h * w;
+    const auto fold = [&](auto term) {
+      double sum = 0;
+      for (int64_t r = 0; r < h; ++r)
+        for (int64_t t = first; t < last; ++t) sum += term(double{plane[r * w + t]});
+      return sum;
+    };
+    const double mean = fold([](double v) { return v; }) / count;
+    moments[static_cast<size_t>(c)] = {count, mean, fold([mean](double v) { return (v - mean) * (v - mean); })};
+  }
+  return moments;
+}
+
+}  // namespace
 
 ConversionStream::ConversionStream(VoiceConverter& voices, const HostTensor& style, const ConversionStreamOptions& o)
     : voices_(voices), options_(o) {
@@ -20,21 +44,88 @@ ConversionStream::ConversionStream(VoiceConverter& voices, const HostTensor& sty
   if (o.window_frames > voices.max_frames())
     throw std::invalid_argument("a conversion stream's window of " + std::to_string(o.window_frames) +
                                 " frames is longer than the generator's chunks of " + std::to_string(voices.max_frames()));
-  set_style(style);
+  if (o.stats != StreamStats::kWindow) {
+    for (const Shape& s : voices.norm_shapes(o.window_frames)) {
+      const int64_t w = s[s.rank - 1];
+      if (o.window_frames % w != 0)
+        throw std::logic_error("conversion stream: a norm's " + std::to_string(w) + " columns do not divide the window");
+      strides_.push_back(static_cast<int>(o.window_frames / w));
+      moments_.emplace_back(static_cast<size_t>(s[1]));
+    }
+  }
+  set_style(style);  // kFixed: converts the calibration
   // Compile JDC's and the generator's graphs for the window now, not in the first push.
-  voices_.convert(HostTensor(Shape{1, 1, kMelBands, o.window_frames}), style_);
+  convert_window(HostTensor(Shape{1, 1, kMelBands, o.window_frames}), 0, 0);
 }
 
 void ConversionStream::set_style(const HostTensor& style) {
   if (style.shape.rank != 2 || style.shape[0] != 1)
     throw std::invalid_argument("a conversion stream takes one style (1, style_dim), got " + style.shape.str());
   style_ = style;
+  // The decoder's norms see the style: the calibration's statistics are the style's.
+  if (options_.stats == StreamStats::kFixed) calibrate();
+}
+
+void ConversionStream::calibrate() {
+  const std::string& name = options_.calibration_name;
+  const std::vector<float>& wave = options_.calibration;
+  const auto too_short = [&](const std::string& length) {
+    return std::invalid_argument(name + ": " + length + " is too short for fixed statistics; they need at least " +
+                                 std::to_string(kCalibrationMinFrames) + " frames (about 1 s)");
+  };
+  if (static_cast<int64_t>(wave.size()) < voices_.min_samples())
+    throw too_short(std::to_string(wave.size()) + " samples");
+  HostTensor samples(Shape{1, static_cast<int64_t>(wave.size())});
+  samples.data = wave;
+  const HostTensor mel = voices_.mel(samples);
+  const int frames = static_cast<int>(mel.shape[3]);
+  if (frames < kCalibrationMinFrames) throw too_short(std::to_string(frames) + " frames");
+  if (frames > voices_.max_frames())
+    throw std::invalid_argument(name + ": " + std::to_string(frames) + " frames, more than the generator's " +
+                                std::to_string(voices_.max_frames()) + " at a time (a shorter calibration will do)");
+  // Converted whole, as the whole conversion would: no prior, every column counted.
+  std::vector<HostTensor> priors;
+  for (const auto& m : moments_) priors.emplace_back(Shape{1, static_cast<int64_t>(m.size()), kPriorFields});
+  const std::vector<HostTensor> out = voices_.convert_with_priors(mel, style_, priors);
+  for (size_t i = 0; i < moments_.size(); ++i) {
+    const HostTensor& x = out[i + 1];
+    moments_[i] = column_moments(x, 0, x.shape[x.shape.rank - 1]);
+  }
 }
 
 void ConversionStream::reset() {
   source_.clear(), ready_.clear();
   base_ = frames_in_ = frames_out_ = 0;
   finished_ = false;
+  if (options_.stats == StreamStats::kRunning)
+    for (auto& m : moments_) std::fill(m.begin(), m.end(), Moments<double>{});
+}
+
+HostTensor ConversionStream::convert_window(const HostTensor& mel, int64_t committed, int64_t keep) {
+  if (options_.stats == StreamStats::kWindow) return voices_.convert(mel, style_);
+  // kFixed counts no column of the window (a `from` past every norm's last); kRunning the
+  // columns from the first frame not committed yet.
+  const bool fixed = options_.stats == StreamStats::kFixed;
+  std::vector<HostTensor> priors;
+  for (size_t i = 0; i < moments_.size(); ++i) {
+    HostTensor& prior = priors.emplace_back(Shape{1, static_cast<int64_t>(moments_[i].size()), kPriorFields});
+    const float from = static_cast<float>(fixed ? mel.shape[3] : committed / strides_[i]);
+    for (size_t c = 0; c < moments_[i].size(); ++c) {
+      float* p = prior.data.data() + c * kPriorFields;
+      p[kPriorCount] = static_cast<float>(moments_[i][c].count);
+      p[kPriorMean] = static_cast<float>(moments_[i][c].mean);
+      p[kPriorM2] = static_cast<float>(moments_[i][c].m2);
+      p[kPriorFrom] = from;
+    }
+  }
+  std::vector<HostTensor> out = voices_.convert_with_priors(mel, style_, priors);
+  if (!fixed)  // the kept frames are committed: their columns join the moments
+    for (size_t i = 0; i < moments_.size(); ++i) {
+      const int64_t first = committed / strides_[i];
+      const std::vector<Moments<double>> kept = column_moments(out[i + 1], first, first + keep / strides_[i]);
+      for (size_t c = 0; c < kept.size(); ++c) moments_[i][c] = merge(moments_[i][c], kept[c]);
+    }
+  return std::move(out[0]);
 }
 
 void ConversionStream::push(const float* frames, int64_t count) {
@@ -76,7 +167,7 @@ void ConversionStream::run_steps() {
       const float* frame = source_.data() + (from + t - base_) * kMelBands;
       for (int m = 0; m < kMelBands; ++m) mel.data[static_cast<size_t>(m * length + t)] = frame[m];
     }
-    const HostTensor out = voices_.convert(mel, style_);  // (1, 1, 80, 4 * floor(length / 4))
+    const HostTensor out = convert_window(mel, first - from, keep);  // (1, 1, 80, 4 * floor(length / 4))
     const int64_t out_length = out.shape[3];
     for (int64_t t = first - from; t < first - from + keep; ++t)
       for (int m = 0; m < kMelBands; ++m) ready_.push_back(out.data[static_cast<size_t>(m * out_length + t)]);

@@ -2,10 +2,11 @@
 // converted frames out, a step of whole generator blocks (4 frames, its two time halvings)
 // at a time. It streams only approximately: its convolutions see about 86 frames each side
 // and its instance norms take statistics over the whole utterance, which a stream has not
-// seen. Each step runs the generator on a window of `window_frames` frames of the source
-// (the policy `window:N` of docs/streaming.md: the norms take the window's statistics): a
-// left context, the step's frames and `lookahead_blocks` blocks after them, of which the
-// step's frames of the output are kept. Windows start at multiples of 4 frames, so that each
+// seen. Each step runs the generator on a window of `window_frames` frames of the source:
+// a left context, the step's frames and `lookahead_blocks` blocks after them, of which the
+// step's frames of the output are kept. The norms' statistics follow a policy
+// (docs/streaming.md): the window's own (`window:N`), the utterance's so far (`running`), or
+// a calibration recording's (`fixed`). Windows start at multiples of 4 frames, so that each
 // block is where the whole conversion has it, and never reach outside the utterance: the
 // first steps wait for a whole window (from frame 0), the last window ends with the
 // utterance. An utterance no longer than a window is converted whole: the whole
@@ -13,16 +14,35 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/tasks/voice_converter.h"
+#include "kernels/moments.h"
 
 namespace xfv {
+
+// Where the generator's instance norms take their statistics (mean and variance per channel):
+//   kWindow:  over the window each step runs (`window:N`);
+//   kRunning: over the frames converted so far (each at the step that kept it) and the
+//             window's frames from the step's first on (the look-ahead included);
+//   kFixed:   over a calibration recording, converted whole when the stream is made and
+//             again at each set_style() (the decoder's AdaIN inputs depend on the style).
+enum class StreamStats { kWindow, kRunning, kFixed };
+
+// The least calibration a fixed policy takes: about a second at the stargan_vc recipe's hop.
+constexpr int kCalibrationMinFrames = 80;
 
 struct ConversionStreamOptions {
   int step_blocks = 1;       // blocks of 4 frames per step
   int lookahead_blocks = 4;  // blocks past the step each window reaches
   int window_frames = 192;   // frames per window: context + step + look-ahead, a multiple of 4
+  StreamStats stats = StreamStats::kWindow;
+  // kFixed: the calibration recording at the models' rate, peak-normalized as a source is
+  // (prepare_voice, Gain::kPeakNormalize), from kCalibrationMinFrames to the generator's
+  // max_frames() frames; its name in errors.
+  std::vector<float> calibration{};
+  std::string calibration_name = "the calibration recording";
 };
 
 class ConversionStream {
@@ -52,8 +72,17 @@ class ConversionStream {
   int latency_frames() const { return 4 * (options_.step_blocks + options_.lookahead_blocks) - 1; }
   const ConversionStreamOptions& options() const { return options_; }
 
+  // kRunning, kFixed: the moments each norm takes as its prior, per channel, in the
+  // generator's order (VoiceConverter::norm_shapes): kRunning's of the frames converted so
+  // far at the norm's time resolution, kFixed's of the calibration. Empty for kWindow.
+  const std::vector<std::vector<Moments<double>>>& norm_moments() const { return moments_; }
+
  private:
   void run_steps();
+  // The converted window mel (1, 1, 80, T), of which `committed` frames from its first were
+  // converted before, and the next `keep` are kept now.
+  HostTensor convert_window(const HostTensor& mel, int64_t committed, int64_t keep);
+  void calibrate();  // kFixed's moments
 
   VoiceConverter& voices_;
   HostTensor style_;
@@ -63,6 +92,9 @@ class ConversionStream {
   int64_t base_ = 0, frames_in_ = 0, frames_out_ = 0;
   std::vector<float> ready_;     // converted, frame-major, not yet taken
   bool finished_ = false;
+  // kRunning, kFixed: per norm, source frames per column of its plane and its channels' moments.
+  std::vector<int> strides_;
+  std::vector<std::vector<Moments<double>>> moments_;
 };
 
 }  // namespace xfv

@@ -34,6 +34,14 @@ class VoiceConverter {
   HostTensor style_from_reference(const HostTensor& mel, int domain, const RunOptions& how = {});
   // Source mels (n, 1, 80, T) converted to styles (n, style_dim): (n, 1, 80, 4 * floor(T / 4)).
   HostTensor convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how = {});
+  // The generator with stream statistics (audio_generator_stats, docs/streaming.md) on one
+  // mel (1, 1, 80, T), T <= max_frames(): `priors` are its norms' (1, c, kPriorFields), in
+  // the order of norm_shapes(). Returns the converted mel, then each norm's input.
+  std::vector<HostTensor> convert_with_priors(const HostTensor& mel, const HostTensor& style,
+                                              const std::vector<HostTensor>& priors, const RunOptions& how = {});
+  // The shapes (1, c, h, w) of the generator's norm inputs at T frames, in its order.
+  std::vector<Shape> norm_shapes(int frames) const;
+
   // The waveform of one converted mel (1, 1, 80, T): hop() * T samples. A Parallel WaveGAN
   // takes `noise`, exactly hop() * T samples (an error naming both lengths otherwise), or,
   // empty, the Philox normals of `noise_seed`, sample i normal(noise_seed, i), drawn on the
@@ -49,6 +57,8 @@ class VoiceConverter {
 
  private:
   HostTensor convert_whole(const HostTensor& mel, const HostTensor& style, const RunOptions& how);
+  // The generator's inputs x, s and, when it takes them, JDC's F0 features of x.
+  std::vector<HostTensor> generator_inputs(const HostTensor& mel, const HostTensor& style, const RunOptions& how);
 
   ModelSession& models_;
   VoiceSettings settings_;

@@ -1,7 +1,8 @@
 // The C API's streams: a vocoder stream gives xfv_vocode's samples bit for bit on `cpu` (the
 // released HiFi-GAN, XFV_HIFIGAN); a voice stream gives the engine's VoiceStream's samples,
-// float32 or int16 pushes alike, with its latency; bad calls are -1 and a message, the stream
-// left usable.
+// float32 or int16 pushes alike, with its latency, under each statistics policy; bad calls
+// are -1 and a message, the stream left usable.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -76,6 +77,14 @@ TEST_F(CApiVocoderStream, GivesVocodesSamplesBitForBit) {
 class CApiVoiceStream : public CApiSuite {
  protected:
   void SetUp() override { open("XFV_XFAVOT", "small.safetensors"); }
+  // The style of the latent of seed 3 for domain 1.
+  std::vector<float> latent_style() {
+    std::vector<float> style(static_cast<size_t>(xfv_style_dim(model())));
+    std::vector<float> latent(static_cast<size_t>(xfv_latent_dim(model())));
+    EXPECT_EQ(xfv_latent_from_seed(model(), 3, latent.data()), 0) << xfv_last_error();
+    EXPECT_EQ(xfv_style_from_latent(session(), latent.data(), 1, 1.f, style.data()), 0) << xfv_last_error();
+    return style;
+  }
 };
 
 TEST_F(CApiVoiceStream, GivesTheEnginesStreamFloatOrInt16) {
@@ -84,10 +93,7 @@ TEST_F(CApiVoiceStream, GivesTheEnginesStreamFloatOrInt16) {
   for (size_t i = 0; i < pcm.size(); ++i) pcm[i] = static_cast<int16_t>(std::lround(voice.samples[i] * 16000.f));
   std::vector<float> x(pcm.size());
   for (size_t i = 0; i < pcm.size(); ++i) x[i] = static_cast<float>(pcm[i]) / 32768.f;
-  std::vector<float> style(static_cast<size_t>(xfv_style_dim(model())));
-  std::vector<float> latent(static_cast<size_t>(xfv_latent_dim(model())));
-  ASSERT_EQ(xfv_latent_from_seed(model(), 3, latent.data()), 0) << xfv_last_error();
-  ASSERT_EQ(xfv_style_from_latent(session(), latent.data(), 1, 1.f, style.data()), 0) << xfv_last_error();
+  const std::vector<float> style = latent_style();
 
   xfv_stream_params p = xfv_stream_default_params();
   p.input_rate = voice.rate, p.window_frames = 64, p.lookahead_blocks = 2, p.noise_seed = 5;
@@ -123,6 +129,47 @@ TEST_F(CApiVoiceStream, GivesTheEnginesStreamFloatOrInt16) {
   EXPECT_TRUE(has_text("multiple of 4")) << xfv_last_error();
   EXPECT_EQ(xfv_stream_open(session(), nullptr, nullptr), nullptr);
   EXPECT_TRUE(has_text("null style")) << xfv_last_error();
+}
+
+// The statistics policies: the engine's stream under the same policy, the calibration
+// prepared as a source is; an unknown policy and a fixed one without a calibration refused.
+TEST_F(CApiVoiceStream, TakesTheStatisticsPolicies) {
+  const xfv::MonoAudio voice = recording("source24k.wav");
+  const std::vector<float> x(voice.samples.begin(), voice.samples.begin() + std::min<size_t>(voice.samples.size(), 24000));
+  const int64_t calibration = std::min<int64_t>(static_cast<int64_t>(voice.samples.size()), 2 * voice.rate);
+  const std::vector<float> style = latent_style();
+  xfv::Bundle bundle(xfavot_dir() + "/small.safetensors", "cpu");
+  xfv_stream_params p = xfv_stream_default_params();
+  EXPECT_EQ(p.stats, XFV_STATS_WINDOW);
+  EXPECT_EQ(p.calibration, nullptr);
+  p.input_rate = voice.rate, p.window_frames = 64, p.lookahead_blocks = 2;
+  p.calibration = voice.samples.data(), p.calibration_samples = calibration;
+  for (const int stats : {XFV_STATS_RUNNING, XFV_STATS_FIXED}) {
+    p.stats = stats;
+    xfv::VoiceStreamOptions o;
+    o.input_rate = voice.rate, o.conversion = {p.step_blocks, p.lookahead_blocks, p.window_frames};
+    o.conversion.stats = stats == XFV_STATS_RUNNING ? xfv::StreamStats::kRunning : xfv::StreamStats::kFixed;
+    if (stats == XFV_STATS_FIXED)
+      o.conversion.calibration = xfv::prepare_voice(voice.samples.data(), calibration, voice.rate,
+                                                    bundle.voices().rate(), xfv::Gain::kPeakNormalize);
+    xfv::VoiceStream engine(bundle.models(), xfv::HostTensor(xfv::Shape{1, static_cast<int64_t>(style.size())}, style), o);
+    engine.push(x.data(), static_cast<int64_t>(x.size()));
+    engine.flush();
+    std::vector<float> want(static_cast<size_t>(engine.available()));
+    engine.pull(want.data(), static_cast<int64_t>(want.size()));
+
+    StreamPtr s(xfv_stream_open(session(), style.data(), &p));
+    ASSERT_NE(s, nullptr) << xfv_last_error();
+    ASSERT_EQ(xfv_stream_push(s.get(), x.data(), static_cast<int64_t>(x.size())), 0) << xfv_last_error();
+    ASSERT_EQ(xfv_stream_flush(s.get()), 0) << xfv_last_error();
+    EXPECT_EQ(pull_all(s.get()), want) << "stats " << stats;
+  }
+  p.stats = 7;
+  EXPECT_EQ(xfv_stream_open(session(), style.data(), &p), nullptr);
+  EXPECT_TRUE(has_text("stats 7")) << xfv_last_error();
+  p.stats = XFV_STATS_FIXED, p.calibration = nullptr;
+  EXPECT_EQ(xfv_stream_open(session(), style.data(), &p), nullptr);
+  EXPECT_TRUE(has_text("calibration")) << xfv_last_error();
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ class ConversionStreams : public ::testing::Test {
     std::vector<float> x = prepare_voice(audio.samples.data(), static_cast<int64_t>(audio.samples.size()), audio.rate,
                                          voices_->rate(), Gain::kPeakNormalize);
     x.resize(static_cast<size_t>(2.4 * voices_->rate()));  // 193 frames: a test of seconds
+    samples_ = x;
     mel_ = voices_->mel(HostTensor(Shape{1, static_cast<int64_t>(x.size())}, x));  // (1, 1, 80, T)
     frames_ = mel_.shape[3];
     const int dim = audio_generator_config(models_->weights(), models_->path()).style_dim;
@@ -80,7 +81,15 @@ class ConversionStreams : public ::testing::Test {
   }
 
   std::unique_ptr<ModelSession> models_;
+  // Options of a window holding the whole source, under a statistics policy.
+  ConversionStreamOptions whole_window(StreamStats stats) const {
+    ConversionStreamOptions o{1, 1, static_cast<int>(frames_ + 3) / 4 * 4};
+    o.stats = stats;
+    return o;
+  }
+
   std::unique_ptr<VoiceConverter> voices_;
+  std::vector<float> samples_;  // the source, prepared (peak-normalized, at the models' rate)
   HostTensor mel_, style_, other_style_;
   int64_t frames_ = 0;
 };
@@ -148,6 +157,93 @@ TEST_F(ConversionStreams, WiderWindowsApproachTheWholeConversion) {
     std::printf("window %d, look-ahead %d blocks: relative L2 %.3g\n", o.window_frames, o.lookahead_blocks, err);
     EXPECT_LT(err, last);
     last = err;
+  }
+}
+
+// Fixed statistics of the utterance itself, on a window holding all of it: each norm takes
+// the whole conversion's statistics (as float moments), so the output is the whole
+// conversion's to float rounding.
+TEST_F(ConversionStreams, FixedStatisticsOfTheUtteranceAreTheWholeConversions) {
+  ConversionStreamOptions o = whole_window(StreamStats::kFixed);
+  o.calibration = samples_;
+  ConversionStream s(*voices_, style_, o);
+  const std::vector<float> got = run(s, source(), 64, 9), want = whole();
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_LE(relative_l2(got, want), 1e-5);
+  // The window's own statistics are not taken: calibrated on the first half, the same
+  // window converts otherwise.
+  o.calibration.resize(o.calibration.size() / 2);
+  ConversionStream half(*voices_, style_, o);
+  EXPECT_GT(relative_l2(run(half, source(), 64, 9), want), 1e-3);
+}
+
+// Running statistics of an utterance within one window, pushed at once: its one step counts
+// the whole window and no prior, the plain norm's bits.
+TEST_F(ConversionStreams, RunningStatisticsOfOneWindowAreTheWholeConversions) {
+  ConversionStream s(*voices_, style_, whole_window(StreamStats::kRunning));
+  const std::vector<float> src = source();
+  std::vector<float> got;
+  s.push(src.data(), frames_);
+  s.finish();
+  s.take(got);
+  EXPECT_EQ(got, whole());
+}
+
+// The moments a running stream keeps for its first norm (encode.0.norm1, on the stem conv's
+// output, which depends on the source alone through a 3x3 conv) after a few steps, against
+// float64 moments of the whole conversion's stem output over the frames converted so far:
+// the steps' frames lie inside their windows, where the conv sees what it sees in the whole
+// run.
+TEST_F(ConversionStreams, RunningMomentsAreThoseOfTheFramesConverted) {
+  ConversionStreamOptions o{2, 2, 64};
+  o.stats = StreamStats::kRunning;
+  ConversionStream s(*voices_, style_, o);
+  const std::vector<float> src = source();
+  s.push(src.data(), 120);
+  const int64_t done = s.frames_out();
+  ASSERT_EQ(done, 112);  // steps of 8 frames, the last [104, 112) with its look-ahead to 120
+  TensorFile dump;
+  RunOptions how;
+  how.dump = &dump;
+  voices_->convert(mel_, style_, how);
+  const HostTensor& stem = dump.tensors.at("audio_generator.stem");  // (1, c, 80, T)
+  const int64_t channels = stem.shape[1], rows = stem.shape[2], w = stem.shape[3];
+  const std::vector<Moments<double>>& got = s.norm_moments().at(0);
+  ASSERT_EQ(static_cast<int64_t>(got.size()), channels);
+  std::vector<float> mean_got, mean_want, var_got, var_want;
+  for (int64_t c = 0; c < channels; ++c) {
+    double sum = 0, sq = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t t = 0; t < done; ++t) sum += stem.data[static_cast<size_t>((c * rows + r) * w + t)];
+    const double mean = sum / static_cast<double>(rows * done);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t t = 0; t < done; ++t) sq += std::pow(stem.data[static_cast<size_t>((c * rows + r) * w + t)] - mean, 2);
+    const Moments<double>& m = got[static_cast<size_t>(c)];
+    EXPECT_EQ(m.count, static_cast<double>(rows * done));
+    mean_got.push_back(static_cast<float>(m.mean)), mean_want.push_back(static_cast<float>(mean));
+    var_got.push_back(static_cast<float>(m.m2 / m.count));
+    var_want.push_back(static_cast<float>(sq / static_cast<double>(rows * done)));
+  }
+  EXPECT_LE(relative_l2(mean_got, mean_want), 1e-5);
+  EXPECT_LE(relative_l2(var_got, var_want), 1e-5);
+  // A new utterance starts from no moments.
+  s.reset();
+  EXPECT_EQ(s.norm_moments().at(0).at(0).count, 0);
+}
+
+TEST_F(ConversionStreams, RefusesACalibrationTooShortOrTooLong) {
+  ConversionStreamOptions o{1, 1, 64};
+  o.stats = StreamStats::kFixed;
+  o.calibration_name = "calibration.wav";
+  for (const size_t samples : {size_t{0}, static_cast<size_t>(voices_->rate() / 2),
+                               static_cast<size_t>(voices_->hop()) * (voices_->max_frames() + 8)}) {
+    o.calibration.assign(samples, 0.25f);
+    try {
+      ConversionStream s(*voices_, style_, o);
+      ADD_FAILURE() << samples << " samples of calibration taken";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("calibration.wav: "), std::string::npos) << e.what();
+    }
   }
 }
 

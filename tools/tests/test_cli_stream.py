@@ -69,10 +69,34 @@ def test_raw_pcm_through_a_pipe_gives_the_files_samples(tmp_path, source):
     assert np.abs(got - np.clip(np.round(want * 32768), -32768, 32767)).max() <= 1
 
 
+@pytest.mark.parametrize("policy", ["running", "fixed"])
+def test_running_and_fixed_statistics_stream(tmp_path, source, policy):
+    out, report = tmp_path / "out.wav", tmp_path / "report.json"
+    stats = "running" if policy == "running" else "fixed:" + str(source[0])  # calibrated on itself
+    r = stream("--source", source[0], "--out", str(out), "--window-frames", "64", "--report", str(report),
+               "--compare-offline", stats=stats)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(report.read_text())
+    assert rep["options"]["stats"] == stats and rep["options"]["window_frames"] == 64
+    assert np.isfinite(read_wav(out)[1]).all()
+    c = rep["compare_offline"]
+    assert 0 < c["waveform_relative_l2"] < 2 and 0 < c["log_mel_distance"] < 5
+
+
 def test_refusals_name_the_problem(tmp_path, source):
     out = tmp_path / "out.wav"
-    r = stream("--source", source[0], "--out", str(out), stats="running")
-    expect_error(r, out, "window:N")
+    for stats in ["runing", "window:", "window:6x", "fixed:"]:
+        r = stream("--source", source[0], "--out", str(out), stats=stats)
+        expect_error(r, out, "--stats " + stats + ":")
+    r = stream("--source", source[0], "--out", str(out), "--window-frames", "96")
+    expect_error(r, out, "two windows")
+    missing = tmp_path / "missing.wav"
+    r = stream("--source", source[0], "--out", str(out), stats="fixed:" + str(missing))
+    expect_error(r, out, str(missing))
+    short = write_pcm16(tmp_path / "short.wav", np.sin(np.arange(RATE // 4) / 10.0), RATE)  # 0.25 s
+    r = stream("--source", source[0], "--out", str(out), stats="fixed:" + str(short))
+    expect_error(r, out, str(short))
+    assert "too short" in r.stderr
     r = stream("--source", "-", "--out", str(out), stdin="")
     expect_error(r, out, "--rate")
     r = stream("--source", source[0], "--out", str(out), stats="window:30")
