@@ -103,7 +103,7 @@ TEST(Runner, MatchesTheOpsRunOneByOne) {
   OpCase conv{net.g.nodes()[0].op, {net.input.data, net.g.value(1).constant->data,
                                     net.g.value(2).constant->data, {}}};
   const std::vector<float> c = run_case(conv, *cpu).output;
-  const std::vector<float> n = run_case({net.g.nodes()[1].op, {c, {}, {}}}, *cpu).output;
+  const std::vector<float> n = run_case({net.g.nodes()[1].op, {c, {}, {}, {}}}, *cpu).output;
   const std::vector<float> want = run_case({net.g.nodes()[2].op, {n, net.input.data}}, *cpu).output;
 
   for (const std::string& name : compiled_backends()) {

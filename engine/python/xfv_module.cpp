@@ -577,16 +577,25 @@ class Stream {
 
 Stream* open_voice_stream(nb::object self, nb::handle style, int input_rate, int chunk_samples, const std::string& gain,
                           float fixed_gain, int step_blocks, int lookahead_blocks, int window_frames,
-                          uint64_t noise_seed) {
+                          uint64_t noise_seed, const std::string& stats, nb::handle calibration, int calibration_rate) {
   const char* call = "stream";
   Session& session = nb::cast<Session&>(self);
   session.live(call);
   const Input<float> st = input<float>(call, "style", style, {session.model_of().required_style_dim(call)});
   if (gain != "fixed" && gain != "running") fail(std::string(call) + ": gain must be 'fixed' or 'running', not '" + gain + "'");
+  static const std::map<std::string, int> kStats = {
+      {"window", XFV_STATS_WINDOW}, {"running", XFV_STATS_RUNNING}, {"fixed", XFV_STATS_FIXED}};
+  const auto policy = kStats.find(stats);
+  if (policy == kStats.end()) fail(std::string(call) + ": stats must be 'window', 'running' or 'fixed', not '" + stats + "'");
+  if ((policy->second == XFV_STATS_FIXED) == calibration.is_none())
+    fail(std::string(call) + ": a calibration recording is what stats='fixed' takes, and only it");
+  std::optional<Input<float>> calib;
+  if (!calibration.is_none()) calib = input<float>(call, "calibration", calibration, {-1});
   xfv_stream_params p = xfv_stream_default_params();
   p.input_rate = input_rate, p.chunk_samples = chunk_samples, p.running_peak_gain = gain == "running";
   p.fixed_gain = fixed_gain, p.step_blocks = step_blocks, p.lookahead_blocks = lookahead_blocks;
-  p.window_frames = window_frames, p.noise_seed = noise_seed;
+  p.window_frames = window_frames, p.noise_seed = noise_seed, p.stats = policy->second;
+  if (calib) p.calibration = calib->data(), p.calibration_samples = calib->size(), p.calibration_rate = calibration_rate;
   xfv_stream* stream = nullptr;
   session.run(call, [&](xfv_session* x) {
     stream = xfv_stream_open(x, st.data(), &p);
@@ -688,7 +697,10 @@ NB_MODULE(_xfv, m) {
       .def("stream", &open_voice_stream, nb::arg("style"), nb::arg("input_rate") = 24000,
            nb::arg("chunk_samples") = 480, nb::arg("gain") = "fixed", nb::arg("fixed_gain") = 1.0f,
            nb::arg("step_blocks") = 1, nb::arg("lookahead_blocks") = 4, nb::arg("window_frames") = 192,
-           nb::arg("noise_seed") = 0, "a voice-conversion stream to `style` (xfv_stream_open, docs/streaming.md)")
+           nb::arg("noise_seed") = 0, nb::arg("stats") = "window", nb::arg("calibration") = nb::none(),
+           nb::arg("calibration_rate") = 0,
+           "a voice-conversion stream to `style` (xfv_stream_open, docs/streaming.md); stats 'window', 'running' "
+           "or 'fixed' (with a calibration recording, float32 at calibration_rate, 0: input_rate)")
       .def("vocoder_stream", &open_vocoder_stream, nb::arg("step_frames") = 1,
            "a stream of the vocoder alone: mel frames (frames, bands) in (xfv_vocoder_stream_open)")
       .def("__enter__", [](nb::object self) { return self; })

@@ -17,10 +17,13 @@ class StreamParams(ctypes.Structure):
     """struct xfv_stream_params of engine/include/xfv.h."""
     _fields_ = [("input_rate", ctypes.c_int), ("chunk_samples", ctypes.c_int), ("running_peak_gain", ctypes.c_int),
                 ("fixed_gain", ctypes.c_float), ("step_blocks", ctypes.c_int), ("lookahead_blocks", ctypes.c_int),
-                ("window_frames", ctypes.c_int), ("noise_seed", ctypes.c_uint64)]
+                ("window_frames", ctypes.c_int), ("noise_seed", ctypes.c_uint64), ("stats", ctypes.c_int),
+                ("calibration", ctypes.POINTER(ctypes.c_float)), ("calibration_samples", ctypes.c_int64),
+                ("calibration_rate", ctypes.c_int)]
 
 
 OPTIONS = dict(input_rate=16000, chunk_samples=320, step_blocks=2, lookahead_blocks=2, window_frames=64)
+STATS = {"window": 0, "running": 1, "fixed": 2}  # enum xfv_stream_stats
 
 
 def chunks(rng, total, largest):
@@ -54,7 +57,7 @@ def test_a_vocoder_stream_gives_vocodes_samples(hifigan_dir, rng):
         assert got.dtype == np.float32 and got.tobytes() == want.tobytes()
 
 
-def capi_stream(capi_lib, path, style, data, bounds, s16):
+def capi_stream(capi_lib, path, style, data, bounds, s16, stats, calibration):
     """The same stream through the C API (ctypes), pulling after each push."""
     lib = capi_lib
     lib.xfv_stream_default_params.restype = StreamParams
@@ -69,6 +72,9 @@ def capi_stream(capi_lib, path, style, data, bounds, s16):
     p = lib.xfv_stream_default_params()
     for name, value in OPTIONS.items():
         setattr(p, name, value)
+    p.stats = STATS[stats]
+    if calibration is not None:
+        p.calibration, p.calibration_samples = calibration.ctypes.data_as(_f32), calibration.size
     stream = lib.xfv_stream_open(session, style.ctypes.data_as(_f32), ctypes.byref(p))
     assert stream, lib.xfv_last_error()
     out = []
@@ -94,18 +100,19 @@ def capi_stream(capi_lib, path, style, data, bounds, s16):
     return np.concatenate(out)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.int16])
-def test_a_voice_stream_gives_the_c_apis_stream(small_bundle, capi_lib, rng, dtype):
+@pytest.mark.parametrize("dtype,stats", [(np.float32, "window"), (np.int16, "running"), (np.float32, "fixed")])
+def test_a_voice_stream_gives_the_c_apis_stream(small_bundle, capi_lib, rng, dtype, stats):
+    calibration = (0.3 * rng.standard_normal(3 * OPTIONS["input_rate"] // 2)).astype(np.float32) if stats == "fixed" else None
     with xfv.Model(small_bundle) as model, model.session() as s:
         style = s.style_from_latent(model.latent_from_seed(3), 0)
         x = 0.3 * rng.standard_normal(2 * OPTIONS["input_rate"])
         data = x.astype(np.float32) if dtype == np.float32 else np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
         bounds = list(chunks(rng, data.size, 900))
         rate = model.voice_rate
-        with s.stream(style, **OPTIONS) as v:
+        with s.stream(style, **OPTIONS, stats=stats, calibration=calibration) as v:
             assert v.rate == rate and v.latency > 0
             got = stream_through(v, data, bounds)
-    want = capi_stream(capi_lib, small_bundle, style, data, bounds, dtype == np.int16)
+    want = capi_stream(capi_lib, small_bundle, style, data, bounds, dtype == np.int16, stats, calibration)
     assert got.size > rate and np.isfinite(got).all()
     assert got.tobytes() == want.tobytes()
 
@@ -135,6 +142,12 @@ def test_bad_input_is_an_error_and_the_stream_goes_on(small_bundle, hifigan_dir,
             v.pull()
         with pytest.raises(xfv.Error, match="gain"):
             s.stream(style, gain="loud")
+        with pytest.raises(xfv.Error, match="stats"):
+            s.stream(style, stats="median")
+        with pytest.raises(xfv.Error, match="calibration"):
+            s.stream(style, stats="fixed")  # no recording
+        with pytest.raises(xfv.Error, match="calibration"):
+            s.stream(style, stats="fixed", calibration=np.zeros(100, np.float32))  # too short
     with xfv.Model(os.path.join(hifigan_dir, "small.safetensors")) as model, model.session() as s:
         with s.vocoder_stream() as v:
             with pytest.raises(xfv.Error, match="frames"):
