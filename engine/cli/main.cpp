@@ -160,7 +160,9 @@ double percentile(std::vector<double> v, double p) {
 
 // The mel (bands, T) through a VocoderStream in chunks of the step nearest chunk_ms, as a
 // live caller would push it, timing each push; the report on stdout (docs/streaming.md).
-std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& mel, const HifiGanConfig& c) {
+// With a profile, it holds the nodes of the last push before the flush: one step.
+std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& mel, const HifiGanConfig& c,
+                                    Profile* profile) {
   const int step = std::max(1, static_cast<int>(std::lround(o.chunk_ms / 1000 * c.sampling_rate / c.hop_size)));
   VocoderStream stream(std::make_shared<const Model>(o.weights, o.backend), step, 0, !o.rounded_tiles);
   const int64_t frames = mel.shape[mel.shape.rank - 1], bands = c.num_mels;
@@ -176,8 +178,12 @@ std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& me
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     got += stream.pull(out.data() + got, static_cast<int64_t>(out.size()) - got);
   };
-  for (int64_t at = 0; at < frames; at += step)
+  if (profile) stream.set_profile_hook(profile->hook());
+  for (int64_t at = 0; at < frames; at += step) {
+    if (profile && frames - at >= step) profile->clear();  // a full push runs one step
     timed([&] { stream.push(frame_major.data() + at * bands, std::min<int64_t>(step, frames - at)); });
+  }
+  stream.set_profile_hook(nullptr);
   timed([&] { stream.flush(); });
   double total = 0;
   for (double v : ms) total += v;
@@ -225,7 +231,7 @@ int vocode(const VocodeOptions& o) {
   if (o.stream) {
     HostTensor bands_by_frames = mel;
     bands_by_frames.shape = Shape{c.num_mels, mel.shape[mel.shape.rank - 1]};
-    wave = vocode_streaming(o, bands_by_frames, c);
+    wave = vocode_streaming(o, bands_by_frames, c, profiling ? &profile : nullptr);
     if (o.compare_offline) {
       const std::vector<float> whole = v.vocode(mel, how);
       std::printf("against the whole run: relative L2 %.3g, max abs %.3g\n", relative_l2(wave, whole),
@@ -292,7 +298,9 @@ int main(int argc, char** argv) {
   voc->add_option("--backend", vd.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
   add_budget_option(*voc, vd.budget_mb);
   voc->add_option("--dump-tensors", vd.dump, "write every value of the networks by name (.safetensors)");
-  voc->add_flag("--profile", vd.profile, "print each node's op, shapes, time, FLOPs and bytes, and totals per network");
+  voc->add_flag("--profile", vd.profile,
+                "print each node's op, shapes, time, FLOPs and bytes, and totals per network (with --stream: the "
+                "nodes of one step, the last full one)");
   voc->add_option("--profile-json", vd.profile_json, "write the profile as JSON (docs/profile.md)");
   voc->add_option("--trace", vd.trace, "write the profile as a Chrome trace (opens in Perfetto)");
   voc->add_option("--max-frames", vd.max_frames,

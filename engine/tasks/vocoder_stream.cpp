@@ -90,7 +90,7 @@ void VocoderStream::run_step() {
   runner_->set_stream_position(first, flushed_ ? frames_ : -1);
   runner_->set_random_stream(seed_, static_cast<uint64_t>(first * hop_ - io_.noise_lag));
   runner_->set_input(io_.input, input_);
-  runner_->run();
+  runner_->run(hook_);
   runner_->read(io_.output, step_out_.data());
   ++steps_;
   filled_ = 0;

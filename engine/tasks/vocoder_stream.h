@@ -52,6 +52,9 @@ class VocoderStream {
   int64_t pull(float* out, int64_t max);
   // A new utterance: kept contexts zeroed, nothing pending.
   void reset();
+  // Times each node of the steps that follow (Runner::run's hook; a Profile's hook), or
+  // none for a null hook.
+  void set_profile_hook(NodeHook hook) { hook_ = std::move(hook); }
 
  private:
   void add_frame(const float* frame);  // band-major into the step's input
@@ -74,6 +77,7 @@ class VocoderStream {
   int64_t frames_ = 0;              // real frames pushed
   int64_t emitted_ = 0;             // samples put in out_
   bool flushed_ = false;
+  NodeHook hook_;
 };
 
 }  // namespace xfv
