@@ -160,7 +160,7 @@ double percentile(std::vector<double> v, double p) {
 
 // The mel (bands, T) through a VocoderStream in chunks of the step nearest chunk_ms, as a
 // live caller would push it, timing each push; the report on stdout (docs/streaming.md).
-// With a profile, it holds the nodes of the last push before the flush: one step.
+// With a profile, it holds the nodes of the last step run before the flush.
 std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& mel, const HifiGanConfig& c,
                                     Profile* profile) {
   const int step = std::max(1, static_cast<int>(std::lround(o.chunk_ms / 1000 * c.sampling_rate / c.hop_size)));
@@ -180,8 +180,9 @@ std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& me
   };
   if (profile) stream.set_profile_hook(profile->hook());
   for (int64_t at = 0; at < frames; at += step) {
-    if (profile && frames - at >= step) profile->clear();  // a full push runs one step
-    timed([&] { stream.push(frame_major.data() + at * bands, std::min<int64_t>(step, frames - at)); });
+    const int64_t count = std::min<int64_t>(step, frames - at);  // completes at most one step
+    if (profile && count >= stream.frames_until_step()) profile->clear();
+    timed([&] { stream.push(frame_major.data() + at * bands, count); });
   }
   stream.set_profile_hook(nullptr);
   timed([&] { stream.flush(); });
@@ -233,7 +234,7 @@ int vocode(const VocodeOptions& o) {
     bands_by_frames.shape = Shape{c.num_mels, mel.shape[mel.shape.rank - 1]};
     wave = vocode_streaming(o, bands_by_frames, c, profiling ? &profile : nullptr);
     if (o.compare_offline) {
-      const std::vector<float> whole = v.vocode(mel, how);
+      const std::vector<float> whole = v.vocode(mel, RunOptions{how.dump, nullptr});  // the profile: the stream's
       std::printf("against the whole run: relative L2 %.3g, max abs %.3g\n", relative_l2(wave, whole),
                   max_abs_diff(wave, whole));
     }
@@ -300,7 +301,7 @@ int main(int argc, char** argv) {
   voc->add_option("--dump-tensors", vd.dump, "write every value of the networks by name (.safetensors)");
   voc->add_flag("--profile", vd.profile,
                 "print each node's op, shapes, time, FLOPs and bytes, and totals per network (with --stream: the "
-                "nodes of one step, the last full one)");
+                "nodes of one step, the last before the flush)");
   voc->add_option("--profile-json", vd.profile_json, "write the profile as JSON (docs/profile.md)");
   voc->add_option("--trace", vd.trace, "write the profile as a Chrome trace (opens in Perfetto)");
   voc->add_option("--max-frames", vd.max_frames,

@@ -38,6 +38,8 @@ class VocoderStream {
   int step_frames() const { return step_; }
   int64_t lag_samples() const { return io_.lag; }
   int64_t latency_samples() const { return io_.lag + int64_t{step_ - 1} * hop_; }
+  // Frames a push needs to complete the next step.
+  int frames_until_step() const { return step_ - filled_; }
 
   // Appends `count` frames, frame after frame (count x bands floats, as the vocoder takes
   // them: HiFi-GAN's log-mel, Parallel WaveGAN's features); runs each step completed. After

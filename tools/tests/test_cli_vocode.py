@@ -159,6 +159,27 @@ def test_dump_tensors_and_profile(tmp_path, universal):
     assert read_wav(out)[1].size == 20 * HOP
 
 
+def test_streamed_vocoding_gives_the_whole_runs_samples_and_profiles_a_step(tmp_path):
+    """`xfv vocode --stream` on the small random HiFi-GAN: the whole run's samples on cpu (the
+    stream is exact), its report, and with --profile the nodes of one step."""
+    weights = fixture("small.safetensors")
+    mel = np.random.default_rng(int.from_bytes(os.urandom(4), "little")).normal(-5, 2, (80, 37)).astype(np.float32)
+    np.save(tmp_path / "mel.npy", mel)
+    r, whole = xfv_vocode(tmp_path, "--weights", weights, "--input", str(tmp_path / "mel.npy"), "--float-wav",
+                          out_name="whole.wav")
+    assert r.returncode == 0, r.stderr
+    r, streamed = xfv_vocode(tmp_path, "--weights", weights, "--input", str(tmp_path / "mel.npy"), "--float-wav",
+                             "--stream", "--chunk-ms", "5", "--compare-offline", "--profile", out_name="stream.wav")
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(read_wav(streamed)[1], read_wav(whole)[1])
+    assert "algorithmic latency" in r.stdout and "compute per chunk" in r.stdout
+    assert "against the whole run: relative L2 0," in r.stdout, r.stdout
+    nodes = [line for line in r.stdout.splitlines() if line.startswith("vocoder.")]
+    assert any(" conv2d " in line for line in nodes) and any(" time_window " in line for line in nodes)
+    names = [line.split()[0] for line in nodes]
+    assert len(names) == len(set(names)), "one step: each node once"
+
+
 def pwg_weights(tmp_path, capsys):
     ckpt = tmp_path / "checkpoint-1steps.pkl"
     make_checkpoint.main(["--kind", "pwg", "--size", "small", "--seed", "1", "--out", str(ckpt)])
