@@ -535,15 +535,14 @@ class Stream {
   // What is ready, or at most `max` samples of it.
   nb::ndarray<nb::numpy, float> pull(std::optional<int64_t> max) {
     xfv_stream* s = live("pull");
-    const int64_t ready = xfv_stream_available(s), n = max ? std::min(*max, ready) : ready;
-    if (n < 0) fail("pull: max must be at least 0, not " + std::to_string(n));
-    Output<float> out({size_t(n)});
-    int64_t got = 0;
-    session_.run("pull", [&](xfv_session*) {
-      got = xfv_stream_pull(s, out.data.get(), n);
-      return got < 0 ? -1 : 0;
+    if (max && *max < 0) fail("pull: max must be at least 0, not " + std::to_string(*max));
+    std::optional<Output<float>> out;
+    session_.run("pull", [&](xfv_session*) {  // what is ready, counted and taken under one lock
+      const int64_t ready = xfv_stream_available(s), n = max ? std::min(*max, ready) : ready;
+      out.emplace(std::vector<size_t>{size_t(n)});
+      return xfv_stream_pull(s, out->data.get(), n) == n ? 0 : -1;
     });
-    return out.release();
+    return out->release();
   }
 
   void flush() {
