@@ -202,7 +202,7 @@ void register_cpu_peaks() {
 void register_cpu_conv1d_algorithms() {
   std::vector<std::pair<std::string, Conv2dDesc>> shapes;
   for (auto [c, w] : {std::pair{256, 688}, std::pair{128, 5504}, std::pair{64, 11008}, std::pair{32, 22016}})
-    for (auto [k, dilation] : {std::pair{3, 1}, std::pair{3, 5}, std::pair{7, 1}, std::pair{7, 5}}) {
+    for (auto [k, dilation] : {std::pair{3, 1}, std::pair{3, 5}, std::pair{7, 1}, std::pair{7, 5}, std::pair{11, 1}, std::pair{11, 5}}) {
       Conv2dDesc d{1, c, 1, w, c, 1, k};
       d.dil_w = dilation, d.pad_w = (k - 1) / 2 * dilation, d.input_slope = 0.1f;
       shapes.emplace_back("k" + std::to_string(k) + "_d" + std::to_string(dilation) + "_hifigan_" +
@@ -225,7 +225,7 @@ void register_cpu_conv1d_algorithms() {
         a.x = in[0].data(), a.w = in[1].data(), a.bias = in[2].data(), a.y = y.data();
         const cpu::Winograd1dScheme scheme = cpu::winograd1d_scheme(desc);
         for (auto _ : state) winograd ? cpu::conv1d_winograd(a, scheme) : cpu::conv1d_im2col(a);
-        if (winograd) state.SetLabel("F(" + std::to_string(scheme.m) + "," + std::to_string(scheme.r) + ")");
+        if (winograd) state.SetLabel(cpu::winograd1d_name(scheme));
         state.counters["FLOP/s"] = benchmark::Counter(traits_of(OpArgs(a)).flops, benchmark::Counter::kIsIterationInvariantRate);
       })->Unit(benchmark::kMillisecond)->UseRealTime();
     }

@@ -138,7 +138,8 @@ std::vector<float> run_conv(Conv& c) {
 TEST(CpuConvWinograd1d, SchemesMatchFloat64) {
   const struct {
     int kernel, dilation, m;
-  } cases[] = {{3, 1, 4}, {3, 3, 4}, {3, 5, 4}, {5, 1, 4}, {5, 2, 3}, {5, 64, 3}, {7, 1, 2}, {7, 3, 2}, {7, 5, 2}};
+  } cases[] = {{3, 1, 4}, {3, 3, 4}, {3, 5, 4},  {5, 1, 4},  {5, 2, 3},  {5, 64, 3},
+               {7, 1, 4}, {7, 3, 4}, {7, 5, 4}, {11, 1, 4}, {11, 3, 4}, {11, 5, 4}};
   uint64_t seed = 40;
   for (const auto& k : cases)
     for (int channels : {32, 256}) {
@@ -152,25 +153,28 @@ TEST(CpuConvWinograd1d, SchemesMatchFloat64) {
       double num = 0, den = 0;
       for (size_t i = 0; i < got.size(); ++i) num += (got[i] - want[i]) * (got[i] - want[i]), den += want[i] * want[i];
       const double err = std::sqrt(num / den);
-      std::printf("F(%d,%d) dilation %d, %d channels: relative L2 %.2e vs float64\n", s.m, s.r, k.dilation, channels, err);
-      EXPECT_LE(err, 5e-6) << "F(" << s.m << "," << s.r << ") d" << k.dilation << " c" << channels;
+      const std::string name = cpu::winograd1d_name(s);
+      std::printf("kernel %d, %s, dilation %d, %d channels: relative L2 %.2e vs float64\n", k.kernel, name.c_str(),
+                  k.dilation, channels, err);
+      EXPECT_LE(err, 5e-6) << name << " k" << k.kernel << " d" << k.dilation << " c" << channels;
     }
 }
 
 TEST(CpuConvWinograd1d, SchemesByKernelAndDilationOnly) {
   for (int w : {1, 7, 100000}) {
     EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 3, 5)).m, 4);
-    EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 7, 1)).m, 2);
+    EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 7, 1)).groups, 2);
+    EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 11, 5)).groups, 3);
     EXPECT_EQ(cpu::winograd1d_scheme(vocoder_conv(64, w, 5, 512)).m, 3);
   }
   // The vocoder windows' alignment and context cover every scheme's tile (vocoder_chunks.h).
-  for (int kernel : {3, 5, 7})
+  for (int kernel : {3, 5, 7, 11})
     for (int dilation = 1; dilation <= 64; ++dilation)
       if (const auto scheme = cpu::winograd1d_scheme(vocoder_conv(64, 500, kernel, dilation))) {
         EXPECT_EQ(kWindowAlignFrames % scheme.m, 0) << "k" << kernel << " d" << dilation;
-        EXPECT_LE(scheme.m - 1, kTileOverhang) << "k" << kernel << " d" << dilation;
+        EXPECT_LE(scheme.overhang, kTileOverhang) << "k" << kernel << " d" << dilation;
       }
-  EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 11, 1)));  // no accurate scheme
+  EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 11, 2)));  // no odd m for kernel 11
   EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(64, 500, 3, 2)));   // no odd m for kernel 3
   EXPECT_FALSE(cpu::winograd1d_scheme(vocoder_conv(4, 500, 3, 1)));    // too few channels
 }
@@ -179,8 +183,8 @@ TEST(CpuConvWinograd1d, SchemesByKernelAndDilationOnly) {
 // gives each output the whole run's tile and place in it, wherever the window's zero padding
 // reaches none of the tile's inputs (a tile reads (m - 1) d past one output's receptive
 // field); the GEMMs give a column the same bits wherever it sits (CpuGemm below), so a
-// window's outputs are the whole run's bits. Kernel 11 has no scheme: im2col, in column
-// chunks that start elsewhere in the window than in the whole run.
+// window's outputs are the whole run's bits. Kernels 7 and 11 run in groups of 4 taps, the
+// last zero-padded, whose input still enters the rounding (kTileOverhang).
 TEST(CpuConvWinograd1d, WindowsAtFrameBoundariesGiveTheWholeRun) {
   const struct {
     int kernel, dilation, start;
@@ -199,7 +203,7 @@ TEST(CpuConvWinograd1d, WindowsAtFrameBoundariesGiveTheWholeRun) {
                     whole.x.begin() + ci * width + k.start + window);
     part.args.x = part.x.data(), part.args.w = part.w.data(), part.args.bias = part.bias.data();
     const std::vector<float> some = run_conv(part);
-    const int halo = ((k.kernel - 1) / 2 + 3) * k.dilation;
+    const int halo = ((k.kernel - 1) / 2 + kTileOverhang) * k.dilation;
     std::vector<float> got, want;
     for (int co = 0; co < channels; ++co)
       for (int o = halo; o < window - halo; ++o) {
@@ -257,7 +261,9 @@ TEST(CpuGemm, AColumnHasTheSameBitsWhereverItSitsInACall) {
 TEST(CpuConvWinograd1d, HalosOnTheWholeRunsGridGiveItsBitsAnywhere) {
   const struct {
     int kernel, dilation, start, count;
-  } cases[] = {{3, 1, 5, 7}, {3, 5, 101, 33}, {7, 3, 77, 1}, {5, 1, 301, 300}, {5, 8, 123, 45}, {5, 2, 9, 2}};
+  } cases[] = {{3, 1, 5, 7},     {3, 5, 101, 33}, {7, 3, 77, 1}, {5, 1, 301, 300},
+               {5, 8, 123, 45},  {5, 2, 9, 2},    {7, 1, 90, 5}, {11, 1, 200, 9},
+               {11, 5, 333, 40}, {11, 3, 130, 1}};
   uint64_t seed = 90;
   for (const auto& k : cases) {
     const int width = 1200, channels = 16;
@@ -265,7 +271,7 @@ TEST(CpuConvWinograd1d, HalosOnTheWholeRunsGridGiveItsBitsAnywhere) {
     const std::vector<float> all = run_conv(whole);
     const cpu::Winograd1dScheme scheme = cpu::winograd1d_scheme(whole.args.d);
     ASSERT_TRUE(scheme) << "k" << k.kernel << " d" << k.dilation;
-    const int pad = whole.args.d.pad_w, halo = k.dilation * (scheme.m - 1), first = k.start - pad - halo;
+    const int pad = whole.args.d.pad_w, halo = k.dilation * scheme.overhang, first = k.start - pad - halo;
     Conv part = whole;
     part.args.d.w = k.count + 2 * (pad + halo);
     part.args.d.pad_w = -halo;

@@ -21,6 +21,14 @@
 // cache, one chunk per thread at a time. A tile's outputs depend on its inputs and the
 // GEMM's order of summation over cin, not on the chunking.
 //
+// Long kernels (HiFi-GAN's 7 and 11). Split into groups of r = m taps, the last padded with
+// zeros: taps g m .. g m + m - 1 of tile t read what taps 0 .. m - 1 of tile t + d g read
+// (m (t + d g) = m t + d g m), so one input transform serves every group, the groups' products
+// sum in the transformed domain, M[p] = sum over g of U_g[p] . V[p] shifted by d g tiles, and
+// one output transform follows: F(4, 4) in 3 groups does 21 multiplies per 4 outputs of a
+// kernel 11 (0.48 of direct) with transforms as cheap as F(4, 3)'s. A zero-padded tap's input
+// still enters the rounding, hence Winograd1dScheme::overhang.
+//
 // The transforms come from the interpolation points by the Toom-Cook construction (Lavin &
 // Gray 2016), in double. Rounding error against float64 per scheme: docs/kernels.md.
 #include <omp.h>
@@ -29,6 +37,7 @@
 #include <array>
 #include <cstdint>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "engine/cpu/activation.h"
@@ -44,11 +53,16 @@ namespace {
 // the schemes that need more points (F(4, 7), F(2, 11), F(8, 3)) reach 5e-6 to 2e-5 and are
 // left out (docs/kernels.md).
 constexpr Winograd1dScheme kSchemes[] = {
-    {4, 3},  // odd dilations: HiFi-GAN's resblocks
-    {4, 5},  // odd dilations: Parallel WaveGAN's d = 1
-    {3, 5},  // even dilations: Parallel WaveGAN's d = 2 ... 512
-    {2, 7},  // odd dilations: HiFi-GAN's resblocks
+    {4, 3, 1},  // odd dilations: HiFi-GAN's resblocks
+    {4, 5, 1},  // odd dilations: Parallel WaveGAN's d = 1
+    {3, 5, 1},  // even dilations: Parallel WaveGAN's d = 2 ... 512
+    {4, 4, 2},  // kernels 6 to 8, odd dilations: HiFi-GAN's resblocks and conv_pre
+    {4, 4, 3},  // kernels 9 to 12, odd dilations: HiFi-GAN's resblocks
 };
+
+bool covers(const Winograd1dScheme& s, int kernel) {
+  return s.groups == 1 ? kernel == s.r : kernel > (s.groups - 1) * s.r && kernel <= s.groups * s.r;
+}
 
 constexpr int kMaxPoints = 8;  // n = m + r - 1 of the schemes above
 
@@ -119,28 +133,40 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) 
 
 Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d) {
   if (d.h != 1 || d.kh != 1 || d.pad_h != 0 || d.stride_w != 1 || d.cin < 8 || d.cout < 8) return {};
-  for (const Winograd1dScheme& s : kSchemes)
-    if (s.r == d.kw && std::gcd(s.m, d.dil_w) == 1) return s;
+  for (Winograd1dScheme s : kSchemes)
+    if (covers(s, d.kw) && std::gcd(s.m, d.dil_w) == 1) {
+      s.overhang = s.m - 1 + s.groups * s.r - d.kw;
+      return s;
+    }
   return {};
 }
 
+std::string winograd1d_name(Winograd1dScheme s) {
+  const std::string f = "F(" + std::to_string(s.m) + "," + std::to_string(s.r) + ")";
+  return s.groups > 1 ? f + "x" + std::to_string(s.groups) : f;
+}
+
 size_t winograd1d_weights_size(const Conv2dDesc& d, Winograd1dScheme scheme) {
-  return static_cast<size_t>(scheme.m + scheme.r - 1) * d.cout * d.cin;
+  return static_cast<size_t>(scheme.groups) * (scheme.m + scheme.r - 1) * d.cout * d.cin;
 }
 
 void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* u) {
   const Transforms& t = transforms(scheme);
   const int n = t.n, r = t.r;
-  // U[p][co][ci] = (G g)[p], in double until the one rounding.
+  const int64_t filters = int64_t{d.cout} * d.cin;
+  // U_group[p][co][ci] = (G g_group)[p], g_group the group's r taps (zero past the kernel),
+  // in double until the one rounding.
 #pragma omp parallel for schedule(static)
-  for (int64_t f = 0; f < int64_t{d.cout} * d.cin; ++f) {
-    const float* g = w + f * r;
-    for (int p = 0; p < n; ++p) {
-      double acc = 0;
-      for (int k = 0; k < r; ++k) acc += t.g[p * r + k] * g[k];
-      u[p * int64_t{d.cout} * d.cin + f] = static_cast<float>(acc);
+  for (int64_t f = 0; f < filters; ++f)
+    for (int group = 0; group < scheme.groups; ++group) {
+      const float* g = w + f * d.kw + group * r;
+      const int taps = std::min(r, d.kw - group * r);
+      for (int p = 0; p < n; ++p) {
+        double acc = 0;
+        for (int k = 0; k < taps; ++k) acc += t.g[p * r + k] * g[k];
+        u[(int64_t{group} * n + p) * filters + f] = static_cast<float>(acc);
+      }
     }
-  }
 }
 
 void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* transformed) {
@@ -166,10 +192,12 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     qo[i] = floor_div(e, m), pho[i] = static_cast<int>(e - qo[i] * m);
   }
 
-  // A chunk of tiles: its V (n x cin x chunk) and M (n x cout x chunk) near 1 MiB together.
+  // A chunk of tiles: its V (n x cin x vcols) and M (n x cout x chunk) near 1 MiB together;
+  // V has the d (groups - 1) tiles past the chunk that the later groups read.
   const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (d.cin + d.cout)) / 16 * 16, 16, tiles);
-  const int64_t chunks = (tiles + chunk - 1) / chunk;
-  const int64_t taps_size = int64_t{n} * chunk, v_size = int64_t{n} * d.cin * chunk;
+  const int64_t chunks = (tiles + chunk - 1) / chunk, group_shift = dil;  // tiles: r = m taps on
+  const int64_t vchunk = chunk + group_shift * (scheme.groups - 1);
+  const int64_t taps_size = int64_t{n} * vchunk, v_size = int64_t{n} * d.cin * vchunk;
   const ThreadSlices workspace(static_cast<size_t>(taps_size + v_size + int64_t{n} * d.cout * chunk),
                                omp_get_max_threads(), transformed ? 0 : winograd1d_weights_size(d, scheme));
   const float* u = transformed;
@@ -185,30 +213,34 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
     const int64_t batch = job / chunks, u0 = job % chunks * chunk, cols = std::min(chunk, tiles - u0);
+    const int64_t vcols = cols + group_shift * (scheme.groups - 1);
     const float* x = a.x + batch * d.cin * d.w;
     float* taps = workspace.mine();
     float* v = taps + taps_size;
     float* mp = v + v_size;
-    // V[p][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then B^T
+    // V[p][ci][0, vcols): tap j of the chunk's tiles gathered into a contiguous row, then B^T
     // of each tile.
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
       for (int j = 0; j < n; ++j) {
-        float* tap = taps + int64_t{j} * chunk;
+        float* tap = taps + int64_t{j} * vchunk;
         const int64_t first = m * (u0 + q[j]) + ph[j];  // x index of tap[0]
-        for (int64_t c = 0; c < cols; ++c) {
+        for (int64_t c = 0; c < vcols; ++c) {
           const int64_t ix = first + m * c;
           tap[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
         }
       }
-      combine(bt.data(), n, taps, chunk, v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
+      combine(bt.data(), n, taps, vchunk, v + int64_t{ci} * vchunk, int64_t{d.cin} * vchunk, vcols);
     }
     // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
+    const int64_t filters = int64_t{d.cout} * d.cin;
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + int64_t{p} * d.cout * chunk;
       for (int co = 0; co < d.cout; ++co) std::fill(mrow + co * chunk, mrow + co * chunk + cols, 0.f);
-      sgemm_accumulate(false, d.cout, static_cast<int>(cols), d.cin, 1.f, u + int64_t{p} * d.cout * d.cin,
-                       d.cin, v + int64_t{p} * d.cin * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
+      for (int group = 0; group < scheme.groups; ++group)
+        sgemm_accumulate(false, d.cout, static_cast<int>(cols), d.cin, 1.f, u + (int64_t{group} * n + p) * filters,
+                         d.cin, v + int64_t{p} * d.cin * vchunk + group * group_shift, static_cast<int>(vchunk),
+                         mrow, static_cast<int>(chunk));
     }
     // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
     // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.

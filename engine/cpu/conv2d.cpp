@@ -239,7 +239,7 @@ std::string algorithm(const OpArgs& op) {
   const ConvPlan p = plan(conv->d);
   const auto text = [](int v) { return std::to_string(v); };
   if (p.winograd_2d) return "winograd F(" + text(p.winograd_2d) + "x" + text(p.winograd_2d) + ",3x3)";
-  if (p.winograd_1d) return "winograd F(" + text(p.winograd_1d.m) + "," + text(p.winograd_1d.r) + ")";
+  if (p.winograd_1d) return "winograd " + winograd1d_name(p.winograd_1d);
   return p.pointwise ? "gemm" : "im2col+gemm";
 }
 

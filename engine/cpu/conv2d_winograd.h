@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "kernels/ops.h"
 
@@ -46,15 +47,23 @@ bool winograd_applies(const Conv2dDesc& d);
 int winograd_tile(const Conv2dDesc& d);
 void conv2d_winograd(const Conv2dArgs& args, int m);
 
-// Winograd F(m, r) along the width of a 1-D conv (h = 1), stride 1, any dilation and padding,
-// r = 3, 5 or 7: the vocoders' dilated convs (conv1d_winograd.cpp). The scheme for a shape
-// (m = 0 where none applies) depends on the kernel and dilation alone.
+// Winograd F(m, r) along the width of a 1-D conv (h = 1), stride 1, any dilation and padding:
+// the vocoders' dilated convs (conv1d_winograd.cpp). A kernel longer than r is split into
+// `groups` runs of r = m taps (the last zero-padded), whose tiles share one input and one
+// output transform. The scheme for a shape (m = 0 where none applies) depends on the kernel
+// and dilation alone.
 struct Winograd1dScheme {
   int m = 0, r = 0;
+  int groups = 1;
+  // Dilations past one output's receptive field a tile reads on either side (m - 1 and the
+  // padded taps): what a window's context and a stream's halo must cover for the whole run's bits.
+  int overhang = 0;
   explicit operator bool() const { return m > 0; }
 };
 Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d);
-// The weights' transform U = G g (n x cout x cin floats, n = m + r - 1), which depends on
+// "F(4,3)", or "F(4,4)x3" for a kernel in three groups: the profile's algorithm.
+std::string winograd1d_name(Winograd1dScheme scheme);
+// The weights' transform U = G g (groups x n x cout x cin floats, n = m + r - 1), which depends on
 // the weights alone: computed in each call unless the caller passes it, computed once, as
 // `transformed` (the cpu backend keeps one per conv of a runner: PreparedConvs).
 size_t winograd1d_weights_size(const Conv2dDesc& d, Winograd1dScheme scheme);

@@ -66,7 +66,7 @@ int StreamBuilder::halo(const Timed& x, int cout, int k, int dilation) const {
   Conv2dDesc d{1, x.planes, 1, 1, cout, 1, k};
   d.dil_w = dilation;
   const cpu::Winograd1dScheme scheme = cpu::winograd1d_scheme(d);
-  return scheme ? dilation * (scheme.m - 1) : 0;
+  return scheme ? dilation * scheme.overhang : 0;
 }
 
 Timed StreamBuilder::conv1d_on(const std::string& path, ValueId window_of_x, const Timed& x, const std::string& key,

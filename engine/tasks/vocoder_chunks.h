@@ -7,9 +7,9 @@
 //
 // Not only the same values: the same bits, on `cpu`. Its GEMMs give a column the same bits
 // wherever it sits in a call (engine/cpu/gemm.h), and its 1-D Winograd tiles repeat every m
-// outputs, m in {2, 3, 4}: a window that starts at a multiple of kWindowAlignFrames frames
-// gives every output the whole run's tile and place in it. A tile reads up to m - 1 = 3
-// dilations past one output's receptive field (kTileOverhang), which the context covers.
+// outputs, m in {3, 4}: a window that starts at a multiple of kWindowAlignFrames frames
+// gives every output the whole run's tile and place in it. A tile reads up to 4 dilations
+// past one output's receptive field (kTileOverhang), which the context covers.
 //
 // Contract (what a stream may rely on):
 // - windows(T) cover frames [0, T) once with their kept ranges, in order; an utterance of at
@@ -45,12 +45,13 @@ namespace xfv {
 // network), which its smaller working set repaid on 60 s of speech (docs/performance.md).
 constexpr int kDefaultVocoderFrames = 512;
 
-// Window starts are multiples of this: lcm(2, 3, 4), the cpu's 1-D Winograd tile periods at
+// Window starts are multiples of this: lcm(3, 4), the cpu's 1-D Winograd tile periods at
 // any rate (engine/cpu/conv1d_winograd.cpp, checked by tests/test_cpu_conv.cpp).
 constexpr int kWindowAlignFrames = 12;
 // How many dilations past its receptive field a conv along time reads on `cpu`: a Winograd
-// tile of m <= 4 outputs spaced one dilation apart.
-constexpr int kTileOverhang = 3;
+// tile of m <= 4 outputs spaced one dilation apart, and a zero-padded tap of a kernel split
+// into groups (Winograd1dScheme::overhang).
+constexpr int kTileOverhang = 4;
 
 struct VocoderWindow {
   int64_t first = 0;       // the window's first frame in the utterance

@@ -187,10 +187,11 @@ TEST(VocoderStream, LatencyIsTheRightHandReceptiveFieldAndTheStep) {
   VocoderStream hifigan(v1, 4, 0, false);
   EXPECT_EQ(hifigan.lag_samples(), 3258);
   EXPECT_EQ(hifigan.latency_samples(), 3258 + 3 * 256);
-  // With the cpu's Winograd tiles exact: conv_pre's F(2, 7) reads one frame more; the
-  // resblocks' halos (kernel 3: 36 samples, kernel 7: 12) fit in the 12 they wait for the
-  // kernel-11 block, which runs im2col.
-  EXPECT_EQ(VocoderStream(v1, 4).lag_samples(), 3258 + 256);
+  // With the cpu's Winograd tiles exact, each conv reads Winograd1dScheme::overhang
+  // dilations more: conv_pre's F(4,4)x2 4 frames, and per stage the kernel-11 block, F(4,4)x3
+  // (the narrower blocks' halos fit in its wait), 4 * (1 + 1 + 3 + 1 + 5 + 1) = 48 samples
+  // at its rate: 4 * 256 + 48 * (32 + 4 + 2 + 1) more.
+  EXPECT_EQ(VocoderStream(v1, 4).lag_samples(), 3258 + 4 * 256 + 48 * (32 + 4 + 2 + 1));
   // Parallel WaveGAN (VCTK): conv_in's context window of 2 frames, one column of each
   // upsampling stage ((((2 + 1) * 4 + 1) * 5 + 1) * 3 + 1) * 5 = 995, and the dilated stack,
   // 3 stacks of 2 * (1 + 2 + ... + 512) = 6138, less the first layer's 2, which the noise
