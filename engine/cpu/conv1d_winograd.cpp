@@ -24,8 +24,9 @@
 // Long kernels (HiFi-GAN's 7 and 11). Split into groups of r = m taps, the last padded with
 // zeros: taps g m .. g m + m - 1 of tile t read what taps 0 .. m - 1 of tile t + d g read
 // (m (t + d g) = m t + d g m), so one input transform serves every group, the groups' products
-// sum in the transformed domain, M[p] = sum over g of U_g[p] . V[p] shifted by d g tiles, and
-// one output transform follows: F(4, 4) in 3 groups does 21 multiplies per 4 outputs of a
+// sum in the transformed domain, M[p] = sum over g of U_g[p] . V[p] shifted by d g tiles (one
+// GEMM over groups x cin, V's row written once per group at its shift), and one output
+// transform follows: F(4, 4) in 3 groups does 21 multiplies per 4 outputs of a
 // kernel 11 (0.48 of direct) with transforms as cheap as F(4, 3)'s. A zero-padded tap's input
 // still enters the rounding, hence Winograd1dScheme::overhang.
 //
@@ -154,17 +155,18 @@ void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const floa
   const Transforms& t = transforms(scheme);
   const int n = t.n, r = t.r;
   const int64_t filters = int64_t{d.cout} * d.cin;
-  // U_group[p][co][ci] = (G g_group)[p], g_group the group's r taps (zero past the kernel),
+  // U[p][co][group][ci] = (G g_group)[p], g_group the group's r taps (zero past the kernel),
   // in double until the one rounding.
 #pragma omp parallel for schedule(static)
   for (int64_t f = 0; f < filters; ++f)
     for (int group = 0; group < scheme.groups; ++group) {
       const float* g = w + f * d.kw + group * r;
       const int taps = std::min(r, d.kw - group * r);
+      const int64_t co = f / d.cin, ci = f % d.cin;
       for (int p = 0; p < n; ++p) {
         double acc = 0;
         for (int k = 0; k < taps; ++k) acc += t.g[p * r + k] * g[k];
-        u[(int64_t{group} * n + p) * filters + f] = static_cast<float>(acc);
+        u[((p * int64_t{d.cout} + co) * scheme.groups + group) * d.cin + ci] = static_cast<float>(acc);
       }
     }
 }
@@ -192,13 +194,16 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     qo[i] = floor_div(e, m), pho[i] = static_cast<int>(e - qo[i] * m);
   }
 
-  // A chunk of tiles: its V (n x cin x vcols) and M (n x cout x chunk) near 1 MiB together;
-  // V has the d (groups - 1) tiles past the chunk that the later groups read.
-  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (d.cin + d.cout)) / 16 * 16, 16, tiles);
+  // A chunk of tiles: its V (n x groups x cin x chunk) and M (n x cout x chunk) near 1 MiB
+  // together. A channel's transformed row covers the d (groups - 1) tiles past the chunk that
+  // the later groups read.
+  const int groups = scheme.groups, k_total = groups * d.cin;
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (k_total + d.cout)) / 16 * 16, 16, tiles);
   const int64_t chunks = (tiles + chunk - 1) / chunk, group_shift = dil;  // tiles: r = m taps on
-  const int64_t vchunk = chunk + group_shift * (scheme.groups - 1);
-  const int64_t taps_size = int64_t{n} * vchunk, v_size = int64_t{n} * d.cin * vchunk;
-  const ThreadSlices workspace(static_cast<size_t>(taps_size + v_size + int64_t{n} * d.cout * chunk),
+  const int64_t vchunk = chunk + group_shift * (groups - 1);
+  const int64_t taps_size = int64_t{n} * vchunk, rows_size = groups > 1 ? taps_size : 0;
+  const int64_t v_size = int64_t{n} * k_total * chunk;
+  const ThreadSlices workspace(static_cast<size_t>(taps_size + rows_size + v_size + int64_t{n} * d.cout * chunk),
                                omp_get_max_threads(), transformed ? 0 : winograd1d_weights_size(d, scheme));
   const float* u = transformed;
   if (!u) {
@@ -213,13 +218,14 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
   for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
     const int64_t batch = job / chunks, u0 = job % chunks * chunk, cols = std::min(chunk, tiles - u0);
-    const int64_t vcols = cols + group_shift * (scheme.groups - 1);
+    const int64_t vcols = cols + group_shift * (groups - 1);
     const float* x = a.x + batch * d.cin * d.w;
     float* taps = workspace.mine();
-    float* v = taps + taps_size;
+    float* rows = taps + taps_size;  // a channel's V rows over vcols, when there are groups
+    float* v = rows + rows_size;
     float* mp = v + v_size;
-    // V[p][ci][0, vcols): tap j of the chunk's tiles gathered into a contiguous row, then B^T
-    // of each tile.
+    // V[p][group][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then
+    // B^T of each tile, then each group's columns.
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
       for (int j = 0; j < n; ++j) {
@@ -230,17 +236,22 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
           tap[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
         }
       }
-      combine(bt.data(), n, taps, vchunk, v + int64_t{ci} * vchunk, int64_t{d.cin} * vchunk, vcols);
+      if (groups == 1) {
+        combine(bt.data(), n, taps, vchunk, v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
+        continue;
+      }
+      combine(bt.data(), n, taps, vchunk, rows, vchunk, vcols);
+      for (int p = 0; p < n; ++p)
+        for (int group = 0; group < groups; ++group)
+          std::copy_n(rows + p * vchunk + group * group_shift, cols,
+                      v + ((int64_t{p} * groups + group) * d.cin + ci) * chunk);
     }
     // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
-    const int64_t filters = int64_t{d.cout} * d.cin;
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + int64_t{p} * d.cout * chunk;
       for (int co = 0; co < d.cout; ++co) std::fill(mrow + co * chunk, mrow + co * chunk + cols, 0.f);
-      for (int group = 0; group < scheme.groups; ++group)
-        sgemm_accumulate(false, d.cout, static_cast<int>(cols), d.cin, 1.f, u + (int64_t{group} * n + p) * filters,
-                         d.cin, v + int64_t{p} * d.cin * vchunk + group * group_shift, static_cast<int>(vchunk),
-                         mrow, static_cast<int>(chunk));
+      sgemm_accumulate(false, d.cout, static_cast<int>(cols), k_total, 1.f, u + int64_t{p} * d.cout * k_total, k_total,
+                       v + int64_t{p} * k_total * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
     }
     // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
     // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.
