@@ -13,7 +13,9 @@
 // Vectors. Consecutive tiles t, t + 1, ... read their tap j at a stride of m: for a run of
 // tiles, each tap is first gathered into a contiguous row (with the input activation and zero
 // padding), so that V[p] = sum_j B^T[p][j] tap_j is a loop of contiguous AXPYs the compiler
-// vectorizes. The output transform likewise computes row i of A^T M for a run of tiles into a
+// vectorizes. Where the taps' reach is short (small dilations), the input is instead split
+// once into its m phases x[m c + ph], each tap a contiguous piece of one of them: m values
+// gathered per tile instead of n. The output transform likewise computes row i of A^T M for a run of tiles into a
 // contiguous row, then scatters it at a stride of m (output i of tile t is at m t + d i).
 //
 // GEMMs. Summed over input channels, one GEMM per point p, M[p] (cout x tiles) = U[p] (cout x
@@ -114,17 +116,26 @@ const Transforms& transforms(Winograd1dScheme s) {
 // out[r][c] = sum over k < N of coef[r][k] in[k][c], r < rows, c < cols: a transform applied
 // to a run of tiles, vectorized over the tiles, each sum kept in a register.
 template <int N>
-void combine_rows(const float* coef, int rows, const float* in, int64_t in_stride, float* out, int64_t out_stride,
+void combine_rows(const float* coef, int rows, const float* const* in, float* __restrict out, int64_t out_stride,
                   int64_t cols) {
   for (int r = 0; r < rows; ++r, coef += N, out += out_stride)
     for (int64_t c = 0; c < cols; ++c) {
       float acc = 0;
-      for (int k = 0; k < N; ++k) acc += coef[k] * in[k * in_stride + c];
+      for (int k = 0; k < N; ++k) acc += coef[k] * in[k][c];
       out[c] = acc;
     }
 }
 
-using CombineRows = void (*)(const float*, int, const float*, int64_t, float*, int64_t, int64_t);
+using CombineRows = void (*)(const float*, int, const float* const*, float*, int64_t, int64_t);
+
+// out[c] = leaky_relu(row[first + stride c]) for c < count, zero where the index leaves [0, w).
+void gather_strided(const float* row, int64_t w, int64_t first, int stride, int64_t count, float slope, float* out) {
+  const int64_t lo = first >= 0 ? 0 : std::min(count, (stride - 1 - first) / stride);
+  const int64_t hi = first >= w ? lo : std::clamp((w - first + stride - 1) / stride, lo, count);
+  std::fill(out, out + lo, 0.f);
+  for (int64_t c = lo; c < hi; ++c) out[c] = leaky_relu(row[first + stride * c], slope);
+  std::fill(out + hi, out + count, 0.f);
+}
 
 CombineRows combine_rows_for(int n) { return n == 6 ? combine_rows<6> : n == 7 ? combine_rows<7> : combine_rows<8>; }
 
@@ -201,7 +212,12 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (k_total + d.cout)) / 16 * 16, 16, tiles);
   const int64_t chunks = (tiles + chunk - 1) / chunk, group_shift = dil;  // tiles: r = m taps on
   const int64_t vchunk = chunk + group_shift * (groups - 1);
-  const int64_t taps_size = int64_t{n} * vchunk, rows_size = groups > 1 ? taps_size : 0;
+  // The taps' offsets in tiles span [q_min, q_max]: m phase rows of vchunk + q_max - q_min
+  // columns hold them all, where that is less than n rows of vchunk.
+  const int64_t q_min = *std::min_element(q.begin(), q.begin() + n), q_max = *std::max_element(q.begin(), q.begin() + n);
+  const bool phases = m * (vchunk + q_max - q_min) < n * vchunk;
+  const int64_t phase_cols = vchunk + q_max - q_min;
+  const int64_t taps_size = phases ? m * phase_cols : int64_t{n} * vchunk, rows_size = groups > 1 ? n * vchunk : 0;
   const int64_t v_size = int64_t{n} * k_total * chunk;
   const ThreadSlices workspace(static_cast<size_t>(taps_size + rows_size + v_size + int64_t{n} * d.cout * chunk),
                                omp_get_max_threads(), transformed ? 0 : winograd1d_weights_size(d, scheme));
@@ -226,21 +242,25 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     float* mp = v + v_size;
     // V[p][group][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then
     // B^T of each tile, then each group's columns.
+    std::array<const float*, kMaxPoints> tap{}, mrows{};
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
-      for (int j = 0; j < n; ++j) {
-        float* tap = taps + int64_t{j} * vchunk;
-        const int64_t first = m * (u0 + q[j]) + ph[j];  // x index of tap[0]
-        for (int64_t c = 0; c < vcols; ++c) {
-          const int64_t ix = first + m * c;
-          tap[c] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
+      if (phases) {
+        for (int r = 0; r < m; ++r)
+          gather_strided(row, d.w, m * (u0 + q_min) + r, m, vcols + q_max - q_min, d.input_slope,
+                         taps + r * phase_cols);
+        for (int j = 0; j < n; ++j) tap[j] = taps + ph[j] * phase_cols + (q[j] - q_min);
+      } else {
+        for (int j = 0; j < n; ++j) {
+          gather_strided(row, d.w, m * (u0 + q[j]) + ph[j], m, vcols, d.input_slope, taps + j * vchunk);
+          tap[j] = taps + j * vchunk;
         }
       }
       if (groups == 1) {
-        combine(bt.data(), n, taps, vchunk, v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
+        combine(bt.data(), n, tap.data(), v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
         continue;
       }
-      combine(bt.data(), n, taps, vchunk, rows, vchunk, vcols);
+      combine(bt.data(), n, tap.data(), rows, vchunk, vcols);
       for (int p = 0; p < n; ++p)
         for (int group = 0; group < groups; ++group)
           std::copy_n(rows + p * vchunk + group * group_shift, cols,
@@ -259,7 +279,8 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     const float* res = a.residual ? a.residual + batch * d.cout * wo : nullptr;
     for (int co = 0; co < d.cout; ++co) {
       const float bias = a.bias ? a.bias[co] : 0.f;
-      combine(at.data(), m, mp + int64_t{co} * chunk, int64_t{d.cout} * chunk, taps, chunk, cols);
+      for (int p = 0; p < n; ++p) mrows[p] = mp + (int64_t{p} * d.cout + co) * chunk;
+      combine(at.data(), m, mrows.data(), taps, chunk, cols);
       for (int i = 0; i < m; ++i) {
         const float* out = taps + int64_t{i} * chunk;
         // Tiles u0 + k with shift <= m (u0 + k + qo[i]) + pho[i] < wv.
