@@ -54,7 +54,15 @@ int main(int argc, char** argv) {
   for (float& s : audio) s = n(rng);
 
   xfv::add_task_bench("front_end/" + backend, [&] { benchmark::DoNotOptimize(v.mel(audio).data.data()); });
-  xfv::add_task_bench("vocoder_" + std::to_string(frames) + "_frames/" + backend,
-                      [&] { benchmark::DoNotOptimize(v.vocode(mel).data()); });
+  // In the default windows (what `xfv vocode` does), and in one window, as PyTorch runs it.
+  const int windows = v.max_frames();
+  xfv::add_task_bench("vocoder_" + std::to_string(frames) + "_frames/" + backend, [&] {
+    v.set_max_frames(windows);
+    benchmark::DoNotOptimize(v.vocode(mel).data());
+  });
+  xfv::add_task_bench("vocoder_" + std::to_string(frames) + "_frames_one_window/" + backend, [&] {
+    v.set_max_frames(frames);
+    benchmark::DoNotOptimize(v.vocode(mel).data());
+  });
   return xfv::run_task_benches(args);
 }
