@@ -52,12 +52,18 @@ def server(tmp_path_factory):
     tool = os.path.join(ROOT, "tools", "triton_repository.py")
     subprocess.run([sys.executable, tool, BUNDLE, "--out", str(repo)], check=True)
     subprocess.run([sys.executable, tool, HIFIGAN, "--out", str(repo), "--instances", "2"], check=True)
+    # A model whose file cannot serve its task (the bundle's vocoder is a Parallel WaveGAN):
+    # it must fail to load with the engine's message, the server serving the rest.
+    (repo / "wrong_vocode" / "1").mkdir(parents=True)
+    config = (repo / "vocode" / "config.pbtxt").read_text().replace('name: "vocode"', 'name: "wrong_vocode"')
+    (repo / "wrong_vocode" / "config.pbtxt").write_text(config.replace("model.safetensors", BUNDLE))
     http_port, grpc_port = free_port(), free_port()
     log_path = tmp / "tritonserver.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([tritonserver_binary(), f"--model-repository={repo}",
                                  f"--backend-directory={tmp / 'backends'}", f"--http-port={http_port}",
-                                 f"--grpc-port={grpc_port}", "--allow-metrics=false"],
+                                 f"--grpc-port={grpc_port}", "--allow-metrics=false", "--exit-on-error=false",
+                                 "--strict-readiness=false"],
                                 stdout=log, stderr=subprocess.STDOUT)
     http = httpclient.InferenceServerClient(f"127.0.0.1:{http_port}", concurrency=4)
     try:
@@ -259,3 +265,11 @@ def test_statistics_reported(server):
     assert stats["inference_stats"]["success"]["count"] >= 4
     assert stats["inference_stats"]["compute_infer"]["ns"] > 0
     assert stats["inference_stats"]["fail"]["count"] >= 1  # the NaN, refused by the backend
+
+
+def test_model_the_file_cannot_serve_fails_to_load_with_the_engine_message(server):
+    http = server["http"]
+    assert not http.is_model_ready("wrong_vocode") and http.is_model_ready("vocode")
+    entry = next(m for m in http.get_model_repository_index() if m["name"] == "wrong_vocode")
+    assert entry["state"] == "UNAVAILABLE"
+    assert "xfv_vocoder_mel_bands" in entry["reason"] and "HiFi-GAN" in entry["reason"], entry["reason"]
