@@ -66,8 +66,9 @@ std::vector<char> Request::bytes(const char* name, TRITONSERVER_DataType type, c
   check(TRITONBACKEND_InputProperties(input, &input_name, &input_type, &shape, &rank, &byte_size, &buffers));
   const Dims got(shape, shape + rank);
   if (input_type != type)
-    fail(TRITONSERVER_ERROR_INVALID_ARG, std::string("input ") + name + ": data type " + std::to_string(input_type) +
-                                             ", expected " + (type == TRITONSERVER_TYPE_FP32 ? "FP32" : "INT32"));
+    fail(TRITONSERVER_ERROR_INVALID_ARG, std::string("input ") + name + ": data type " +
+                                             TRITONSERVER_DataTypeString(input_type) + ", expected " +
+                                             TRITONSERVER_DataTypeString(type));
   bool matches = got.size() == expected.size();
   for (size_t i = 0; matches && i < got.size(); ++i)
     matches = got[i] >= 1 && (expected[i] == kAny || got[i] == expected[i]);
