@@ -8,7 +8,7 @@
 #                       the committed seeds in tests/fuzz/corpus/TARGET are read, never written
 #   artifacts/TARGET/   crashes, hangs (timeout-*) and over-allocations (oom-*): fix the engine,
 #                       then copy the input to tests/fuzz/regressions/TARGET/ (CI replays it)
-#   runs.tsv            one line per slice: target, seconds, executions, cov, ft, result
+#   runs.tsv            one line per slice: target, seconds run, executions, cov, ft, result
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:?usage: tools/fuzz.sh SECONDS [TARGET]}
@@ -44,13 +44,17 @@ for t in $targets; do
     slice=$((left < slice_max ? left : slice_max))
     log=$build/logs/$t-$(date -u +%Y%m%dT%H%M%S).log
     status=0
-    flock "$lock" "$build/tests/fuzz/xfv_fuzz_$t" -max_total_time="$slice" -max_len="$(max_len "$t")" \
+    # The slice's own time starts once the lock is held (a finding ends it early).
+    flock "$lock" bash -c 'date +%s >"$0"; exec "$@"' "$log.start" \
+      "$build/tests/fuzz/xfv_fuzz_$t" -max_total_time="$slice" -max_len="$(max_len "$t")" \
       -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" \
       -artifact_prefix="$build/artifacts/$t/" "$build/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || status=$?
+    ran=$(($(date +%s) - $(cat "$log.start")))
+    rm -f "$log.start"
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 | sed 's/cov: \([0-9]*\) ft: \([0-9]*\)/\1\t\2/')
     result=$([[ $status == 0 ]] && echo ok || echo "FOUND: $(grep -oE "(crash|timeout|oom|leak|slow-unit)-[0-9a-f]+" "$log" | tail -1)")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$slice" "${execs:-?}" "${cov:-?	?}" "$result" | tee -a "$build/runs.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$ran" "${execs:-?}" "${cov:-?	?}" "$result" | tee -a "$build/runs.tsv"
     if [[ $status != 0 ]]; then
       echo "fuzz.sh: $t found a problem; its log: $log" >&2
       break

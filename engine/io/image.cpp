@@ -174,12 +174,35 @@ Rgb8 decode_jpeg(const std::string& path, const std::vector<unsigned char>&) {
 }
 #endif
 
+// stb_image trusts a PNG chunk's length: it grows its IDAT buffer to the length claimed before
+// reading (a few bytes claiming 2 GB allocate 2 GB), and copies an empty first IDAT from a
+// null buffer (undefined behaviour; found by fuzzing). So the chunks are walked first: each
+// must fit in the bytes left, and no IDAT may be empty (docs/reliability.md).
+void check_png_chunks(const std::string& path, const std::vector<unsigned char>& bytes) {
+  constexpr size_t kSignature = 8, kHead = 8, kCrc = 4;  // a chunk: length, type, data, CRC
+  for (size_t at = kSignature; bytes.size() - at >= kHead;) {
+    const uint32_t length = uint32_t{bytes[at]} << 24 | uint32_t{bytes[at + 1]} << 16 |
+                            uint32_t{bytes[at + 2]} << 8 | uint32_t{bytes[at + 3]};
+    const std::string type(bytes.begin() + static_cast<std::ptrdiff_t>(at + 4),
+                           bytes.begin() + static_cast<std::ptrdiff_t>(at + kHead));
+    const size_t left = bytes.size() - at - kHead;
+    if (uint64_t{length} + kCrc > left)
+      fail_corrupt(path, ("PNG chunk '" + type + "' claims " + std::to_string(length) + " bytes and its CRC, " +
+                          std::to_string(left) + " follow")
+                             .c_str());
+    if (type == "IDAT" && length == 0) fail_corrupt(path, "an empty PNG IDAT chunk");
+    if (type == "IEND") return;
+    at += kHead + length + kCrc;
+  }
+}
+
 Rgb8 decode_png(const std::string& path, const std::vector<unsigned char>& bytes) {
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &channels))
     fail(path, std::string("not a JPEG or PNG image (") + stbi_failure_reason() + ")");
   check_size(path, w, h);
+  check_png_chunks(path, bytes);
   // PIL opens a 16-bit gray PNG as 32-bit integers and clips them to 255 in convert("RGB"),
   // where stb keeps the high byte: refused rather than silently unlike the reference.
   if (channels == 1 && stbi_is_16_bit_from_memory(bytes.data(), len))
