@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/io/audio.h"
+#include "engine/limits.h"
 #include "engine/io/image.h"
 #include "engine/models/hifigan.h"
 #include "engine/models/stargan_vc.h"
@@ -132,7 +133,9 @@ int64_t checked_count(int64_t count, const char* what) {
 }
 
 void checked_rate(int rate) {
-  if (rate < 1) refuse("a rate of " + std::to_string(rate) + " Hz: at least 1 is needed");
+  if (rate < xfv::kMinAudioRate || rate > xfv::kMaxAudioRate)
+    refuse("a rate of " + std::to_string(rate) + " Hz: " + std::to_string(xfv::kMinAudioRate) + " to " +
+           std::to_string(xfv::kMaxAudioRate) + " Hz are taken");
 }
 
 // `count` rows of `row` floats from `data`, as a (count, row...) tensor.
@@ -251,6 +254,21 @@ int translate_faces(const char* call, xfv_session* s, int n, const float* source
 int64_t checked_budget(int64_t bytes) {
   if (bytes < 1) refuse("a byte budget of " + std::to_string(bytes) + ": at least 1 byte is needed");
   return bytes;
+}
+
+xfv_stream& stream_of(const xfv_stream* s) {
+  if (!s) refuse("null stream");
+  return *const_cast<xfv_stream*>(s);
+}
+
+void push(xfv_stream& s, const float* x, int64_t count) {
+  if (count < 0) refuse("a push of " + std::to_string(count));
+  if (count > 0) need(x, "samples");
+  if (s.voice) return s.voice->push(x, count);
+  const int64_t floats = count * s.vocoder->bands();
+  for (int64_t i = 0; i < floats; ++i)
+    if (!std::isfinite(x[i])) refuse("value " + std::to_string(i) + " of the frames is not finite");
+  s.vocoder->push(x, count);
 }
 
 }  // namespace
@@ -617,23 +635,6 @@ xfv_stream* xfv_vocoder_stream_open(xfv_session* session, int step_frames) {
 }
 
 void xfv_stream_close(xfv_stream* stream) { delete stream; }
-
-namespace {
-xfv_stream& stream_of(const xfv_stream* s) {
-  if (!s) refuse("null stream");
-  return *const_cast<xfv_stream*>(s);
-}
-
-void push(xfv_stream& s, const float* x, int64_t count) {
-  if (count < 0) refuse("a push of " + std::to_string(count));
-  if (count > 0) need(x, "samples");
-  if (s.voice) return s.voice->push(x, count);
-  const int64_t floats = count * s.vocoder->bands();
-  for (int64_t i = 0; i < floats; ++i)
-    if (!std::isfinite(x[i])) refuse("value " + std::to_string(i) + " of the frames is not finite");
-  s.vocoder->push(x, count);
-}
-}  // namespace
 
 int xfv_stream_push(xfv_stream* stream, const float* samples, int64_t count) {
   return guarded("xfv_stream_push", [&] { push(stream_of(stream), samples, count); });

@@ -6,8 +6,11 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
+
+#include "engine/limits.h"
 
 namespace xfv {
 namespace {
@@ -17,9 +20,6 @@ using nlohmann::json;
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw FileError(path + ": " + what);
 }
-
-// The header of a safetensors file is JSON; a bigger one than this is not a weight file.
-constexpr uint64_t kMaxHeaderBytes = uint64_t{64} << 20;
 
 // Where a tensor's bytes lie in the file (from its start) and how each element is stored.
 struct Extent {
@@ -62,13 +62,13 @@ void read_data(std::istream& in, const std::string& path, const std::string& nam
 
 class TensorSource {
  public:
-  TensorSource(std::string path, std::ifstream in, std::map<std::string, Extent> extents)
+  TensorSource(std::string path, std::unique_ptr<std::istream> in, std::map<std::string, Extent> extents)
       : path_(std::move(path)), in_(std::move(in)), extents_(std::move(extents)) {}
 
   void ensure_read(const std::string& name, HostTensor& t) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (read_.count(name)) return;
-    read_data(in_, path_, name, extents_.at(name), t);
+    read_data(*in_, path_, name, extents_.at(name), t);
     read_.insert(name);
   }
 
@@ -83,7 +83,7 @@ class TensorSource {
  private:
   std::mutex mutex_;
   const std::string path_;
-  std::ifstream in_;
+  std::unique_ptr<std::istream> in_;
   const std::map<std::string, Extent> extents_;
   std::set<std::string> read_;
 };
@@ -104,18 +104,18 @@ std::map<std::string, size_t> TensorFile::resident_bytes_per_network() const {
   return per;
 }
 
-TensorFile read_safetensors(const std::string& path, TensorReading reading) {
-  std::error_code ec;
-  const uint64_t size = std::filesystem::file_size(path, ec);
-  if (ec) fail(path, "cannot read: " + ec.message());
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
+namespace {
+
+// The reader of both entries: `in` holds `size` bytes, `path` names them in errors.
+TensorFile read_safetensors(std::unique_ptr<std::istream> stream, uint64_t size, const std::string& path,
+                            TensorReading reading) {
+  std::istream& in = *stream;
   if (size < 8) fail(path, "too short for a safetensors file (" + std::to_string(size) + " bytes)");
   unsigned char len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = header_len << 8 | len_bytes[i];
-  if (header_len > size - 8 || header_len > kMaxHeaderBytes)
+  if (header_len > size - 8 || header_len > kMaxSafetensorsHeaderBytes)
     fail(path, "header length " + std::to_string(header_len) + " does not fit a file of " +
                    std::to_string(size) + " bytes (truncated or not safetensors)");
   std::string text(header_len, '\0');
@@ -145,7 +145,9 @@ TensorFile read_safetensors(const std::string& path, TensorReading reading) {
       e.is_float = dtype == "F32";
       if (e.element == 0) fail(path, "tensor '" + name + "' has dtype " + dtype + "; F32, I32 and I64 are supported");
       const auto dims = info.at("shape").get<std::vector<int64_t>>();
-      if (dims.size() > 4) fail(path, "tensor '" + name + "' has more than 4 dims");
+      if (dims.size() > static_cast<size_t>(kMaxTensorRank))
+        fail(path, "tensor '" + name + "' has " + std::to_string(dims.size()) + " dims; at most " +
+                       std::to_string(kMaxTensorRank) + " are accepted");
       Shape shape;
       uint64_t count = 1;
       for (int64_t d : dims) {
@@ -171,8 +173,25 @@ TensorFile read_safetensors(const std::string& path, TensorReading reading) {
     fail(path, std::string("malformed header: ") + e.what());
   }
   if (reading == TensorReading::kOnDemand)
-    file.source = std::make_shared<TensorSource>(path, std::move(in), std::move(extents));
+    file.source = std::make_shared<TensorSource>(path, std::move(stream), std::move(extents));
   return file;
+}
+
+}  // namespace
+
+TensorFile read_safetensors(const std::string& path, TensorReading reading) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot read: " + ec.message());
+  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in) fail(path, "cannot open");
+  return read_safetensors(std::move(in), size, path, reading);
+}
+
+TensorFile read_safetensors_bytes(std::string bytes, const std::string& name, TensorReading reading) {
+  const uint64_t size = bytes.size();
+  return read_safetensors(std::make_unique<std::istringstream>(std::move(bytes), std::ios::binary), size, name,
+                          reading);
 }
 
 void write_safetensors(const std::string& path, const TensorFile& file) {

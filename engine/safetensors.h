@@ -40,6 +40,9 @@ enum class TensorReading { kWhole, kOnDemand };
 // header at once, the data at once or on demand (the file stays open). Every size the header
 // claims is checked against the file before anything is allocated from it.
 TensorFile read_safetensors(const std::string& path, TensorReading reading = TensorReading::kWhole);
+// The same from bytes in memory (the fuzz targets' entry); `name` stands for the path in errors.
+TensorFile read_safetensors_bytes(std::string bytes, const std::string& name,
+                                  TensorReading reading = TensorReading::kWhole);
 
 // Writes to a temporary name and renames, so a failure leaves no partial file.
 void write_safetensors(const std::string& path, const TensorFile& file);

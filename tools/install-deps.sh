@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what xfv needs on a fresh machine: to build and run the
 # main job (no PyTorch: the demo bundle is made with numpy), and with --tests also what the
-# tests' references need (PyTorch, torchaudio, pytest).
+# tests' references need (PyTorch, torchaudio, pytest), with --fuzz what tools/fuzz.sh needs (clang).
 # The CUDA toolkit (nvcc, cuBLAS, cuDNN, cuFFT) is expected to be installed already; without
 # nvcc everything but the cuda backend still builds.
 set -euo pipefail
@@ -13,6 +13,9 @@ packages=(cmake g++ make libblis-dev libblis4-openmp libfftw3-dev libboost-conte
           espeak-ng)                 # a spoken sentence for the demo and the voice tests
 if [ "${1:-}" = "--tests" ]; then
   packages+=(python3-pil python3-pytest python3-torch python3-torchaudio)  # the PyTorch references
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libomp-dev)  # libFuzzer and clang's OpenMP runtime (tools/fuzz.sh, docs/reliability.md)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -32,7 +32,8 @@
  *           reference preprocesses images; n faces are n such blocks one after the other.
  *   style   float32, xfv_style_dim values; n styles are n rows.
  *   latent  float32, xfv_latent_dim values; n latents are n rows.
- *   voice   float32 mono samples at any rate, in any range: resampled to xfv_voice_rate
+ *   voice   float32 mono samples at 1000 to 768000 Hz, in any range, at most 3 hours at
+ *           48 kHz after resampling (docs/reliability.md): resampled to xfv_voice_rate
  *           as the StarGANv2-VC demo loads a recording; a voice to convert is then
  *           peak-normalized, a voice whose style is taken is not (the style depends on its
  *           level, as in the demo). The output of the voice conversion is at

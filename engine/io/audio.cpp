@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,8 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+
+#include "engine/limits.h"
 
 namespace xfv {
 namespace {
@@ -39,19 +42,52 @@ bool header_overstates_data(SNDFILE* file) {
 
 }  // namespace
 
-MonoAudio read_mono_audio(const std::string& path) {
-  std::error_code ec;
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) fail(path, "cannot read: " + ec.message());
-  if (size == 0) fail(path, "empty file");
-  SF_INFO info{};
-  Sndfile file(sf_open(path.c_str(), SFM_READ, &info));
+namespace {
+
+// Bytes in memory as a file to libsndfile (its virtual I/O): read_mono_audio_bytes' source.
+struct MemoryFile {
+  const unsigned char* data;
+  sf_count_t size;
+  sf_count_t at = 0;
+};
+
+sf_count_t memory_length(void* user) { return static_cast<MemoryFile*>(user)->size; }
+
+// As lseek: past the end is allowed (reads there give nothing), before the start is an error.
+sf_count_t memory_seek(sf_count_t offset, int whence, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->at : m->size;
+  if (offset < -base || offset > INT64_MAX - base) return -1;
+  m->at = base + offset;
+  return m->at;
+}
+
+sf_count_t memory_read(void* out, sf_count_t count, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  const sf_count_t n = m->at >= m->size || count <= 0 ? 0 : std::min(count, m->size - m->at);
+  if (n > 0) std::memcpy(out, m->data + m->at, static_cast<size_t>(n));
+  m->at += n;
+  return n;
+}
+
+sf_count_t memory_write(const void*, sf_count_t, void*) { return 0; }
+sf_count_t memory_tell(void* user) { return static_cast<MemoryFile*>(user)->at; }
+
+// Both entries' decoding of an open file; `path` names it in errors.
+MonoAudio read_mono(SNDFILE* opened, const SF_INFO& info, const std::string& path) {
+  Sndfile file(opened);
   if (!file) fail(path, std::string("not a readable audio file: ") + sf_strerror(nullptr));
   if (header_overstates_data(file.get())) fail(path, "the header claims more audio data than the file holds");
   if (info.channels < 1 || info.samplerate < 1)
     fail(path, "bad header: " + std::to_string(info.channels) + " channels at " + std::to_string(info.samplerate) +
                    " Hz");
+  if (info.samplerate < kMinAudioRate || info.samplerate > kMaxAudioRate)
+    fail(path, "its rate is " + std::to_string(info.samplerate) + " Hz; " + std::to_string(kMinAudioRate) + " to " +
+                   std::to_string(kMaxAudioRate) + " Hz are accepted");
   if (info.frames <= 0) fail(path, "no audio samples");
+  if (info.frames > kMaxAudioFrames)
+    fail(path, "the header claims " + std::to_string(info.frames) + " frames; at most " +
+                   std::to_string(kMaxAudioFrames) + " are accepted");
 
   // Read in blocks rather than all at once: a compressed stream's frame count is only the
   // header's claim, and must not size an allocation before the data bears it out.
@@ -59,7 +95,9 @@ MonoAudio read_mono_audio(const std::string& path) {
   const size_t channels = static_cast<size_t>(info.channels);
   std::vector<float> block(static_cast<size_t>(kBlock) * channels);
   MonoAudio audio{{}, info.samplerate};
-  for (sf_count_t got; (got = sf_readf_float(file.get(), block.data(), kBlock)) > 0;)
+  for (sf_count_t got; (got = sf_readf_float(file.get(), block.data(), kBlock)) > 0;) {
+    if (static_cast<int64_t>(audio.samples.size()) + got > info.frames)
+      fail(path, "holds more than the " + std::to_string(info.frames) + " frames its header claims");
     for (sf_count_t f = 0; f < got; ++f) {
       // Summed in double: the mean of many channels stays the float nearest the exact mean.
       double sum = 0;
@@ -70,10 +108,32 @@ MonoAudio read_mono_audio(const std::string& path) {
       }
       audio.samples.push_back(static_cast<float>(sum / static_cast<double>(channels)));
     }
+  }
   if (audio.samples.size() != static_cast<size_t>(info.frames))
     fail(path, "truncated: read " + std::to_string(audio.samples.size()) + " of " + std::to_string(info.frames) +
                    " frames");
   return audio;
+}
+
+}  // namespace
+
+MonoAudio read_mono_audio(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot read: " + ec.message());
+  if (size == 0) fail(path, "empty file");
+  SF_INFO info{};
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
+  return read_mono(file, info, path);
+}
+
+MonoAudio read_mono_audio_bytes(const std::vector<unsigned char>& bytes, const std::string& name) {
+  if (bytes.empty()) fail(name, "empty file");
+  SF_VIRTUAL_IO io{memory_length, memory_seek, memory_read, memory_write, memory_tell};
+  MemoryFile memory{bytes.data(), static_cast<sf_count_t>(bytes.size())};
+  SF_INFO info{};
+  SNDFILE* file = sf_open_virtual(&io, SFM_READ, &info, &memory);
+  return read_mono(file, info, name);
 }
 
 std::vector<float> resample(const std::vector<float>& samples, int from_rate, int to_rate) {
@@ -164,9 +224,13 @@ int64_t resampled_length(int64_t size, int from_rate, int to_rate) {
 
 std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate, Gain gain) {
   if (count < 1 || !samples) throw std::invalid_argument("no audio samples");
-  if (rate < 1 || to_rate < 1)
+  if (rate < kMinAudioRate || rate > kMaxAudioRate || to_rate < kMinAudioRate || to_rate > kMaxAudioRate)
     throw std::invalid_argument("cannot resample audio at " + std::to_string(rate) + " Hz to " +
-                                std::to_string(to_rate) + " Hz");
+                                std::to_string(to_rate) + " Hz (" + std::to_string(kMinAudioRate) + " to " +
+                                std::to_string(kMaxAudioRate) + " Hz are accepted)");
+  if (count > kMaxAudioFrames || resampled_length(count, rate, to_rate) > kMaxAudioFrames)
+    throw std::invalid_argument(std::to_string(count) + " samples at " + std::to_string(rate) + " Hz are more than " +
+                                std::to_string(kMaxAudioFrames) + " at " + std::to_string(to_rate) + " Hz");
   for (int64_t i = 0; i < count; ++i)
     if (!std::isfinite(samples[i])) throw std::invalid_argument("sample " + std::to_string(i) + " is not finite");
   std::vector<float> wave = resample(std::vector<float>(samples, samples + count), rate, to_rate);

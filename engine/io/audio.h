@@ -22,8 +22,11 @@ struct MonoAudio {
 // and mixes it to mono, the mean of the channels, as librosa's to_mono does. Integer PCM is
 // scaled to [-1, 1) as soundfile does. Throws FileError naming the file for an empty or
 // unreadable file, an unsupported format, a header claiming more data than the file holds,
-// no samples, or samples that are NaN or infinite.
+// no samples, more than kMaxAudioFrames (engine/limits.h), or samples that are NaN or infinite.
 MonoAudio read_mono_audio(const std::string& path);
+// The same from a file's bytes in memory (libsndfile's virtual I/O; the fuzz targets' entry);
+// `name` stands for the path in errors.
+MonoAudio read_mono_audio_bytes(const std::vector<unsigned char>& bytes, const std::string& name);
 
 // Resamples with libsoxr at high quality (SOXR_HQ, librosa's default "soxr_hq") to
 // resampled_length(size, from, to) samples. The same rate returns the samples unchanged, as
@@ -66,7 +69,8 @@ enum class Gain { kPeakNormalize, kAsRecorded };
 
 // Samples in memory made a voice model's input: resampled from `rate` to `to_rate`, then
 // divided by their peak magnitude or not, as `gain` says. Throws std::invalid_argument for no
-// samples, a rate < 1, a NaN or infinite sample, or silence (every sample zero): a source
+// samples, a rate outside kMinAudioRate..kMaxAudioRate, more than kMaxAudioFrames samples
+// before or after resampling (engine/limits.h), a NaN or infinite sample, or silence (every sample zero): a source
 // cannot be peak-normalized, a reference has no voice to take a style from.
 std::vector<float> prepare_voice(const float* samples, int64_t count, int rate, int to_rate, Gain gain);
 

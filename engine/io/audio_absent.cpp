@@ -9,6 +9,9 @@ constexpr const char* kAudio = "audio codec (libsndfile and libsoxr)";
 }  // namespace
 
 MonoAudio read_mono_audio(const std::string& path) { codec_absent(path, kAudio); }
+MonoAudio read_mono_audio_bytes(const std::vector<unsigned char>&, const std::string& name) {
+  codec_absent(name, kAudio);
+}
 std::vector<float> resample(const std::vector<float>&, int, int) { codec_absent("resample", kAudio); }
 int64_t resampled_length(int64_t, int, int) { codec_absent("resampled_length", kAudio); }
 std::vector<float> prepare_voice(const float*, int64_t, int, int, Gain) { codec_absent("prepare_voice", kAudio); }

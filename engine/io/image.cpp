@@ -25,6 +25,8 @@
 #include <system_error>
 #include <vector>
 
+#include "engine/limits.h"
+
 // After <cstdio>: jpeglib.h needs FILE and size_t declared.
 #ifdef XFV_HAVE_JPEG  // libjpeg-turbo; a bare GPU build may lack it (CMakeLists.txt)
 #include <jpeglib.h>
@@ -33,10 +35,6 @@
 
 namespace xfv {
 namespace {
-
-// Larger images are refused before decoding: no face photo is, and a hostile header could
-// otherwise make the decoder allocate gigabytes.
-constexpr int kMaxSide = 16384;
 
 // PIL's PRECISION_BITS: resampling weights are int32 with 22 fraction bits, leaving 8 bits for
 // the pixel and 2 of headroom.
@@ -145,9 +143,14 @@ class JpegDecoder {
 
 #endif  // XFV_HAVE_JPEG
 
+// Larger images are refused on their header, before the decoder allocates: no face photo is,
+// and a hostile header could otherwise make it allocate gigabytes (engine/limits.h).
 void check_size(const std::string& path, int w, int h) {
-  if (w > kMaxSide || h > kMaxSide)
-    fail(path, "the image is " + dims(w, h) + "; at most " + dims(kMaxSide, kMaxSide) + " is accepted");
+  if (w < 1 || h < 1) fail(path, "the header says the image is " + dims(w, h));
+  if (w > kMaxImageSide || h > kMaxImageSide)
+    fail(path, "the image is " + dims(w, h) + "; at most " + dims(kMaxImageSide, kMaxImageSide) + " is accepted");
+  if (int64_t{w} * h > kMaxImagePixels)
+    fail(path, "the image is " + dims(w, h) + "; at most " + std::to_string(kMaxImagePixels) + " pixels are accepted");
 }
 
 [[noreturn]] void fail_corrupt(const std::string& path, const char* why) {
@@ -171,12 +174,35 @@ Rgb8 decode_jpeg(const std::string& path, const std::vector<unsigned char>&) {
 }
 #endif
 
+// stb_image trusts a PNG chunk's length: it grows its IDAT buffer to the length claimed before
+// reading (a few bytes claiming 2 GB allocate 2 GB), and copies an empty first IDAT from a
+// null buffer (undefined behaviour; found by fuzzing). So the chunks are walked first: each
+// must fit in the bytes left, and no IDAT may be empty (docs/reliability.md).
+void check_png_chunks(const std::string& path, const std::vector<unsigned char>& bytes) {
+  constexpr size_t kSignature = 8, kHead = 8, kCrc = 4;  // a chunk: length, type, data, CRC
+  for (size_t at = kSignature; bytes.size() - at >= kHead;) {
+    const uint32_t length = uint32_t{bytes[at]} << 24 | uint32_t{bytes[at + 1]} << 16 |
+                            uint32_t{bytes[at + 2]} << 8 | uint32_t{bytes[at + 3]};
+    const std::string type(bytes.begin() + static_cast<std::ptrdiff_t>(at + 4),
+                           bytes.begin() + static_cast<std::ptrdiff_t>(at + kHead));
+    const size_t left = bytes.size() - at - kHead;
+    if (uint64_t{length} + kCrc > left)
+      fail_corrupt(path, ("PNG chunk '" + type + "' claims " + std::to_string(length) + " bytes and its CRC, " +
+                          std::to_string(left) + " follow")
+                             .c_str());
+    if (type == "IDAT" && length == 0) fail_corrupt(path, "an empty PNG IDAT chunk");
+    if (type == "IEND") return;
+    at += kHead + length + kCrc;
+  }
+}
+
 Rgb8 decode_png(const std::string& path, const std::vector<unsigned char>& bytes) {
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &channels))
     fail(path, std::string("not a JPEG or PNG image (") + stbi_failure_reason() + ")");
   check_size(path, w, h);
+  check_png_chunks(path, bytes);
   // PIL opens a 16-bit gray PNG as 32-bit integers and clips them to 255 in convert("RGB"),
   // where stb keeps the high byte: refused rather than silently unlike the reference.
   if (channels == 1 && stbi_is_16_bit_from_memory(bytes.data(), len))
@@ -338,14 +364,22 @@ void write_atomically(const std::string& path, const std::vector<unsigned char>&
 }  // namespace
 
 HostTensor load_face_image(const std::string& path, int size) {
-  if (size < 1 || size > kMaxSide)
+  if (size < 1 || size > kMaxImageSide)
     throw std::invalid_argument(path + ": cannot resize an image to " + dims(size, size));
-  return to_tensor(resize(decode_rgb(path, read_bytes(path)), size));
+  return load_face_image_bytes(read_bytes(path), path, size);
+}
+
+HostTensor load_face_image_bytes(const std::vector<unsigned char>& bytes, const std::string& name, int size) {
+  if (size < 1 || size > kMaxImageSide)
+    throw std::invalid_argument(name + ": cannot resize an image to " + dims(size, size));
+  if (bytes.empty()) fail(name, "empty file (0 bytes)");
+  if (bytes.size() > INT_MAX) fail(name, "too large for an image file (" + std::to_string(bytes.size()) + " bytes)");
+  return to_tensor(resize(decode_rgb(name, bytes), size));
 }
 
 HostTensor face_from_rgb8(const uint8_t* rgb, int width, int height, int size) {
   if (!rgb) throw std::invalid_argument("face_from_rgb8: null pixel buffer");
-  if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide || size < 1 || size > kMaxSide)
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide || size < 1 || size > kMaxImageSide)
     throw std::invalid_argument("face_from_rgb8: cannot resize an image of " + dims(width, height) + " to " +
                                 dims(size, size));
   Rgb8 img{width, height, std::vector<uint8_t>(rgb, rgb + size_t(width) * size_t(height) * 3)};
@@ -361,9 +395,9 @@ std::vector<uint8_t> face_to_rgb8(const HostTensor& image) {
 
 void save_png(const std::string& path, const HostTensor& image) {
   const Shape& s = image.shape;
-  if (s.rank != 4 || s[0] != 1 || s[1] != 3 || s[2] < 1 || s[3] < 1 || s[2] > kMaxSide || s[3] > kMaxSide)
+  if (s.rank != 4 || s[0] != 1 || s[1] != 3 || s[2] < 1 || s[3] < 1 || s[2] > kMaxImageSide || s[3] > kMaxImageSide)
     fail(path, "cannot save a tensor of shape " + s.str() + " as an image: expected (1, 3, H, W), H and W in 1.." +
-                   std::to_string(kMaxSide));
+                   std::to_string(kMaxImageSide));
   if (image.data.size() != size_t(s.numel()))
     fail(path, "the tensor holds " + std::to_string(image.data.size()) + " values, not the " +
                    std::to_string(s.numel()) + " of its shape " + s.str());
@@ -373,7 +407,7 @@ void save_png(const std::string& path, const HostTensor& image) {
 
 void save_mel_png(const std::string& path, const HostTensor& mel) {
   const Shape& s = mel.shape;
-  if (s.rank != 4 || s[0] != 1 || s[1] != 1 || s[2] < 1 || s[3] < 1 || s[2] > kMaxSide || s[3] > kMaxSide ||
+  if (s.rank != 4 || s[0] != 1 || s[1] != 1 || s[2] < 1 || s[3] < 1 || s[2] > kMaxImageSide || s[3] > kMaxImageSide ||
       mel.data.size() != size_t(s.numel()))
     fail(path, "cannot save a tensor of shape " + s.str() + " as a mel image: expected (1, 1, bands, frames)");
   const int bands = static_cast<int>(s[2]), frames = static_cast<int>(s[3]);

@@ -15,6 +15,8 @@ namespace xfv {
 // a PIL image (PIL's antialiased bilinear), and maps it to [-1, 1]: a (1, 3, size, size)
 // tensor. Throws FileError naming the file and the problem.
 HostTensor load_face_image(const std::string& path, int size);
+// The same from a file's bytes in memory (the fuzz targets' entry); `name` stands for the path.
+HostTensor load_face_image_bytes(const std::vector<unsigned char>& bytes, const std::string& name, int size);
 
 // The same preprocessing from 8-bit interleaved RGB pixels in memory (the C API's input).
 HostTensor face_from_rgb8(const uint8_t* rgb, int width, int height, int size);

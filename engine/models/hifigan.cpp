@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/limits.h"
 #include "engine/models/model_config.h"
 
 namespace xfv {
@@ -17,12 +18,12 @@ constexpr const char* kNetwork = "vocoder";
 
 bool is_hifigan(const TensorFile& w, const std::string& path) {
   const nlohmann::json j = network_config(w, path, kNetwork);
-  return j.is_object() && j.value("family", "") == "hifigan";
+  return config_string(j, path, kNetwork, "family", "") == "hifigan";
 }
 
 HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
   const nlohmann::json j = network_config(w, path, kNetwork);
-  if (!is_hifigan(w, path)) throw FileError(path + ": its 'vocoder' is not a HiFi-GAN (family " + j.value("family", std::string("parallel_wavegan")) + ")");
+  if (!is_hifigan(w, path)) throw FileError(path + ": its 'vocoder' is not a HiFi-GAN (family " + config_string(j, path, kNetwork, "family", "parallel_wavegan") + ")");
   HifiGanConfig c;
   c.num_mels = config_int(j, path, kNetwork, "num_mels");
   c.upsample_initial_channel = config_int(j, path, kNetwork, "upsample_initial_channel");
@@ -48,7 +49,7 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
   c.fmax = config_number(j, path, kNetwork, "fmax");
 
   int hop = 1, channels = c.upsample_initial_channel;
-  bool ok = j.value("resblock", "") == "1" && c.num_mels > 0 && c.upsample_rates.size() == c.upsample_kernel_sizes.size() &&
+  bool ok = config_string(j, path, kNetwork, "resblock", "") == "1" && c.num_mels > 0 && c.upsample_rates.size() == c.upsample_kernel_sizes.size() &&
             !c.upsample_rates.empty() && c.upsample_rates.size() < 8 && !c.resblock_kernel_sizes.empty() &&
             c.resblock_kernel_sizes.size() == c.resblock_dilation_sizes.size() && c.sampling_rate > 0 &&
             c.n_fft >= 4 && (c.n_fft & (c.n_fft - 1)) == 0 && c.win_size > 0 && c.win_size <= c.n_fft &&
@@ -56,8 +57,8 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
             c.fmax > c.fmin && c.fmax <= c.sampling_rate / 2.0;
   for (size_t i = 0; ok && i < c.upsample_rates.size(); ++i) {
     const int u = c.upsample_rates[i], k = c.upsample_kernel_sizes[i];
-    ok = u > 0 && u <= 64 && k >= u && (k - u) % 2 == 0 && channels % 2 == 0;
-    hop *= u, channels /= 2;
+    ok = u > 0 && u <= 64 && k >= u && (k - u) % 2 == 0 && channels % 2 == 0 && hop <= kMaxVocoderHop / u;
+    if (ok) hop *= u, channels /= 2;
   }
   for (size_t i = 0; ok && i < c.resblock_kernel_sizes.size(); ++i) {
     ok = c.resblock_kernel_sizes[i] > 0 && c.resblock_kernel_sizes[i] % 2 == 1 && !c.resblock_dilation_sizes[i].empty();
@@ -66,7 +67,7 @@ HifiGanConfig hifigan_config(const TensorFile& w, const std::string& path) {
   if (!ok || hop != c.hop_size)
     throw FileError(path + ": unsupported configuration of 'vocoder' (" + j.dump() +
                     "): needs resblock \"1\", matching upsample rates and kernels (kernel - rate even) whose "
-                    "product is hop_size, odd resblock kernels with dilations, a power-of-two n_fft, "
+                    "product is hop_size (at most " + std::to_string(kMaxVocoderHop) + "), odd resblock kernels with dilations, a power-of-two n_fft, "
                     "(n_fft - hop_size) even, and 0 <= fmin < fmax <= sampling_rate / 2");
   return c;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/limits.h"
 #include "engine/models/model_config.h"
 
 namespace xfv {
@@ -37,7 +38,7 @@ int VocoderConfig::hop() const {
 VocoderConfig vocoder_config(const TensorFile& w, const std::string& path) {
   const std::string n = "vocoder";
   const nlohmann::json j = network_config(w, path, n);
-  if (const std::string family = j.is_object() ? j.value("family", "parallel_wavegan") : ""; family != "parallel_wavegan")
+  if (const std::string family = config_string(j, path, n, "family", "parallel_wavegan"); family != "parallel_wavegan")
     throw FileError(path + ": its 'vocoder' is a " + family + ", not the Parallel WaveGAN that voice conversion runs");
   VocoderConfig c;
   c.in_channels = config_int(j, path, n, "in_channels");
@@ -54,11 +55,15 @@ VocoderConfig vocoder_config(const TensorFile& w, const std::string& path) {
   bool ok = c.kernel_size > 0 && c.kernel_size % 2 == 1 && c.layers > 0 && c.stacks > 0 &&
             c.layers % c.stacks == 0 && c.gate_channels % 2 == 0 && c.aux_context_window >= 0 &&
             !c.upsample_scales.empty() && c.upsample_scales.size() < 8;
-  for (int s : c.upsample_scales) ok = ok && s > 0 && s <= 64;
+  int64_t hop = 1;  // the product of the scales, at most kMaxVocoderHop (hop() is an int)
+  for (int s : c.upsample_scales) {
+    ok = ok && s > 0 && s <= 64 && hop * s <= kMaxVocoderHop;
+    if (ok) hop *= s;
+  }
   if (!ok)
     throw FileError(path + ": unsupported configuration of 'vocoder' (" + j.dump() +
                     "): the kernel must be odd, the layers split into stacks, the gate channels even, "
-                    "and 1 to 7 upsample scales of 1 to 64");
+                    "and 1 to 7 upsample scales of 1 to 64 whose product is at most " + std::to_string(kMaxVocoderHop));
   return c;
 }
 

@@ -25,7 +25,7 @@ std::string number(double v) {
 VoiceMel parse_mel(const nlohmann::json& j, const std::string& path) {
   const std::string where = "xfv.voice mel";
   VoiceMel m;
-  const std::string recipe = j.is_object() ? j.value("recipe", "") : "";
+  const std::string recipe = config_string(j, path, where, "recipe", "");
   if (recipe == "stargan_vc") {
     m.recipe = MelRecipe::kStarganVc;
   } else if (recipe == "hifigan") {
@@ -43,7 +43,7 @@ VoiceMel parse_mel(const nlohmann::json& j, const std::string& path) {
   m.filterbank_rate = config_number(j, path, where, "filterbank_rate");
   m.mean = config_number(j, path, where, "mean");
   m.std = config_number(j, path, where, "std");
-  const std::string scale = j.value("scale", ""), log = j.value("log", "");
+  const std::string scale = config_string(j, path, where, "scale", ""), log = config_string(j, path, where, "log", "");
   const std::string want_scale = m.recipe == MelRecipe::kStarganVc ? "htk" : "slaney";
   if (scale != want_scale || log != "ln")
     throw FileError(path + ": xfv.voice: recipe " + m.recipe_name() + " computes " + want_scale +

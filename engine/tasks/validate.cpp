@@ -1,20 +1,33 @@
 #include "engine/tasks/validate.h"
 
+#include <cstdint>
+
 #include "engine/models/networks.h"
 #include "engine/opcheck.h"
 #include "engine/runner.h"
 
 namespace xfv {
 
-ValidationReport validate_dump(const std::string& dump_path, const std::string& weights_path,
-                               const std::string& backend_name, bool isolate) {
-  const TensorFile dump = read_safetensors(dump_path);
-  // The mel front ends have no weights: they validate without a weight file.
-  const TensorFile weights =
-      weights_path.empty() ? TensorFile{} : read_safetensors(weights_path, TensorReading::kOnDemand);
+namespace {
+
+// Dim `axis` of input `name` (from the last for a negative axis) as a network's argument.
+int extent(const HostTensor& t, int axis, const std::string& name, const std::string& dump_path) {
+  const int at = axis < 0 ? t.shape.rank + axis : axis;
+  if (at < 0 || at >= t.shape.rank)
+    throw FileError(dump_path + ": input '" + name + "' has shape " + t.shape.str() + ", too few dims");
+  if (t.shape[at] < 1 || t.shape[at] > INT32_MAX)
+    throw FileError(dump_path + ": input '" + name + "' has shape " + t.shape.str() + ", no run's");
+  return static_cast<int>(t.shape[at]);
+}
+
+}  // namespace
+
+DumpRun dump_run(const TensorFile& dump, const std::string& dump_path) {
   const auto net_it = dump.metadata.find("xfv.dump.network");
   if (net_it == dump.metadata.end()) throw FileError(dump_path + ": not an xfv reference dump (no xfv.dump.network)");
-  const std::string& network = net_it->second;
+  DumpRun run;
+  run.network = net_it->second;
+  const std::string& network = run.network;
 
   // The batch comes from the first input; the domain, for networks that take one, from y;
   // the length, for networks that take any, from the extent of x (wave, c).
@@ -23,30 +36,47 @@ ValidationReport validate_dump(const std::string& dump_path, const std::string& 
     const auto it = dump.tensors.find(prefix + argument);
     return it == dump.tensors.end() ? nullptr : &it->second;
   };
-  int batch = 0, domain = 0, length = 0;
   for (const auto& [name, t] : dump.tensors)
-    if (name.rfind(prefix, 0) == 0 && name != prefix + "y" && batch == 0) batch = static_cast<int>(t.shape[0]);
-  if (batch == 0) throw FileError(dump_path + ": holds no inputs of '" + network + "'");
+    if (name.rfind(prefix, 0) == 0 && name != prefix + "y") {
+      run.batch = extent(t, 0, name, dump_path);
+      break;
+    }
+  if (run.batch == 0) throw FileError(dump_path + ": holds no inputs of '" + network + "'");
   if (const HostTensor* y = input("y")) {
-    domain = static_cast<int>(y->data.at(0));
+    // Domain indices: integers, exact in float32 below 2^24.
     for (float v : y->data)
-      if (static_cast<int>(v) != domain) throw FileError(dump_path + ": samples of one dump must share a domain");
+      if (!(v >= 0 && v < (1 << 24) && v == static_cast<float>(static_cast<int>(v))))
+        throw FileError(dump_path + ": input '" + prefix + "y' holds " + std::to_string(v) + ", not a domain index");
+    if (y->data.empty()) throw FileError(dump_path + ": input '" + prefix + "y' holds no domain");
+    run.domain = static_cast<int>(y->data[0]);
+    for (float v : y->data)
+      if (static_cast<int>(v) != run.domain) throw FileError(dump_path + ": samples of one dump must share a domain");
   }
   if (network == "vocoder" && input("c")) {  // Parallel WaveGAN's (T, aux): one utterance
-    batch = 1;
-    length = static_cast<int>(input("c")->shape[0]);
+    run.batch = 1;
+    run.length = extent(*input("c"), 0, prefix + "c", dump_path);
   } else if (network == "vocoder" && input("x")) {  // HiFi-GAN's (1, num_mels, T)
-    const Shape& s = input("x")->shape;
-    length = static_cast<int>(s[s.rank - 1]);
+    run.length = extent(*input("x"), -1, prefix + "x", dump_path);
   } else if ((network == "mel" || network == "hifigan_mel") && input("wave")) {  // (L,) or (n, L)
-    const Shape& s = input("wave")->shape;
-    batch = s.rank == 1 ? 1 : static_cast<int>(s[0]);
-    length = static_cast<int>(s[s.rank - 1]);
+    const HostTensor& wave = *input("wave");
+    run.batch = wave.shape.rank == 1 ? 1 : extent(wave, 0, prefix + "wave", dump_path);
+    run.length = extent(wave, -1, prefix + "wave", dump_path);
   } else if (const HostTensor* x = input("x"); x && x->shape.rank == 4) {
-    length = static_cast<int>(network == "fan" ? x->shape[2] : x->shape[3]);  // FAN: any size; voice: frames
+    run.length = extent(*x, network == "fan" ? 2 : 3, prefix + "x", dump_path);  // FAN: any size; voice: frames
   }
+  return run;
+}
 
-  NetworkGraph net = build_network(weights, weights_path, network, batch, domain, length);
+ValidationReport validate_dump(const std::string& dump_path, const std::string& weights_path,
+                               const std::string& backend_name, bool isolate) {
+  const TensorFile dump = read_safetensors(dump_path);
+  // The mel front ends have no weights: they validate without a weight file.
+  const TensorFile weights =
+      weights_path.empty() ? TensorFile{} : read_safetensors(weights_path, TensorReading::kOnDemand);
+  const DumpRun run = dump_run(dump, dump_path);
+  const std::string& network = run.network;
+
+  NetworkGraph net = build_network(weights, weights_path, network, run.batch, run.domain, run.length);
   auto backend = make_backend(backend_name);
   Runner runner(*net.graph, *backend, /*keep_every_value=*/false);
   for (ValueId in : net.inputs) {

@@ -23,6 +23,14 @@ struct ValidationReport {
   bool ok() const { return first_over.empty() && !points.empty(); }
 };
 
+// What a reference dump was run with: its network (metadata xfv.dump.network), and the batch,
+// domain and length its inputs imply. A FileError naming the dump for what is missing.
+struct DumpRun {
+  std::string network;
+  int batch = 0, domain = 0, length = 0;
+};
+DumpRun dump_run(const TensorFile& dump, const std::string& dump_path);
+
 // Chained (the default): the whole network runs from the dump's inputs, every point within
 // 1e-4, or the network's looser tolerance for a value past a threshold (FAN's masks). Isolated: each point's node output is compared, then replaced by the reference's
 // value, so the next block runs on the reference's own input: every point within 1e-5.

@@ -1,7 +1,9 @@
 // The C API's failures: bad arguments, calls a file cannot serve, NULL handles, and domains
 // by index and by name. Each is -1 (or NULL) and a message naming the problem, never a crash,
 // and no output buffer is written.
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -72,6 +74,31 @@ TEST_F(CApiErrors, BadArgumentsAreMessages) {
   EXPECT_TRUE(has_text("xfv_session_open: a byte budget of 0")) << xfv_last_error();
   EXPECT_EQ(xfv_session_set_byte_budget(s, -1), -1);
   EXPECT_TRUE(has_text("a byte budget of -1")) << xfv_last_error();
+}
+
+// Counts and rates no recording has are refused before a sample is read or a buffer sized
+// from them (docs/reliability.md, "Limits"): 16 real samples stand behind each call, so a
+// read past them is an ASan report, and a 1 Hz rate would have made 24000 samples of each.
+TEST_F(CApiErrors, HostileCountsAndRatesAreRefusedBeforeReading) {
+  const std::vector<float> samples(16, 0.25f);
+  std::vector<float> style = poisoned(16), out = poisoned(64);
+  int64_t written = -7;
+  xfv_session* s = session();
+  for (const int64_t count : {int64_t{-1}, int64_t{0}, int64_t{INT64_MAX}, int64_t{1} << 40}) {
+    EXPECT_EQ(xfv_style_from_voice(s, samples.data(), count, 24000, 0, style.data()), -1) << count;
+    EXPECT_EQ(xfv_convert_voice(s, samples.data(), count, 24000, style.data(), out.data(), 64, &written), -1);
+    EXPECT_EQ(xfv_converted_samples(model(), count, 24000), -1) << count;
+  }
+  for (const int rate : {INT_MIN, -1, 0, 1, 999, 768001, INT_MAX}) {
+    EXPECT_EQ(xfv_style_from_voice(s, samples.data(), 16, rate, 0, style.data()), -1) << rate;
+    EXPECT_TRUE(has_text(std::to_string(rate) + " Hz")) << xfv_last_error();
+    EXPECT_EQ(xfv_converted_samples(model(), 24000, rate), -1) << rate;
+    EXPECT_TRUE(has_text("1000 to 768000 Hz")) << xfv_last_error();
+    EXPECT_EQ(xfv_convert_voice(s, samples.data(), 16, rate, style.data(), out.data(), 64, &written), -1);
+  }
+  EXPECT_EQ(written, -7);
+  for (float x : style) ASSERT_TRUE(std::isnan(x));
+  for (float x : out) ASSERT_TRUE(std::isnan(x));
 }
 
 // A file that cannot serve a call: the message names the file and the network it lacks.
