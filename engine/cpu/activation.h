@@ -25,6 +25,18 @@ inline float leaky_relu(float v, float slope) {
   return v * f;
 }
 
+// out[c] = leaky_relu(row[first + stride c]) for c < count, zero where the index leaves
+// [0, w): a conv's input row gathered with its activation and zero padding, the bounds found
+// once instead of tested per element.
+inline void gather_activated(const float* row, int64_t w, int64_t first, int stride, int64_t count, float slope,
+                             float* out) {
+  const int64_t lo = first >= 0 ? 0 : std::min(count, (stride - 1 - first) / stride);
+  const int64_t hi = first >= w ? lo : std::clamp((w - first + stride - 1) / stride, lo, count);
+  std::fill(out, out + lo, 0.f);
+  for (int64_t c = lo; c < hi; ++c) out[c] = leaky_relu(row[first + stride * c], slope);
+  std::fill(out + hi, out + count, 0.f);
+}
+
 // expf within about 1 ulp as straight-line code, so that a loop over it vectorizes, which a
 // library call does not without -ffast-math: exp(x) = 2^n exp(r), n = round(x / ln 2) by the
 // 1.5 * 2^23 trick, r = x - n ln 2 in two parts, exp(r) by Cephes' degree-6 polynomial.

@@ -15,7 +15,8 @@
 // padding), so that V[p] = sum_j B^T[p][j] tap_j is a loop of contiguous AXPYs the compiler
 // vectorizes. Where the taps' reach is short (small dilations), the input is instead split
 // once into its m phases x[m c + ph], each tap a contiguous piece of one of them: m values
-// gathered per tile instead of n. The output transform likewise computes row i of A^T M for a run of tiles into a
+// gathered per tile instead of n. The output transform likewise computes row i of A^T M for
+// a run of tiles into a
 // contiguous row, then scatters it at a stride of m (output i of tile t is at m t + d i).
 //
 // GEMMs. Summed over input channels, one GEMM per point p, M[p] (cout x tiles) = U[p] (cout x
@@ -128,14 +129,6 @@ void combine_rows(const float* coef, int rows, const float* const* in, float* __
 
 using CombineRows = void (*)(const float*, int, const float* const*, float*, int64_t, int64_t);
 
-// out[c] = leaky_relu(row[first + stride c]) for c < count, zero where the index leaves [0, w).
-void gather_strided(const float* row, int64_t w, int64_t first, int stride, int64_t count, float slope, float* out) {
-  const int64_t lo = first >= 0 ? 0 : std::min(count, (stride - 1 - first) / stride);
-  const int64_t hi = first >= w ? lo : std::clamp((w - first + stride - 1) / stride, lo, count);
-  std::fill(out, out + lo, 0.f);
-  for (int64_t c = lo; c < hi; ++c) out[c] = leaky_relu(row[first + stride * c], slope);
-  std::fill(out + hi, out + count, 0.f);
-}
 
 CombineRows combine_rows_for(int n) { return n == 6 ? combine_rows<6> : n == 7 ? combine_rows<7> : combine_rows<8>; }
 
@@ -215,8 +208,8 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   // The taps' offsets in tiles span [q_min, q_max]: m phase rows of vchunk + q_max - q_min
   // columns hold them all, where that is less than n rows of vchunk.
   const int64_t q_min = *std::min_element(q.begin(), q.begin() + n), q_max = *std::max_element(q.begin(), q.begin() + n);
-  const bool phases = m * (vchunk + q_max - q_min) < n * vchunk;
   const int64_t phase_cols = vchunk + q_max - q_min;
+  const bool phases = m * phase_cols < n * vchunk;
   const int64_t taps_size = phases ? m * phase_cols : int64_t{n} * vchunk, rows_size = groups > 1 ? n * vchunk : 0;
   const int64_t v_size = int64_t{n} * k_total * chunk;
   const ThreadSlices workspace(static_cast<size_t>(taps_size + rows_size + v_size + int64_t{n} * d.cout * chunk),
@@ -247,12 +240,12 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
       const float* row = x + int64_t{ci} * d.w;
       if (phases) {
         for (int r = 0; r < m; ++r)
-          gather_strided(row, d.w, m * (u0 + q_min) + r, m, vcols + q_max - q_min, d.input_slope,
+          gather_activated(row, d.w, m * (u0 + q_min) + r, m, vcols + q_max - q_min, d.input_slope,
                          taps + r * phase_cols);
         for (int j = 0; j < n; ++j) tap[j] = taps + ph[j] * phase_cols + (q[j] - q_min);
       } else {
         for (int j = 0; j < n; ++j) {
-          gather_strided(row, d.w, m * (u0 + q[j]) + ph[j], m, vcols, d.input_slope, taps + j * vchunk);
+          gather_activated(row, d.w, m * (u0 + q[j]) + ph[j], m, vcols, d.input_slope, taps + j * vchunk);
           tap[j] = taps + j * vchunk;
         }
       }

@@ -174,11 +174,8 @@ void conv1d_im2col(const Conv2dArgs& a) {
       for (int64_t kk = 0; kk < K; ++kk) {
         const float* row = x + kk / d.kw * d.w;
         const int shift = static_cast<int>(kk % d.kw) * d.dil_w - d.pad_w;
-        float* out = col + kk * cols;
-        for (int j = 0; j < cols; ++j) {
-          const int ix = (o0 + j) * d.stride_w + shift;
-          out[j] = ix >= 0 && ix < d.w ? leaky_relu(row[ix], d.input_slope) : 0.f;
-        }
+        gather_activated(row, d.w, int64_t{o0} * d.stride_w + shift, d.stride_w, cols, d.input_slope,
+                         col + kk * cols);
       }
       b = col, ldb = cols;
     }
