@@ -150,13 +150,15 @@ void conv1d_im2col(const Conv2dArgs& a) {
   const int wo = d.out_w();
   const int64_t K = int64_t{d.cin} * d.kw;
   // A 1x1 conv's columns are the signal itself: its GEMM reads x in place. Its chunk keeps
-  // the chunk of x and of y near 256 KiB, in its core's cache from the epilogue's prefill
-  // to the GEMM that accumulates on it (Parallel WaveGAN's 1x1s write 128 rows of 57,600
-  // samples: a whole-signal prefill would stream them through memory twice).
+  // the chunk of x and of y near 4 MiB, in the shared cache from the epilogue's prefill to
+  // the GEMM that accumulates on it (Parallel WaveGAN's 1x1s write 128 rows of 57,600
+  // samples: a whole-signal prefill would stream them through memory twice). Chunks of
+  // 256 KiB, in a core's own cache, took 25% longer: each GEMM call packs its B again and
+  // its short rows defeat the prefetchers (docs/performance.md).
   const bool pointwise = d.kw == 1 && d.pad_w == 0 && d.stride_w == 1 && d.input_slope == 1.f;
   // Else a chunk's column matrix stays near 1 MiB, in its core's cache, while its GEMM reads
   // it: whole-signal im2col of a vocoder conv would stream hundreds of MiB through memory.
-  const int64_t per_chunk = pointwise ? (int64_t{1} << 16) / (K + d.cout) : (int64_t{1} << 18) / K;
+  const int64_t per_chunk = pointwise ? (int64_t{1} << 20) / (K + d.cout) : (int64_t{1} << 18) / K;
   const int chunk = static_cast<int>(std::clamp<int64_t>(per_chunk / 16 * 16, 64, wo));
   const int chunks = (wo + chunk - 1) / chunk;
   const ThreadSlices workspace(pointwise ? 1 : static_cast<size_t>(K * chunk), omp_get_max_threads());  // 1x1: unused
