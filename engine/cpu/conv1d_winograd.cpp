@@ -198,11 +198,16 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     qo[i] = floor_div(e, m), pho[i] = static_cast<int>(e - qo[i] * m);
   }
 
-  // A chunk of tiles: its V (n x groups x cin x chunk) and M (n x cout x chunk) near 1 MiB
-  // together. A channel's transformed row covers the d (groups - 1) tiles past the chunk that
-  // the later groups read.
+  // A chunk of tiles: its V (n x groups x cin x chunk) and M (n x cout x chunk) near 4 MiB
+  // together, a thread's share of the shared cache (1 MiB, in a core's own cache, took up to
+  // 20% longer: a GEMM call of a few hundred columns spends more of itself packing), but no
+  // more than a thread's share of the tiles, so that a short signal still keeps every core
+  // busy. The chunking decides no bits (above). A channel's transformed row covers the
+  // d (groups - 1) tiles past the chunk that the later groups read.
   const int groups = scheme.groups, k_total = groups * d.cin;
-  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 18) / (int64_t{n} * (k_total + d.cout)) / 16 * 16, 16, tiles);
+  const int64_t cache_share = (int64_t{1} << 20) / (int64_t{n} * (k_total + d.cout));
+  const int64_t thread_share = (int64_t{d.n} * tiles + omp_get_max_threads() - 1) / omp_get_max_threads();
+  const int64_t chunk = std::clamp<int64_t>((std::min(cache_share, thread_share) + 15) / 16 * 16, 16, tiles);
   const int64_t chunks = (tiles + chunk - 1) / chunk, group_shift = dil;  // tiles: r = m taps on
   const int64_t vchunk = chunk + group_shift * (groups - 1);
   // The taps' offsets in tiles span [q_min, q_max]: m phase rows of vchunk + q_max - q_min
