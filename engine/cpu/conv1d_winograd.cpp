@@ -229,9 +229,16 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   std::copy(t.at.begin(), t.at.end(), at.begin());
   const CombineRows combine = combine_rows_for(n);
 
+  // Fewer chunks than threads (a stream's step, a short signal): each chunk's output channels
+  // are split among the threads instead, each transforming the chunk's input itself. A
+  // GEMM's rows sum over cin alike however they are split: the same bits.
+  const int64_t chunk_jobs = int64_t{d.n} * chunks;
+  const int parts = chunk_jobs < workspace.threads() ? workspace.threads() : 1;
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
-  for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
-    const int64_t batch = job / chunks, u0 = job % chunks * chunk, cols = std::min(chunk, tiles - u0);
+  for (int64_t job = 0; job < chunk_jobs * parts; ++job) {
+    const int64_t chunk_job = job / parts, part = job % parts;
+    const int co0 = static_cast<int>(d.cout * part / parts), co1 = static_cast<int>(d.cout * (part + 1) / parts);
+    const int64_t batch = chunk_job / chunks, u0 = chunk_job % chunks * chunk, cols = std::min(chunk, tiles - u0);
     const int64_t vcols = cols + group_shift * (groups - 1);
     const float* x = a.x + batch * d.cin * d.w;
     float* taps = workspace.mine();
@@ -266,16 +273,16 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     }
     // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
     for (int p = 0; p < n; ++p) {
-      float* mrow = mp + int64_t{p} * d.cout * chunk;
-      for (int co = 0; co < d.cout; ++co) std::fill(mrow + co * chunk, mrow + co * chunk + cols, 0.f);
-      sgemm_accumulate(false, d.cout, static_cast<int>(cols), k_total, 1.f, u + int64_t{p} * d.cout * k_total, k_total,
-                       v + int64_t{p} * k_total * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
+      float* mrow = mp + (int64_t{p} * d.cout + co0) * chunk;
+      for (int co = co0; co < co1; ++co) std::fill(mrow + (co - co0) * chunk, mrow + (co - co0) * chunk + cols, 0.f);
+      sgemm_accumulate(false, co1 - co0, static_cast<int>(cols), k_total, 1.f, u + (int64_t{p} * d.cout + co0) * k_total,
+                       k_total, v + int64_t{p} * k_total * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
     }
     // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
     // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.
     float* y = a.y + batch * d.cout * wo;
     const float* res = a.residual ? a.residual + batch * d.cout * wo : nullptr;
-    for (int co = 0; co < d.cout; ++co) {
+    for (int co = co0; co < co1; ++co) {
       const float bias = a.bias ? a.bias[co] : 0.f;
       for (int p = 0; p < n; ++p) mrows[p] = mp + (int64_t{p} * d.cout + co) * chunk;
       combine(at.data(), m, mrows.data(), taps, chunk, cols);
