@@ -53,10 +53,16 @@ void run(const ConvTranspose1dArgs& a, const PreparedConvs* prepared) {
     p = workspace.shared();
   }
 
+  // Fewer chunks than threads (a stream's step): the GEMM's rows are split among the threads
+  // instead, each gathering the chunk's columns itself; a row's sums are the same either way.
+  const int64_t chunk_jobs = int64_t{d.n} * chunks;
+  const int parts = chunk_jobs < workspace.threads() ? workspace.threads() : 1;
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
     if (int64_t{rows} * depth * columns >= kParallelMin)
-  for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
-    const int n = static_cast<int>(job / chunks), c0 = static_cast<int>(job % chunks) * chunk;
+  for (int64_t job = 0; job < chunk_jobs * parts; ++job) {
+    const int64_t chunk_job = job / parts, part = job % parts;
+    const int row0 = static_cast<int>(rows * part / parts), row1 = static_cast<int>(rows * (part + 1) / parts);
+    const int n = static_cast<int>(chunk_job / chunks), c0 = static_cast<int>(chunk_job % chunks) * chunk;
     const int cols = std::min(chunk, columns - c0);
     float* x_cols = workspace.mine();
     float* y_cols = x_cols + int64_t{depth} * cols;
@@ -69,18 +75,19 @@ void run(const ConvTranspose1dArgs& a, const PreparedConvs* prepared) {
           out[j] = i >= 0 && i < d.w ? leaky_relu(x[int64_t{ci} * d.w + i], d.input_slope) : 0.f;
         }
       }
-    std::fill(y_cols, y_cols + int64_t{rows} * cols, 0.f);
-    sgemm_accumulate(false, rows, cols, depth, 1.f, p, depth, x_cols, cols, y_cols, cols);
+    std::fill(y_cols, y_cols + int64_t{row1 - row0} * cols, 0.f);
+    sgemm_accumulate(false, row1 - row0, cols, depth, 1.f, p + int64_t{row0} * depth, depth, x_cols, cols, y_cols,
+                     cols);
     float* y = a.y + int64_t{n} * d.cout * wo;
-    for (int r = 0; r < u; ++r)
-      for (int co = 0; co < d.cout; ++co) {
-        const float bias = a.bias ? a.bias[co] : 0.f;
-        const float* from = y_cols + (int64_t{r} * d.cout + co) * cols;
-        for (int j = 0; j < cols; ++j) {
-          const int o = (m0 + c0 + j) * u + r - d.pad;
-          if (o >= 0 && o < wo) y[int64_t{co} * wo + o] = from[j] + bias;
-        }
+    for (int row = row0; row < row1; ++row) {  // row r * cout + co: output phase r of channel co
+      const int r = row / d.cout, co = row % d.cout;
+      const float bias = a.bias ? a.bias[co] : 0.f;
+      const float* from = y_cols + int64_t{row - row0} * cols;
+      for (int j = 0; j < cols; ++j) {
+        const int o = (m0 + c0 + j) * u + r - d.pad;
+        if (o >= 0 && o < wo) y[int64_t{co} * wo + o] = from[j] + bias;
       }
+    }
   }
 }
 
