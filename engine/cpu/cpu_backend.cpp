@@ -53,7 +53,19 @@ class CpuBackend : public Backend {
  private:
   template <class Args>
   void forward(const Args& args) { cpu::run(args); }
-  void forward(const Conv2dArgs& args) { cpu::run(args, &prepared_); }
+  // A reduced precision takes the rounded reference (conv_mma.cpp).
+  void forward(const Conv2dArgs& args) {
+    if (args.d.precision == Precision::Fp32)
+      cpu::run(args, &prepared_);
+    else
+      cpu::run_rounded(args);
+  }
+  void forward(const LinearArgs& args) {
+    if (args.d.precision == Precision::Fp32)
+      cpu::run(args);
+    else
+      cpu::run_rounded(args);
+  }
   void forward(const ConvTranspose1dArgs& args) { cpu::run(args, &prepared_); }
 
   PreparedConvs prepared_;
