@@ -91,6 +91,13 @@ void Graph::reshape(ValueId v, Shape shape) {
   val.shape = shape;
 }
 
+void Graph::set_precision(Precision p) {
+  for (Node& n : nodes_) {
+    if (auto* conv = std::get_if<Conv2dArgs>(&n.op)) conv->d.precision = p;
+    if (auto* linear = std::get_if<LinearArgs>(&n.op)) linear->d.precision = p;
+  }
+}
+
 ValueId Graph::find(const std::string& name) const {
   const auto it = by_name_.find(name);
   return it == by_name_.end() ? kNoValue : it->second;

@@ -2,6 +2,7 @@
 // (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES), and opening
 // a model: what a failure names.
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,50 @@ TEST_F(CApi, FailuresAreMessagesNotCrashes) {
   EXPECT_EQ(xfv_translate_face(session(), nullptr, style.data(), buf.data()), -1);
   EXPECT_EQ(xfv_translate_face(nullptr, buf.data(), style.data(), buf.data()), -1);
   EXPECT_EQ(xfv_image_size(nullptr), -1);
+}
+
+// One face of the small fixture (64 x 64) translated on `backend` by a session at `precision`.
+std::vector<float> translate_small(const char* backend, const char* precision) {
+  const xfv::TensorFile g = xfv::read_safetensors(faces_dir() + "/small_w0.image_generator.safetensors");
+  ModelPtr model(xfv_model_open((faces_dir() + "/small_w0.safetensors").c_str(), backend));
+  if (!model) return ADD_FAILURE() << xfv_last_error(), std::vector<float>{};
+  xfv_session_params params = xfv_session_default_params();
+  params.precision = precision;
+  SessionPtr session(xfv_session_open(model.get(), &params));
+  if (!session) return ADD_FAILURE() << xfv_last_error(), std::vector<float>{};
+  std::vector<float> out = poisoned(3 * 64 * 64);
+  EXPECT_EQ(xfv_translate_face(session.get(), tensor(g, "image_generator.input.x").data(),
+                               tensor(g, "image_generator.input.s").data(), out.data()),
+            0)
+      << xfv_last_error();
+  return out;
+}
+
+// A session's precision (xfv_session_params.precision) reaches the device backend's convs and
+// linear layers: the small generator on sim at bf16 (tensor cores) against fp32 on cpu. It
+// deviates, as rounded operands must, by what docs/kernels.md states ("Precision").
+TEST(CApiPrecision, Bf16FaceStaysNearFp32) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  const std::vector<float> fp32 = translate_small("cpu", "fp32"), bf16 = translate_small("sim", "bf16");
+  ASSERT_TRUE(finite(bf16));
+  double squared = 0;
+  for (size_t i = 0; i < fp32.size(); ++i) squared += (double(bf16[i]) - fp32[i]) * (double(bf16[i]) - fp32[i]);
+  const double psnr = 10 * std::log10(4.0 / (squared / static_cast<double>(fp32.size())));  // range [-1, 1]
+  const double deviation = xfv::relative_l2(bf16, fp32);
+  std::printf("small generator, sim bf16 against cpu fp32: relative L2 %.2e, PSNR %.1f dB\n", deviation, psnr);
+  EXPECT_GT(deviation, 1e-4);  // the convs were rounded
+  EXPECT_LT(deviation, 3e-2);
+  EXPECT_GT(psnr, 35.0);
+}
+
+TEST(CApiPrecision, RefusesANameThatIsNoPrecision) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  ModelPtr model(xfv_model_open((faces_dir() + "/small_w0.safetensors").c_str(), "cpu"));
+  ASSERT_NE(model, nullptr) << xfv_last_error();
+  xfv_session_params params = xfv_session_default_params();
+  params.precision = "fp8";
+  EXPECT_EQ(xfv_session_open(model.get(), &params), nullptr);
+  EXPECT_TRUE(has_text("precision 'fp8': fp32, tf32, bf16 or fp16")) << xfv_last_error();
 }
 
 TEST(CApiOpen, ReportsTheFileAndTheBackend) {
