@@ -110,6 +110,7 @@ class DeviceBackend : public Backend {
   }
   void forward(const Conv2dArgs& args) { forward_gemm(args); }
   void forward(const LinearArgs& args) { forward_gemm(args); }
+  void forward(const ConvTranspose1dArgs& args) { forward_gemm(args); }
 
   cudaStream_t stream_{};
 };

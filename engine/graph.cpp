@@ -92,10 +92,7 @@ void Graph::reshape(ValueId v, Shape shape) {
 }
 
 void Graph::set_precision(Precision p) {
-  for (Node& n : nodes_) {
-    if (auto* conv = std::get_if<Conv2dArgs>(&n.op)) conv->d.precision = p;
-    if (auto* linear = std::get_if<LinearArgs>(&n.op)) linear->d.precision = p;
-  }
+  for (Node& n : nodes_) ::xfv::set_precision(n.op, p);
 }
 
 ValueId Graph::find(const std::string& name) const {

@@ -210,14 +210,21 @@ std::string family_of(const std::string& op) {
   return op;
 }
 
-// The precision of an op that has one (convs, linear layers); fp32 for the others.
+
+}  // namespace
+
 Precision precision_of(const OpArgs& op) {
   if (const auto* conv = std::get_if<Conv2dArgs>(&op)) return conv->d.precision;
   if (const auto* linear = std::get_if<LinearArgs>(&op)) return linear->d.precision;
+  if (const auto* transposed = std::get_if<ConvTranspose1dArgs>(&op)) return transposed->d.precision;
   return Precision::Fp32;
 }
 
-}  // namespace
+void set_precision(OpArgs& op, Precision p) {
+  if (auto* conv = std::get_if<Conv2dArgs>(&op)) conv->d.precision = p;
+  if (auto* linear = std::get_if<LinearArgs>(&op)) linear->d.precision = p;
+  if (auto* transposed = std::get_if<ConvTranspose1dArgs>(&op)) transposed->d.precision = p;
+}
 
 OpTraits traits_of(const OpArgs& op) {
   OpTraits t = std::visit(

@@ -344,7 +344,8 @@ void add_linear_cases(CaseMaker& m) {
 // cpu's rounded reference (engine/cpu/conv_mma.cpp), which the kernel follows to its fp32
 // accumulation (1e-6). Every shape kind the networks use, at sizes that are no multiple of
 // any tile (kernels/conv_mma.cu): 2-D 3x3 and 1x1 convs with residuals, a strided 4x4, the
-// vocoders' dilated 1-D convs (LeakyReLU on the input, cout 1 to 40), linear layers.
+// vocoders' dilated 1-D convs (LeakyReLU on the input, cout 1 to 40), linear layers,
+// transposed 1-D convs.
 void add_conv_mma_cases(CaseMaker& m) {
   const std::vector<bool> bias{false, false, true, false}, residual{false, false, false, true},
       both{false, false, true, true};
@@ -379,6 +380,17 @@ void add_conv_mma_cases(CaseMaker& m) {
     heads.d.batch = 4, heads.d.precision = p;
     heads.d.w_stride = 24 * 40, heads.d.bias_stride = 24, heads.d.y_stride = 2 * 24;
     m.add(heads, {false, false, true}, -1.f, 1.f, 1e-6);
+    // HiFi-GAN's upsampling (kernel 2 x stride, LeakyReLU 0.1) and the polyphase edges: a
+    // kernel no multiple of the stride, one shorter than it, padding past a phase, a batch.
+    for (auto [n, cin, w, cout, k, stride, pad, slope] :
+         {std::tuple{1, 16, 13, 8, 16, 8, 4, 0.1f}, std::tuple{1, 24, 50, 20, 4, 2, 1, 0.1f},
+          std::tuple{2, 5, 7, 3, 5, 3, 1, 1.f}, std::tuple{1, 3, 6, 2, 2, 4, 0, 1.f},
+          std::tuple{2, 7, 11, 40, 7, 2, 3, 1.f}}) {
+      ConvTranspose1dArgs a;
+      a.d = {n, cin, w, cout, k, stride, pad, slope};
+      a.d.precision = p;
+      m.add(a, {false, false, cin != 5}, -1.f, 1.f, 1e-6);
+    }
   }
 }
 

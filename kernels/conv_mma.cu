@@ -1,13 +1,16 @@
 // Convs and linear layers on tensor cores (mma.cuh): a conv2d (ops.h: any kernel, stride,
-// padding and dilation, the input's LeakyReLU, bias, residual) or a linear layer at a reduced
-// precision, TF32 (mma m16n8k8), bf16 or fp16 (m16n8k16), products accumulated in fp32.
+// padding and dilation, the input's LeakyReLU, bias, residual), a linear layer or a transposed
+// conv1d at a reduced precision, TF32 (mma m16n8k8), bf16 or fp16 (m16n8k16), products
+// accumulated in fp32.
 //
-// The implicit GEMM of conv2d.cu: M = cout, N = n * ho * wo (output pixels), K = cin * kh * kw;
-// A (M x K) is w as stored, B (K x N) the im2col matrix of act(x), gathered from x as each
-// K slice is staged, never materialized; padding and everything past an edge of the GEMM are
-// zeros, so that every warp runs every mma on whole fragments. A linear layer is the 1x1 conv
-// of its m rows taken as m images of one pixel (cin = k, cout = n), its batch entries along
-// grid.z.
+// One kernel over a GEMM view (ConvGemm, PolyphaseGemm) that says what A(m, k) is, what column
+// p of B gathers and where D(m, p) lands. A conv2d is the implicit GEMM of conv2d.cu: M = cout,
+// N = n * ho * wo (output pixels), K = cin * kh * kw; A (M x K) is w as stored, B (K x N) the
+// im2col matrix of act(x), gathered from x as each K slice is staged, never materialized. A
+// linear layer is the 1x1 conv of its m rows taken as m images of one pixel (cin = k, cout =
+// n), its batch entries along grid.z; a transposed conv1d, one polyphase GEMM per phase along
+// grid.z. Padding and everything past an edge of the GEMM are zeros, so that every warp runs
+// every mma on whole fragments.
 //
 // Operands stay fp32 in global and shared memory and are rounded as each lane builds its
 // fragments from the staged slice, by the PTX ISA's per-lane layouts (mma.cuh): the cpu's
@@ -24,16 +27,95 @@ namespace XFV_DEVICE_NS {
 namespace {
 
 constexpr int kWarps = 4, kThreads = 32 * kWarps;
+// Blocks an SM must fit: at most 170 registers a thread, which the 64 x 64 tile's 32
+// accumulators, fragments and the next slice's loads fit without a spill.
+constexpr int kMinBlocksPerSm = 3;
 constexpr int kSliceK = 16;
 constexpr unsigned kMaxGridZ = 65535;
 
-struct MmaGeom {
-  int cin, h, w, cout, ho, wo;
-  int stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, kh, kw;
-  int K, N;  // GEMM sizes; M = cout
+// The pointers a GEMM reads and writes; a view may move them to its grid.z entry.
+struct Operands {
+  const float* x;
+  const float* w;
+  const float* bias;
+  const float* residual;
+  float* y;
+};
+
+// The GEMM of a conv2d, or of a linear layer (the 1x1 conv of its m rows as one-pixel
+// images), grid.z a linear layer's batch entry. A(m, k) = w[m][k]; B column p, the pixel p
+// of the output, gathers its receptive field of x; D(m, p) lands at y[img][m][pixel].
+struct ConvGemm {
+  int M, N, K;  // cout, n * ho * wo, cin * kh * kw
   float alpha, beta, input_slope;
   bool relu;
+  int cin, h, w, ho, wo, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, kh, kw;
   long long x_batch, w_batch, bias_batch, y_batch;  // element strides between grid.z entries
+
+  struct Column {
+    long long xoff;  // the pixel's image in x
+    int ih0, iw0;    // where its receptive field starts
+  };
+  __device__ void select(unsigned z, Operands& o) const {
+    o.x += z * x_batch, o.w += z * w_batch, o.y += z * y_batch;
+    if (o.bias) o.bias += z * bias_batch;
+  }
+  // A pixel past N starts so far off the map that every tap is padding.
+  __device__ Column column(int p) const {
+    if (p >= N) return {0, -(1 << 30), -(1 << 30)};
+    const int img = p / (ho * wo), q = p - img * (ho * wo), oh = q / wo, ow = q - oh * wo;
+    return {static_cast<long long>(img) * cin * h * w, oh * stride_h - pad_h, ow * stride_w - pad_w};
+  }
+  __device__ float a(const float* wp, int m, int k) const { return wp[static_cast<long long>(m) * K + k]; }
+  __device__ float b(const float* x, const Column& c, int k) const {
+    const int taps = kh * kw, ci = k / taps, rs = k - ci * taps, r = rs / kw, s = rs - r * kw;
+    const int ih = c.ih0 + r * dil_h, iw = c.iw0 + s * dil_w;
+    const bool inside = static_cast<unsigned>(ih) < static_cast<unsigned>(h) &&
+                        static_cast<unsigned>(iw) < static_cast<unsigned>(w);
+    return inside ? x[c.xoff + (static_cast<long long>(ci) * h + ih) * w + iw] : 0.f;
+  }
+  __device__ long long out(int m, int p) const {
+    const int hwo = ho * wo, img = p / hwo;
+    return (static_cast<long long>(img) * M + m) * hwo + (p - img * hwo);
+  }
+};
+
+// The GEMM of one phase r = grid.z of a transposed conv1d (ops.h), as conv_transpose1d.cu
+// splits it: output o = i * stride + r - pad takes the taps j = r + s * stride (s < taps =
+// ceil(k / stride)) of the inputs i - s. A(co, ci * taps + s) = w[ci][co][r + s * stride]
+// (0 past k); B column p is the input index i of signal p / cols; D(co, p) lands at output
+// o, and nowhere when o falls outside [0, wo).
+struct PolyphaseGemm {
+  int M, N, K;  // cout, n * cols, cin * taps
+  float alpha, beta, input_slope;
+  bool relu;
+  int cin, w, wo, k, stride, pad, taps, cols;  // cols: the indices i of a phase, (wo - 1 + pad) / stride + 1
+  int phase;
+
+  struct Column {
+    long long xoff;  // the signal in x
+    int i;           // the input index of its first tap
+  };
+  __device__ void select(unsigned z, Operands&) { phase = static_cast<int>(z); }
+  __device__ Column column(int p) const {
+    if (p >= N) return {0, -(1 << 30)};
+    const int n = p / cols;
+    return {static_cast<long long>(n) * cin * w, p - n * cols};
+  }
+  __device__ float a(const float* wp, int m, int kk) const {
+    const int ci = kk / taps, j = phase + (kk - ci * taps) * stride;
+    return j < k ? wp[(static_cast<long long>(ci) * M + m) * k + j] : 0.f;
+  }
+  __device__ float b(const float* x, const Column& c, int kk) const {
+    const int ci = kk / taps, i = c.i - (kk - ci * taps);
+    return static_cast<unsigned>(i) < static_cast<unsigned>(w) ? x[c.xoff + static_cast<long long>(ci) * w + i]
+                                                                 : 0.f;
+  }
+  __device__ long long out(int m, int p) const {
+    const int n = p / cols, o = (p - n * cols) * stride + phase - pad;
+    return static_cast<unsigned>(o) < static_cast<unsigned>(wo) ? (static_cast<long long>(n) * M + m) * wo + o
+                                                                 : -1;
+  }
 };
 
 // WM x WN warps, each MI x NI fragments of 16 x 8 outputs.
@@ -114,10 +196,8 @@ __device__ __forceinline__ void multiply_slice(const SharedA& As, const SharedB&
   }
 }
 
-template <Precision P, class T>
-__global__ void __launch_bounds__(kThreads)
-conv_mma_kernel(MmaGeom g, const float* __restrict__ x, const float* __restrict__ w,
-                const float* __restrict__ bias, const float* residual, float* y) {
+template <Precision P, class T, class Gemm>
+__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm) conv_mma_kernel(Gemm view, Operands operands) {
   constexpr int BM = T::BM, BN = T::BN;
   constexpr int A_LOADS = BM * kSliceK / kThreads, B_LOADS = kSliceK * BN / kThreads;
   constexpr int B_ROW_STEP = kThreads / BN;
@@ -126,42 +206,29 @@ conv_mma_kernel(MmaGeom g, const float* __restrict__ x, const float* __restrict_
   XFV_SHARED_2D(float, As, BM, kSliceK + 4);
   XFV_SHARED_2D(float, Bs, kSliceK, BN + 8);
 
-  x += blockIdx.z * g.x_batch;
-  w += blockIdx.z * g.w_batch;
-  if (bias) bias += blockIdx.z * g.bias_batch;
-  y += blockIdx.z * g.y_batch;
-  const int M = g.cout, N = g.N, K = g.K, hwo = g.ho * g.wo, khkw = g.kh * g.kw;
+  Gemm v = view;
+  Operands o = operands;
+  v.select(blockIdx.z, o);
+  const int M = v.M, N = v.N, K = v.K;
   const int tid = static_cast<int>(threadIdx.x), lane = tid % 32, warp = tid / 32;
   const int m_block = static_cast<int>(blockIdx.y) * BM, p_block = static_cast<int>(blockIdx.x) * BN;
 
-  // This thread gathers column bp of each B slice: where its pixel's receptive field starts
-  // in x. A pixel past N starts so far off the map that every tap is padding.
+  // This thread gathers column bp of each B slice.
   const int bp = tid % BN, bk = tid / BN;
-  long long xoff = 0;
-  int ih0 = -(1 << 30), iw0 = -(1 << 30);
-  if (p_block + bp < N) {
-    const int p = p_block + bp, img = p / hwo, q = p - img * hwo, oh = q / g.wo, ow = q - oh * g.wo;
-    xoff = static_cast<long long>(img) * g.cin * g.h * g.w;
-    ih0 = oh * g.stride_h - g.pad_h;
-    iw0 = ow * g.stride_w - g.pad_w;
-  }
+  const typename Gemm::Column column = v.column(p_block + bp);
 
   float a_reg[A_LOADS], b_reg[B_LOADS];
   auto load_slice = [&](int k0) {
     XFV_UNROLL
     for (int j = 0; j < A_LOADS; ++j) {
       const int idx = tid + j * kThreads, m = m_block + idx / kSliceK, k = k0 + idx % kSliceK;
-      a_reg[j] = (m < M && k < K) ? w[static_cast<long long>(m) * K + k] : 0.f;
+      a_reg[j] = (m < M && k < K) ? v.a(o.w, m, k) : 0.f;
     }
     XFV_UNROLL
     for (int j = 0; j < B_LOADS; ++j) {
       const int k = k0 + bk + j * B_ROW_STEP;
-      const int ci = k / khkw, rs = k - ci * khkw, r = rs / g.kw, s = rs - r * g.kw;
-      const int ih = ih0 + r * g.dil_h, iw = iw0 + s * g.dil_w;
-      const bool inside = k < K && static_cast<unsigned>(ih) < static_cast<unsigned>(g.h) &&
-                          static_cast<unsigned>(iw) < static_cast<unsigned>(g.w);
-      const float v = inside ? x[xoff + (static_cast<long long>(ci) * g.h + ih) * g.w + iw] : 0.f;
-      b_reg[j] = v > 0.f ? v : v * g.input_slope;  // the input's activation, as it is gathered
+      const float x = k < K ? v.b(o.x, column, k) : 0.f;
+      b_reg[j] = x > 0.f ? x : x * v.input_slope;  // the input's activation, as it is gathered
     }
   };
 
@@ -192,70 +259,78 @@ conv_mma_kernel(MmaGeom g, const float* __restrict__ x, const float* __restrict_
         const int m = m_block + m0 + 16 * mi + (lane >> 2) + 8 * (i >> 1);
         const int p = p_block + n0 + 8 * ni + 2 * (lane % 4) + (i & 1);
         if (m >= M || p >= N) continue;
-        const int img = p / hwo;
-        const long long o = (static_cast<long long>(img) * M + m) * hwo + (p - img * hwo);
-        float v = g.alpha * (acc[mi][ni][i] + (bias ? bias[m] : 0.f));
-        if (residual) v += g.beta * residual[o];  // read before the write: may alias y
-        y[o] = g.relu ? fmaxf(v, 0.f) : v;
+        const long long at = v.out(m, p);
+        if (at < 0) continue;
+        float y = v.alpha * (acc[mi][ni][i] + (o.bias ? o.bias[m] : 0.f));
+        if (o.residual) y += v.beta * o.residual[at];  // read before the write: may alias y
+        o.y[at] = v.relu ? fmaxf(y, 0.f) : y;
       }
 }
 
-template <Precision P, class T>
-void launch_tile(const MmaGeom& g, unsigned batch, const float* x, const float* w, const float* bias,
-                 const float* residual, float* y, cudaStream_t stream) {
-  const dim3 grid(ceil_div(g.N, T::BN), ceil_div(g.cout, T::BM), batch);
-  auto* const conv_mma = conv_mma_kernel<P, T>;  // one name for XFV_LAUNCH
-  XFV_LAUNCH(conv_mma, grid, kThreads, 0, stream, g, x, w, bias, residual, y);
+template <Precision P, class T, class Gemm>
+void launch_tile(const Gemm& v, unsigned grid_z, const Operands& o, cudaStream_t stream) {
+  const dim3 grid(ceil_div(v.N, T::BN), ceil_div(v.M, T::BM), grid_z);
+  auto* const conv_mma = conv_mma_kernel<P, T, Gemm>;  // one name for XFV_LAUNCH
+  XFV_LAUNCH(conv_mma, grid, kThreads, 0, stream, v, o);
 }
 
-// The tile by cout (deterministic: a function of the shape), then the precision.
-template <class T>
-void launch_precision(Precision p, const MmaGeom& g, unsigned batch, const float* x, const float* w,
-                      const float* bias, const float* residual, float* y, cudaStream_t stream) {
+// The precision, then the tile by M (cout: a function of the shape).
+template <class T, class Gemm>
+void launch_precision(Precision p, const Gemm& v, unsigned grid_z, const Operands& o, cudaStream_t stream) {
   switch (p) {
-    case Precision::Tf32: return launch_tile<Precision::Tf32, T>(g, batch, x, w, bias, residual, y, stream);
-    case Precision::Bf16: return launch_tile<Precision::Bf16, T>(g, batch, x, w, bias, residual, y, stream);
-    case Precision::Fp16: return launch_tile<Precision::Fp16, T>(g, batch, x, w, bias, residual, y, stream);
+    case Precision::Tf32: return launch_tile<Precision::Tf32, T>(v, grid_z, o, stream);
+    case Precision::Bf16: return launch_tile<Precision::Bf16, T>(v, grid_z, o, stream);
+    case Precision::Fp16: return launch_tile<Precision::Fp16, T>(v, grid_z, o, stream);
     case Precision::Fp32: break;
   }
-  throw DeviceError("conv_mma: fp32 runs on CUDA cores (conv2d, linear), not tensor cores");
+  throw DeviceError("conv_mma: fp32 runs on CUDA cores (conv2d, linear, conv_transpose1d), not tensor cores");
 }
 
-void launch(Precision p, const MmaGeom& g, unsigned batch, const float* x, const float* w,
-            const float* bias, const float* residual, float* y, cudaStream_t stream) {
-  if (batch > kMaxGridZ) throw DeviceError("conv_mma: batch " + std::to_string(batch) + " exceeds gridDim.z");
-  if (g.cout <= Tile16x128::BM)
-    launch_precision<Tile16x128>(p, g, batch, x, w, bias, residual, y, stream);
-  else if (g.cout <= Tile32x128::BM)
-    launch_precision<Tile32x128>(p, g, batch, x, w, bias, residual, y, stream);
+template <class Gemm>
+void launch(Precision p, const Gemm& v, unsigned grid_z, const Operands& o, cudaStream_t stream) {
+  if (v.M <= 0 || v.N <= 0 || grid_z == 0) return;
+  if (grid_z > kMaxGridZ) throw DeviceError("conv_mma: grid.z " + std::to_string(grid_z) + " exceeds gridDim.z");
+  if (v.M <= Tile16x128::BM)
+    launch_precision<Tile16x128>(p, v, grid_z, o, stream);
+  else if (v.M <= Tile32x128::BM)
+    launch_precision<Tile32x128>(p, v, grid_z, o, stream);
   else
-    launch_precision<Tile64x64>(p, g, batch, x, w, bias, residual, y, stream);
+    launch_precision<Tile64x64>(p, v, grid_z, o, stream);
 }
 
 }  // namespace
 
 void run_mma(const Conv2dArgs& a, cudaStream_t stream) {
   const Conv2dDesc& d = a.d;
-  MmaGeom g{};
-  g.cin = d.cin, g.h = d.h, g.w = d.w, g.cout = d.cout, g.ho = d.out_h(), g.wo = d.out_w();
-  g.stride_h = d.stride_h, g.stride_w = d.stride_w, g.pad_h = d.pad_h, g.pad_w = d.pad_w;
-  g.dil_h = d.dil_h, g.dil_w = d.dil_w, g.kh = d.kh, g.kw = d.kw;
-  g.K = d.cin * d.kh * d.kw;
-  g.N = d.n * g.ho * g.wo;
-  g.alpha = d.alpha, g.beta = d.beta, g.input_slope = d.input_slope;
-  if (g.N > 0 && d.cout > 0) launch(d.precision, g, 1, a.x, a.w, a.bias, a.residual, a.y, stream);
+  ConvGemm v{};
+  v.ho = d.out_h(), v.wo = d.out_w();
+  v.M = d.cout, v.N = d.n * v.ho * v.wo, v.K = d.cin * d.kh * d.kw;
+  v.alpha = d.alpha, v.beta = d.beta, v.input_slope = d.input_slope;
+  v.cin = d.cin, v.h = d.h, v.w = d.w;
+  v.stride_h = d.stride_h, v.stride_w = d.stride_w, v.pad_h = d.pad_h, v.pad_w = d.pad_w;
+  v.dil_h = d.dil_h, v.dil_w = d.dil_w, v.kh = d.kh, v.kw = d.kw;
+  launch(d.precision, v, 1, {a.x, a.w, a.bias, a.residual, a.y}, stream);
 }
 
 void run_mma(const LinearArgs& a, cudaStream_t stream) {
   const LinearDesc& d = a.d;
-  MmaGeom g{};
-  g.cin = d.k, g.h = g.w = g.ho = g.wo = 1, g.cout = d.n;
-  g.stride_h = g.stride_w = g.dil_h = g.dil_w = g.kh = g.kw = 1;
-  g.K = d.k, g.N = d.m;
-  g.alpha = 1.f, g.input_slope = 1.f, g.relu = d.relu;
-  g.x_batch = d.x_stride, g.w_batch = d.w_stride, g.bias_batch = d.bias_stride, g.y_batch = d.y_stride;
-  if (g.N > 0 && d.n > 0 && d.batch > 0)
-    launch(d.precision, g, static_cast<unsigned>(d.batch), a.x, a.w, a.bias, nullptr, a.y, stream);
+  ConvGemm v{};
+  v.M = d.n, v.N = d.m, v.K = d.k;
+  v.alpha = 1.f, v.input_slope = 1.f, v.relu = d.relu;
+  v.cin = d.k, v.h = v.w = v.ho = v.wo = 1;
+  v.stride_h = v.stride_w = v.dil_h = v.dil_w = v.kh = v.kw = 1;
+  v.x_batch = d.x_stride, v.w_batch = d.w_stride, v.bias_batch = d.bias_stride, v.y_batch = d.y_stride;
+  launch(d.precision, v, static_cast<unsigned>(d.batch), {a.x, a.w, a.bias, nullptr, a.y}, stream);
+}
+
+void run_mma(const ConvTranspose1dArgs& a, cudaStream_t stream) {
+  const ConvTranspose1dDesc& d = a.d;
+  PolyphaseGemm v{};
+  v.wo = d.out_w(), v.taps = (d.k + d.stride - 1) / d.stride, v.cols = (v.wo - 1 + d.pad) / d.stride + 1;
+  v.M = d.cout, v.N = d.n * v.cols, v.K = d.cin * v.taps;
+  v.alpha = 1.f, v.input_slope = d.input_slope;
+  v.cin = d.cin, v.w = d.w, v.k = d.k, v.stride = d.stride, v.pad = d.pad;
+  launch(d.precision, v, static_cast<unsigned>(d.stride), {a.x, a.w, a.bias, nullptr, a.y}, stream);
 }
 
 }  // namespace XFV_DEVICE_NS

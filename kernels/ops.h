@@ -62,6 +62,7 @@ struct ConvTranspose1dDesc {
   int n, cin, w, cout, k;
   int stride = 1, pad = 0;
   float input_slope = 1.f;
+  Precision precision = Precision::Fp32;  // as Conv2dDesc's: reduced runs on conv_mma.cu
 
   int out_w() const { return (w - 1) * stride - 2 * pad + k; }
 };

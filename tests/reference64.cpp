@@ -65,8 +65,8 @@ Out ref(const ConvTranspose1dArgs& a, const In& in) {
           for (int j = 0; j < d.k; ++j) {
             const int o = i * d.stride + j - d.pad;
             if (o >= 0 && o < wo)
-              out[o] += lrelu(in[0][(static_cast<size_t>(n) * d.cin + ci) * d.w + i], d.input_slope) *
-                        in[1][(static_cast<size_t>(ci) * d.cout + co) * d.k + j];
+              out[o] += operand(d.precision, in[0][(static_cast<size_t>(n) * d.cin + ci) * d.w + i], d.input_slope) *
+                        operand(d.precision, in[1][(static_cast<size_t>(ci) * d.cout + co) * d.k + j]);
           }
     }
   return y;

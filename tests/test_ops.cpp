@@ -103,10 +103,8 @@ TEST(ConvMma, DeviationFromFp32) {
   for (const OpCase& c : cases()) {
     if (traits_of(c.op).family != "conv_mma") continue;
     OpCase fp32 = c;
-    Precision p = Precision::Fp32;
-    if (auto* conv = std::get_if<Conv2dArgs>(&fp32.op)) std::swap(p, conv->d.precision);
-    if (auto* linear = std::get_if<LinearArgs>(&fp32.op)) std::swap(p, linear->d.precision);
-    ASSERT_NE(p, Precision::Fp32) << describe(c.op);
+    set_precision(fp32.op, Precision::Fp32);
+    const Precision p = precision_of(c.op);
     const double u = p == Precision::Bf16 ? 0x1p-8 : 0x1p-11;
     const double deviation = relative_l2(run_case(c, *cpu).output, run_case(fp32, *cpu).output);
     std::printf("%-72s %.2e (%.2f u)\n", describe(c.op).c_str(), deviation, deviation / u);

@@ -1,4 +1,4 @@
-// The tensor-core family's reference on the cpu: a conv or linear layer at a reduced
+// The tensor-core family's reference on the cpu: a conv, linear layer or transposed conv at a reduced
 // precision (kernels/conv_mma.cu), each operand rounded exactly as the GPU rounds it as its
 // fragments are built (kernels/precision.h) and the products summed in double. A kernel then
 // differs from it by its fp32 accumulation alone (about 1e-7 relative), so that op tests on
@@ -68,6 +68,29 @@ void run_rounded(const LinearArgs& a) {
           s += x[static_cast<size_t>(int64_t{i} * d.k + k)] * w[static_cast<size_t>(int64_t{j} * d.k + k)];
         a.y[b * d.y_stride + int64_t{i} * d.n + j] = static_cast<float>(d.relu ? std::max(s, 0.0) : s);
       }
+  }
+}
+
+// By the definition, each input scattered through every tap (the reference's way, not the
+// kernel's polyphase gather).
+void run_rounded(const ConvTranspose1dArgs& a) {
+  const ConvTranspose1dDesc& d = a.d;
+  const int wo = d.out_w();
+  const std::vector<double> x = rounded(d.precision, a.x, int64_t{d.n} * d.cin * d.w, d.input_slope);
+  const std::vector<double> w = rounded(d.precision, a.w, int64_t{d.cin} * d.cout * d.k);
+  std::vector<double> sum(static_cast<size_t>(wo));
+  for (int64_t job = 0; job < int64_t{d.n} * d.cout; ++job) {
+    const int64_t n = job / d.cout, co = job % d.cout;
+    std::fill(sum.begin(), sum.end(), a.bias ? a.bias[co] : 0.0);
+    for (int ci = 0; ci < d.cin; ++ci)
+      for (int i = 0; i < d.w; ++i)
+        for (int j = 0; j < d.k; ++j) {
+          const int o = i * d.stride + j - d.pad;
+          if (o >= 0 && o < wo)
+            sum[static_cast<size_t>(o)] += x[static_cast<size_t>((n * d.cin + ci) * d.w + i)] *
+                                           w[static_cast<size_t>((int64_t{ci} * d.cout + co) * d.k + j)];
+        }
+    for (int o = 0; o < wo; ++o) a.y[job * wo + o] = static_cast<float>(sum[static_cast<size_t>(o)]);
   }
 }
 

@@ -66,7 +66,12 @@ class CpuBackend : public Backend {
     else
       cpu::run_rounded(args);
   }
-  void forward(const ConvTranspose1dArgs& args) { cpu::run(args, &prepared_); }
+  void forward(const ConvTranspose1dArgs& args) {
+    if (args.d.precision == Precision::Fp32)
+      cpu::run(args, &prepared_);
+    else
+      cpu::run_rounded(args);
+  }
 
   PreparedConvs prepared_;
 };
