@@ -54,23 +54,12 @@ class CpuBackend : public Backend {
   template <class Args>
   void forward(const Args& args) { cpu::run(args); }
   // A reduced precision takes the rounded reference (conv_mma.cpp).
-  void forward(const Conv2dArgs& args) {
-    if (args.d.precision == Precision::Fp32)
-      cpu::run(args, &prepared_);
-    else
-      cpu::run_rounded(args);
-  }
-  void forward(const LinearArgs& args) {
-    if (args.d.precision == Precision::Fp32)
-      cpu::run(args);
-    else
-      cpu::run_rounded(args);
-  }
+  template <class Args>
+  static bool reduced(const Args& args) { return args.d.precision != Precision::Fp32; }
+  void forward(const Conv2dArgs& args) { reduced(args) ? cpu::run_rounded(args) : cpu::run(args, &prepared_); }
+  void forward(const LinearArgs& args) { reduced(args) ? cpu::run_rounded(args) : cpu::run(args); }
   void forward(const ConvTranspose1dArgs& args) {
-    if (args.d.precision == Precision::Fp32)
-      cpu::run(args, &prepared_);
-    else
-      cpu::run_rounded(args);
+    reduced(args) ? cpu::run_rounded(args) : cpu::run(args, &prepared_);
   }
 
   PreparedConvs prepared_;

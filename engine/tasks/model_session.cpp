@@ -46,7 +46,9 @@ void ModelSession::evict_down_to(size_t bytes) {
 void ModelSession::set_precision(Precision p) {
   if (p == precision_) return;
   precision_ = p;
-  evict_down_to(0);
+  compiled_.clear();  // every graph, at the old precision
+  by_key_.clear();
+  used_ = 0;
   mean_styles_.clear();  // computed by the mapping network at the old precision
 }
 
