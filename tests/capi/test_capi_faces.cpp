@@ -1,8 +1,11 @@
 // The C API's face calls against the PyTorch reference dumps of the face fixtures
 // (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES), and opening
 // a model: what a failure names.
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -142,6 +145,40 @@ TEST(CApiPrecision, Bf16FaceStaysNearFp32) {
   EXPECT_GT(deviation, 1e-4);  // the convs were rounded
   EXPECT_LT(deviation, 3e-2);
   EXPECT_GT(psnr, 35.0);
+}
+
+// At bf16 every conv and linear layer of the generator runs at bf16 and FAN's stay fp32 (its
+// masks threshold heatmaps): the profile's op details say which ran how. On cpu, whose
+// rounded reference the same session precision selects.
+TEST(CApiPrecision, FanStaysFp32) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  const xfv::TensorFile g = xfv::read_safetensors(faces_dir() + "/small_w1.image_generator.safetensors");
+  ModelPtr model(xfv_model_open((faces_dir() + "/small_w1.safetensors").c_str(), "cpu"));
+  ASSERT_NE(model, nullptr) << xfv_last_error();
+  xfv_session_params params = xfv_session_default_params();
+  params.precision = "bf16";
+  params.profiling = 1;
+  SessionPtr session(xfv_session_open(model.get(), &params));
+  ASSERT_NE(session, nullptr) << xfv_last_error();
+  std::vector<float> out = poisoned(3 * 64 * 64);
+  ASSERT_EQ(xfv_translate_face(session.get(), tensor(g, "image_generator.input.x").data(),
+                               tensor(g, "image_generator.input.s").data(), out.data()),
+            0)
+      << xfv_last_error();
+  std::map<std::string, std::pair<int, int>> layers;  // per network: (bf16, all) convs and linear layers
+  const nlohmann::json profile = nlohmann::json::parse(xfv_last_profile_json(session.get()));
+  for (const auto& node : profile.at("nodes")) {
+    const std::string op = node.at("op"), detail = node.at("detail");
+    if (op != "conv2d" && op != "linear" && op != "conv_transpose1d") continue;
+    auto& [bf16, all] = layers[node.at("network").get<std::string>()];
+    bf16 += detail.size() > 5 && detail.compare(detail.size() - 5, 5, " bf16") == 0;
+    ++all;
+  }
+  ASSERT_TRUE(layers.count("fan") && layers.count("image_generator"));
+  EXPECT_EQ(layers["fan"].first, 0);
+  EXPECT_GT(layers["fan"].second, 0);
+  EXPECT_EQ(layers["image_generator"].first, layers["image_generator"].second);
+  EXPECT_GT(layers["image_generator"].second, 0);
 }
 
 TEST(CApiPrecision, RefusesANameThatIsNoPrecision) {
