@@ -306,7 +306,8 @@ int xfv_model_close(xfv_model* model) {
 }
 
 struct xfv_session_params xfv_session_default_params(void) {
-  return xfv_session_params{static_cast<int64_t>(xfv::kDefaultSessionBudget), 0, 0, xfv::kDefaultVocoderFrames};
+  return xfv_session_params{static_cast<int64_t>(xfv::kDefaultSessionBudget), 0, 0, xfv::kDefaultVocoderFrames,
+                            nullptr};
 }
 
 xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params* params) {
@@ -318,6 +319,10 @@ xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params*
     s->bundle = std::make_unique<xfv::Bundle>(model->model, static_cast<size_t>(checked_budget(p.byte_budget)));
     if (p.vocoder_frames < 0) refuse(std::to_string(p.vocoder_frames) + " vocoder frames: 0 (the default) or more");
     if (p.vocoder_frames > 0) s->bundle->set_vocoder_frames(p.vocoder_frames);
+    xfv::Precision precision = xfv::Precision::Fp32;
+    if (p.precision && !xfv::parse_precision(p.precision, &precision))
+      refuse(std::string("precision '") + p.precision + "': fp32, tf32, bf16 or fp16");
+    s->bundle->models().set_precision(precision);
     s->noise_seed = p.noise_seed;
     s->profiling = p.profiling != 0;
     s->profile = std::make_unique<xfv::Profile>(model->model->backend());

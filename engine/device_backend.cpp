@@ -93,11 +93,25 @@ class DeviceBackend : public Backend {
 #endif
 
 #define XFV_FORWARD_RUN(op) \
-  void run(const op##Args& args) override { XFV_DEVICE_NS::run(args, stream_); }
+  void run(const op##Args& args) override { forward(args); }
   XFV_FOR_EACH_OP(XFV_FORWARD_RUN)
 #undef XFV_FORWARD_RUN
 
  private:
+  template <class Args>
+  void forward(const Args& args) { XFV_DEVICE_NS::run(args, stream_); }
+  // A reduced precision runs on tensor cores (conv_mma.cu).
+  template <class Args>
+  void forward_gemm(const Args& args) {
+    if (args.d.precision == Precision::Fp32)
+      XFV_DEVICE_NS::run(args, stream_);
+    else
+      XFV_DEVICE_NS::run_mma(args, stream_);
+  }
+  void forward(const Conv2dArgs& args) { forward_gemm(args); }
+  void forward(const LinearArgs& args) { forward_gemm(args); }
+  void forward(const ConvTranspose1dArgs& args) { forward_gemm(args); }
+
   cudaStream_t stream_{};
 };
 

@@ -91,6 +91,10 @@ void Graph::reshape(ValueId v, Shape shape) {
   val.shape = shape;
 }
 
+void Graph::set_precision(Precision p) {
+  for (Node& n : nodes_) ::xfv::set_precision(n.op, p);
+}
+
 ValueId Graph::find(const std::string& name) const {
   const auto it = by_name_.find(name);
   return it == by_name_.end() ? kNoValue : it->second;

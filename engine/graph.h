@@ -69,6 +69,9 @@ class Graph {
   // Gives a value another shape of the same size: ops see flat (n, c, h*w) planes,
   // the model keeps (n, c, h, w).
   void reshape(ValueId v, Shape shape);
+  // Runs every conv, transposed conv and linear layer at precision `p` (kernels/ops.h: a
+  // reduced one on tensor cores); the other ops have none.
+  void set_precision(Precision p);
 
   const Value& value(ValueId v) const { return values_.at(static_cast<size_t>(v)); }
   ValueId find(const std::string& name) const;  // kNoValue if absent

@@ -210,7 +210,21 @@ std::string family_of(const std::string& op) {
   return op;
 }
 
+
 }  // namespace
+
+Precision precision_of(const OpArgs& op) {
+  if (const auto* conv = std::get_if<Conv2dArgs>(&op)) return conv->d.precision;
+  if (const auto* linear = std::get_if<LinearArgs>(&op)) return linear->d.precision;
+  if (const auto* transposed = std::get_if<ConvTranspose1dArgs>(&op)) return transposed->d.precision;
+  return Precision::Fp32;
+}
+
+void set_precision(OpArgs& op, Precision p) {
+  if (auto* conv = std::get_if<Conv2dArgs>(&op)) conv->d.precision = p;
+  if (auto* linear = std::get_if<LinearArgs>(&op)) linear->d.precision = p;
+  if (auto* transposed = std::get_if<ConvTranspose1dArgs>(&op)) transposed->d.precision = p;
+}
 
 OpTraits traits_of(const OpArgs& op) {
   OpTraits t = std::visit(
@@ -222,7 +236,9 @@ OpTraits traits_of(const OpArgs& op) {
       },
       op);
   t.bytes = compulsory_bytes(t, std::vector<bool>(t.input_sizes.size(), true));
-  t.family = family_of(t.op);
+  // At a reduced precision a conv or linear layer is the tensor-core GEMM's: its own kernel
+  // file, cpu reference and cases.
+  t.family = precision_of(op) == Precision::Fp32 ? family_of(t.op) : "conv_mma";
   return t;
 }
 
@@ -343,7 +359,8 @@ std::string describe(const OpArgs& op) {
         if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::monostate>)
           return "empty";
         else
-          return t.op + " " + detail(a) + " -> " + t.output.str();
+          return t.op + " " + detail(a) + " -> " + t.output.str() +
+                 (precision_of(op) == Precision::Fp32 ? "" : std::string(" ") + precision_name(precision_of(op)));
       },
       op);
 }

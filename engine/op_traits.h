@@ -39,6 +39,12 @@ double compulsory_bytes(const OpTraits& t, const std::vector<bool>& bound);
 // absent optional input) and the output.
 void bind_op(OpArgs& op, const std::vector<const float*>& inputs, float* output);
 
+// The arithmetic of a conv, transposed conv or linear layer (kernels/precision.h: a reduced
+// one runs on tensor cores, the op family conv_mma); fp32 for an op that has none.
+Precision precision_of(const OpArgs& op);
+// Sets it; an op that has none is left as it is.
+void set_precision(OpArgs& op, Precision p);
+
 // "conv2d k3x3 s1 p1 (2,3,9,13)->(2,17,9,13)" style one-line description.
 std::string describe(const OpArgs& op);
 

@@ -73,6 +73,13 @@ Conv2dArgs conv(int n, int cin, int h, int w, int cout, int kh, int kw, int stri
   return a;
 }
 
+LinearArgs linear(int mm, int k, int n, bool relu) {
+  LinearArgs a;
+  a.d = {mm, k, n};
+  a.d.relu = relu;
+  return a;
+}
+
 void add_conv2d_cases(CaseMaker& m) {
   const std::vector<bool> bias{false, false, true, false}, both{false, false, true, true};
   m.add(conv(1, 3, 17, 13, 5, 3, 3, 1, 1), bias);
@@ -323,12 +330,6 @@ void add_conv_transpose1d_cases(CaseMaker& m) {
 }
 
 void add_linear_cases(CaseMaker& m) {
-  const auto linear = [](int mm, int k, int n, bool relu) {
-    LinearArgs a;
-    a.d = {mm, k, n};
-    a.d.relu = relu;
-    return a;
-  };
   const std::vector<bool> bias{false, false, true};
   m.add(linear(1, 16, 512, true), bias);   // the mapping network's first layer
   m.add(linear(3, 64, 130, false), bias);  // an AdaIN fc on three styles
@@ -337,6 +338,60 @@ void add_linear_cases(CaseMaker& m) {
   heads.d.batch = 4;
   heads.d.w_stride = 24 * 40, heads.d.bias_stride = 24, heads.d.y_stride = 2 * 24;
   m.add(heads, bias);
+}
+
+// The tensor-core family: convs and linear layers at each reduced precision against the
+// cpu's rounded reference (engine/cpu/conv_mma.cpp), which the kernel follows to its fp32
+// accumulation (1e-6). Every shape kind the networks use, at sizes that are no multiple of
+// any tile (kernels/conv_mma.cu): 2-D 3x3 and 1x1 convs with residuals, a strided 4x4, the
+// vocoders' dilated 1-D convs (LeakyReLU on the input, cout 1 to 40), linear layers,
+// transposed 1-D convs.
+void add_conv_mma_cases(CaseMaker& m) {
+  const std::vector<bool> bias{false, false, true, false}, residual{false, false, false, true},
+      both{false, false, true, true};
+  const auto leaky = [](Conv2dArgs a, float slope) {
+    a.d.input_slope = slope;
+    return a;
+  };
+  const auto fused = [](Conv2dArgs a, float alpha, float beta) {
+    a.d.alpha = alpha, a.d.beta = beta;
+    return a;
+  };
+  for (Precision p : {Precision::Tf32, Precision::Bf16, Precision::Fp16}) {
+    const auto add_conv = [&](Conv2dArgs a, const std::vector<bool>& present) {
+      a.d.precision = p;
+      m.add(a, present, -1.f, 1.f, 1e-6);
+    };
+    add_conv(conv(1, 3, 17, 13, 5, 3, 3, 1, 1), bias);                      // rgb in, cout < 16
+    add_conv(conv(2, 19, 11, 9, 37, 3, 3, 1, 1), both);                     // batch, cout 17..64
+    add_conv(fused(conv(1, 24, 12, 13, 70, 3, 3, 1, 1), 0.7f, -1.3f), both);  // two M tiles
+    add_conv(fused(conv(2, 40, 9, 7, 70, 1, 1, 1, 0), 0.70710678f, 0.70710678f), residual);  // ResBlk 1x1
+    add_conv(leaky(conv(1, 16, 10, 11, 20, 3, 3, 1, 1), 0.2f), bias);       // 2-D LeakyReLU input
+    add_conv(conv(1, 8, 16, 16, 16, 4, 4, 2, 1), bias);                     // stride 2
+    add_conv(leaky(conv(1, 12, 1, 300, 12, 1, 7, 1, 0, 3, 9), 0.1f), both);  // HiFi-GAN resblock
+    add_conv(leaky(conv(1, 16, 1, 150, 24, 1, 11, 1, 0, 5, 25), 0.1f), bias);
+    add_conv(leaky(conv(2, 8, 1, 77, 1, 1, 7, 1, 0, 1, 3), 0.01f), bias);   // conv_post, cout 1
+    add_conv(conv(1, 20, 1, 97, 40, 1, 3, 1, 0, 8, 8), bias);              // WaveGAN dilated
+    for (LinearArgs a : {linear(1, 16, 72, true), linear(3, 64, 130, false), linear(2, 33, 17, false)}) {
+      a.d.precision = p;
+      m.add(a, {false, false, a.d.k != 33}, -1.f, 1.f, 1e-6);
+    }
+    LinearArgs heads = linear(2, 40, 24, false);  // per-domain heads that share one input
+    heads.d.batch = 4, heads.d.precision = p;
+    heads.d.w_stride = 24 * 40, heads.d.bias_stride = 24, heads.d.y_stride = 2 * 24;
+    m.add(heads, {false, false, true}, -1.f, 1.f, 1e-6);
+    // HiFi-GAN's upsampling (kernel 2 x stride, LeakyReLU 0.1) and the polyphase edges: a
+    // kernel no multiple of the stride, one shorter than it, padding past a phase, a batch.
+    for (auto [n, cin, w, cout, k, stride, pad, slope] :
+         {std::tuple{1, 16, 13, 8, 16, 8, 4, 0.1f}, std::tuple{1, 24, 50, 20, 4, 2, 1, 0.1f},
+          std::tuple{2, 5, 7, 3, 5, 3, 1, 1.f}, std::tuple{1, 3, 6, 2, 2, 4, 0, 1.f},
+          std::tuple{2, 7, 11, 40, 7, 2, 3, 1.f}}) {
+      ConvTranspose1dArgs a;
+      a.d = {n, cin, w, cout, k, stride, pad, slope};
+      a.d.precision = p;
+      m.add(a, {false, false, cin != 5}, -1.f, 1.f, 1e-6);
+    }
+  }
 }
 
 void add_gaussian_cases(CaseMaker& m) {
@@ -473,6 +528,7 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   add_resize_bilinear_cases(m);
   add_depthwise3x3_cases(m);
   add_linear_cases(m);
+  add_conv_mma_cases(m);
   add_gaussian_cases(m);
   add_landmark_mask_cases(m);
   add_gated_activation_cases(m);

@@ -34,5 +34,10 @@ void run(const TransposeArgs& a, cudaStream_t stream);
 void run(const MelSpectrogramArgs& a, cudaStream_t stream);
 void run(const TimeWindowArgs& a, cudaStream_t stream);
 
+// A conv, linear layer or transposed conv at a reduced precision, on tensor cores (conv_mma.cu).
+void run_mma(const Conv2dArgs& a, cudaStream_t stream);
+void run_mma(const LinearArgs& a, cudaStream_t stream);
+void run_mma(const ConvTranspose1dArgs& a, cudaStream_t stream);
+
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "precision.h"
+
 namespace xfv {
 
 // ---------------------------------------------------------------------------------------
@@ -34,6 +36,9 @@ struct Conv2dDesc {
   // window). The runner adds frame * origin_per_frame (Runner::set_stream_position).
   int64_t origin_w = 0;
   int origin_per_frame = 0;
+  // fp32 runs on CUDA cores (conv2d.cu); a reduced precision on tensor cores (conv_mma.cu),
+  // both operands rounded to it and products accumulated in fp32.
+  Precision precision = Precision::Fp32;
 
   int out_h() const { return (h + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1; }
   int out_w() const { return (w + 2 * pad_w - dil_w * (kw - 1) - 1) / stride_w + 1; }
@@ -57,6 +62,7 @@ struct ConvTranspose1dDesc {
   int n, cin, w, cout, k;
   int stride = 1, pad = 0;
   float input_slope = 1.f;
+  Precision precision = Precision::Fp32;  // as Conv2dDesc's: reduced runs on conv_mma.cu
 
   int out_w() const { return (w - 1) * stride - 2 * pad + k; }
 };
@@ -251,6 +257,7 @@ struct LinearDesc {
   int batch = 1;
   int64_t x_stride = 0, w_stride = 0, bias_stride = 0, y_stride = 0;
   bool relu = false;
+  Precision precision = Precision::Fp32;  // as Conv2dDesc's: reduced runs on conv_mma.cu
 };
 struct LinearArgs {
   LinearDesc d;

@@ -99,6 +99,14 @@ inline const char* precision_name(Precision p) {
   return "?";
 }
 
+// The precision called `name` (precision_name's spelling) in *p; false, *p untouched, for
+// any other name.
+inline bool parse_precision(const char* name, Precision* p) {
+  for (Precision q : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
+    if (std::strcmp(name, precision_name(q)) == 0) return *p = q, true;
+  return false;
+}
+
 // An operand as the GPU rounds it at precision `p`: what a cpu reference multiplies (in
 // float64) to follow a reduced-precision kernel to the accumulation's rounding.
 inline float round_operand(Precision p, float x) {

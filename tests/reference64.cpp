@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/op_traits.h"
+#include "kernels/precision.h"
 #include "tests/reference64_voice.h"
 #include <Random123/philox.h>
 
@@ -17,6 +18,13 @@ using Out = std::vector<double>;
 using reference64_voice::ref;
 
 double lrelu(double v, double slope) { return v > 0 ? v : v * slope; }
+
+// A GEMM operand at precision p: fp32's in double; a reduced precision's as the tensor cores
+// take it, the activation applied in fp32 and the result rounded (kernels/precision.h).
+double operand(Precision p, float v, float slope = 1.f) {
+  if (p == Precision::Fp32) return lrelu(v, slope);
+  return round_operand(p, v > 0 ? v : v * slope);
+}
 
 Out ref(const Conv2dArgs& a, const In& in) {
   const Conv2dDesc& d = a.d;
@@ -34,8 +42,9 @@ Out ref(const Conv2dArgs& a, const In& in) {
                 const int iy = oy * d.stride_h - d.pad_h + ky * d.dil_h;
                 const int ix = ox * d.stride_w - d.pad_w + kx * d.dil_w;
                 if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.w) continue;
-                s += lrelu(in[0][((static_cast<size_t>(n) * d.cin + ci) * d.h + iy) * d.w + ix], d.input_slope) *
-                     in[1][((static_cast<size_t>(co) * d.cin + ci) * d.kh + ky) * d.kw + kx];
+                s += operand(d.precision, in[0][((static_cast<size_t>(n) * d.cin + ci) * d.h + iy) * d.w + ix],
+                             d.input_slope) *
+                     operand(d.precision, in[1][((static_cast<size_t>(co) * d.cin + ci) * d.kh + ky) * d.kw + kx]);
               }
           y[o] = d.alpha * s + (in[3].empty() ? 0 : d.beta * static_cast<double>(in[3][o]));
         }
@@ -56,8 +65,8 @@ Out ref(const ConvTranspose1dArgs& a, const In& in) {
           for (int j = 0; j < d.k; ++j) {
             const int o = i * d.stride + j - d.pad;
             if (o >= 0 && o < wo)
-              out[o] += lrelu(in[0][(static_cast<size_t>(n) * d.cin + ci) * d.w + i], d.input_slope) *
-                        in[1][(static_cast<size_t>(ci) * d.cout + co) * d.k + j];
+              out[o] += operand(d.precision, in[0][(static_cast<size_t>(n) * d.cin + ci) * d.w + i], d.input_slope) *
+                        operand(d.precision, in[1][(static_cast<size_t>(ci) * d.cout + co) * d.k + j]);
           }
     }
   return y;
@@ -245,8 +254,8 @@ Out ref(const LinearArgs& a, const In& in) {
       for (int j = 0; j < d.n; ++j) {
         double s = in[2].empty() ? 0 : in[2][static_cast<size_t>(b * d.bias_stride + j)];
         for (int k = 0; k < d.k; ++k)
-          s += static_cast<double>(in[0][static_cast<size_t>(b * d.x_stride + i * d.k + k)]) *
-               in[1][static_cast<size_t>(b * d.w_stride + static_cast<int64_t>(j) * d.k + k)];
+          s += operand(d.precision, in[0][static_cast<size_t>(b * d.x_stride + i * d.k + k)]) *
+               operand(d.precision, in[1][static_cast<size_t>(b * d.w_stride + static_cast<int64_t>(j) * d.k + k)]);
         y[static_cast<size_t>(b * d.y_stride + static_cast<int64_t>(i) * d.n + j)] = d.relu ? std::max(s, 0.0) : s;
       }
   return y;

@@ -261,6 +261,21 @@ TEST(Precision, HostRoundingMatchesFloat64) {
   EXPECT_TRUE(std::isnan(round_tf32(bits_float(0x7f800001u))));  // a NaN with low bits only
 }
 
+// The names a session's precision is given by (the C API, --precision) round-trip, and any
+// other name is refused, leaving the precision as it was.
+TEST(Precision, ParsesItsNames) {
+  for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16}) {
+    Precision parsed = p == Precision::Fp32 ? Precision::Bf16 : Precision::Fp32;
+    EXPECT_TRUE(parse_precision(precision_name(p), &parsed)) << precision_name(p);
+    EXPECT_EQ(parsed, p);
+  }
+  Precision kept = Precision::Tf32;
+  for (const char* name : {"fp8", "", "BF16", "bf16 ", "fp32x"}) {
+    EXPECT_FALSE(parse_precision(name, &kept)) << name;
+    EXPECT_EQ(kept, Precision::Tf32);
+  }
+}
+
 #if defined(XFV_MMA_RUNS_SIM)
 // ---- sim's planted bugs that give wrong numbers ----------------------------------------------
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "engine/op_traits.h"
@@ -90,6 +91,28 @@ TEST(OpCases, InputsAreFreshAndNonZero) {
       }
     }
   }
+}
+
+// What a reduced precision costs: each tensor-core case's rounded cpu reference against the
+// same op in fp32, printed, and bounded by the precision's unit roundoff u (2^-11 for TF32
+// and fp16, 2^-8 for bf16): above u / 100, so the operands were rounded, and below 4 u, as
+// a dot product of operands each off by at most u gives.
+TEST(ConvMma, DeviationFromFp32) {
+  auto cpu = make_backend("cpu");
+  int checked = 0;
+  for (const OpCase& c : cases()) {
+    if (traits_of(c.op).family != "conv_mma") continue;
+    OpCase fp32 = c;
+    set_precision(fp32.op, Precision::Fp32);
+    const Precision p = precision_of(c.op);
+    const double u = p == Precision::Bf16 ? 0x1p-8 : 0x1p-11;
+    const double deviation = relative_l2(run_case(c, *cpu).output, run_case(fp32, *cpu).output);
+    std::printf("%-72s %.2e (%.2f u)\n", describe(c.op).c_str(), deviation, deviation / u);
+    EXPECT_GT(deviation, u / 100) << describe(c.op);
+    EXPECT_LT(deviation, 4 * u) << describe(c.op);
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
 }
 
 TEST(RelativeL2, CatchesWhatItMust) {

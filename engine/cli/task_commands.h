@@ -28,6 +28,7 @@ struct TaskOptions {
   int max_frames = 0;      // 0: the converter's default
   int vocoder_frames = 0;  // 0: kDefaultVocoderFrames
   int64_t budget_mb = 0;   // the session's compiled-graph budget in MB (0: the default)
+  std::string precision = "fp32";  // of the convs and linear layers (kernels/precision.h)
   // profile
   bool profile = false;
   std::string profile_json, trace;

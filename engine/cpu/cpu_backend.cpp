@@ -53,8 +53,14 @@ class CpuBackend : public Backend {
  private:
   template <class Args>
   void forward(const Args& args) { cpu::run(args); }
-  void forward(const Conv2dArgs& args) { cpu::run(args, &prepared_); }
-  void forward(const ConvTranspose1dArgs& args) { cpu::run(args, &prepared_); }
+  // A reduced precision takes the rounded reference (conv_mma.cpp).
+  template <class Args>
+  static bool reduced(const Args& args) { return args.d.precision != Precision::Fp32; }
+  void forward(const Conv2dArgs& args) { reduced(args) ? cpu::run_rounded(args) : cpu::run(args, &prepared_); }
+  void forward(const LinearArgs& args) { reduced(args) ? cpu::run_rounded(args) : cpu::run(args); }
+  void forward(const ConvTranspose1dArgs& args) {
+    reduced(args) ? cpu::run_rounded(args) : cpu::run(args, &prepared_);
+  }
 
   PreparedConvs prepared_;
 };

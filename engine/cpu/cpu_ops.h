@@ -16,6 +16,13 @@ namespace cpu {
 XFV_FOR_EACH_OP(XFV_DECLARE_CPU_RUN)
 #undef XFV_DECLARE_CPU_RUN
 
+// The tensor-core family's references (conv_mma.cpp): a conv, linear layer or transposed
+// conv at its reduced
+// precision, operands rounded as the GPU rounds them, products summed in double.
+void run_rounded(const Conv2dArgs& args);
+void run_rounded(const LinearArgs& args);
+void run_rounded(const ConvTranspose1dArgs& args);
+
 class PreparedConvs;
 // The convs with the weights' transforms `prepared` holds for them (computed in the call
 // where it holds none, or for a null `prepared`).

@@ -43,6 +43,15 @@ void ModelSession::evict_down_to(size_t bytes) {
   }
 }
 
+void ModelSession::set_precision(Precision p) {
+  if (p == precision_) return;
+  precision_ = p;
+  compiled_.clear();  // every graph, at the old precision
+  by_key_.clear();
+  used_ = 0;
+  mean_styles_.clear();  // computed by the mapping network at the old precision
+}
+
 std::map<std::string, size_t> ModelSession::compiled_bytes_per_network() const {
   std::map<std::string, size_t> per;
   for (const Compiled& c : compiled_) {
@@ -63,6 +72,7 @@ std::map<std::string, NetworkMemory> ModelSession::memory() const {
 ModelSession::Compiled ModelSession::compile(const std::string& network, int domain, bool keep_every_value, int batch,
                                              int length) {
   NetworkGraph net = build_network(model_->weights(), model_->path(), network, batch, domain, length);
+  if (network != "fan") net.graph->set_precision(precision_);
   const size_t bytes = Runner::plan(*net.graph, keep_every_value).total_bytes;
   if (!keep_every_value) {  // a graph to keep: within the budget, older ones evicted to make room
     if (bytes > budget_)

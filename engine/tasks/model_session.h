@@ -74,6 +74,12 @@ class ModelSession {
   // The compiled-graph budget: the arenas of the graphs kept between calls (a dump's graph,
   // which keeps every value, is built for its call alone and counts against nothing).
   void set_byte_budget(size_t bytes);  // evicts down to it at once
+  // The precision of the convs and linear layers of the graphs compiled from now on (those
+  // compiled at another are dropped): fp32, the default and the reference, or a reduced one
+  // on tensor cores. FAN stays fp32: its masks threshold heatmaps at 0.1, where a rounding
+  // moves pixels across the threshold (docs/kernels.md, "Precision").
+  void set_precision(Precision p);
+  Precision precision() const { return precision_; }
   // Bytes of the compiled graphs kept now, per network.
   std::map<std::string, size_t> compiled_bytes_per_network() const;
   // Per network: its weights held by the model, its arenas held by this session.
@@ -100,6 +106,7 @@ class ModelSession {
   std::list<Compiled> compiled_;  // most recently used first
   std::map<std::string, std::list<Compiled>::iterator> by_key_;  // "<network>/<domain>/<batch>/<length>"
   std::map<int, HostTensor> mean_styles_;  // by domain
+  Precision precision_ = Precision::Fp32;
 };
 
 }  // namespace xfv

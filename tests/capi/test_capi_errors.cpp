@@ -69,7 +69,7 @@ TEST_F(CApiErrors, BadArgumentsAreMessages) {
   EXPECT_TRUE(has_text("NaN")) << xfv_last_error();
   for (float x : out) ASSERT_TRUE(std::isnan(x));  // no failing call wrote anything
 
-  const xfv_session_params zero{0, 0, 0, 0};
+  const xfv_session_params zero{0, 0, 0, 0, nullptr};
   EXPECT_EQ(xfv_session_open(model(), &zero), nullptr);
   EXPECT_TRUE(has_text("xfv_session_open: a byte budget of 0")) << xfv_last_error();
   EXPECT_EQ(xfv_session_set_byte_budget(s, -1), -1);

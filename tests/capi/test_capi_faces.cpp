@@ -1,7 +1,11 @@
 // The C API's face calls against the PyTorch reference dumps of the face fixtures
 // (tools/tests/make_face_fixtures.py; CTest passes their folder in XFV_FACES), and opening
 // a model: what a failure names.
+#include <nlohmann/json.hpp>
+
 #include <cmath>
+#include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -107,6 +111,84 @@ TEST_F(CApi, FailuresAreMessagesNotCrashes) {
   EXPECT_EQ(xfv_translate_face(session(), nullptr, style.data(), buf.data()), -1);
   EXPECT_EQ(xfv_translate_face(nullptr, buf.data(), style.data(), buf.data()), -1);
   EXPECT_EQ(xfv_image_size(nullptr), -1);
+}
+
+// One face of the small fixture (64 x 64) translated on `backend` by a session at `precision`.
+std::vector<float> translate_small(const char* backend, const char* precision) {
+  const xfv::TensorFile g = xfv::read_safetensors(faces_dir() + "/small_w0.image_generator.safetensors");
+  ModelPtr model(xfv_model_open((faces_dir() + "/small_w0.safetensors").c_str(), backend));
+  if (!model) return ADD_FAILURE() << xfv_last_error(), std::vector<float>{};
+  xfv_session_params params = xfv_session_default_params();
+  params.precision = precision;
+  SessionPtr session(xfv_session_open(model.get(), &params));
+  if (!session) return ADD_FAILURE() << xfv_last_error(), std::vector<float>{};
+  std::vector<float> out = poisoned(3 * 64 * 64);
+  EXPECT_EQ(xfv_translate_face(session.get(), tensor(g, "image_generator.input.x").data(),
+                               tensor(g, "image_generator.input.s").data(), out.data()),
+            0)
+      << xfv_last_error();
+  return out;
+}
+
+// A session's precision (xfv_session_params.precision) reaches the device backend's convs and
+// linear layers: the small generator on sim at bf16 (tensor cores) against fp32 on cpu. It
+// deviates, as rounded operands must, by what docs/kernels.md states ("Precision").
+TEST(CApiPrecision, Bf16FaceStaysNearFp32) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  const std::vector<float> fp32 = translate_small("cpu", "fp32"), bf16 = translate_small("sim", "bf16");
+  ASSERT_TRUE(finite(bf16));
+  double squared = 0;
+  for (size_t i = 0; i < fp32.size(); ++i) squared += (double(bf16[i]) - fp32[i]) * (double(bf16[i]) - fp32[i]);
+  const double psnr = 10 * std::log10(4.0 / (squared / static_cast<double>(fp32.size())));  // range [-1, 1]
+  const double deviation = xfv::relative_l2(bf16, fp32);
+  std::printf("small generator, sim bf16 against cpu fp32: relative L2 %.2e, PSNR %.1f dB\n", deviation, psnr);
+  EXPECT_GT(deviation, 1e-4);  // the convs were rounded
+  EXPECT_LT(deviation, 3e-2);
+  EXPECT_GT(psnr, 35.0);
+}
+
+// At bf16 every conv and linear layer of the generator runs at bf16 and FAN's stay fp32 (its
+// masks threshold heatmaps): the profile's op details say which ran how. On cpu, whose
+// rounded reference the same session precision selects.
+TEST(CApiPrecision, FanStaysFp32) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  const xfv::TensorFile g = xfv::read_safetensors(faces_dir() + "/small_w1.image_generator.safetensors");
+  ModelPtr model(xfv_model_open((faces_dir() + "/small_w1.safetensors").c_str(), "cpu"));
+  ASSERT_NE(model, nullptr) << xfv_last_error();
+  xfv_session_params params = xfv_session_default_params();
+  params.precision = "bf16";
+  params.profiling = 1;
+  SessionPtr session(xfv_session_open(model.get(), &params));
+  ASSERT_NE(session, nullptr) << xfv_last_error();
+  std::vector<float> out = poisoned(3 * 64 * 64);
+  ASSERT_EQ(xfv_translate_face(session.get(), tensor(g, "image_generator.input.x").data(),
+                               tensor(g, "image_generator.input.s").data(), out.data()),
+            0)
+      << xfv_last_error();
+  std::map<std::string, std::pair<int, int>> layers;  // per network: (bf16, all) convs and linear layers
+  const nlohmann::json profile = nlohmann::json::parse(xfv_last_profile_json(session.get()));
+  for (const auto& node : profile.at("nodes")) {
+    const std::string op = node.at("op"), detail = node.at("detail");
+    if (op != "conv2d" && op != "linear" && op != "conv_transpose1d") continue;
+    auto& [bf16, all] = layers[node.at("network").get<std::string>()];
+    bf16 += detail.size() > 5 && detail.compare(detail.size() - 5, 5, " bf16") == 0;
+    ++all;
+  }
+  ASSERT_TRUE(layers.count("fan") && layers.count("image_generator"));
+  EXPECT_EQ(layers["fan"].first, 0);
+  EXPECT_GT(layers["fan"].second, 0);
+  EXPECT_EQ(layers["image_generator"].first, layers["image_generator"].second);
+  EXPECT_GT(layers["image_generator"].second, 0);
+}
+
+TEST(CApiPrecision, RefusesANameThatIsNoPrecision) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  ModelPtr model(xfv_model_open((faces_dir() + "/small_w0.safetensors").c_str(), "cpu"));
+  ASSERT_NE(model, nullptr) << xfv_last_error();
+  xfv_session_params params = xfv_session_default_params();
+  params.precision = "fp8";
+  EXPECT_EQ(xfv_session_open(model.get(), &params), nullptr);
+  EXPECT_TRUE(has_text("precision 'fp8': fp32, tf32, bf16 or fp16")) << xfv_last_error();
 }
 
 TEST(CApiOpen, ReportsTheFileAndTheBackend) {
