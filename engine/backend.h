@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/fault_injection.h"
 #include "kernels/ops.h"
 
 namespace xfv {
@@ -75,7 +76,7 @@ std::string backend_algorithm(const std::string& name, const OpArgs& op);
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  DeviceBuffer(Backend& b, size_t bytes) : backend_(&b), bytes_(bytes), ptr_(b.allocate(bytes)) {}
+  DeviceBuffer(Backend& b, size_t bytes) : backend_(&b), bytes_(bytes), ptr_(allocate(b, bytes)) {}
   ~DeviceBuffer() { reset(); }
   DeviceBuffer(DeviceBuffer&& o) noexcept { *this = std::move(o); }
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
@@ -88,6 +89,11 @@ class DeviceBuffer {
   void reset();
 
  private:
+  static void* allocate(Backend& b, size_t bytes) {
+    allocation_point();  // a test may make it fail (engine/fault_injection.h)
+    return b.allocate(bytes);
+  }
+
   Backend* backend_ = nullptr;
   size_t bytes_ = 0;
   void* ptr_ = nullptr;

@@ -5,7 +5,9 @@
 //
 // A model owns the xfv::Model (the file, its weights on the backend); a session owns its
 // Bundle (a ModelSession of that model: its own backend, compiled graphs and caches) and
-// its Profile. The engine keeps no mutable state outside them that two sessions could share
+// its Profile. A voice stream runs on its session's ModelSession, so a session closed under
+// open streams is only marked closed, and freed with its last stream; until then it counts
+// among the model's sessions, and xfv_model_close refuses. The engine keeps no mutable state outside them that two sessions could share
 // unguarded (the model's WeightStore locks; sim's worker pool serializes launches; OpenMP
 // and BLIS are safe from several threads), so each thread may run its own session.
 #include "engine/include/xfv.h"
@@ -18,6 +20,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,10 +48,14 @@ struct xfv_session {
   std::unique_ptr<xfv::Profile> profile;  // not movable: its hook points at it
   std::string profile_json;               // what xfv_last_profile_json returned
   bool profile_json_current = false;      // profile_json is the profile's JSON
+  std::mutex close_lock;                  // guards the two below: a stream may close on another thread
+  int open_streams = 0;
+  bool closed = false;                    // xfv_session_close came while streams were open
 };
 
 // A stream of a session: a voice conversion or a vocoder alone (one of the two).
 struct xfv_stream {
+  xfv_session* session = nullptr;  // kept alive while the stream is open
   std::unique_ptr<xfv::VoiceStream> voice;
   std::unique_ptr<xfv::VocoderStream> vocoder;
   int rate = 0;
@@ -96,6 +103,7 @@ const xfv::Model& model_of(const xfv_model* m) {
 
 xfv::Bundle& bundle(const xfv_session* s) {
   if (!s) refuse("null session");
+  if (s->closed) refuse("the session is closed (its streams keep it until they close)");
   return *s->bundle;
 }
 
@@ -130,6 +138,19 @@ xfv::HifiGanConfig hifigan_config(const xfv::Model& m) {
 int64_t checked_count(int64_t count, const char* what) {
   if (count < 1) refuse(std::to_string(count) + " " + what + ": at least one is needed");
   return count;
+}
+
+// A batch of faces or latents: 1 to kMaxBatch.
+void checked_batch(int64_t count, const char* what) {
+  checked_count(count, what);
+  if (count > xfv::kMaxBatch) refuse(std::to_string(count) + " " + what + ": at most " + std::to_string(xfv::kMaxBatch));
+}
+
+// Mel frames of a vocoder with `hop` samples per frame: at most kMaxAudioFrames of audio.
+void checked_mel_frames(int64_t frames, int hop) {
+  if (frames > xfv::kMaxAudioFrames / hop)
+    refuse(std::to_string(frames) + " frames: at most " + std::to_string(xfv::kMaxAudioFrames / hop) + " (" +
+           std::to_string(xfv::kMaxAudioFrames) + " samples) are taken");
 }
 
 void checked_rate(int rate) {
@@ -230,7 +251,7 @@ int styles_from_latents(const char* call, xfv_session* s, const float* latents, 
   return guarded(call, [&] {
     need(latents, "latent");
     need(out, "style");
-    checked_count(count, "latents");
+    checked_batch(count, "latents");
     const xfv::Model& m = bundle(s).models().model();
     require(m, "mapping_network", "a style from a latent");
     const HostTensor z = rows(latents, count, Shape{m.latent_dim()});
@@ -242,7 +263,7 @@ int translate_faces(const char* call, xfv_session* s, int n, const float* source
                     float* out) {
   return guarded(call, [&] {
     need(out, "output");
-    checked_count(n, "faces");
+    checked_batch(n, "faces");
     const xfv::Model& m = bundle(s).models().model();
     require(m, "image_generator", "a face output");
     const HostTensor f = faces(m, sources, n);
@@ -261,10 +282,16 @@ xfv_stream& stream_of(const xfv_stream* s) {
   return *const_cast<xfv_stream*>(s);
 }
 
+void checked_push(int64_t count) {
+  if (count < 0 || count > xfv::kMaxAudioFrames)
+    refuse("a push of " + std::to_string(count) + ": 0 to " + std::to_string(xfv::kMaxAudioFrames));
+}
+
 void push(xfv_stream& s, const float* x, int64_t count) {
-  if (count < 0) refuse("a push of " + std::to_string(count));
+  checked_push(count);
   if (count > 0) need(x, "samples");
   if (s.voice) return s.voice->push(x, count);
+  checked_mel_frames(count, s.vocoder->hop());
   const int64_t floats = count * s.vocoder->bands();
   for (int64_t i = 0; i < floats; ++i)
     if (!std::isfinite(x[i])) refuse("value " + std::to_string(i) + " of the frames is not finite");
@@ -330,7 +357,17 @@ xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params*
   return rc == 0 ? s.release() : nullptr;
 }
 
-void xfv_session_close(xfv_session* session) { delete session; }
+void xfv_session_close(xfv_session* session) {
+  if (!session) return;
+  {
+    const std::lock_guard<std::mutex> lock(session->close_lock);
+    if (session->open_streams > 0) {
+      session->closed = true;  // the last stream frees it
+      return;
+    }
+  }
+  delete session;
+}
 
 const char* xfv_last_error(void) { return last_error.c_str(); }
 
@@ -529,9 +566,9 @@ int xfv_mel_from_audio(xfv_session* session, const float* audio, int64_t samples
     xfv::HifiGanVocoder& v = bundle(session).hifigan();
     need(audio, "audio");
     need(mel, "mel");
-    if (samples < v.config().min_samples() || samples > (int64_t{1} << 30))
+    if (samples < v.config().min_samples() || samples > xfv::kMaxAudioFrames)
       refuse(std::to_string(samples) + " samples: the front end takes " + std::to_string(v.config().min_samples()) +
-             " to 2^30");
+             " to " + std::to_string(xfv::kMaxAudioFrames));
     const HostTensor m = v.mel(std::vector<float>(audio, audio + samples), start_run(session));
     copy_out(m.data, mel, m.numel());
   });
@@ -544,6 +581,7 @@ int xfv_vocode(xfv_session* session, const float* mel, int frames, float* audio)
     need(mel, "mel");
     need(audio, "output");
     if (frames < 1) refuse(std::to_string(frames) + " frames: at least one is needed");
+    checked_mel_frames(frames, v.config().hop_size);
     const int bands = v.config().num_mels;
     const HostTensor m = rows(mel, bands, Shape{frames});
     const std::vector<float> wave = v.vocode(m, start_run(session));
@@ -601,6 +639,13 @@ xfv::StreamStats stream_stats(const xfv_stream_params& p, int input_rate, int mo
   }
   return xfv::StreamStats::kFixed;
 }
+// Ties an opened stream to its session, which it keeps alive.
+xfv_stream* opened(xfv_session* session, std::unique_ptr<xfv_stream> s) {
+  const std::lock_guard<std::mutex> lock(session->close_lock);
+  ++session->open_streams;
+  s->session = session;
+  return s.release();
+}
 }  // namespace
 
 xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const struct xfv_stream_params* params) {
@@ -623,7 +668,7 @@ xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const stru
     s->voice = std::make_unique<xfv::VoiceStream>(bundle(session).models(), styles(m, style, 1), o);
     s->rate = s->voice->rate();
   });
-  return rc == 0 ? s.release() : nullptr;
+  return rc == 0 ? opened(session, std::move(s)) : nullptr;
 }
 
 xfv_stream* xfv_vocoder_stream_open(xfv_session* session, int step_frames) {
@@ -631,15 +676,26 @@ xfv_stream* xfv_vocoder_stream_open(xfv_session* session, int step_frames) {
   const int rc = guarded("xfv_vocoder_stream_open", [&] {
     const xfv::ModelSession& models = bundle(session).models();
     require(models.model(), "vocoder", "a vocoder stream");
-    if (step_frames < 1) refuse(std::to_string(step_frames) + " frames per step: at least 1");
+    if (step_frames < 1 || step_frames > xfv::kMaxStreamStepFrames)
+      refuse(std::to_string(step_frames) + " frames per step: 1 to " + std::to_string(xfv::kMaxStreamStepFrames));
     s->vocoder = std::make_unique<xfv::VocoderStream>(models.shared_model(), step_frames, session->noise_seed);
     s->rate = xfv::is_hifigan(models.weights(), models.path()) ? hifigan_config(models.model()).sampling_rate
                                                                : voice_settings(models.model()).mel.sampling_rate;
   });
-  return rc == 0 ? s.release() : nullptr;
+  return rc == 0 ? opened(session, std::move(s)) : nullptr;
 }
 
-void xfv_stream_close(xfv_stream* stream) { delete stream; }
+void xfv_stream_close(xfv_stream* stream) {
+  if (!stream) return;
+  xfv_session* session = stream->session;
+  delete stream;
+  bool last_of_closed = false;
+  {
+    const std::lock_guard<std::mutex> lock(session->close_lock);
+    last_of_closed = --session->open_streams == 0 && session->closed;
+  }
+  if (last_of_closed) delete session;
+}
 
 int xfv_stream_push(xfv_stream* stream, const float* samples, int64_t count) {
   return guarded("xfv_stream_push", [&] { push(stream_of(stream), samples, count); });
@@ -649,7 +705,7 @@ int xfv_stream_push_s16(xfv_stream* stream, const int16_t* samples, int64_t coun
   return guarded("xfv_stream_push_s16", [&] {
     xfv_stream& s = stream_of(stream);
     if (!s.voice) refuse("a vocoder stream takes float32 mel frames, not int16 samples");
-    if (count < 0) refuse("a push of " + std::to_string(count));
+    checked_push(count);
     if (count > 0) need(samples, "samples");
     if (s.samples.size() < static_cast<size_t>(count)) s.samples.resize(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) s.samples[static_cast<size_t>(i)] = static_cast<float>(samples[i]) / 32768.f;

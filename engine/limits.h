@@ -38,4 +38,12 @@ constexpr int kMaxAudioRate = 768000;
 // integer must fit an int.
 constexpr int kMaxVocoderHop = 1 << 12;
 
+// Counts handed to the C API (engine/include/xfv.h), which cannot measure a caller's buffer:
+// a count past these is refused before a value is read from the buffer or anything is sized
+// from it. Faces or latents in one call; a vocoder stream's step (frames per graph run); mel
+// frames in one call or push are held to kMaxAudioFrames of audio, samples in one push to
+// kMaxAudioFrames.
+constexpr int kMaxBatch = 1024;
+constexpr int kMaxStreamStepFrames = 4096;
+
 }  // namespace xfv

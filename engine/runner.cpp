@@ -63,18 +63,27 @@ Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, cons
     swap_states();
     reset_states();
   }
-  // Constants stay as they are for the runner's life: the backend may prepare from them.
-  for (const Node& node : graph.nodes()) {
-    std::vector<bool> constant;
-    for (ValueId in : node.inputs)
-      constant.push_back(in != kNoValue && values[static_cast<size_t>(in)].kind == ValueKind::kConstant);
-    constant_inputs_.push_back(constant);
-    prepared_bytes_ += backend_.keep_constants(bound_[0][constant_inputs_.size() - 1], constant);
+  // Constants stay as they are for the runner's life: the backend may prepare from them. A
+  // failure part way (out of memory) lets go of what was kept, as the destructor would.
+  try {
+    for (const Node& node : graph.nodes()) {
+      std::vector<bool> constant;
+      for (ValueId in : node.inputs)
+        constant.push_back(in != kNoValue && values[static_cast<size_t>(in)].kind == ValueKind::kConstant);
+      prepared_bytes_ += backend_.keep_constants(bound_[0][constant_inputs_.size()], constant);
+      constant_inputs_.push_back(std::move(constant));
+    }
+  } catch (...) {
+    forget_constants();
+    throw;
   }
 }
 
-Runner::~Runner() {
+Runner::~Runner() { forget_constants(); }
+
+void Runner::forget_constants() {
   for (size_t i = 0; i < constant_inputs_.size(); ++i) backend_.forget_constants(bound_[0][i], constant_inputs_[i]);
+  constant_inputs_.clear();
 }
 
 std::vector<OpArgs> Runner::bind_nodes() const {

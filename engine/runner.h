@@ -64,6 +64,7 @@ class Runner {
   float* address(ValueId v) const;
   void upload(ValueId v, const HostTensor& t);
   std::vector<OpArgs> bind_nodes() const;
+  void forget_constants();  // what keep_constants kept for each node
   void swap_states();
 
   const Graph& graph_;

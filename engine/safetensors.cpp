@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "engine/fault_injection.h"
 #include "engine/limits.h"
 
 namespace xfv {
@@ -31,6 +32,7 @@ struct Extent {
 // Reads a tensor's data at `e` into t (whose shape is set), converting integers to floats.
 void read_data(std::istream& in, const std::string& path, const std::string& name, const Extent& e, HostTensor& t) {
   const uint64_t count = static_cast<uint64_t>(t.numel());
+  allocation_point();
   t.data.resize(count);
   in.clear();
   in.seekg(static_cast<std::streamoff>(e.offset));

@@ -21,7 +21,12 @@ void WeightStore::adopt(Graph& graph) {
       if (backend_.runs_on_host_memory()) {
         e.address = e.host->data.data();
       } else {
-        e.device = DeviceBuffer(backend_, bytes);
+        try {
+          e.device = DeviceBuffer(backend_, bytes);
+        } catch (...) {
+          entries_.erase(it);  // not left without an address for the next graph to find
+          throw;
+        }
         backend_.upload(e.device.get(), e.host->data.data(), bytes);
         e.address = e.device.f32();
       }

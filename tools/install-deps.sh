@@ -12,7 +12,8 @@ packages=(cmake g++ make libblis-dev libblis4-openmp libfftw3-dev libboost-conte
           python3-venv python3-dev   # the Python package: `python3 -m venv`, Python.h (docs/python.md)
           espeak-ng)                 # a spoken sentence for the demo and the voice tests
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(python3-pil python3-pytest python3-torch python3-torchaudio)  # the PyTorch references
+  packages+=(python3-pil python3-pytest python3-torch python3-torchaudio  # the PyTorch references
+             python3-hypothesis)  # tools/tests/test_checkpoint_fuzz.py
 fi
 if [ "${1:-}" = "--fuzz" ]; then
   packages+=(clang libomp-dev)  # libFuzzer and clang's OpenMP runtime (tools/fuzz.sh, docs/reliability.md)

@@ -184,7 +184,13 @@ def _read_zip(f, path):
             data[key] = archive.read(name)
             if len(data[key]) < storages[key].numel * storages[key].type.dtype.itemsize:
                 raise CheckpointError(f"{path}: storage {key} is cut short in the archive")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error) as e:
+    except CheckpointError:
+        raise
+    # Found by tools/tests/test_checkpoint_fuzz.py: UnicodeDecodeError for a member name flagged
+    # UTF-8 that is not, RuntimeError for a member flagged encrypted (zipfile's only RuntimeError),
+    # ValueError or OverflowError for a member offset past what a seek takes.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error,
+            RuntimeError, ValueError, OverflowError) as e:
         raise CheckpointError(f"{path}: bad zip archive, truncated or corrupt ({e})") from None
     if byteorder not in ("little", "big"):
         raise CheckpointError(f"{path}: unknown byteorder {byteorder!r}")

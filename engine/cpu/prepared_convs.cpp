@@ -2,6 +2,7 @@
 
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/fault_injection.h"
 
 namespace xfv {
 namespace cpu {
@@ -26,8 +27,14 @@ bool PreparedConvs::key_of(const OpArgs& op, Key& key) {
 size_t PreparedConvs::keep(const OpArgs& op) {
   Key key;
   if (!key_of(op, key)) return 0;
-  Entry& entry = entries_[key];
-  if (entry.users++ > 0) return 0;
+  if (const auto it = entries_.find(key); it != entries_.end()) {
+    ++it->second.users;
+    return 0;
+  }
+  // Made whole before it is entered: an allocation that fails leaves no empty entry behind.
+  Entry entry;
+  entry.users = 1;
+  allocation_point();
   if (const auto* conv = std::get_if<Conv2dArgs>(&op)) {
     const Winograd1dScheme scheme = winograd1d_scheme(conv->d);
     entry.data.resize(winograd1d_weights_size(conv->d, scheme));
@@ -37,6 +44,7 @@ size_t PreparedConvs::keep(const OpArgs& op) {
     polyphase_weights(transposed->d, transposed->w, entry.data.data());
   }
   const size_t bytes = entry.data.size() * sizeof(float);
+  entries_.emplace(key, std::move(entry));
   bytes_ += bytes;
   return bytes;
 }

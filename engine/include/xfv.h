@@ -57,8 +57,9 @@ typedef struct xfv_session xfv_session;
 
 /* Loads a weight file onto a backend: "cpu", "sim" or "cuda". NULL on failure. */
 xfv_model* xfv_model_open(const char* weights_path, const char* backend);
-/* Frees the model (a NULL model is ignored, 0). Refused (-1, nothing freed) while sessions
- * of it are open: close them first. */
+/* Frees the model (a NULL model is ignored, 0). Refused (-1 and a message, nothing freed,
+ * the model still whole) while sessions of it are open, a closed session whose streams are
+ * still open among them: close them first. */
 int xfv_model_close(xfv_model* model);
 
 /* ---- session -------------------------------------------------------------------------- */
@@ -82,7 +83,9 @@ struct xfv_session_params xfv_session_default_params(void);
 
 /* A session of `model` (NULL params: the defaults). NULL on failure. */
 xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params* params);
-/* Frees the session and everything it owns (a NULL session is ignored). */
+/* Frees the session and everything it owns (a NULL session is ignored). A session with open
+ * streams (xfv_stream_open, xfv_vocoder_stream_open) is closed at once, the handle no longer
+ * the caller's, and freed when its last stream closes: the streams go on working. */
 void xfv_session_close(xfv_session* session);
 
 /* The message of the last failure on this thread; "" after a call that succeeded. */
@@ -134,8 +137,8 @@ int xfv_style_from_face(xfv_session* session, const float* face, int domain, flo
  * for one of its domains. The voice must last at least 80 mel frames (about 1 s). */
 int xfv_style_from_voice(xfv_session* session, const float* samples, int64_t count, int rate, int domain,
                          float* style);
-/* The mapping network on `count` latents, for one of its domains. psi in [0, 1] truncates
- * toward the domain's mean style (1: no truncation). */
+/* The mapping network on `count` latents (1 to 1024), for one of its domains. psi in [0, 1]
+ * truncates toward the domain's mean style (1: no truncation). */
 int xfv_styles_from_latents(xfv_session* session, const float* latents, int count, int domain, float psi,
                             float* styles);
 /* xfv_styles_from_latents of one latent. */
@@ -148,7 +151,7 @@ int xfv_latent_from_seed(const xfv_model* model, uint64_t seed, float* latent);
 /* `source` restyled by `style`: one face into `out`. */
 int xfv_translate_face(xfv_session* session, const float* source, const float* style, float* out);
 /* n faces restyled by n styles (face i by style i) as one batch: n faces into `out`. The
- * same faces as n xfv_translate_face calls. */
+ * same faces as n xfv_translate_face calls. n is 1 to 1024. */
 int xfv_translate_faces(xfv_session* session, int n, const float* sources, const float* styles, float* out);
 
 /* ---- the voice task ------------------------------------------------------------------ */
@@ -180,7 +183,8 @@ int xfv_vocoder_mel_bands(const xfv_model* model);  /* mel bands             */
  * on (as they are, no normalization): samples / hop frames into `mel`
  * (bands * (samples / hop) floats). */
 int xfv_mel_from_audio(xfv_session* session, const float* audio, int64_t samples, float* mel);
-/* The waveform of a log-mel of `frames` frames: frames * hop samples into `audio`. */
+/* The waveform of a log-mel of `frames` frames: frames * hop samples into `audio`. At most
+ * 3 hours at 48 kHz (518400000 samples) in one call, as for the mel's `samples`. */
 int xfv_vocode(xfv_session* session, const float* mel, int frames, float* audio);
 
 /* ---- streams (docs/streaming.md): live conversion and vocoding ------------------------- */
@@ -218,11 +222,12 @@ struct xfv_stream_params xfv_stream_default_params(void);
  * (xfv_style_dim floats). NULL and a message on failure. */
 xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const struct xfv_stream_params* params);
 /* A vocoder-only stream: mel frames in (the vocoder's bands per frame, frame after frame),
- * samples out; `step_frames` frames per step. */
+ * samples out; `step_frames` frames per step (1 to 4096). */
 xfv_stream* xfv_vocoder_stream_open(xfv_session* session, int step_frames);
 void xfv_stream_close(xfv_stream* stream);
 
-/* Appends `count` samples (float32 in [-1, 1], or int16 / 32768) at the stream's input rate;
+/* Appends `count` samples (float32 in [-1, 1], or int16 / 32768; 0 to 518400000 a push) at
+ * the stream's input rate;
  * for a vocoder stream, `count` frames of float32 (xfv_vocoder_mel_bands each, frame after
  * frame; no int16). Runs in the calling thread. -1 and a message for NaN or infinite samples
  * (nothing taken: the stream stays usable), a push after flush, int16 to a vocoder stream. */

@@ -379,7 +379,8 @@ HostTensor load_face_image_bytes(const std::vector<unsigned char>& bytes, const 
 
 HostTensor face_from_rgb8(const uint8_t* rgb, int width, int height, int size) {
   if (!rgb) throw std::invalid_argument("face_from_rgb8: null pixel buffer");
-  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide || size < 1 || size > kMaxImageSide)
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide || size < 1 || size > kMaxImageSide ||
+      int64_t{width} * height > kMaxImagePixels)
     throw std::invalid_argument("face_from_rgb8: cannot resize an image of " + dims(width, height) + " to " +
                                 dims(size, size));
   Rgb8 img{width, height, std::vector<uint8_t>(rgb, rgb + size_t(width) * size_t(height) * 3)};

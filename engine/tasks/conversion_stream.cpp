@@ -35,8 +35,9 @@ std::vector<Moments<double>> column_moments(const HostTensor& x, int64_t first, 
 
 ConversionStream::ConversionStream(VoiceConverter& voices, const HostTensor& style, const ConversionStreamOptions& o)
     : voices_(voices), options_(o) {
-  context_ = o.window_frames - 4 * (o.step_blocks + o.lookahead_blocks);
-  if (o.step_blocks < 1 || o.lookahead_blocks < 0 || o.window_frames % 4 != 0 || context_ < 0)
+  // In 64 bits: the options are a caller's, and their sum must not overflow before it is checked.
+  const int64_t context = int64_t{o.window_frames} - 4 * (int64_t{o.step_blocks} + o.lookahead_blocks);
+  if (o.step_blocks < 1 || o.lookahead_blocks < 0 || o.window_frames % 4 != 0 || context < 0)
     throw std::invalid_argument("a conversion stream's window of " + std::to_string(o.window_frames) +
                                 " frames must be a multiple of 4 that holds its step of " +
                                 std::to_string(o.step_blocks) + " blocks (at least 1) and its look-ahead of " +
@@ -44,6 +45,7 @@ ConversionStream::ConversionStream(VoiceConverter& voices, const HostTensor& sty
   if (o.window_frames > voices.max_frames())
     throw std::invalid_argument("a conversion stream's window of " + std::to_string(o.window_frames) +
                                 " frames is longer than the generator's chunks of " + std::to_string(voices.max_frames()));
+  context_ = static_cast<int>(context);
   if (o.stats != StreamStats::kWindow) {
     for (const Shape& s : voices.norm_shapes(o.window_frames)) {
       const int64_t w = s[s.rank - 1];

@@ -46,8 +46,12 @@ struct SessionCloser {
 struct ModelCloser {
   void operator()(xfv_model* m) const { EXPECT_EQ(xfv_model_close(m), 0) << xfv_last_error(); }
 };
+struct StreamCloser {
+  void operator()(xfv_stream* s) const { xfv_stream_close(s); }
+};
 using SessionPtr = std::unique_ptr<xfv_session, SessionCloser>;
 using ModelPtr = std::unique_ptr<xfv_model, ModelCloser>;
+using StreamPtr = std::unique_ptr<xfv_stream, StreamCloser>;
 
 // A suite whose tests run on one model and one session of it (the defaults).
 class CApiSuite : public ::testing::Test {

@@ -17,11 +17,6 @@
 namespace capi {
 namespace {
 
-struct StreamClose {
-  void operator()(xfv_stream* s) const { xfv_stream_close(s); }
-};
-using StreamPtr = std::unique_ptr<xfv_stream, StreamClose>;
-
 std::vector<float> pull_all(xfv_stream* s) {
   std::vector<float> out(static_cast<size_t>(xfv_stream_available(s)));
   EXPECT_EQ(xfv_stream_pull(s, out.data(), static_cast<int64_t>(out.size())), static_cast<int64_t>(out.size()));

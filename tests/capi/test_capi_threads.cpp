@@ -3,6 +3,7 @@
 // launches from every session go to one pool of workers); the weights on the backend are
 // uploaded once for all four. On the small XFaVoT bundle.
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <string>
 #include <thread>
@@ -97,9 +98,59 @@ TEST_P(CApiThreads, FourSessionsOfOneModelGiveTheOneThreadResults) {
   EXPECT_LE(xfv::relative_l2(want.wave, cpu.wave), 1e-4);
 }
 
-// Under ASan the sim instance (five sim runs of every task) outlasts the capi test's time
-// limit; there sim is checked op by op (test_ops), and the Release build runs this on sim.
-#if defined(__SANITIZE_ADDRESS__)
+// Sixteen threads, each with its own session of one model, at once: each opens its session,
+// makes the styles of its latents (the one-thread result, bit for bit), fails a call with an
+// index of its own and finds its own message (xfv_last_error is per thread), then succeeds
+// and finds it cleared, and closes its session; the model then closes.
+TEST(CApiManyThreads, SessionsOfOneModelKeepTheirOwnResultsAndMessages) {
+  if (xfavot_dir().empty()) GTEST_SKIP() << "XFV_XFAVOT is unset: run through ctest, which builds the fixtures";
+  xfv_model* model = xfv_model_open(small_bundle().c_str(), "cpu");
+  ASSERT_NE(model, nullptr) << xfv_last_error();
+  constexpr int kThreads = 16;
+  std::vector<float> z(2 * 8);
+  ASSERT_EQ(xfv_latent_from_seed(model, 5, z.data()), 0) << xfv_last_error();
+  ASSERT_EQ(xfv_latent_from_seed(model, 6, z.data() + 8), 0) << xfv_last_error();
+  std::vector<float> want(2 * 16);
+  {
+    SessionPtr one(xfv_session_open(model, nullptr));
+    ASSERT_NE(one, nullptr) << xfv_last_error();
+    ASSERT_EQ(xfv_styles_from_latents(one.get(), z.data(), 2, 1, 0.7f, want.data()), 0) << xfv_last_error();
+  }
+  std::vector<std::vector<float>> got(kThreads, std::vector<float>(2 * 16, NAN));
+  std::vector<std::string> failed(kThreads), cleared(kThreads, "unset");
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();  // all at once
+      SessionPtr session(xfv_session_open(model, nullptr));
+      if (!session) return;
+      xfv_styles_from_latents(session.get(), z.data(), 2, 1, 0.7f, got[t].data());
+      std::vector<float> unused(16);
+      xfv_style_from_latent(session.get(), z.data(), 100 + t, 1.f, unused.data());
+      failed[t] = xfv_last_error();
+      xfv_set_noise_seed(session.get(), 1);
+      cleared[t] = xfv_last_error();
+    });
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    SCOPED_TRACE("thread " + std::to_string(t));
+    EXPECT_EQ(got[t], want);
+    EXPECT_NE(failed[t].find("domain " + std::to_string(100 + t) + " is out of the range"), std::string::npos) << failed[t];
+    EXPECT_EQ(cleared[t], "");
+  }
+  EXPECT_EQ(xfv_model_close(model), 0) << xfv_last_error();
+}
+
+// Under ASan or TSan the sim instance (five sim runs of every task) outlasts the capi test's
+// time limit; there sim is checked op by op (test_ops), and the Release build runs this on sim.
+#if defined(__has_feature)
+#define XFV_HAS_FEATURE(x) __has_feature(x)
+#else
+#define XFV_HAS_FEATURE(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || XFV_HAS_FEATURE(thread_sanitizer)
 INSTANTIATE_TEST_SUITE_P(Backends, CApiThreads, ::testing::Values("cpu"),
 #else
 INSTANTIATE_TEST_SUITE_P(Backends, CApiThreads, ::testing::Values("cpu", "sim"),
