@@ -16,8 +16,8 @@
 // vectorizes. Where the taps' reach is short (small dilations), the input is instead split
 // once into its m phases x[m c + ph], each tap a contiguous piece of one of them: m values
 // gathered per tile instead of n. The output transform likewise computes row i of A^T M for
-// a run of tiles into a
-// contiguous row, then scatters it at a stride of m (output i of tile t is at m t + d i).
+// a run of tiles into a contiguous row, then scatters it at a stride of m (output i of tile t
+// is at m t + d i).
 //
 // GEMMs. Summed over input channels, one GEMM per point p, M[p] (cout x tiles) = U[p] (cout x
 // cin) . V[p] (cin x tiles), U = G g. The tiles go in chunks whose V and M stay in a core's
@@ -128,7 +128,6 @@ void combine_rows(const float* coef, int rows, const float* const* in, float* __
 }
 
 using CombineRows = void (*)(const float*, int, const float* const*, float*, int64_t, int64_t);
-
 
 CombineRows combine_rows_for(int n) { return n == 6 ? combine_rows<6> : n == 7 ? combine_rows<7> : combine_rows<8>; }
 
