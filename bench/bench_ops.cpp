@@ -147,6 +147,8 @@ void register_all(const std::string& b) {
   GatedActivationArgs gate;
   gate.d = {1, 64, 57600};
   add(b, "vocoder_64x57600", gate);
+  gate.d.s = 5;  // with the last upsampling stage folded in: b at 11,520 samples
+  add(b, "vocoder_64x57600_b_upsampled_x5", gate);
 
   // HiFi-GAN V1 at 1 s of 22.05 kHz audio (86 frames): per stage (channels, samples) the
   // resblock convs of each kernel (dilations 1 and 5) and the upsampling layer into it;

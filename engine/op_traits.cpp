@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "kernels/upsample_phases.h"
+
 namespace xfv {
 namespace {
 
@@ -114,9 +116,15 @@ OpTraits traits(const LandmarkMaskArgs& a) {
 }
 OpTraits traits(const GatedActivationArgs& a) {
   const GatedActivationDesc& d = a.d;
+  if (d.s < 1 || d.s > kMaxUpsampleScale || d.t % d.s != 0)
+    throw std::invalid_argument("gated_activation: b at 1/" + std::to_string(d.s) + " of the rate of " +
+                                std::to_string(d.t) + " samples");
   const int64_t out = int64_t{d.n} * d.c * d.t;
-  // Per output: two adds, tanh, sigmoid (counted as a few flops each) and the product.
-  return {"gated_activation", {2 * out, 2 * out}, {false, false}, Shape{d.n, d.c, d.t}, 8.0 * out};
+  // Per output: two adds, tanh, sigmoid (counted as a few flops each) and the product; with
+  // the upsampling stage, its three multiply-adds for each of b's two values.
+  const bool upsampled = d.s > 1;
+  return {"gated_activation", {2 * out, 2 * out / d.s, upsampled ? 2 * int64_t{d.s} + 1 : 0}, {false, false, true},
+          Shape{d.n, d.c, d.t}, (upsampled ? 20.0 : 8.0) * out};
 }
 OpTraits traits(const MaxPoolArgs& a) {
   const MaxPoolDesc& d = a.d;
@@ -195,6 +203,9 @@ auto bind_ptrs(Args& a, const std::vector<const float*>& in, float* out) -> decl
 }
 void bind_ptrs(UpsampleFirArgs& a, const std::vector<const float*>& in, float* out) {
   a.x = in[0], a.taps = in[1], a.y = out;
+}
+void bind_ptrs(GatedActivationArgs& a, const std::vector<const float*>& in, float* out) {
+  a.a = in[0], a.b = in[1], a.b_taps = in[2], a.y = out;
 }
 void bind_ptrs(GaussianArgs& a, const std::vector<const float*>&, float* out) { a.y = out; }
 void bind_ptrs(LandmarkMaskArgs& a, const std::vector<const float*>& in, float* out) {
@@ -344,6 +355,10 @@ std::string detail(const TimeWindowArgs& a) {
   const TimeWindowDesc& d = a.d;
   return "a[" + std::to_string(d.a0) + "+" + std::to_string(d.wa) + "] b[" + std::to_string(d.b0) + "+" +
          std::to_string(d.wb) + "] " + Shape{d.planes, d.out_w()}.str();
+}
+std::string detail(const GatedActivationArgs& a) {
+  const std::string shape = traits(a).output.str();
+  return a.d.s > 1 ? "b upsampled x" + std::to_string(a.d.s) + " " + shape : shape;
 }
 template <class Args>
 std::string detail(const Args& a) {

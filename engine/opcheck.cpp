@@ -444,6 +444,14 @@ void add_gated_activation_cases(CaseMaker& m) {
   GatedActivationArgs saturating;  // far into both tails, past where exp overflows a float
   saturating.d = {1, 4, 500};
   m.add(saturating, {}, -120.f, 120.f);
+  // b at a lower rate, upsampled in the gate: Parallel WaveGAN's last stages (5 and 3), a
+  // plane longer than the cpu's pieces, one input of b, and the largest scale.
+  for (auto [n, c, t, s] : {std::tuple{1, 64, 5 * 300, 5}, std::tuple{2, 3, 3 * 17, 3}, std::tuple{1, 2, 5, 5},
+                            std::tuple{1, 1, 64 * 3, 64}}) {
+    GatedActivationArgs a;
+    a.d = {n, c, t, s};
+    m.add(a, {false, false, true}, -2.f, 2.f);
+  }
 }
 
 void add_replication_pad_cases(CaseMaker& m) {

@@ -304,14 +304,19 @@ struct LandmarkMaskArgs {
 // The voice networks' ops (../shared/reference-models.md §2.3, §2.4, §3.3).
 
 // Parallel WaveGAN's gate: a (the dilated conv) and b (the aux 1x1 conv) are (n, 2c, t);
-// y (n, c, t) = tanh(a[:, :c] + b[:, :c]) * sigmoid(a[:, c:] + b[:, c:]).
+// y (n, c, t) = tanh(a[:, :c] + b[:, :c]) * sigmoid(a[:, c:] + b[:, c:]). With s > 1, b is
+// given at 1/s of the rate, (n, 2c, t / s), and the gate runs the last upsampling stage on it
+// (upsample_phases.h, taps: its 2s + 1 FIR taps): the stage's output, 128 rows at the sample
+// rate, never goes through memory.
 struct GatedActivationDesc {
   int n, c, t;
+  int s = 1;
 };
 struct GatedActivationArgs {
   GatedActivationDesc d;
   const float* a = nullptr;
   const float* b = nullptr;
+  const float* b_taps = nullptr;  // with s > 1 only
   float* y = nullptr;
 };
 

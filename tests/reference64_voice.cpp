@@ -10,14 +10,20 @@ namespace reference64_voice {
 
 Out ref(const GatedActivationArgs& a, const In& in) {
   const GatedActivationDesc& d = a.d;
+  Out b(in[1].begin(), in[1].end());
+  if (d.s > 1) {  // the upsampling stage by its definition
+    UpsampleFirArgs up;
+    up.d = {d.n * 2 * d.c, d.t / d.s, d.s};
+    b = ref(up, {in[1], in[2]});
+  }
   Out y;
   for (int n = 0; n < d.n; ++n)
     for (int c = 0; c < d.c; ++c)
       for (int t = 0; t < d.t; ++t) {
         const size_t lo = (static_cast<size_t>(n) * 2 * d.c + c) * d.t + t;
         const size_t hi = lo + static_cast<size_t>(d.c) * d.t;  // the gate half
-        const double u = static_cast<double>(in[0][lo]) + in[1][lo];
-        const double g = static_cast<double>(in[0][hi]) + in[1][hi];
+        const double u = in[0][lo] + b[lo];
+        const double g = in[0][hi] + b[hi];
         y.push_back(std::tanh(u) / (1 + std::exp(-g)));
       }
   return y;

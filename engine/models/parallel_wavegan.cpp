@@ -112,9 +112,10 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
   h = b.node("upsample_net.pad", pad, {h}, Shape{1, aux, 1, frames + 2 * c.aux_context_window});
   const ValueId conv_in =
       b.conv1d("upsample_net.conv_in", h, "upsample_net.conv_in", aux, 2 * c.aux_context_window + 1, 1, 0, false);
-  const auto upsample = [&](const std::string& path, ValueId x, bool dump_names) {
-    for (size_t i = 0; i < c.upsample_scales.size(); ++i) {
-      const std::string fir = "upsample_net.upsample.up_layers." + std::to_string(2 * i + 1);
+  const auto fir_key = [](size_t i) { return "upsample_net.upsample.up_layers." + std::to_string(2 * i + 1); };
+  const auto upsample = [&](const std::string& path, ValueId x, bool dump_names, size_t stages) {
+    for (size_t i = 0; i < stages; ++i) {
+      const std::string fir = fir_key(i);
       const std::string name = !dump_names ? path + ".up." + std::to_string(i)
                                : i + 1 == c.upsample_scales.size() ? "upsample_net" : fir;
       x = b.upsample_fir(name, x, fir, c.upsample_scales[i]);
@@ -124,7 +125,8 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
   // The 80 rows of c_up feed no layer (below), but they are the reference's dump points
   // `upsample_net...`, which `xfv validate` checks; at 0.2% of the vocoder's time
   // (docs/performance.md) they stay in every graph rather than in a graph of their own.
-  upsample("upsample_net", conv_in, true);
+  const size_t stages = c.upsample_scales.size();
+  upsample("upsample_net", conv_in, true, stages);
 
   // Each layer's output and skip 1x1s run as one conv of their stacked weights, whose fused
   // residual carries both running values in one buffer, with c = sqrt(0.5) as its alpha and
@@ -151,13 +153,16 @@ VocoderIO add_vocoder(NetBuilder& b, const VocoderConfig& c, int frames, bool se
                                (c.kernel_size - 1) / 2 * dilation, true);
     // The aux 1x1 acts on channels, the upsampling on time, both linear: the 1x1 at the
     // frame rate, then its 128 rows upsampled, is the reference's 1x1 of c_up up to
-    // rounding, at 1/hop of the 1x1's multiplies.
+    // rounding, at 1/hop of the 1x1's multiplies. The gate runs the last upsampling stage
+    // itself, so that its 128 rows at the sample rate never go through memory.
     const ValueId cond = upsample(p + ".conv1x1_aux",
                                   b.conv1d(p + ".conv1x1_aux", conv_in, p + ".conv1x1_aux", c.gate_channels, 1, 1, 0, false),
-                                  false);
+                                  false, stages - 1);
     GatedActivationArgs gate;
-    gate.d = {1, half, samples};
-    const ValueId z = b.node(p + ".gate", gate, {a, cond}, Shape{1, half, 1, samples});
+    const int last_scale = c.upsample_scales.back();
+    gate.d = {1, half, samples, last_scale};
+    const ValueId taps = b.weight(fir_key(stages - 1) + ".weight", Shape{1, 1, 1, 2 * last_scale + 1});
+    const ValueId z = b.node(p + ".gate", gate, {a, cond, taps}, Shape{1, half, 1, samples});
     const std::string key = p + ".conv1x1_out+skip";
     stack(key, p + ".conv1x1_out", p + ".conv1x1_skip", std::pow(c_half, l), half);
     both = b.conv1d(key, z, key, R + S, 1, 1, 0, true, both, sqrt_half, sqrt_half);
@@ -249,7 +254,7 @@ VocoderStepIO add_vocoder_step(NetBuilder& b, const VocoderConfig& c, int step, 
     const Timed cond = conditioning(p, a.lag);
     GatedActivationArgs gate;
     gate.d = {1, half, samples};
-    const Timed z = s.same_time(b.node(p + ".gate", gate, {a.v, cond.v}, Shape{1, half, 1, samples}), a, half);
+    const Timed z = s.same_time(b.node(p + ".gate", gate, {a.v, cond.v, kNoValue}, Shape{1, half, 1, samples}), a, half);
     const std::string key = p + ".conv1x1_out+skip";
     stack_rows(b, R, S, key, p + ".conv1x1_out", p + ".conv1x1_skip", std::pow(c_half, l), half);
     const Timed residual = s.slice(p + ".residual", window, both, context, static_cast<int>(a.lag - both.lag));
