@@ -50,7 +50,9 @@ Json peaks_json(const Peaks& p) {
   Json flops = Json::object();
   for (Precision q : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
     flops[precision_name(q)] = known_or_null(p.flops(q) > 0, p.flops(q));
-  return {{"source", p.source}, {"flops_per_s", flops}, {"bytes_per_s", known_or_null(p.bytes_per_s > 0, p.bytes_per_s)}};
+  return {{"source", p.source},
+          {"flops_per_s", flops},
+          {"bytes_per_s", known_or_null(p.bytes_per_s > 0, p.bytes_per_s)}};
 }
 
 // Adds a node's roofline to a running total.

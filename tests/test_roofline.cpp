@@ -65,7 +65,8 @@ std::vector<Case> cases(Precision p) {
     l.d = {10, 30, 7};
     l.d.batch = 3, l.d.x_stride = 300, l.d.w_stride = 210, l.d.bias_stride = 7, l.d.y_stride = 70;
     l.d.precision = p;
-    out.push_back({"net.fc", node_of(l, 3), 2.0 * 3 * 10 * 30 * 7, 3.0 * 7 * 30, 3.0 * 10 * 30 + 3.0 * 7 + 3.0 * 10 * 7});
+    out.push_back({"net.fc", node_of(l, 3), 2.0 * 3 * 10 * 30 * 7, 3.0 * 7 * 30,
+                   3.0 * 10 * 30 + 3.0 * 7 + 3.0 * 10 * 7});
   }
   {  // transposed conv1d k5 stride 2 pad 1, (1, 4, 7) -> (1, 3, 15), bias
     ConvTranspose1dArgs t;
