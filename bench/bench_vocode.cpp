@@ -4,7 +4,9 @@
 // tools/bench_vocode.sh runs both in the same sitting on the released universal weights.
 //
 //   xfv_bench_vocode --weights=W.safetensors [--mel=speech.mel.npy] [--backend=cpu|cuda|sim]
-//                    [--seconds=10] [benchmark flags]
+//                    [--seconds=10] [--precision=fp32,bf16|all] [benchmark flags]
+// The vocoder benches one per precision (<name>/<backend>/<precision>); the front end (no conv
+// or linear layer) once.
 #include <cmath>
 #include <random>
 #include <string>
@@ -36,11 +38,11 @@ xfv::HostTensor bench_mel(const std::string& path, int bands, int frames) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "mel", "backend", "seconds"});
+  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "mel", "backend", "seconds", "precision"});
   const std::string weights = args.get("weights"), mel_path = args.get("mel"), backend = args.get("backend", "cpu");
   const double seconds = std::atof(args.get("seconds", "10").c_str());
   if (weights.empty() || !(seconds > 0.1)) {
-    std::fprintf(stderr, "usage: xfv_bench_vocode --weights=W.safetensors [--mel=M.npy] [--backend=cpu] [--seconds=10]\n");
+    std::fprintf(stderr, "usage: xfv_bench_vocode --weights=W.safetensors [--mel=M.npy] [--backend=cpu] [--seconds=10] [--precision=fp32]\n");
     return 2;
   }
   xfv::Bundle bundle(weights, backend);
@@ -56,11 +58,13 @@ int main(int argc, char** argv) {
   xfv::add_task_bench("front_end/" + backend, [&] { benchmark::DoNotOptimize(v.mel(audio).data.data()); });
   // In the default windows (what `xfv vocode` does), and in one window, as PyTorch runs it.
   const int windows = v.max_frames();
-  xfv::add_task_bench("vocoder_" + std::to_string(frames) + "_frames/" + backend, [&] {
+  const std::vector<xfv::Precision> precisions = xfv::bench_precisions(args);
+  const std::string vocoder = "vocoder_" + std::to_string(frames) + "_frames";
+  xfv::add_precision_benches(bundle.models(), precisions, vocoder + "/" + backend, [&] {
     v.set_max_frames(windows);
     benchmark::DoNotOptimize(v.vocode(mel).data());
   });
-  xfv::add_task_bench("vocoder_" + std::to_string(frames) + "_frames_one_window/" + backend, [&] {
+  xfv::add_precision_benches(bundle.models(), precisions, vocoder + "_one_window/" + backend, [&] {
     v.set_max_frames(frames);
     benchmark::DoNotOptimize(v.vocode(mel).data());
   });

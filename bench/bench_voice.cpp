@@ -5,7 +5,10 @@
 // tools/bench_voice.sh makes the weight file and runs this beside the PyTorch timing
 // (tools/bench_torch_voice.py) in the same sitting.
 //
-//   xfv_bench_voice --weights=W.safetensors [--backend=cpu|cuda|sim] [--seconds=2.4] [benchmark flags]
+//   xfv_bench_voice --weights=W.safetensors [--backend=cpu|cuda|sim] [--seconds=2.4]
+//                   [--precision=fp32,bf16|all] [benchmark flags]
+// The stages with convs one benchmark per precision (<stage>/<backend>/<precision>); the
+// front end (no conv or linear layer) once.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -31,11 +34,11 @@ std::vector<float> random_audio(size_t samples, uint32_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "backend", "seconds"});
+  xfv::TaskBenchArgs args = xfv::parse_task_bench_args(argc, argv, {"weights", "backend", "seconds", "precision"});
   const std::string weights = args.get("weights"), backend = args.get("backend", "cpu");
   const double seconds = std::atof(args.get("seconds", "2.4").c_str());
   if (weights.empty() || !(seconds > 0.1)) {
-    std::fprintf(stderr, "usage: xfv_bench_voice --weights=W.safetensors [--backend=cpu] [--seconds=2.4]\n");
+    std::fprintf(stderr, "usage: xfv_bench_voice --weights=W.safetensors [--backend=cpu] [--seconds=2.4] [--precision=fp32]\n");
     return 2;
   }
   xfv::Bundle bundle(weights, backend);
@@ -47,8 +50,14 @@ int main(int argc, char** argv) {
   const xfv::HostTensor style = vc.style_from_reference(reference_mel, 1);
   const xfv::HostTensor converted = vc.convert(source_mel, style);
 
-  const auto add = [&](const std::string& name, auto body) { xfv::add_task_bench(name + "/" + backend, body); };
-  add("front_end_x2", [&] { benchmark::DoNotOptimize(vc.mel(source).data.data() + vc.mel(reference).data.size()); });
+  // The front end has no conv or linear layer: timed once, at fp32.
+  xfv::add_task_bench("front_end_x2/" + backend, [&] {
+    benchmark::DoNotOptimize(vc.mel(source).data.data() + vc.mel(reference).data.size());
+  });
+  const std::vector<xfv::Precision> precisions = xfv::bench_precisions(args);
+  const auto add = [&](const std::string& name, auto body) {
+    xfv::add_precision_benches(bundle.models(), precisions, name + "/" + backend, body);
+  };
   add("style_encoder", [&] { benchmark::DoNotOptimize(vc.style_from_reference(reference_mel, 1).data.data()); });
   add("f0_and_generator", [&] { benchmark::DoNotOptimize(vc.convert(source_mel, style).data.data()); });
   add("vocoder", [&] { benchmark::DoNotOptimize(vc.vocode(converted, {}).data()); });

@@ -1,5 +1,6 @@
 // What the whole-task benches (bench_image, bench_voice, bench_vocode) share: their own
-// --name=value flags, the rest left to Google Benchmark, and how one task is timed.
+// --name=value flags, the rest left to Google Benchmark, how one task is timed, and at which
+// precisions (--precision: one benchmark per precision).
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -7,8 +8,14 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <sstream>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "engine/tasks/model_session.h"
+#include "kernels/precision.h"
 
 namespace xfv {
 
@@ -45,6 +52,38 @@ void add_task_bench(const std::string& name, Body body) {
   benchmark::RegisterBenchmark(name.c_str(), [body](benchmark::State& state) {
     for (auto _ : state) body();
   })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+}
+
+// The precisions of --precision: a comma-separated list of fp32, tf32, bf16 and fp16, or
+// "all" for the four; fp32 alone when it is not given. Another name ends the bench (status 2).
+inline std::vector<Precision> bench_precisions(const TaskBenchArgs& a) {
+  const std::string list = a.get("precision", "fp32");
+  if (list == "all") return {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16};
+  std::vector<Precision> out;
+  std::stringstream items(list);
+  for (std::string item; std::getline(items, item, ',');) {
+    Precision p;
+    if (!parse_precision(item.c_str(), &p)) {
+      std::fprintf(stderr, "--precision: '%s' is none of fp32, tf32, bf16, fp16, all\n", item.c_str());
+      std::exit(2);
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+// One benchmark "<name>/<precision>" per precision, timing `body` with the session's convs
+// and linear layers at that precision (ModelSession::set_precision; FAN stays fp32), after
+// one untimed run that compiles the graphs at it.
+template <class Body>
+void add_precision_benches(ModelSession& models, const std::vector<Precision>& precisions, const std::string& name,
+                           Body body) {
+  for (Precision p : precisions)
+    benchmark::RegisterBenchmark((name + "/" + precision_name(p)).c_str(), [&models, p, body](benchmark::State& state) {
+      models.set_precision(p);
+      body();
+      for (auto _ : state) body();
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 }
 
 // A stream bench's counters: the compute time per chunk (`ms`, one per push) at its p50, p99

@@ -32,6 +32,7 @@
 #include "engine/models/stargan_vc.h"
 #include "engine/models/voice_settings.h"
 #include "engine/profile.h"
+#include "engine/roofline.h"
 #include "engine/tasks/bundle.h"
 #include "engine/tasks/voice_stream.h"
 
@@ -353,6 +354,7 @@ xfv_session* xfv_session_open(xfv_model* model, const struct xfv_session_params*
     s->noise_seed = p.noise_seed;
     s->profiling = p.profiling != 0;
     s->profile = std::make_unique<xfv::Profile>(model->model->backend());
+    s->profile->set_peaks(xfv::backend_peaks(model->model->backend()));  // the roofline's (docs/profile.md)
   });
   return rc == 0 ? s.release() : nullptr;
 }

@@ -128,5 +128,28 @@ bool available(std::string* why) {
 
 std::unique_ptr<Backend> make_backend() { return std::make_unique<DeviceBackend>(); }
 
+#if !defined(XFV_SIM)
+GpuSpec device_spec() {
+  int device = 0;
+  XFV_CHECK(cudaGetDevice(&device));
+  cudaDeviceProp prop{};
+  XFV_CHECK(cudaGetDeviceProperties(&prop, device));
+  // The clocks are attributes only: CUDA 13's cudaDeviceProp no longer carries them.
+  const auto attribute = [device](cudaDeviceAttr a) {
+    int value = 0;
+    XFV_CHECK(cudaDeviceGetAttribute(&value, a, device));
+    return value;
+  };
+  GpuSpec s;
+  s.name = prop.name;
+  s.major = prop.major, s.minor = prop.minor;
+  s.sms = prop.multiProcessorCount;
+  s.clock_khz = attribute(cudaDevAttrClockRate);
+  s.memory_clock_khz = attribute(cudaDevAttrMemoryClockRate);
+  s.bus_bits = prop.memoryBusWidth;
+  return s;
+}
+#endif
+
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

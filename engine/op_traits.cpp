@@ -246,6 +246,11 @@ OpTraits traits_of(const OpArgs& op) {
           return traits(a);
       },
       op);
+  if (std::holds_alternative<Conv2dArgs>(op) || std::holds_alternative<LinearArgs>(op) ||
+      std::holds_alternative<ConvTranspose1dArgs>(op)) {
+    t.weight_input = 1;
+    t.weight_element_bytes = precision_storage_bytes(precision_of(op));
+  }
   t.bytes = compulsory_bytes(t, std::vector<bool>(t.input_sizes.size(), true));
   // At a reduced precision a conv or linear layer is the tensor-core GEMM's: its own kernel
   // file, cpu reference and cases.
@@ -257,10 +262,12 @@ double compulsory_bytes(const OpTraits& t, const std::vector<bool>& bound) {
   if (bound.size() != t.input_sizes.size())
     throw std::invalid_argument(t.op + ": " + std::to_string(bound.size()) + " input flags for " +
                                 std::to_string(t.input_sizes.size()) + " inputs");
-  double elements = static_cast<double>(t.output.numel());
+  double bytes = static_cast<double>(t.output.numel()) * sizeof(float);
   for (size_t i = 0; i < bound.size(); ++i)
-    if (bound[i]) elements += static_cast<double>(t.input_sizes[i]);
-  return elements * sizeof(float);
+    if (bound[i])
+      bytes += static_cast<double>(t.input_sizes[i]) *
+               (static_cast<int>(i) == t.weight_input ? t.weight_element_bytes : static_cast<int>(sizeof(float)));
+  return bytes;
 }
 
 void bind_op(OpArgs& op, const std::vector<const float*>& inputs, float* output) {

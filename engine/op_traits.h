@@ -17,21 +17,25 @@ struct OpTraits {
   std::vector<bool> input_optional;  // slots that may be left unbound (null)
   Shape output;
   double flops = 0;
-  // Compulsory traffic: 4 bytes per element of every input slot (weights included) read once
-  // and of the output written once; an upper bound where optional inputs are left unbound
-  // (compulsory_bytes gives the exact figure for those).
+  // Compulsory traffic: every input slot (weights included) read once and the output written
+  // once, 4 bytes per element except the weights of a conv, transposed conv or linear layer,
+  // stored at their precision (precision_storage_bytes); an upper bound where optional inputs
+  // are left unbound (compulsory_bytes gives the exact figure for those).
   double bytes = 0;
   // The op family: the one name of its kernel file (kernels/<family>.cu), its cpu file
   // (engine/cpu/<family>.cpp), its op cases (`xfv ops --family`) and its benches. An op is
   // its own family, except "elementwise" (unary, binary, concat) and "pooling" (avg_pool,
   // max_pool, adaptive_avg_pool).
   std::string family{};
+  // The weights' slot (-1: none) and their bytes per element.
+  int weight_input = -1;
+  int weight_element_bytes = sizeof(float);
 };
 OpTraits traits_of(const OpArgs& op);
 
 // The compulsory traffic of an op whose input slots are bound as `bound` says (one flag per
 // slot of t.input_sizes; an unbound optional input moves nothing): each bound input read once
-// and the output written once, 4 bytes per element. The one place bytes are counted: the
+// and the output written once, 4 bytes per element, the weights at t.weight_element_bytes. The one place bytes are counted: the
 // profile, the op checker and the benches all take it from here.
 double compulsory_bytes(const OpTraits& t, const std::vector<bool>& bound);
 

@@ -20,16 +20,48 @@ using Json = nlohmann::ordered_json;  // keys in the order written: the schema's
 
 std::string network_of(const std::string& name) { return name.substr(0, name.find('.')); }
 
+// A figure, or null where it is not known.
+Json known_or_null(bool known, double value) { return known ? Json(value) : Json(nullptr); }
+
+// The roofline's fields of a node or a total (docs/profile.md).
+void add_roofline(Json& j, const Roofline& r) {
+  j["roof_compute_ms"] = known_or_null(r.compute_known, r.compute_ms);
+  j["roof_memory_ms"] = known_or_null(r.memory_known, r.memory_ms);
+  j["roof_ms"] = known_or_null(r.known(), r.ms);
+  j["bound"] = r.known() ? Json(r.compute_bound ? "compute" : "memory") : Json(nullptr);
+  j["roof_fraction"] = known_or_null(r.known(), r.fraction);
+}
+
 Json totals_json(const NetworkTotal& t) {
-  return {{"network", t.network},
-          {"nodes", t.nodes},
-          {"ms", t.ms},
-          {"flops", t.flops},
-          {"bytes", t.bytes},
-          {"gflop_per_s", per_second_g(t.flops, t.ms)},
-          {"gb_per_s", per_second_g(t.bytes, t.ms)},
-          {"weight_bytes", t.memory.weight_bytes},
-          {"arena_bytes", t.memory.arena_bytes}};
+  Json j = {{"network", t.network},
+            {"nodes", t.nodes},
+            {"ms", t.ms},
+            {"flops", t.flops},
+            {"bytes", t.bytes},
+            {"gflop_per_s", per_second_g(t.flops, t.ms)},
+            {"gb_per_s", per_second_g(t.bytes, t.ms)}};
+  add_roofline(j, t.roof);
+  j["weight_bytes"] = t.memory.weight_bytes;
+  j["arena_bytes"] = t.memory.arena_bytes;
+  return j;
+}
+
+Json peaks_json(const Peaks& p) {
+  Json flops = Json::object();
+  for (Precision q : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
+    flops[precision_name(q)] = known_or_null(p.flops(q) > 0, p.flops(q));
+  return {{"source", p.source},
+          {"flops_per_s", flops},
+          {"bytes_per_s", known_or_null(p.bytes_per_s > 0, p.bytes_per_s)}};
+}
+
+// Adds a node's roofline to a running total.
+void accumulate(Roofline& total, const Roofline& node, bool first) {
+  total.compute_known = (first || total.compute_known) && node.compute_known;
+  total.memory_known = (first || total.memory_known) && node.memory_known;
+  total.compute_ms += node.compute_ms;
+  total.memory_ms += node.memory_ms;
+  total.ms += node.ms;
 }
 
 // Writes `text` to a temporary name beside `path`, then renames it into place.
@@ -78,6 +110,10 @@ void Profile::record(const Node& node, const std::string& name, double ms) {
   p.ms = ms;
   p.flops = t.flops;
   p.bytes = compulsory_bytes(t, bound);
+  p.precision = precision_of(node.op);
+  p.peak_flops = peaks_.flops(p.precision);
+  p.peak_bytes = peaks_.bytes_per_s;
+  p.roof = roofline(p.flops, p.bytes, p.peak_flops, p.peak_bytes, ms);
   nodes_.push_back(std::move(p));
 }
 
@@ -97,6 +133,7 @@ std::vector<NetworkTotal> Profile::totals() const {
       }
     }
     for (NetworkTotal* t : {&*it, &all}) {
+      accumulate(t->roof, n.roof, t->nodes == 0);
       ++t->nodes;
       t->ms += n.ms;
       t->flops += n.flops;
@@ -104,6 +141,11 @@ std::vector<NetworkTotal> Profile::totals() const {
     }
   }
   totals.push_back(all);
+  for (NetworkTotal& t : totals) {
+    if (!t.roof.known()) t.roof.ms = 0;
+    t.roof.compute_bound = t.roof.compute_ms >= t.roof.memory_ms;
+    t.roof.fraction = t.roof.known() && t.ms > 0 ? t.roof.ms / t.ms : 0;
+  }
   return totals;
 }
 
@@ -121,43 +163,63 @@ void Profile::print(std::FILE* out) const {
     else
       std::fprintf(out, " %10s %9s", "-", "-");
   };
+  const auto roof = [&](const Roofline& r) {
+    if (r.known())
+      std::fprintf(out, " %10.4g %-7s %7.1f%%", r.ms, r.compute_bound ? "compute" : "memory", 100 * r.fraction);
+    else
+      std::fprintf(out, " %10s %-7s %8s", "-", "-", "-");
+  };
   std::fprintf(out, "profile on %s: %zu nodes\n", backend_.c_str(), nodes_.size());
-  std::fprintf(out, "%-*s  %-*s  %-*s %10s %10s %9s %10s %9s\n", name_w, "node", detail_w, "op detail", algorithm_w,
-               "algorithm", "ms", "GFLOP", "GB", "GFLOP/s", "GB/s");
+  std::fprintf(out, "peaks: %s\n", peaks_.source.c_str());
+  std::fprintf(out, "%-*s  %-*s  %-*s %4s %10s %10s %9s %10s %9s %10s %-7s %8s\n", name_w, "node", detail_w,
+               "op detail", algorithm_w, "algorithm", "prec", "ms", "GFLOP", "GB", "GFLOP/s", "GB/s", "roof ms", "bound",
+               "of roof");
   for (const NodeProfile& n : nodes_) {
-    std::fprintf(out, "%-*s  %-*s  %-*s %10.3f %10.4g %9.4g", name_w, n.name.c_str(), detail_w, n.detail.c_str(),
-                 algorithm_w, n.algorithm.c_str(), n.ms, n.flops * 1e-9, n.bytes * 1e-9);
+    std::fprintf(out, "%-*s  %-*s  %-*s %4s %10.3f %10.4g %9.4g", name_w, n.name.c_str(), detail_w, n.detail.c_str(),
+                 algorithm_w, n.algorithm.c_str(), precision_name(n.precision), n.ms, n.flops * 1e-9, n.bytes * 1e-9);
     rates(n.flops, n.bytes, n.ms);
+    roof(n.roof);
     std::fprintf(out, "\n");
   }
-  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s %10s %10s\n", network_w, "network", "nodes", "ms", "GFLOP",
-               "GB", "GFLOP/s", "GB/s", "weights MB", "arena MB");
+  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s %10s %-7s %8s %10s %10s\n", network_w, "network", "nodes", "ms",
+               "GFLOP", "GB", "GFLOP/s", "GB/s", "roof ms", "bound", "of roof", "weights MB", "arena MB");
   for (const NetworkTotal& t : totals()) {
     std::fprintf(out, "%-*s %6d %10.3f %10.4g %9.4g", network_w, t.network.c_str(), t.nodes, t.ms, t.flops * 1e-9,
                  t.bytes * 1e-9);
     rates(t.flops, t.bytes, t.ms);
+    roof(t.roof);
     std::fprintf(out, " %10.1f %10.1f\n", t.memory.weight_bytes * 1e-6, t.memory.arena_bytes * 1e-6);
   }
 }
 
 std::string Profile::json() const {
   Json nodes = Json::array();
-  for (const NodeProfile& n : nodes_)
-    nodes.push_back({{"network", n.network},
-                     {"name", n.name},
-                     {"op", n.op},
-                     {"detail", n.detail},
-                     {"algorithm", n.algorithm},
-                     {"start_ms", n.start_ms},
-                     {"ms", n.ms},
-                     {"flops", n.flops},
-                     {"bytes", n.bytes},
-                     {"gflop_per_s", per_second_g(n.flops, n.ms)},
-                     {"gb_per_s", per_second_g(n.bytes, n.ms)}});
+  for (const NodeProfile& n : nodes_) {
+    Json node = {{"network", n.network},
+                 {"name", n.name},
+                 {"op", n.op},
+                 {"detail", n.detail},
+                 {"algorithm", n.algorithm},
+                 {"start_ms", n.start_ms},
+                 {"ms", n.ms},
+                 {"flops", n.flops},
+                 {"bytes", n.bytes},
+                 {"gflop_per_s", per_second_g(n.flops, n.ms)},
+                 {"gb_per_s", per_second_g(n.bytes, n.ms)},
+                 {"precision", precision_name(n.precision)},
+                 {"peak_flops_per_s", known_or_null(n.peak_flops > 0, n.peak_flops)},
+                 {"peak_bytes_per_s", known_or_null(n.peak_bytes > 0, n.peak_bytes)}};
+    add_roofline(node, n.roof);
+    nodes.push_back(std::move(node));
+  }
   std::vector<NetworkTotal> totals = this->totals();
   Json networks = Json::array();
   for (size_t i = 0; i + 1 < totals.size(); ++i) networks.push_back(totals_json(totals[i]));
-  const Json j = {{"backend", backend_}, {"nodes", nodes}, {"networks", networks}, {"total", totals_json(totals.back())}};
+  const Json j = {{"backend", backend_},
+                  {"peaks", peaks_json(peaks_)},
+                  {"nodes", nodes},
+                  {"networks", networks},
+                  {"total", totals_json(totals.back())}};
   return j.dump(1) + "\n";
 }
 
@@ -185,7 +247,9 @@ std::string Profile::trace() const {
                       {"tid", static_cast<int>(it - networks.begin()) + 1},
                       {"args", {{"detail", n.detail}, {"algorithm", n.algorithm}, {"flops", n.flops}, {"bytes", n.bytes},
                                 {"gflop_per_s", per_second_g(n.flops, n.ms)},
-                                {"gb_per_s", per_second_g(n.bytes, n.ms)}}}});
+                                {"gb_per_s", per_second_g(n.bytes, n.ms)}, {"precision", precision_name(n.precision)},
+                                {"roof_ms", known_or_null(n.roof.known(), n.roof.ms)},
+                                {"roof_fraction", known_or_null(n.roof.known(), n.roof.fraction)}}}});
   }
   const Json j = {{"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"backend", backend_}}}};
   return j.dump() + "\n";

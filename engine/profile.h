@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/graph.h"
+#include "engine/roofline.h"
 #include "engine/runner.h"
 
 namespace xfv {
@@ -28,6 +29,9 @@ struct NodeProfile {
   double start_ms = 0;   // since the Profile was created (or cleared), on the host's steady clock
   double ms = 0;         // the runner's time for the node (device events on cuda, wall clock elsewhere)
   double flops = 0, bytes = 0;  // bytes: compulsory traffic, each input (weights included) read once + the output written once
+  Precision precision = Precision::Fp32;  // precision_of(op): the arithmetic whose peak applies
+  double peak_flops = 0, peak_bytes = 0;  // the peaks used, per second (0: unknown)
+  Roofline roof;                          // flops and bytes at those peaks, against ms
 };
 
 // What a network holds in memory: its weights (once per model, engine/weight_store.h) and
@@ -40,6 +44,9 @@ struct NetworkTotal {
   std::string network;
   int nodes = 0;
   double ms = 0, flops = 0, bytes = 0;
+  // The sums of the nodes' compute_ms, memory_ms and floors (ms), each known where every
+  // node's is; compute bound where the compute sum is the larger; fraction: roof.ms / ms.
+  Roofline roof;
   NetworkMemory memory;  // as set_memory gave it (zero otherwise)
 };
 
@@ -49,7 +56,8 @@ double per_second_g(double amount, double ms);
 
 class Profile {
  public:
-  explicit Profile(std::string backend);  // the backend name goes into the outputs
+  // The backend name goes into the outputs; no peaks until set_peaks.
+  explicit Profile(std::string backend);
   // The hook refers to this Profile, which therefore is neither copied nor moved.
   Profile(const Profile&) = delete;
   Profile& operator=(const Profile&) = delete;
@@ -60,6 +68,10 @@ class Profile {
   // What the hook does, for a hook of one's own that also profiles.
   void record(const Node& node, const std::string& name, double ms);
 
+  // The device's peaks, for the roofline of the nodes recorded from now on.
+  void set_peaks(Peaks peaks) { peaks_ = std::move(peaks); }
+  const Peaks& peaks() const { return peaks_; }
+
   // The memory of the networks (by name), reported beside their totals.
   void set_memory(std::map<std::string, NetworkMemory> memory) { memory_ = std::move(memory); }
 
@@ -67,10 +79,11 @@ class Profile {
   const std::vector<NodeProfile>& nodes() const { return nodes_; }
   std::vector<NetworkTotal> totals() const;  // per network in first-seen order, then one named "all"
 
-  // Table: per node name, op detail, ms, GFLOP, GB moved, GFLOP/s, GB/s; then the
-  // per-network totals and all, with their weight and arena megabytes.
+  // Table: the peaks, then per node name, op detail, ms, GFLOP, GB moved, GFLOP/s, GB/s, the
+  // roofline's ms, bound and fraction; then the per-network totals and all, with their
+  // weight and arena megabytes.
   void print(std::FILE* out) const;
-  // {"backend":..., "nodes":[...], "networks":[...], "total":{...}} (schema in docs/profile.md).
+  // {"backend":..., "peaks":{...}, "nodes":[...], "networks":[...], "total":{...}} (schema in docs/profile.md).
   std::string json() const;
   // Chrome trace event format (Perfetto, chrome://tracing): an "X" event per node, ts and dur
   // in microseconds, one track (tid) per network.
@@ -85,6 +98,7 @@ class Profile {
  private:
   std::string backend_;
   std::chrono::steady_clock::time_point origin_;
+  Peaks peaks_ = no_peaks("none given");
   std::vector<NodeProfile> nodes_;
   std::map<std::string, NetworkMemory> memory_;
 };

@@ -45,6 +45,15 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
   throw std::logic_error("unreachable: backend '" + name + "'");
 }
 
+Peaks backend_peaks(const std::string& name) {
+#ifdef XFV_HAVE_CUDA
+  if (name == "cuda") return gpu_peaks(cuda::device_spec());
+#endif
+  if (name == "sim")
+    return no_peaks("sim: none (its times are the simulator's on the CPU; docs/profile.md)");
+  return no_peaks(name + ": none given (--peaks: xfv_bench's cpu/peak/ benches as JSON; docs/profile.md)");
+}
+
 std::string backend_algorithm(const std::string& name, const OpArgs& op) {
   return name == "cpu" ? cpu::algorithm(op) : "";
 }

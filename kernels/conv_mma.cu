@@ -130,25 +130,6 @@ using Tile16x128 = MmaTile<1, 4, 1, 4>;  // cout <= 16: the vocoders' output con
 using Tile32x128 = MmaTile<2, 4, 1, 4>;  // cout <= 32
 using Tile64x64 = MmaTile<2, 4, 2, 2>;   // the rest
 
-// The fragment register holding two adjacent operands, rounded as precision P's mma takes
-// them (the low half first).
-template <Precision P>
-__device__ __forceinline__ std::uint32_t pack_pair(float lo, float hi) {
-  if constexpr (P == Precision::Bf16)
-    return pack_bf16x2(lo, hi);
-  else
-    return pack_f16x2(lo, hi);
-}
-
-template <Precision P>
-__device__ __forceinline__ void mma_k16(float (&d)[4], const std::uint32_t (&a)[4],
-                                        const std::uint32_t (&b)[2]) {
-  if constexpr (P == Precision::Bf16)
-    mma_m16n8k16_bf16(d, a, b, d);
-  else
-    mma_m16n8k16_f16(d, a, b, d);
-}
-
 // acc[mi][ni] += the warp's part of As (rows m0 + 16 mi ...) times Bs (columns n0 + 8 ni ...)
 // over the staged slice, fragments built by mma.cuh's layouts (g = lane >> 2, t = lane % 4).
 template <Precision P, class T, class SharedA, class SharedB>
@@ -180,19 +161,19 @@ __device__ __forceinline__ void multiply_slice(const SharedA& As, const SharedB&
       XFV_UNROLL
       for (int r = 0; r < 4; ++r) {  // elements 2r, 2r + 1: one row, adjacent k
         const int row = m0 + 16 * mi + g + 8 * (r & 1), k = 2 * t + 8 * (r >> 1);
-        a[mi][r] = pack_pair<P>(As[row][k], As[row][k + 1]);
+        a[mi][r] = pack_k16_pair<P>(As[row][k], As[row][k + 1]);
       }
     XFV_UNROLL
     for (int ni = 0; ni < T::NI; ++ni)
       XFV_UNROLL
       for (int r = 0; r < 2; ++r) {  // elements 2r, 2r + 1: adjacent k, one column
         const int k = 2 * t + 8 * r, col = n0 + 8 * ni + g;
-        b[ni][r] = pack_pair<P>(Bs[k][col], Bs[k + 1][col]);
+        b[ni][r] = pack_k16_pair<P>(Bs[k][col], Bs[k + 1][col]);
       }
     XFV_UNROLL
     for (int mi = 0; mi < T::MI; ++mi)
       XFV_UNROLL
-      for (int ni = 0; ni < T::NI; ++ni) mma_k16<P>(acc[mi][ni], a[mi], b[ni]);
+      for (int ni = 0; ni < T::NI; ++ni) mma_m16n8k16<P>(acc[mi][ni], a[mi], b[ni], acc[mi][ni]);
   }
 }
 

@@ -13,7 +13,8 @@
 // floating point type"), with g = lane >> 2 and t = lane % 4:
 //   m16n8k8 .tf32: a[i] = A[g + 8 (i & 1)][t + 4 (i >> 1)]   (i < 4, from to_tf32)
 //                  b[i] = B[t + 4 i][g]                       (i < 2)
-//   m16n8k16 .bf16/.f16, element e (register e / 2, low half first; pack_bf16x2/pack_f16x2):
+//   m16n8k16 .bf16/.f16, element e (register e / 2, low half first; pack_bf16x2/pack_f16x2,
+//                  or pack_k16_pair<P> and mma_m16n8k16<P> for code templated on the precision):
 //                  A[g + 8 ((e >> 1) & 1)][2 t + (e & 1) + 8 (e >> 2)]   (e < 8)
 //                  B[2 t + (e & 1) + 8 (e >> 1)][g]                       (e < 4)
 //   C, D (f32):    c[i] = C[g + 8 (i >> 1)][2 t + (i & 1)]    (i < 4)
@@ -28,10 +29,10 @@
 #include <cstdint>
 
 #include "common.cuh"
+#include "precision.h"
 #include "shared_row.cuh"
 
 #if defined(XFV_SIM)
-#include "precision.h"
 #include "sim/matrix.h"
 // The call site, for sim's reports and its rule that a warp meets at one call.
 #define XFV_MMA_SITE , const char* file = __builtin_FILE(), int line = __builtin_LINE()
@@ -117,6 +118,31 @@ __device__ __forceinline__ void mma_m16n8k16_f16(float (&d)[4], const std::uint3
 #else
   XFV_MMA_ASM("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32");
 #endif
+}
+
+// ---- m16n8k16 at a precision P (bf16 or fp16), for code templated on it ------------------
+
+// The fragment register of two adjacent operands rounded as P's m16n8k16 takes them, `lo` in
+// the low half.
+template <Precision P>
+__device__ __forceinline__ std::uint32_t pack_k16_pair(float lo, float hi) {
+  static_assert(P == Precision::Bf16 || P == Precision::Fp16, "m16n8k16 takes bf16 or fp16");
+  if constexpr (P == Precision::Bf16)
+    return pack_bf16x2(lo, hi);
+  else
+    return pack_f16x2(lo, hi);
+}
+
+// The call site passes through to the instruction (sim: a warp meets at one call).
+template <Precision P>
+__device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const std::uint32_t (&a)[4],
+                                             const std::uint32_t (&b)[2],
+                                             const float (&c)[4] XFV_MMA_SITE) {
+  static_assert(P == Precision::Bf16 || P == Precision::Fp16, "m16n8k16 takes bf16 or fp16");
+  if constexpr (P == Precision::Bf16)
+    mma_m16n8k16_bf16(d, a, b, c XFV_MMA_SITE_ARGS);
+  else
+    mma_m16n8k16_f16(d, a, b, c XFV_MMA_SITE_ARGS);
 }
 
 // ---- ldmatrix: N (1, 2 or 4) 8x8 matrices of 16-bit elements from shared memory -----------

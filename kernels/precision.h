@@ -99,6 +99,10 @@ inline const char* precision_name(Precision p) {
   return "?";
 }
 
+// Bytes per element of a weight stored at precision `p`: TF32 has no storage format of its
+// own (a 32-bit word whose low mantissa bits are zero); bf16 and fp16 are 16 bits.
+inline int precision_storage_bytes(Precision p) { return p == Precision::Bf16 || p == Precision::Fp16 ? 2 : 4; }
+
 // The precision called `name` (precision_name's spelling) in *p; false, *p untouched, for
 // any other name.
 inline bool parse_precision(const char* name, Precision* p) {

@@ -51,25 +51,8 @@ __global__ void __launch_bounds__(128)
   for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
 }
 
-template <Half H>
-__device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
-  if constexpr (H == Half::Bf16)
-    return pack_bf16x2(lo, hi);
-  else
-    return pack_f16x2(lo, hi);
-}
-
-template <Half H>
-__device__ __forceinline__ void mma_k16(float (&d)[4], const std::uint32_t (&a)[4],
-                                         const std::uint32_t (&b)[2], const float (&c)[4]) {
-  if constexpr (H == Half::Bf16)
-    mma_m16n8k16_bf16(d, a, b, c);
-  else
-    mma_m16n8k16_f16(d, a, b, c);
-}
-
 // The lane's m16n8k16 fragments of a 16x16 A and a 16x8 B, rounded from fp32.
-template <Half H>
+template <Precision P>
 __device__ __forceinline__ void load_k16_fragments(const float* a, const float* b, int lane,
                                                    std::uint32_t (&af)[4],
                                                    std::uint32_t (&bf)[2]) {
@@ -77,27 +60,27 @@ __device__ __forceinline__ void load_k16_fragments(const float* a, const float* 
   const int g = lane >> 2, t = lane % 4;
   for (int r = 0; r < 4; ++r) {  // elements 2r and 2r + 1: one row, adjacent columns
     const float* x = a + (g + 8 * (r & 1)) * kK + 2 * t + 8 * (r >> 1);
-    af[r] = pack_half2<H>(x[0], x[1]);
+    af[r] = pack_k16_pair<P>(x[0], x[1]);
   }
   for (int r = 0; r < 2; ++r) {  // elements 2r and 2r + 1: adjacent rows, one column
     const int k = 2 * t + 8 * r;
-    bf[r] = pack_half2<H>(b[k * kTileN + g], b[(k + 1) * kTileN + g]);
+    bf[r] = pack_k16_pair<P>(b[k * kTileN + g], b[(k + 1) * kTileN + g]);
   }
 }
 
 // D = A B + C with A 16x16, B 16x8, from fp32 tiles rounded as the fragments are built.
-template <Half H>
+template <Precision P>
 __global__ void __launch_bounds__(128)
     mma_half_kernel(const float* a, const float* b, const float* c, float* d) {
   constexpr int kK = 16;
   const int p = warp_in_grid(), lane = static_cast<int>(threadIdx.x % 32);
   std::uint32_t af[4], bf[2];
-  load_k16_fragments<H>(a + p * kTileM * kK, b + p * kK * kTileN, lane, af, bf);
+  load_k16_fragments<P>(a + p * kTileM * kK, b + p * kK * kTileN, lane, af, bf);
   c += p * kTileM * kTileN;
   d += p * kTileM * kTileN;
   float cf[4], df[4];
   for (int i = 0; i < 4; ++i) cf[i] = c[acc_offset(lane, i)];
-  mma_k16<H>(df, af, bf, cf);
+  mma_m16n8k16<P>(df, af, bf, cf);
   for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = df[i];
 }
 
@@ -106,7 +89,7 @@ __global__ void __launch_bounds__(32)
     mma_chain_kernel(const float* a, const float* b, float* d, int steps) {
   const int lane = static_cast<int>(threadIdx.x);
   std::uint32_t af[4], bf[2];
-  load_k16_fragments<Half::Bf16>(a, b, lane, af, bf);
+  load_k16_fragments<Precision::Bf16>(a, b, lane, af, bf);
   float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   for (int s = 0; s < steps; ++s) mma_m16n8k16_bf16(acc, af, bf, acc);
   for (int i = 0; i < 4; ++i) d[acc_offset(lane, i)] = acc[i];
@@ -253,8 +236,11 @@ std::vector<float> tf32(Plant plant, const MmaProblems& p) {
   return {};
 }
 
-std::vector<float> k16(Half h, const MmaProblems& p) {
-  return run_tiles(h == Half::Bf16 ? mma_half_kernel<Half::Bf16> : mma_half_kernel<Half::F16>,
+std::vector<float> k16(Precision precision, const MmaProblems& p) {
+  if (precision != Precision::Bf16 && precision != Precision::Fp16)
+    throw DeviceError(std::string("m16n8k16 takes bf16 or fp16, not ") + precision_name(precision));
+  return run_tiles(precision == Precision::Bf16 ? mma_half_kernel<Precision::Bf16>
+                                                : mma_half_kernel<Precision::Fp16>,
                    p);
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/precision.h"
+
 namespace xfv {
 
 constexpr int kMmaTileM = 16, kMmaTileN = 8;
@@ -16,8 +18,6 @@ enum class Plant {
   TransposedB,   // B's fragment loaded with row and column exchanged
   UnroundedTf32  // fp32 bits handed to a .tf32 mma without cvt.rna
 };
-
-enum class Half { Bf16, F16 };
 
 // `count` products of a 16 x k tile A and a k x 8 tile B, plus a 16 x 8 tile C, each
 // row-major and stored one problem after another.
@@ -35,8 +35,8 @@ constexpr int kNoWait = -1;  // a planted bug: the staged floats are read before
 struct MmaRuns {
   // D (count 16x8 tiles) by mma_m16n8k8_tf32, fragments loaded from global memory.
   std::vector<float> (*tf32)(Plant plant, const MmaProblems& p);
-  // D by mma_m16n8k16_bf16 or _f16 (p.k = 16), fragments rounded from fp32 as they are built.
-  std::vector<float> (*k16)(Half type, const MmaProblems& p);
+  // D by mma_m16n8k16<Bf16 or Fp16> (p.k = 16), fragments rounded from fp32 as they are built.
+  std::vector<float> (*k16)(Precision precision, const MmaProblems& p);
   // D by mma_m16n8k16_bf16 from bf16 tiles staged in shared memory and loaded by ldmatrix.
   std::vector<float> (*ldmatrix_mma)(const MmaProblems& p);
   // Each lane's registers (lane * count + j) after ldmatrix of `count` 8x8 matrices given

@@ -103,9 +103,9 @@ TEST_P(MmaOnBackend, Bf16AndFp16MatchFloat64OfRoundedOperands) {
   const unsigned seed = fresh_seed();
   SCOPED_TRACE(seed);
   const MmaProblems p = random_mma_problems(6, 16, seed);
-  const std::vector<float> bf16 = runs().k16(Half::Bf16, p);
+  const std::vector<float> bf16 = runs().k16(Precision::Bf16, p);
   EXPECT_LE(mma_worst_error(p, bf16, Precision::Bf16), 1.0);
-  EXPECT_LE(mma_worst_error(p, runs().k16(Half::F16, p), Precision::Fp16), 1.0);
+  EXPECT_LE(mma_worst_error(p, runs().k16(Precision::Fp16, p), Precision::Fp16), 1.0);
   // Each precision's rounding is its own: bf16's result is not fp16's.
   EXPECT_GT(mma_worst_error(p, bf16, Precision::Fp16), 1.0);
 }

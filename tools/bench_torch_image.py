@@ -4,7 +4,10 @@ the reference face's style (style encoder), FAN's masks of the source (when w_hp
 generator, batch 1, on seeded random inputs. The networks are the project's own PyTorch
 definitions (tools/reference/stargan_v2.py) loaded from a reference checkpoint.
 
-    python3 tools/bench_torch_image.py CKPT --threads 2 [--device cuda]
+    python3 tools/bench_torch_image.py CKPT --threads 2 [--device cuda] [--precision fp32,bf16|all]
+
+At each precision (torch_timing.precision: allow_tf32 for tf32, autocast for bf16 and fp16)
+FAN stays fp32, as in xfv.
 """
 import argparse
 import os
@@ -14,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dump_reference import build_network, load_checkpoint, _state_dict  # noqa: E402
-from torch_timing import describe, median_ms  # noqa: E402
+from torch_timing import describe, median_ms, precision, precisions  # noqa: E402
 
 
 def main():
@@ -23,6 +26,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--device", default="cpu", help="cpu, or cuda: PyTorch eager on the GPU")
+    p.add_argument("--precision", default="fp32", help="fp32, tf32, bf16, fp16, a comma-separated list, or all")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     ckpt = load_checkpoint(args.checkpoint)
@@ -39,14 +43,16 @@ def main():
 
     def translate():
         s = enc(ref, y)
-        masks = fan.get_heatmap(src) if fan is not None else None
+        with torch.autocast(torch.device(args.device).type, enabled=False):  # FAN: fp32
+            masks = fan.get_heatmap(src) if fan is not None else None
         return gen(src, s, masks=masks)
 
-    with torch.no_grad():
-        ms = median_ms(translate, args.repeats, args.device)
-    print(f"{describe(args.device, args.threads)}: image translation "
-          f"(style encoder{' + FAN' if fan is not None else ''} + generator) at {size}: "
-          f"median {ms:.1f} ms over {args.repeats} runs")
+    for name in precisions(args.precision):
+        with torch.no_grad(), precision(name, args.device):
+            ms = median_ms(translate, args.repeats, args.device)
+        print(f"{describe(args.device, args.threads)}: image translation "
+              f"(style encoder{' + FAN' if fan is not None else ''} + generator) at {size}, {name}: "
+              f"median {ms:.1f} ms over {args.repeats} runs")
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,10 @@ WaveGAN vocoder (weight norm removed), batch 1, on seeded random audio; each sta
 whole. The networks are the project's own PyTorch definitions (tools/reference/stargan_vc.py).
 
     python3 tools/bench_torch_voice.py EPOCH.pth BST.t7 CHECKPOINT.pkl --threads 2 [--device cuda]
+        [--precision fp32,bf16|all]
+
+Each stage at each precision (torch_timing.precision), named <stage>/<precision> as
+xfv_bench_voice names its benchmarks; the front end, which has no conv, once at fp32.
 """
 import argparse
 import os
@@ -16,7 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dump_reference import build_network, load_checkpoint, _state_dict  # noqa: E402
 from reference import stargan_vc  # noqa: E402
-from torch_timing import describe, median_ms  # noqa: E402
+from torch_timing import describe, median_ms, precision, precisions  # noqa: E402
 
 
 def main():
@@ -28,6 +32,7 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--seconds", type=float, default=2.4)
     p.add_argument("--device", default="cpu", help="cpu, or cuda: PyTorch eager on the GPU")
+    p.add_argument("--precision", default="fp32", help="fp32, tf32, bf16, fp16, a comma-separated list, or all")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -62,8 +67,11 @@ def main():
     print(f"{describe(args.device, args.threads)}, {args.seconds} s of audio "
           f"({c.size(0)} output frames), median over {args.repeats} runs:")
     with torch.no_grad():
-        for name, run in stages.items():
-            print(f"  {name:18s} {median_ms(run, args.repeats, args.device):9.1f} ms")
+        print(f"  {'front_end_x2':23s} {median_ms(stages.pop('front_end_x2'), args.repeats, args.device):9.1f} ms")
+        for p_name in precisions(args.precision):
+            with precision(p_name, args.device):
+                for name, run in stages.items():
+                    print(f"  {name + '/' + p_name:23s} {median_ms(run, args.repeats, args.device):9.1f} ms")
 
 if __name__ == "__main__":
     main()

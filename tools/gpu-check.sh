@@ -11,6 +11,9 @@
 #   parity     `xfv validate` of every network's reference dump, chained and isolated
 #   bench      the tasks timed with weights made here (xfv bench, xfv_bench_*), beside PyTorch
 #              eager on the same device
+#   precisions the tasks at each precision (--precisions) beside PyTorch at the same precision
+#              (allow_tf32, autocast), and `xfv bench` with the roofline's fraction; not in the
+#              default list (the budget): `--steps precisions` runs it in a call of its own
 #   mma        the tensor-core instructions (mma.sync, ldmatrix, cp.async) against float64
 #              references by the PTX fragment layouts (xfv_tests' MmaOnBackend, cuda only);
 #              last, so that the steps before keep their budget: `--steps mma` runs it alone
@@ -25,6 +28,7 @@
 #   --backend B         cuda (default); sim or cpu only with --allow-no-gpu
 #   --allow-no-gpu      run without a GPU, on --backend sim or cpu (a rehearsal, not a GPU check)
 #   --size full|small   the networks' sizes for parity and bench (default full; small for sim)
+#   --precisions LIST   the precisions step's, comma-separated (default fp32,tf32,bf16,fp16)
 #   --budget S          seconds for the whole check (default 290); each step's timeout is cut
 #                       to what is left
 #   --cmake-args "..."  extra configure arguments (e.g. hiding this machine's libraries)
@@ -39,6 +43,7 @@ steps=preflight,build,start,fixtures,ops,sanitize,parity,bench
 backend=cuda
 allow_no_gpu=0
 size=full
+precisions=fp32,tf32,bf16,fp16
 budget=290
 cmake_args=""
 build_dir=""
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
     --backend) backend=$2; shift 2 ;;
     --allow-no-gpu) allow_no_gpu=1; shift ;;
     --size) size=$2; shift 2 ;;
+    --precisions) precisions=$2; shift 2 ;;
     --budget) budget=$2; shift 2 ;;
     --cmake-args) cmake_args=$2; shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
@@ -77,8 +83,8 @@ xfv=$build/xfv
 
 # Per-step timeouts (seconds), before the budget cuts them.
 declare -A limit=([preflight]=60 [build]=240 [start]=60 [fixtures]=200 [ops]=90 [mma]=150 [sanitize]=120
-                  [parity]=90 [bench]=150)
-all_steps=(preflight build start fixtures ops sanitize parity bench mma)
+                  [parity]=90 [bench]=150 [precisions]=240)
+all_steps=(preflight build start fixtures ops sanitize parity bench precisions mma)
 IFS=, read -ra asked <<<"$steps"
 for s in "${asked[@]}"; do
   [ -n "${limit[$s]:-}" ] || { echo "gpu-check.sh: no step '$s' (steps: ${all_steps[*]})" >&2; exit 2; }
@@ -86,7 +92,7 @@ done
 declare -A chosen=([preflight]=1)
 for s in "${asked[@]}"; do chosen[$s]=1; done
 needs_build=0
-for s in start ops mma sanitize parity bench; do [ -n "${chosen[$s]:-}" ] && needs_build=1; done
+for s in start ops mma sanitize parity bench precisions; do [ -n "${chosen[$s]:-}" ] && needs_build=1; done
 [ $needs_build = 1 ] && [ ! -x "$xfv" ] && chosen[build]=1
 [ -n "${chosen[parity]:-}" ] && [ ! -f "$work/fixtures/done" ] && chosen[fixtures]=1
 
@@ -270,31 +276,41 @@ step_parity() {
   return $failed
 }
 
-step_bench() {
-  local b=$work/bench device=cpu runs=5
-  [ "$backend" = cuda ] && device=cuda
+# The bench steps' weights, made once into $work/bench: seeded random checkpoints of the
+# released layouts, converted, and a face.
+bench_weights() {
+  local b=$work/bench kind
+  [ -f "$b/done" ] && return 0
   rm -rf "$b"
   mkdir -p "$b"
-  # Weights made here: seeded random checkpoints of the released layouts, converted.
   "$python" tools/make_checkpoint.py --kind stargan_v2 --size "$size" --format zip --w-hpf 1 --seed 7 --out "$b/sg2.ckpt" || return 1
   "$python" tools/convert.py "$b/sg2.ckpt" --out "$b/sg2.safetensors" || return 1
-  local kind
   for kind in stargan_vc jdc pwg; do
     "$python" tools/make_checkpoint.py --kind $kind --size "$size" --seed 7 --out "$b/$kind.ckpt" || return 1
   done
   "$python" tools/convert.py "$b/stargan_vc.ckpt" "$b/jdc.ckpt" "$b/pwg.ckpt" --out "$b/voice.safetensors" || return 1
   "$python" -c "import sys, skimage.data, skimage.io; skimage.io.imsave(sys.argv[1], skimage.data.astronaut())" "$b/face.png" || return 1
+  touch "$b/done"
+}
+
+# bench_line NAME COMMAND...: runs COMMAND into logs/<step>.NAME.log; its result lines into the
+# step's summary, or FAILED (and the caller's `failed` set).
+bench_line() {
+  local name=$1; shift
+  if "$@" >"$logs/$current.$name.log" 2>&1; then
+    grep -E "^(all nodes|task \(wall clock\)|peaks:|image_|fan |mapping_network|front_end|style_encoder|f0_and|vocoder|voice_conversion|torch|BM_| +[a-z_0-9/]+ +[0-9.]+ ms)" \
+      "$logs/$current.$name.log" | sed "s/^/$name: /" >>"$work/summary/$current.txt"
+  else
+    summary "$name: FAILED: $(tail -1 "$logs/$current.$name.log")"
+    failed=1
+  fi
+}
+
+step_bench() {
+  local b=$work/bench device=cpu runs=5
+  [ "$backend" = cuda ] && device=cuda
+  bench_weights || return 1
   local failed=0
-  bench_line() {  # name, then the command; its result lines into the summary
-    local name=$1; shift
-    if "$@" >"$logs/bench.$name.log" 2>&1; then
-      grep -E "^(all nodes|task \(wall clock\)|image_translation|front_end|style_encoder|f0_and|vocoder|voice_conversion|torch|BM_| +[a-z_0-9]+ +[0-9.]+ ms)" \
-        "$logs/bench.$name.log" | sed "s/^/$name: /" >>"$work/summary/bench.txt"
-    else
-      summary "$name: FAILED: $(tail -1 "$logs/bench.$name.log")"
-      failed=1
-    fi
-  }
   bench_line xfv_bench_image "$build/xfv_bench_image" --weights="$b/sg2.safetensors" --backend="$backend" --benchmark_min_time=1
   bench_line torch_image "$python" tools/bench_torch_image.py "$b/sg2.ckpt" --device $device --threads "$(nproc)" --repeats $runs
   bench_line xfv_bench_voice "$build/xfv_bench_voice" --weights="$b/voice.safetensors" --backend="$backend" --benchmark_min_time=1
@@ -312,6 +328,28 @@ step_bench() {
   fi
   [ -x "$build/xfv_bench_baselines" ] && [ "$backend" = cuda ] &&
     bench_line baselines "$build/xfv_bench_baselines" --benchmark_min_time=0.2
+  return $failed
+}
+
+# Every task at each of --precisions, xfv beside PyTorch at the same precision (one process
+# each for all precisions), then `xfv bench image` per precision for the roofline's fraction.
+step_precisions() {
+  local b=$work/bench device=cpu runs=3 p
+  [ "$backend" = cuda ] && device=cuda
+  bench_weights || return 1
+  local failed=0
+  bench_line xfv_bench_image "$build/xfv_bench_image" --weights="$b/sg2.safetensors" --backend="$backend" \
+    --precision="$precisions" --benchmark_min_time=0.5
+  bench_line torch_image "$python" tools/bench_torch_image.py "$b/sg2.ckpt" --device $device --threads "$(nproc)" \
+    --repeats $runs --precision "$precisions"
+  bench_line xfv_bench_voice "$build/xfv_bench_voice" --weights="$b/voice.safetensors" --backend="$backend" \
+    --precision="$precisions" --benchmark_min_time=0.5
+  bench_line torch_voice "$python" tools/bench_torch_voice.py "$b/stargan_vc.ckpt" "$b/jdc.ckpt" "$b/pwg.ckpt" \
+    --device $device --threads "$(nproc)" --repeats $runs --precision "$precisions"
+  for p in ${precisions//,/ }; do
+    bench_line "xfv_image_$p" "$xfv" bench --runs $runs image --weights "$b/sg2.safetensors" --backend "$backend" \
+      --precision "$p" --source "$b/face.png" --reference "$b/face.png" --domain 1 --out "$b/image.$p.png"
+  done
   return $failed
 }
 

@@ -1,9 +1,40 @@
 """The PyTorch side of the benches' timing, on the CPU or a GPU: one untimed warm-up run, then
-`repeats` timed runs, each synchronized on a GPU so that its queued kernels count."""
+`repeats` timed runs, each synchronized on a GPU so that its queued kernels count; and the
+precision xfv's --precision names, as PyTorch runs it."""
+import contextlib
 import statistics
 import time
 
 import torch
+
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
+
+
+def precisions(arg):
+    """The precisions of a --precision argument: a comma-separated list of PRECISIONS, or "all"."""
+    names = PRECISIONS if arg == "all" else tuple(arg.split(","))
+    for name in names:
+        if name not in PRECISIONS:
+            raise SystemExit(f"--precision: {name!r} is none of {', '.join(PRECISIONS)}, all")
+    return names
+
+
+@contextlib.contextmanager
+def precision(name, device):
+    """PyTorch at xfv's precision `name`: fp32 with TF32 off (the reference); tf32 with
+    allow_tf32 on for matmuls and cuDNN convs; bf16 and fp16 under autocast (convs and linear
+    layers in the half type, fp32 accumulate, as xfv's tensor-core layers)."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = name == "tf32"
+    try:
+        if name in ("bf16", "fp16"):
+            dtype = torch.bfloat16 if name == "bf16" else torch.float16
+            with torch.autocast(torch.device(device).type, dtype=dtype):
+                yield
+        else:
+            yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def median_ms(run, repeats, device):

@@ -140,7 +140,7 @@ int validate(const std::string& dump, const std::string& weights, const std::str
 }
 
 struct VocodeOptions {
-  std::string weights, input, out, backend = "cpu", dump, profile_json, trace;
+  std::string weights, input, out, backend = "cpu", dump, profile_json, trace, peaks;
   bool profile = false, float_wav = false;
   int64_t budget_mb = 0;
   int max_frames = 0;  // 0: kDefaultVocoderFrames
@@ -211,6 +211,7 @@ int vocode(const VocodeOptions& o) {
   TensorFile dump;
   Profile profile(o.backend);
   const bool profiling = o.profile || !o.profile_json.empty() || !o.trace.empty();
+  if (profiling) profile.set_peaks(profile_peaks(o.backend, o.peaks));
   const RunOptions how{o.dump.empty() ? nullptr : &dump, profiling ? profile.hook() : NodeHook()};
   HostTensor mel;
   if (is_npy(o.input)) {
@@ -304,6 +305,7 @@ int main(int argc, char** argv) {
                 "nodes of one step, the last before the flush)");
   voc->add_option("--profile-json", vd.profile_json, "write the profile as JSON (docs/profile.md)");
   voc->add_option("--trace", vd.trace, "write the profile as a Chrome trace (opens in Perfetto)");
+  add_peaks_option(*voc, vd.peaks);
   voc->add_option("--max-frames", vd.max_frames,
                   "the vocoder runs at most this many frames at a time, longer mels in overlapping windows with "
                   "the whole run's samples (default 512; docs/tasks.md)");

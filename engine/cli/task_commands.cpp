@@ -199,6 +199,7 @@ CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& 
   cmd->add_flag("--profile", o.profile, "print each node's op, shapes, time, FLOPs and bytes, and totals per network");
   cmd->add_option("--profile-json", o.profile_json, "write the profile as JSON (docs/profile.md)");
   cmd->add_option("--trace", o.trace, "write the profile as a Chrome trace (opens in Perfetto)");
+  add_peaks_option(*cmd, o.peaks);
   auto* lat = cmd->add_option("--latent", o.latent, "latent codes (.npy, float32, (K, latent_dim))");
   auto* sd = cmd->add_option("--seed", o.seed, "a seed for the latent code");
   lat->excludes(sd);
@@ -247,6 +248,16 @@ void run_task(const TaskOptions& o, Bundle& b, Profile* profile) {
   if (!o.dump.empty()) write_safetensors(o.dump, dump);
 }
 
+void add_peaks_option(CLI::App& cmd, std::string& peaks_file) {
+  cmd.add_option("--peaks", peaks_file,
+                 "the device's peaks for the profile's roofline: Google Benchmark JSON of xfv_bench's cpu/peak/ "
+                 "benches (default: a GPU's from its properties; none on cpu and sim; docs/profile.md)");
+}
+
+Peaks profile_peaks(const std::string& backend, const std::string& peaks_file) {
+  return peaks_file.empty() ? backend_peaks(backend) : bench_peaks(peaks_file);
+}
+
 void add_budget_option(CLI::App& cmd, int64_t& budget_mb) {
   cmd.add_option("--budget-mb", budget_mb,
                  "the session's budget for compiled graphs (activations), in MB; least recently used evicted first "
@@ -263,6 +274,7 @@ int task_command(const TaskOptions& o) {
   set_budget(bundle, o.budget_mb);
   const bool profiling = o.profile || !o.profile_json.empty() || !o.trace.empty();
   Profile profile(o.backend);
+  if (profiling) profile.set_peaks(profile_peaks(o.backend, o.peaks));
   run_task(o, bundle, profiling ? &profile : nullptr);
   profile.set_memory(bundle.models().memory());
   if (o.profile) profile.print(stdout);
@@ -287,9 +299,12 @@ int bench_command(const TaskOptions& o, int runs, int warmup) {
   set_budget(bundle, o.budget_mb);
   for (int i = 0; i < warmup; ++i) run_task(o, bundle, nullptr);
   std::map<std::string, std::vector<double>> times;  // per network, then "all" (wall clock of the task)
+  std::map<std::string, Roofline> roofs;              // per network: the same in every run
   std::vector<std::string> order;
+  const Peaks peaks = profile_peaks(o.backend, o.peaks);
   for (int i = 0; i < runs; ++i) {
     Profile profile(o.backend);
+    profile.set_peaks(peaks);
     const auto start = std::chrono::steady_clock::now();
     run_task(o, bundle, &profile);
     const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -297,21 +312,31 @@ int bench_command(const TaskOptions& o, int runs, int warmup) {
       const std::string name = t.network == "all" ? "all nodes" : t.network;
       if (!times.count(name)) order.push_back(name);
       times[name].push_back(t.ms);
+      roofs[name] = t.roof;
     }
     if (!times.count("task (wall clock)")) order.push_back("task (wall clock)");
     times["task (wall clock)"].push_back(wall);
   }
-  std::printf("xfv bench %s on %s: %d runs after %d warm-up\n", o.task.c_str(), o.backend.c_str(), runs, warmup);
-  std::printf("%-28s %12s %12s %12s %9s\n", "network", "median ms", "min ms", "max ms", "spread");
+  std::printf("xfv bench %s on %s at %s: %d runs after %d warm-up\n", o.task.c_str(), o.backend.c_str(),
+              o.precision.c_str(), runs, warmup);
+  std::printf("peaks: %s\n", peaks.source.c_str());
+  std::printf("%-28s %12s %12s %12s %9s %10s %-7s %8s\n", "network", "median ms", "min ms", "max ms", "spread",
+              "roof ms", "bound", "of roof");
   for (const std::string& name : order) {
     std::vector<double> t = times[name];
     std::sort(t.begin(), t.end());
     const double median = t.size() % 2 ? t[t.size() / 2] : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
     const double spread = median > 0 ? (t.back() - t.front()) / median : 0;
-    std::printf("%-28s %12.3f %12.3f %12.3f %8.1f%%\n", name.c_str(), median, t.front(), t.back(), 100 * spread);
+    std::printf("%-28s %12.3f %12.3f %12.3f %8.1f%%", name.c_str(), median, t.front(), t.back(), 100 * spread);
+    const auto roof = roofs.find(name);
+    if (roof != roofs.end() && roof->second.known() && median > 0)
+      std::printf(" %10.4g %-7s %7.1f%%\n", roof->second.ms, roof->second.compute_bound ? "compute" : "memory",
+                  100 * roof->second.ms / median);
+    else
+      std::printf(" %10s %-7s %8s\n", "-", "-", "-");
   }
   std::printf("(spread: (max - min) / median; the network rows are the sums of their nodes' times, "
-              "each node synchronized)\n");
+              "each node synchronized; of roof: the roofline's time over the median)\n");
   return 0;
 }
 

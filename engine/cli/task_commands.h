@@ -31,7 +31,7 @@ struct TaskOptions {
   std::string precision = "fp32";  // of the convs and linear layers (kernels/precision.h)
   // profile
   bool profile = false;
-  std::string profile_json, trace;
+  std::string profile_json, trace, peaks;  // peaks: xfv_bench's cpu/peak/ JSON (engine/roofline.h)
 };
 
 // Adds the subcommand `name` (image, voice or generate) to `app`, its options bound to `o`.
@@ -46,6 +46,10 @@ HostTensor styles_for(const TaskOptions& o, Bundle& b, int64_t n, const RunOptio
 void run_task(const TaskOptions& o, Bundle& bundle, Profile* profile);
 // `xfv image|voice|generate`: opens the bundle, runs, prints or writes the profile as asked.
 int task_command(const TaskOptions& o);
+// --peaks, shared by every command that profiles, and the peaks a profile then uses: the
+// file's where one is given, else the backend's own (backend_peaks).
+void add_peaks_option(CLI::App& cmd, std::string& peaks_file);
+Peaks profile_peaks(const std::string& backend, const std::string& peaks_file);
 // --budget-mb, shared by every command that opens a session, and what it sets.
 void add_budget_option(CLI::App& cmd, int64_t& budget_mb);
 void set_budget(Bundle& b, int64_t budget_mb);
