@@ -37,11 +37,13 @@ def tensor(name, dims, dtype="TYPE_FP32", optional=False):
 
 # The live conversion's sequences: the batcher's controls, how many it keeps live per
 # instance (max_candidate_sequences, the engine's max_streams the same) and how long one
-# may idle; the stream's policies, the C API's defaults (docs/streaming.md).
+# may idle (the batcher counts from a request's arrival, its execution included: a START
+# that opens a stream on a busy CPU can take seconds); the stream's policies, the C API's
+# defaults (docs/streaming.md).
 STREAM_SEQUENCES = 4
 STREAM_BATCHING = f"""model_transaction_policy {{ decoupled: true }}
 sequence_batching {{
-  max_sequence_idle_microseconds: 5000000
+  max_sequence_idle_microseconds: 60000000
   control_input [
     {{ name: "START" control [ {{ kind: CONTROL_SEQUENCE_START int32_false_true: [ 0, 1 ] }} ] }},
     {{ name: "END" control [ {{ kind: CONTROL_SEQUENCE_END int32_false_true: [ 0, 1 ] }} ] }},

@@ -37,7 +37,6 @@ def server_stream(args, sequence):
     client = grpc.InferenceServerClient(args.url)
     style_dim = int(next(i for i in client.get_model_metadata(args.model).inputs if i.name == "STYLE").shape[0])
     responses = queue.Queue()
-    client.start_stream(callback=lambda result, error: responses.put(error))
 
     def tensor(name, array, dtype):
         x = grpc.InferInput(name, list(array.shape), dtype)
@@ -46,6 +45,7 @@ def server_stream(args, sequence):
 
     def run(chunks, rate):
         style = np.random.default_rng(sequence).standard_normal(style_dim).astype(np.float32)
+        client.start_stream(callback=lambda result, error: responses.put(error))
         latencies = []
         for i, chunk in enumerate(chunks):
             inputs = [tensor("VOICE", chunk, "FP32")]
@@ -103,8 +103,12 @@ def capi_stream(args, sequence):
 
 
 def measure(make_stream, concurrency, chunks, rate):
-    """Each of `concurrency` sequences streams the chunks at once; every chunk's latency, in ms."""
+    """Each of `concurrency` sequences streams the chunks at once; every chunk's latency, in ms.
+    Each first streams the first 3 s alone, unmeasured: weights read, graphs compiled."""
     runs = [make_stream(sequence) for sequence in range(1, concurrency + 1)]
+    warm = chunks[:int(3 * rate / len(chunks[0]))]
+    for run in runs:
+        run(warm, rate)
     return np.array(in_threads([lambda run=run: run(chunks, rate) for run in runs])) * 1e3
 
 
