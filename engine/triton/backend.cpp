@@ -63,7 +63,7 @@ std::unique_ptr<ModelState> load_model(TRITONBACKEND_Model* model) {
   state->model = xfv_model_open(path.c_str(), state->device.c_str());
   if (!state->model) engine_failed("xfv_model_open");
   state->shapes = task_shapes(state->task, state->model, state->max_batch_size);
-  if (state->task == Task::kConvertStream) state->stream = stream_settings(config, state->model);
+  if (state->task == Task::kConvertStream) state->stream = stream_settings(config, state->shapes.style_dim);
   log(TRITONSERVER_LOG_INFO, "xfv: model " + state->name + ": task " + parameter(config, "task", "") + ", " + path +
                                  " on " + state->device);
   return state;

@@ -20,7 +20,7 @@ uint64_t json_uint64(const nlohmann::json& value) {
 
 }  // namespace
 
-StreamSettings stream_settings(const nlohmann::json& config, const xfv_model* model) {
+StreamSettings stream_settings(const nlohmann::json& config, int style_dim) {
   const auto policy = config.find("model_transaction_policy");
   const bool decoupled = policy != config.end() && policy->value("decoupled", false);
   if (!decoupled || !config.contains("sequence_batching"))
@@ -53,8 +53,7 @@ StreamSettings stream_settings(const nlohmann::json& config, const xfv_model* mo
   s.idle_ns = batcher.contains("max_sequence_idle_microseconds")
                   ? json_uint64(batcher.at("max_sequence_idle_microseconds")) * 1000
                   : 0;
-  s.style_dim = xfv_style_dim(model);
-  if (s.style_dim < 0 || xfv_voice_rate(model) < 0) engine_failed("xfv_style_dim");
+  s.style_dim = style_dim;
   return s;
 }
 
@@ -91,9 +90,9 @@ Streams::Live& Streams::open(const Request& r, uint64_t id, int64_t chunk) {
   const uint64_t now = now_ns();
   close_idle(now);
   if (static_cast<int64_t>(live_.size()) >= settings_.max_streams)
-    fail(TRITONSERVER_ERROR_UNAVAILABLE, "xfv: convert_stream: " + std::to_string(live_.size()) +
-                                             " streams are live on this instance, its max_streams; end one (END) or "
-                                             "raise max_streams");
+    fail(TRITONSERVER_ERROR_UNAVAILABLE, "xfv: convert_stream: this instance has max_streams (" +
+                                             std::to_string(live_.size()) +
+                                             ") streams live; end one (END) or raise max_streams");
   xfv_stream_params p = settings_.params;
   p.input_rate = rate;
   p.chunk_samples = static_cast<int>(std::min<int64_t>(chunk, INT_MAX));
