@@ -72,11 +72,27 @@ def capi_call(args, inputs):
     return lambda: checked(lib.xfv_translate_faces(session, len(src), ptr(src), ptr(sty), ptr(out)))
 
 
+def in_threads(clients):
+    """Runs each client (a function giving a list of latencies) in a thread of its own; all their latencies."""
+    latencies, lock = [], threading.Lock()
+
+    def run(client):
+        mine = client()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
 def measure(make_call, concurrency, seconds):
     calls = [make_call() for _ in range(concurrency)]
     for call in calls:
         call()  # warm: graphs compiled, weights read
-    latencies, lock = [], threading.Lock()
     start = time.perf_counter()
     deadline = start + seconds
 
@@ -86,14 +102,9 @@ def measure(make_call, concurrency, seconds):
             t = time.perf_counter()
             call()
             mine.append(time.perf_counter() - t)
-        with lock:
-            latencies.extend(mine)
+        return mine
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    latencies = in_threads([lambda c=c: client(c) for c in calls])
     elapsed = time.perf_counter() - start
     ms = np.array(latencies) * 1e3
     return len(ms) / elapsed, np.percentile(ms, 50), np.percentile(ms, 99), len(ms)

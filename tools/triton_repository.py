@@ -4,7 +4,8 @@
 Writes OUT/<task>/config.pbtxt and OUT/<task>/1/model.safetensors (a symbolic link to the
 weight file, or a copy with --copy) for each task the file can serve, as its header names its
 networks: `vocode` (a HiFi-GAN vocoder), `translate_face` (dynamic batching),
-`style_from_face`, `style_from_voice`, `convert_voice`, `style_from_latent`. Each model
+`style_from_face`, `style_from_voice`, `convert_voice`, `convert_stream` (the live
+conversion: decoupled, under the sequence batcher), `style_from_latent`. Each model
 loads the file once for its instances (backend `xfv`: libtriton_xfv.so).
 
   python3 tools/triton_repository.py xfavot.safetensors --out repo [--device cuda] [--instances 2]
@@ -29,8 +30,30 @@ def networks_of(path):
     return {n: json.loads(meta.get(f"xfv.config.{n}", "{}")) for n in json.loads(meta["xfv.networks"])}
 
 
-def tensor(name, dims, dtype="TYPE_FP32"):
-    return f'  {{ name: "{name}" data_type: {dtype} dims: [ {", ".join(str(d) for d in dims)} ] }}'
+def tensor(name, dims, dtype="TYPE_FP32", optional=False):
+    flag = " optional: true" if optional else ""
+    return f'  {{ name: "{name}" data_type: {dtype} dims: [ {", ".join(str(d) for d in dims)} ]{flag} }}'
+
+
+# The live conversion's sequences: the batcher's controls, how many it keeps live per
+# instance (max_candidate_sequences, the engine's max_streams the same) and how long one
+# may idle (the batcher counts from a request's arrival, its execution included: a START
+# that opens a stream on a busy CPU can take seconds); the stream's policies, the C API's
+# defaults (docs/streaming.md).
+STREAM_SEQUENCES = 4
+STREAM_BATCHING = f"""model_transaction_policy {{ decoupled: true }}
+sequence_batching {{
+  max_sequence_idle_microseconds: 60000000
+  control_input [
+    {{ name: "START" control [ {{ kind: CONTROL_SEQUENCE_START int32_false_true: [ 0, 1 ] }} ] }},
+    {{ name: "END" control [ {{ kind: CONTROL_SEQUENCE_END int32_false_true: [ 0, 1 ] }} ] }},
+    {{ name: "CORRID" control [ {{ kind: CONTROL_SEQUENCE_CORRID data_type: TYPE_UINT64 }} ] }}
+  ]
+  oldest {{ max_candidate_sequences: {STREAM_SEQUENCES} }}
+}}
+"""
+STREAM_PARAMETERS = {"gain": "fixed", "fixed_gain": "1", "stats": "window", "window_frames": "192",
+                     "step_blocks": "1", "lookahead_blocks": "4", "max_streams": str(STREAM_SEQUENCES)}
 
 
 def tasks_of(nets):
@@ -54,6 +77,8 @@ def tasks_of(nets):
     if {"audio_generator", "f0_model", "vocoder"} <= nets.keys():
         tasks["convert_voice"] = ([tensor("VOICE", [-1]), one_int("RATE"), tensor("STYLE", [style])],
                                   [tensor("AUDIO", [-1])], 0)
+        tasks["convert_stream"] = ([tensor("VOICE", [-1]), tensor("RATE", [1], "TYPE_INT32", optional=True),
+                                    tensor("STYLE", [style], optional=True)], [tensor("AUDIO", [-1])], 0)
     if "mapping_network" in nets:
         tasks["style_from_latent"] = ([tensor("LATENT", [nets["mapping_network"]["latent_dim"]]), one_int("DOMAIN"),
                                        tensor("PSI", [1])], [tensor("STYLE", [style])], 0)
@@ -64,6 +89,9 @@ def config_text(task, inputs, outputs, max_batch, device, instances):
     kind = "KIND_GPU gpus: [ 0 ]" if device == "cuda" else "KIND_CPU"
     batching = "dynamic_batching { max_queue_delay_microseconds: 2000 }\n" if max_batch else ""
     params = {"task": task, "device": device, "weights": "model.safetensors"}
+    if task == "convert_stream":
+        batching = STREAM_BATCHING
+        params.update(STREAM_PARAMETERS)
     return (f'name: "{task}"\nbackend: "xfv"\nmax_batch_size: {max_batch}\n{batching}'
             "input [\n" + ",\n".join(inputs) + "\n]\n"
             "output [\n" + ",\n".join(outputs) + "\n]\n"

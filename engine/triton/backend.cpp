@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/include/xfv.h"
+#include "engine/triton/model_config.h"
 #include "engine/triton/request_io.h"
+#include "engine/triton/stream_model.h"
 #include "engine/triton/tasks.h"
 #include "engine/triton/triton_api.h"
 
@@ -21,6 +23,7 @@ struct ModelState {
   TaskShapes shapes;
   int64_t max_batch_size = 0;
   std::string device;
+  StreamSettings stream;  // convert_stream
   xfv_model* model = nullptr;
   ~ModelState() { xfv_model_close(model); }  // after every instance's session is closed
 };
@@ -28,29 +31,12 @@ struct ModelState {
 struct InstanceState {
   ModelState* model = nullptr;
   xfv_session* session = nullptr;
-  ~InstanceState() { xfv_session_close(session); }
+  std::unique_ptr<Streams> streams;  // convert_stream: closed before the session
+  ~InstanceState() {
+    streams.reset();
+    xfv_session_close(session);
+  }
 };
-
-nlohmann::json model_config(TRITONBACKEND_Model* model) {
-  TRITONSERVER_Message* message = nullptr;
-  check(TRITONBACKEND_ModelConfig(model, 1, &message));
-  const char* json = nullptr;
-  size_t size = 0;
-  TRITONSERVER_Error* e = TRITONSERVER_MessageSerializeToJson(message, &json, &size);
-  nlohmann::json config = e ? nlohmann::json() : nlohmann::json::parse(json, json + size, nullptr, false);
-  TRITONSERVER_Error* deleted = TRITONSERVER_MessageDelete(message);
-  if (deleted) TRITONSERVER_ErrorDelete(deleted);
-  check(e);
-  if (config.is_discarded()) fail(TRITONSERVER_ERROR_INTERNAL, "xfv backend: the model configuration is not JSON");
-  return config;
-}
-
-// The string value of config.pbtxt's `parameters { key: KEY value { string_value: ... } }`.
-std::string parameter(const nlohmann::json& config, const char* key, const char* fallback) {
-  const auto params = config.find("parameters");
-  if (params == config.end() || !params->contains(key)) return fallback;
-  return (*params)[key].value("string_value", fallback);
-}
 
 // The weight file: `weights` as given where absolute, else in the model's version folder.
 std::string weights_path(TRITONBACKEND_Model* model, const nlohmann::json& config) {
@@ -77,6 +63,7 @@ std::unique_ptr<ModelState> load_model(TRITONBACKEND_Model* model) {
   state->model = xfv_model_open(path.c_str(), state->device.c_str());
   if (!state->model) engine_failed("xfv_model_open");
   state->shapes = task_shapes(state->task, state->model, state->max_batch_size);
+  if (state->task == Task::kConvertStream) state->stream = stream_settings(config, state->shapes.style_dim);
   log(TRITONSERVER_LOG_INFO, "xfv: model " + state->name + ": task " + parameter(config, "task", "") + ", " + path +
                                  " on " + state->device);
   return state;
@@ -101,6 +88,8 @@ std::unique_ptr<InstanceState> open_instance(TRITONBACKEND_ModelInstance* instan
                                              "); run one server per GPU with CUDA_VISIBLE_DEVICES");
   state->session = xfv_session_open(state->model->model, nullptr);
   if (!state->session) engine_failed("xfv_session_open");
+  if (state->model->task == Task::kConvertStream)
+    state->streams = std::make_unique<Streams>(state->model->stream, state->session);
   return state;
 }
 
@@ -166,7 +155,12 @@ TRITONSERVER_Error* TRITONBACKEND_ModelInstanceExecute(TRITONBACKEND_ModelInstan
   if (e) return e;
   const ModelState& m = *state->model;
   // Requests answered before a failure here are released already: the error can only be logged.
-  e = guarded([&] { execute(m.task, m.shapes, m.max_batch_size, state->session, instance, requests, count); });
+  e = guarded([&] {
+    if (state->streams)
+      state->streams->execute(instance, requests, count);
+    else
+      execute(m.task, m.shapes, m.max_batch_size, state->session, instance, requests, count);
+  });
   if (e) {
     log(TRITONSERVER_LOG_ERROR, std::string("xfv: ") + TRITONSERVER_ErrorMessage(e));
     TRITONSERVER_ErrorDelete(e);

@@ -75,9 +75,9 @@ std::vector<char> Request::bytes(const char* name, TRITONSERVER_DataType type, c
   if (!matches)
     fail(TRITONSERVER_ERROR_INVALID_ARG, std::string("input ") + name + ": shape " + shape_text(got) +
                                              ", expected " + shape_text(expected) + " (-1: any length)");
-  uint64_t count = 1;
+  uint64_t count = type == TRITONSERVER_TYPE_UINT64 ? 8 : 4;  // bytes: the types read here are FP32, INT32, UINT64
   for (int64_t d : got) count *= static_cast<uint64_t>(d);
-  if (byte_size != count * 4)
+  if (byte_size != count)
     fail(TRITONSERVER_ERROR_INVALID_ARG, std::string("input ") + name + ": " + std::to_string(byte_size) +
                                              " bytes for shape " + shape_text(got));
   // The server may hand an input over in several buffers (the pieces of a client's request).
@@ -120,6 +120,20 @@ int32_t Request::int32_scalar(const char* name) const {
   return value;
 }
 
+uint64_t Request::uint64_scalar(const char* name) const {
+  const std::vector<char> raw = bytes(name, TRITONSERVER_TYPE_UINT64, {1}, nullptr);
+  uint64_t value = 0;
+  std::memcpy(&value, raw.data(), sizeof value);
+  return value;
+}
+
+bool Request::has(const char* name) const {
+  TRITONBACKEND_Input* input = nullptr;
+  TRITONSERVER_Error* e = TRITONBACKEND_RequestInput(request_, name, &input);
+  if (e) TRITONSERVER_ErrorDelete(e);
+  return e == nullptr;
+}
+
 namespace {
 
 void add_output(TRITONBACKEND_Response* response, const Output& o) {
@@ -134,14 +148,36 @@ void add_output(TRITONBACKEND_Response* response, const Output& o) {
   check(TRITONBACKEND_OutputBuffer(output, &buffer, count * sizeof(float), &memory, &memory_id));
   if (memory == TRITONSERVER_MEMORY_GPU)
     fail(TRITONSERVER_ERROR_UNSUPPORTED, std::string("output ") + o.name + ": the server asked for GPU memory");
-  std::memcpy(buffer, o.data, count * sizeof(float));
+  if (count > 0) std::memcpy(buffer, o.data, count * sizeof(float));
+}
+
+// A response of the request's own factory (a decoupled model's way; the same for the others).
+TRITONBACKEND_Response* new_response(TRITONBACKEND_Request* request) {
+  TRITONBACKEND_ResponseFactory* factory = nullptr;
+  check(TRITONBACKEND_ResponseFactoryNew(&factory, request));
+  TRITONBACKEND_Response* response = nullptr;
+  TRITONSERVER_Error* e = TRITONBACKEND_ResponseNewFromFactory(&response, factory);
+  TRITONSERVER_Error* deleted = TRITONBACKEND_ResponseFactoryDelete(factory);
+  if (deleted) TRITONSERVER_ErrorDelete(deleted);
+  check(e);
+  return response;
+}
+
+void report(TRITONBACKEND_ModelInstance* instance, TRITONBACKEND_Request* request, bool success, uint64_t exec_start,
+            uint64_t compute_start, uint64_t compute_end, uint64_t exec_end) {
+  TRITONSERVER_Error* e = TRITONBACKEND_ModelInstanceReportStatistics(instance, request, success, exec_start,
+                                                                      compute_start, compute_end, exec_end);
+  if (e) {
+    log(TRITONSERVER_LOG_ERROR, std::string("xfv: statistics not reported: ") + TRITONSERVER_ErrorMessage(e));
+    TRITONSERVER_ErrorDelete(e);
+  }
 }
 
 }  // namespace
 
 void respond(TRITONBACKEND_Request* request, const std::vector<Output>& outputs, TRITONSERVER_Error* error) {
   TRITONBACKEND_Response* response = nullptr;
-  TRITONSERVER_Error* e = TRITONBACKEND_ResponseNew(&response, request);
+  TRITONSERVER_Error* e = guarded([&] { response = new_response(request); });
   if (e) {
     log(TRITONSERVER_LOG_ERROR, std::string("xfv: no response could be made: ") + TRITONSERVER_ErrorMessage(e));
     TRITONSERVER_ErrorDelete(e);
@@ -158,6 +194,29 @@ void respond(TRITONBACKEND_Request* request, const std::vector<Output>& outputs,
     TRITONSERVER_ErrorDelete(e);
   }
   if (output_error) TRITONSERVER_ErrorDelete(output_error);
+}
+
+void finish(TRITONBACKEND_ModelInstance* instance, TRITONBACKEND_Request* request, const std::vector<Output>& outputs,
+            TRITONSERVER_Error* error, uint64_t exec_start, uint64_t compute_start, uint64_t compute_end) {
+  respond(request, outputs, error);
+  report(instance, request, error == nullptr, exec_start, compute_start, compute_end, now_ns());
+  if (error) TRITONSERVER_ErrorDelete(error);
+  TRITONSERVER_Error* e = TRITONBACKEND_RequestRelease(request, TRITONSERVER_REQUEST_RELEASE_ALL);
+  if (e) {
+    log(TRITONSERVER_LOG_ERROR, std::string("xfv: a request was not released: ") + TRITONSERVER_ErrorMessage(e));
+    TRITONSERVER_ErrorDelete(e);
+  }
+}
+
+void report_batch(TRITONBACKEND_ModelInstance* instance, uint64_t size, uint64_t exec_start, uint64_t compute_start,
+                  uint64_t compute_end) {
+  if (size == 0) return;
+  TRITONSERVER_Error* e = TRITONBACKEND_ModelInstanceReportBatchStatistics(instance, size, exec_start, compute_start,
+                                                                           compute_end, now_ns());
+  if (e) {
+    log(TRITONSERVER_LOG_ERROR, std::string("xfv: batch statistics not reported: ") + TRITONSERVER_ErrorMessage(e));
+    TRITONSERVER_ErrorDelete(e);
+  }
 }
 
 }  // namespace xfv_triton

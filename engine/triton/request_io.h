@@ -45,6 +45,10 @@ class Request {
   std::vector<float> floats(const char* name, const Dims& expected, Dims* dims = nullptr) const;
   // The INT32 input `name` of shape [1].
   int32_t int32_scalar(const char* name) const;
+  // The UINT64 input `name` of shape [1] (the sequence batcher's correlation id).
+  uint64_t uint64_scalar(const char* name) const;
+  // Whether the request carries the input `name` (an optional input of config.pbtxt).
+  bool has(const char* name) const;
   TRITONBACKEND_Request* get() const { return request_; }
 
  private:
@@ -60,9 +64,19 @@ struct Output {
   const float* data;
 };
 
-// Sends the request's one response: `outputs`, or `error` where it is not null (the
-// response then carries the error, whose ownership stays with the caller). A failure to
-// send is logged: the request is answered either way.
+// Sends the request's one response, through its response factory, with the FINAL flag:
+// `outputs` (a dim may be 0), or `error` where it is not null (the response then carries
+// the error, whose ownership stays with the caller). A failure to send is logged: the
+// request is answered either way.
 void respond(TRITONBACKEND_Request* request, const std::vector<Output>& outputs, TRITONSERVER_Error* error);
+
+// respond(), then the request's statistics reported (success where `error` is null) and the
+// request released; `error` is deleted here.
+void finish(TRITONBACKEND_ModelInstance* instance, TRITONBACKEND_Request* request, const std::vector<Output>& outputs,
+            TRITONSERVER_Error* error, uint64_t exec_start, uint64_t compute_start, uint64_t compute_end);
+
+// An execution's statistics: `size` requests (or a batch's items) run; nothing for 0.
+void report_batch(TRITONBACKEND_ModelInstance* instance, uint64_t size, uint64_t exec_start, uint64_t compute_start,
+                  uint64_t compute_end);
 
 }  // namespace xfv_triton

@@ -20,6 +20,7 @@ constexpr TaskName kTaskNames[] = {
     {Task::kStyleFromVoice, "style_from_voice"},
     {Task::kConvertVoice, "convert_voice"},
     {Task::kStyleFromLatent, "style_from_latent"},
+    {Task::kConvertStream, "convert_stream"},
 };
 
 // A model property from the C API: -1 means the file lacks the network that defines it.
@@ -91,46 +92,19 @@ Result run_one(Task task, const TaskShapes& t, xfv_session* s, const Request& r,
       if (xfv_style_from_latent(s, latent.data(), domain, psi, out.data()) != 0) engine_failed("xfv_style_from_latent");
       return {"STYLE", {style}, std::move(out)};
     }
-    case Task::kTranslateFace:
-      break;  // batched: translate_faces below
+    case Task::kTranslateFace:  // batched: translate_faces below
+    case Task::kConvertStream:  // a sequence: Streams
+      break;
   }
-  fail(TRITONSERVER_ERROR_INTERNAL, "xfv backend: run_one called for a batched task");
-}
-
-void report(TRITONBACKEND_ModelInstance* instance, TRITONBACKEND_Request* request, bool success, uint64_t exec_start,
-            uint64_t compute_start, uint64_t compute_end, uint64_t exec_end) {
-  TRITONSERVER_Error* e = TRITONBACKEND_ModelInstanceReportStatistics(instance, request, success, exec_start,
-                                                                      compute_start, compute_end, exec_end);
-  if (e) {
-    log(TRITONSERVER_LOG_ERROR, std::string("xfv: statistics not reported: ") + TRITONSERVER_ErrorMessage(e));
-    TRITONSERVER_ErrorDelete(e);
-  }
+  fail(TRITONSERVER_ERROR_INTERNAL, "xfv backend: run_one called for a batched or streamed task");
 }
 
 // Answers, reports and releases one request; `error` (deleted here) or `result`.
-void finish(TRITONBACKEND_ModelInstance* instance, TRITONBACKEND_Request* request, const Result* result,
+void finish_result(TRITONBACKEND_ModelInstance* instance, TRITONBACKEND_Request* request, const Result* result,
             TRITONSERVER_Error* error, uint64_t exec_start, uint64_t compute_start, uint64_t compute_end) {
   std::vector<Output> outputs;
   if (result) outputs.push_back({result->name, result->dims, result->data.data()});
-  respond(request, outputs, error);
-  report(instance, request, error == nullptr, exec_start, compute_start, compute_end, now_ns());
-  if (error) TRITONSERVER_ErrorDelete(error);
-  TRITONSERVER_Error* e = TRITONBACKEND_RequestRelease(request, TRITONSERVER_REQUEST_RELEASE_ALL);
-  if (e) {
-    log(TRITONSERVER_LOG_ERROR, std::string("xfv: a request was not released: ") + TRITONSERVER_ErrorMessage(e));
-    TRITONSERVER_ErrorDelete(e);
-  }
-}
-
-void report_batch(TRITONBACKEND_ModelInstance* instance, uint64_t size, uint64_t exec_start, uint64_t compute_start,
-                  uint64_t compute_end) {
-  if (size == 0) return;
-  TRITONSERVER_Error* e = TRITONBACKEND_ModelInstanceReportBatchStatistics(instance, size, exec_start, compute_start,
-                                                                           compute_end, now_ns());
-  if (e) {
-    log(TRITONSERVER_LOG_ERROR, std::string("xfv: batch statistics not reported: ") + TRITONSERVER_ErrorMessage(e));
-    TRITONSERVER_ErrorDelete(e);
-  }
+  finish(instance, request, outputs, error, exec_start, compute_start, compute_end);
 }
 
 // The face translation: every well-formed request's faces as one xfv_translate_faces batch
@@ -160,7 +134,7 @@ void translate_faces(const TaskShapes& t, int64_t max_batch_size, xfv_session* s
                                                  std::to_string(style_shape[0]) + " styles");
     });
     if (e) {
-      finish(instance, requests[i], nullptr, e, exec_start, 0, 0);
+      finish_result(instance, requests[i], nullptr, e, exec_start, 0, 0);
       continue;
     }
     sources.insert(sources.end(), src.begin(), src.end());
@@ -187,7 +161,7 @@ void translate_faces(const TaskShapes& t, int64_t max_batch_size, xfv_session* s
     // Each failed request gets its own copy of the engine's error.
     TRITONSERVER_Error* own = error ? TRITONSERVER_ErrorNew(TRITONSERVER_ErrorCode(error), TRITONSERVER_ErrorMessage(error))
                                     : nullptr;
-    finish(instance, taken[i], error ? nullptr : &result, own, exec_start, compute_start, compute_end);
+    finish_result(instance, taken[i], error ? nullptr : &result, own, exec_start, compute_start, compute_end);
   }
   if (!error) report_batch(instance, static_cast<uint64_t>(n), exec_start, compute_start, compute_end);
   if (error) TRITONSERVER_ErrorDelete(error);
@@ -220,6 +194,7 @@ TaskShapes task_shapes(Task task, const xfv_model* m, int64_t max_batch_size) {
       break;
     case Task::kStyleFromVoice:
     case Task::kConvertVoice:
+    case Task::kConvertStream:
       known(xfv_voice_rate(m), "xfv_voice_rate");
       t.style_dim = known(xfv_style_dim(m), "xfv_style_dim");
       break;
@@ -248,7 +223,7 @@ void execute(Task task, const TaskShapes& t, int64_t max_batch_size, xfv_session
       if (done++ == 0) batch_compute_start = compute_start;
       batch_compute_end = compute_end;
     }
-    finish(instance, requests[i], e ? nullptr : &result, e, exec_start, compute_start, compute_end);
+    finish_result(instance, requests[i], e ? nullptr : &result, e, exec_start, compute_start, compute_end);
   }
   report_batch(instance, done, exec_start, batch_compute_start, batch_compute_end);
 }

@@ -10,7 +10,15 @@
 
 namespace xfv_triton {
 
-enum class Task { kVocode, kTranslateFace, kStyleFromFace, kStyleFromVoice, kConvertVoice, kStyleFromLatent };
+enum class Task {
+  kVocode,
+  kTranslateFace,
+  kStyleFromFace,
+  kStyleFromVoice,
+  kConvertVoice,
+  kStyleFromLatent,
+  kConvertStream  // served by Streams (stream_model.h), not by execute()
+};
 
 // The task a model's `task` parameter names; a Failure listing the names otherwise.
 Task task_named(const std::string& name);
