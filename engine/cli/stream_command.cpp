@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/io/atomic_write.h"
 #include "engine/io/audio.h"
 #include "engine/opcheck.h"
 #include "engine/tasks/voice_stream.h"
@@ -224,11 +224,7 @@ int stream_command(const StreamOptions& o) {
                             {"log_mel_distance", std::sqrt(sq / static_cast<double>(a.data.size()))}};
   }
   std::fprintf(stderr, "%s\n", r.dump(2).c_str());
-  if (!o.report.empty()) {
-    std::ofstream f(o.report);
-    f << r.dump(2) << "\n";
-    if (!f) throw FileError(o.report + ": cannot write the report");
-  }
+  if (!o.report.empty()) write_atomically(o.report, {r.dump(2), "\n"});
   return 0;
 }
 
