@@ -12,6 +12,7 @@
 // and BLIS are safe from several threads), so each thread may run its own session.
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -71,7 +72,9 @@ HostTensor rows(const float* data, int64_t count, Shape row) {
 HostTensor faces(const xfv::Model& m, const float* data, int64_t n) {
   need(data, "face");
   const int s = face_size(m);
-  return rows(data, n, Shape{3, s, s});
+  HostTensor t = rows(data, n, Shape{3, s, s});
+  check_finite(t.data, "faces");
+  return t;
 }
 
 // Copies `t` into `out` (already checked to be non-null), exactly `expected` floats.
@@ -215,9 +218,16 @@ void checked_rate(int rate) {
            std::to_string(xfv::kMaxAudioRate) + " Hz are taken");
 }
 
+void check_finite(const std::vector<float>& values, const char* what) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i])) refuse("value " + std::to_string(i) + " of the " + what + " is not finite");
+}
+
 HostTensor styles(const xfv::Model& m, const float* data, int64_t n) {
   need(data, "style");
-  return rows(data, n, Shape{m.style_dim()});
+  HostTensor t = rows(data, n, Shape{m.style_dim()});
+  check_finite(t.data, "styles");
+  return t;
 }
 
 }  // namespace xfv::capi

@@ -81,7 +81,10 @@ xfv::HifiGanConfig hifigan_config(const xfv::Model& m);
 // Mel frames of a vocoder with `hop` samples per frame: at most kMaxAudioFrames of audio.
 void checked_mel_frames(int64_t frames, int hop);
 void checked_rate(int rate);
-// `n` styles from `data`, as a (n, style_dim) tensor.
+// Refuses a NaN or an infinity among a caller's faces or styles, which the networks would
+// carry to their outputs (docs/reliability.md).
+void check_finite(const std::vector<float>& values, const char* what);
+// `n` styles from `data`, as a (n, style_dim) tensor, each value finite.
 xfv::HostTensor styles(const xfv::Model& m, const float* data, int64_t n);
 
 }  // namespace xfv::capi

@@ -190,7 +190,9 @@ int xfv_stream_set_style(xfv_stream* stream, const float* style) {
     xfv_stream& s = stream_of(stream);
     if (!s.voice) refuse("a vocoder stream has no style");
     need(style, "style");
-    s.voice->set_style(HostTensor(Shape{1, s.voice->style_dim()}, std::vector<float>(style, style + s.voice->style_dim())));
+    HostTensor t(Shape{1, s.voice->style_dim()}, std::vector<float>(style, style + s.voice->style_dim()));
+    check_finite(t.data, "styles");
+    s.voice->set_style(t);
   });
 }
 
