@@ -12,6 +12,7 @@
 #include "engine/io/atomic_write.h"
 #include "engine/io/audio.h"
 #include "engine/opcheck.h"
+#include "engine/percentile.h"
 #include "engine/tasks/voice_stream.h"
 
 namespace xfv {
@@ -99,12 +100,6 @@ ConversionStreamOptions conversion_options(const StreamOptions& o, VoiceConverte
     throw std::invalid_argument("--stats " + o.stats + ": window:N, running or fixed:FILE (docs/streaming.md)");
   }
   return c;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size() - 1), std::ceil(p * static_cast<double>(v.size())) - 1))];
 }
 
 }  // namespace
