@@ -6,14 +6,15 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <sstream>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "engine/percentile.h"
 #include "engine/tasks/model_session.h"
 #include "kernels/precision.h"
 
@@ -88,15 +89,11 @@ void add_precision_benches(ModelSession& models, const std::vector<Precision>& p
 
 // A stream bench's counters: the compute time per chunk (`ms`, one per push) at its p50, p99
 // and max against the chunk's duration, and the stream's algorithmic latency.
-inline void set_stream_counters(benchmark::State& state, std::vector<double> ms, double chunk_ms, double latency_ms) {
-  std::sort(ms.begin(), ms.end());
-  const auto at = [&ms](double p) {
-    return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))];
-  };
+inline void set_stream_counters(benchmark::State& state, const std::vector<double>& ms, double chunk_ms, double latency_ms) {
   state.counters["chunk_ms"] = chunk_ms;
-  state.counters["p50_ms"] = at(0.5);
-  state.counters["p99_ms"] = at(0.99);
-  state.counters["max_ms"] = at(1.0);
+  state.counters["p50_ms"] = percentile(ms, 0.5);
+  state.counters["p99_ms"] = percentile(ms, 0.99);
+  state.counters["max_ms"] = percentile(ms, 1.0);
   state.counters["latency_ms"] = latency_ms;
 }
 

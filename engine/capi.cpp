@@ -10,14 +10,11 @@
 // among the model's sessions, and xfv_model_close refuses. The engine keeps no mutable state outside them that two sessions could share
 // unguarded (the model's WeightStore locks; sim's worker pool serializes launches; OpenMP
 // and BLIS are safe from several threads), so each thread may run its own session.
-#include "engine/include/xfv.h"
-
 #include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,96 +22,22 @@
 #include <string>
 #include <vector>
 
+#include "engine/capi_internal.h"
 #include "engine/io/audio.h"
-#include "engine/limits.h"
 #include "engine/io/image.h"
-#include "engine/models/hifigan.h"
+#include "engine/limits.h"
 #include "engine/models/stargan_vc.h"
-#include "engine/models/voice_settings.h"
-#include "engine/profile.h"
 #include "engine/roofline.h"
-#include "engine/tasks/bundle.h"
-#include "engine/tasks/voice_stream.h"
 
-struct xfv_model {
-  std::shared_ptr<const xfv::Model> model;
-  std::map<std::string, std::vector<std::string>> domain_names;  // what xfv_domain_name returns
-};
-
-struct xfv_session {
-  xfv_model* owner = nullptr;
-  std::unique_ptr<xfv::Bundle> bundle;
-  uint64_t noise_seed = 0;
-  bool profiling = false;
-  std::unique_ptr<xfv::Profile> profile;  // not movable: its hook points at it
-  std::string profile_json;               // what xfv_last_profile_json returned
-  bool profile_json_current = false;      // profile_json is the profile's JSON
-  std::mutex close_lock;                  // guards the two below: a stream may close on another thread
-  int open_streams = 0;
-  bool closed = false;                    // xfv_session_close came while streams were open
-};
-
-// A stream of a session: a voice conversion or a vocoder alone (one of the two).
-struct xfv_stream {
-  xfv_session* session = nullptr;  // kept alive while the stream is open
-  std::unique_ptr<xfv::VoiceStream> voice;
-  std::unique_ptr<xfv::VocoderStream> vocoder;
-  int rate = 0;
-  std::vector<float> samples;  // an int16 push as floats, grown to the largest push
-};
-
-namespace {
-
-thread_local std::string last_error;
-
+using namespace xfv::capi;
 using xfv::HostTensor;
 using xfv::Shape;
 
-[[noreturn]] void refuse(const std::string& what) { throw std::invalid_argument(what); }
-
-// Runs `body`, turning an exception into -1 and a message prefixed with the call's name; 0
-// on success, with the message cleared.
-template <class Body>
-int guarded(const char* call, Body body) {
-  try {
-    last_error.clear();
-    body();
-    return 0;
-  } catch (const std::bad_alloc&) {
-    last_error = std::string(call) + ": out of memory";
-  } catch (const std::exception& e) {
-    last_error = std::string(call) + ": " + e.what();
-  } catch (...) {
-    last_error = std::string(call) + ": unknown error";
-  }
-  return -1;
-}
-
-// guarded() for a query that returns a value: -1 on failure.
-template <class Query>
-auto queried(const char* call, Query query) -> decltype(query()) {
-  decltype(query()) value = -1;
-  return guarded(call, [&] { value = query(); }) == 0 ? value : -1;
-}
+namespace {
 
 const xfv::Model& model_of(const xfv_model* m) {
   if (!m) refuse("null model");
   return *m->model;
-}
-
-xfv::Bundle& bundle(const xfv_session* s) {
-  if (!s) refuse("null session");
-  if (s->closed) refuse("the session is closed (its streams keep it until they close)");
-  return *s->bundle;
-}
-
-void need(const void* buffer, const char* what) {
-  if (!buffer) refuse(std::string("null ") + what + " buffer");
-}
-
-// The file holds `network`, which `use` needs; a FileError naming both otherwise.
-void require(const xfv::Model& m, const std::string& network, const std::string& use) {
-  if (!m.has(network)) throw xfv::FileError(m.path() + " holds no network '" + network + "', which " + use + " needs");
 }
 
 bool has_faces(const xfv::Model& m) { return m.has("image_generator") || m.has("image_style_encoder"); }
@@ -126,16 +49,6 @@ int face_size(const xfv::Model& m) {
   return m.face_size();
 }
 
-xfv::VoiceSettings voice_settings(const xfv::Model& m) {
-  if (!has_voices(m)) throw xfv::FileError(m.path() + " holds no voice networks (audio_generator, audio_style_encoder)");
-  return xfv::voice_settings(m.weights(), m.path());
-}
-
-xfv::HifiGanConfig hifigan_config(const xfv::Model& m) {
-  if (!has_hifigan(m)) throw xfv::FileError(m.path() + " holds no HiFi-GAN vocoder");
-  return xfv::hifigan_config(m.weights(), m.path());
-}
-
 int64_t checked_count(int64_t count, const char* what) {
   if (count < 1) refuse(std::to_string(count) + " " + what + ": at least one is needed");
   return count;
@@ -145,19 +58,6 @@ int64_t checked_count(int64_t count, const char* what) {
 void checked_batch(int64_t count, const char* what) {
   checked_count(count, what);
   if (count > xfv::kMaxBatch) refuse(std::to_string(count) + " " + what + ": at most " + std::to_string(xfv::kMaxBatch));
-}
-
-// Mel frames of a vocoder with `hop` samples per frame: at most kMaxAudioFrames of audio.
-void checked_mel_frames(int64_t frames, int hop) {
-  if (frames > xfv::kMaxAudioFrames / hop)
-    refuse(std::to_string(frames) + " frames: at most " + std::to_string(xfv::kMaxAudioFrames / hop) + " (" +
-           std::to_string(xfv::kMaxAudioFrames) + " samples) are taken");
-}
-
-void checked_rate(int rate) {
-  if (rate < xfv::kMinAudioRate || rate > xfv::kMaxAudioRate)
-    refuse("a rate of " + std::to_string(rate) + " Hz: " + std::to_string(xfv::kMinAudioRate) + " to " +
-           std::to_string(xfv::kMaxAudioRate) + " Hz are taken");
 }
 
 // `count` rows of `row` floats from `data`, as a (count, row...) tensor.
@@ -173,12 +73,9 @@ HostTensor rows(const float* data, int64_t count, Shape row) {
 HostTensor faces(const xfv::Model& m, const float* data, int64_t n) {
   need(data, "face");
   const int s = face_size(m);
-  return rows(data, n, Shape{3, s, s});
-}
-
-HostTensor styles(const xfv::Model& m, const float* data, int64_t n) {
-  need(data, "style");
-  return rows(data, n, Shape{m.style_dim()});
+  HostTensor t = rows(data, n, Shape{3, s, s});
+  check_finite(t.data, "faces");
+  return t;
 }
 
 // Copies `t` into `out` (already checked to be non-null), exactly `expected` floats.
@@ -278,28 +175,63 @@ int64_t checked_budget(int64_t bytes) {
   return bytes;
 }
 
-xfv_stream& stream_of(const xfv_stream* s) {
-  if (!s) refuse("null stream");
-  return *const_cast<xfv_stream*>(s);
-}
-
-void checked_push(int64_t count) {
-  if (count < 0 || count > xfv::kMaxAudioFrames)
-    refuse("a push of " + std::to_string(count) + ": 0 to " + std::to_string(xfv::kMaxAudioFrames));
-}
-
-void push(xfv_stream& s, const float* x, int64_t count) {
-  checked_push(count);
-  if (count > 0) need(x, "samples");
-  if (s.voice) return s.voice->push(x, count);
-  checked_mel_frames(count, s.vocoder->hop());
-  const int64_t floats = count * s.vocoder->bands();
-  for (int64_t i = 0; i < floats; ++i)
-    if (!std::isfinite(x[i])) refuse("value " + std::to_string(i) + " of the frames is not finite");
-  s.vocoder->push(x, count);
-}
-
 }  // namespace
+
+namespace xfv::capi {
+
+thread_local std::string last_error;
+
+[[noreturn]] void refuse(const std::string& what) { throw std::invalid_argument(what); }
+
+xfv::Bundle& bundle(const xfv_session* s) {
+  if (!s) refuse("null session");
+  if (s->closed) refuse("the session is closed (its streams keep it until they close)");
+  return *s->bundle;
+}
+
+void need(const void* buffer, const char* what) {
+  if (!buffer) refuse(std::string("null ") + what + " buffer");
+}
+
+void require(const xfv::Model& m, const std::string& network, const std::string& use) {
+  if (!m.has(network)) throw xfv::FileError(m.path() + " holds no network '" + network + "', which " + use + " needs");
+}
+
+xfv::VoiceSettings voice_settings(const xfv::Model& m) {
+  if (!has_voices(m)) throw xfv::FileError(m.path() + " holds no voice networks (audio_generator, audio_style_encoder)");
+  return xfv::voice_settings(m.weights(), m.path());
+}
+
+xfv::HifiGanConfig hifigan_config(const xfv::Model& m) {
+  if (!has_hifigan(m)) throw xfv::FileError(m.path() + " holds no HiFi-GAN vocoder");
+  return xfv::hifigan_config(m.weights(), m.path());
+}
+
+void checked_mel_frames(int64_t frames, int hop) {
+  if (frames > xfv::kMaxAudioFrames / hop)
+    refuse(std::to_string(frames) + " frames: at most " + std::to_string(xfv::kMaxAudioFrames / hop) + " (" +
+           std::to_string(xfv::kMaxAudioFrames) + " samples) are taken");
+}
+
+void checked_rate(int rate) {
+  if (rate < xfv::kMinAudioRate || rate > xfv::kMaxAudioRate)
+    refuse("a rate of " + std::to_string(rate) + " Hz: " + std::to_string(xfv::kMinAudioRate) + " to " +
+           std::to_string(xfv::kMaxAudioRate) + " Hz are taken");
+}
+
+void check_finite(const std::vector<float>& values, const char* what) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i])) refuse("value " + std::to_string(i) + " of the " + what + " is not finite");
+}
+
+HostTensor styles(const xfv::Model& m, const float* data, int64_t n) {
+  need(data, "style");
+  HostTensor t = rows(data, n, Shape{m.style_dim()});
+  check_finite(t.data, "styles");
+  return t;
+}
+
+}  // namespace xfv::capi
 
 extern "C" {
 
@@ -611,158 +543,6 @@ const char* xfv_last_profile_json(xfv_session* session) {
     json = session->profile_json.c_str();
   });
   return json;
-}
-
-struct xfv_stream_params xfv_stream_default_params(void) {
-  const xfv::VoiceStreamOptions o;
-  xfv_stream_params p{};  // running_peak_gain 0, XFV_STATS_WINDOW, no calibration
-  p.input_rate = o.input_rate, p.chunk_samples = o.chunk_samples, p.fixed_gain = o.fixed_gain;
-  p.step_blocks = o.conversion.step_blocks, p.lookahead_blocks = o.conversion.lookahead_blocks;
-  p.window_frames = o.conversion.window_frames, p.noise_seed = o.noise_seed;
-  return p;
-}
-
-namespace {
-// The params' statistics policy; for XFV_STATS_FIXED the calibration prepared as a source at
-// the models' rate into `calibration`.
-xfv::StreamStats stream_stats(const xfv_stream_params& p, int input_rate, int model_rate,
-                              std::vector<float>& calibration) {
-  if (p.stats == XFV_STATS_WINDOW) return xfv::StreamStats::kWindow;
-  if (p.stats == XFV_STATS_RUNNING) return xfv::StreamStats::kRunning;
-  if (p.stats != XFV_STATS_FIXED) refuse("stats " + std::to_string(p.stats) + ": XFV_STATS_WINDOW, _RUNNING or _FIXED");
-  if (!p.calibration || p.calibration_samples < 1)
-    refuse("XFV_STATS_FIXED needs a calibration recording (calibration, calibration_samples)");
-  const int rate = p.calibration_rate ? p.calibration_rate : input_rate;
-  checked_rate(rate);
-  try {
-    calibration = xfv::prepare_voice(p.calibration, p.calibration_samples, rate, model_rate, xfv::Gain::kPeakNormalize);
-  } catch (const std::invalid_argument& e) {
-    refuse(std::string("the calibration recording: ") + e.what());
-  }
-  return xfv::StreamStats::kFixed;
-}
-// Ties an opened stream to its session, which it keeps alive.
-xfv_stream* opened(xfv_session* session, std::unique_ptr<xfv_stream> s) {
-  const std::lock_guard<std::mutex> lock(session->close_lock);
-  ++session->open_streams;
-  s->session = session;
-  return s.release();
-}
-}  // namespace
-
-xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const struct xfv_stream_params* params) {
-  auto s = std::make_unique<xfv_stream>();
-  const int rc = guarded("xfv_stream_open", [&] {
-    const xfv::Model& m = bundle(session).models().model();
-    require(m, "audio_generator", "a voice stream");
-    require(m, "vocoder", "a voice stream");
-    const xfv_stream_params p = params ? *params : xfv_stream_default_params();
-    xfv::VoiceStreamOptions o;
-    o.input_rate = p.input_rate ? p.input_rate : voice_settings(m).mel.sampling_rate;
-    checked_rate(o.input_rate);
-    o.chunk_samples = p.chunk_samples;
-    if (p.running_peak_gain != 0 && p.running_peak_gain != 1) refuse("running_peak_gain is 0 or 1");
-    o.gain = p.running_peak_gain ? xfv::StreamGain::kRunningPeak : xfv::StreamGain::kFixed;
-    o.fixed_gain = p.fixed_gain;
-    o.conversion = xfv::ConversionStreamOptions{p.step_blocks, p.lookahead_blocks, p.window_frames};
-    o.conversion.stats = stream_stats(p, o.input_rate, voice_settings(m).mel.sampling_rate, o.conversion.calibration);
-    o.noise_seed = p.noise_seed;
-    s->voice = std::make_unique<xfv::VoiceStream>(bundle(session).models(), styles(m, style, 1), o);
-    s->rate = s->voice->rate();
-  });
-  return rc == 0 ? opened(session, std::move(s)) : nullptr;
-}
-
-xfv_stream* xfv_vocoder_stream_open(xfv_session* session, int step_frames) {
-  auto s = std::make_unique<xfv_stream>();
-  const int rc = guarded("xfv_vocoder_stream_open", [&] {
-    const xfv::ModelSession& models = bundle(session).models();
-    require(models.model(), "vocoder", "a vocoder stream");
-    if (step_frames < 1 || step_frames > xfv::kMaxStreamStepFrames)
-      refuse(std::to_string(step_frames) + " frames per step: 1 to " + std::to_string(xfv::kMaxStreamStepFrames));
-    s->vocoder = std::make_unique<xfv::VocoderStream>(models.shared_model(), step_frames, session->noise_seed);
-    s->rate = xfv::is_hifigan(models.weights(), models.path()) ? hifigan_config(models.model()).sampling_rate
-                                                               : voice_settings(models.model()).mel.sampling_rate;
-  });
-  return rc == 0 ? opened(session, std::move(s)) : nullptr;
-}
-
-void xfv_stream_close(xfv_stream* stream) {
-  if (!stream) return;
-  xfv_session* session = stream->session;
-  delete stream;
-  bool last_of_closed = false;
-  {
-    const std::lock_guard<std::mutex> lock(session->close_lock);
-    last_of_closed = --session->open_streams == 0 && session->closed;
-  }
-  if (last_of_closed) delete session;
-}
-
-int xfv_stream_push(xfv_stream* stream, const float* samples, int64_t count) {
-  return guarded("xfv_stream_push", [&] { push(stream_of(stream), samples, count); });
-}
-
-int xfv_stream_push_s16(xfv_stream* stream, const int16_t* samples, int64_t count) {
-  return guarded("xfv_stream_push_s16", [&] {
-    xfv_stream& s = stream_of(stream);
-    if (!s.voice) refuse("a vocoder stream takes float32 mel frames, not int16 samples");
-    checked_push(count);
-    if (count > 0) need(samples, "samples");
-    if (s.samples.size() < static_cast<size_t>(count)) s.samples.resize(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) s.samples[static_cast<size_t>(i)] = static_cast<float>(samples[i]) / 32768.f;
-    push(s, s.samples.data(), count);
-  });
-}
-
-int64_t xfv_stream_available(const xfv_stream* stream) {
-  return queried("xfv_stream_available", [&] {
-    const xfv_stream& s = stream_of(stream);
-    return s.voice ? s.voice->available() : s.vocoder->available();
-  });
-}
-
-int64_t xfv_stream_pull(xfv_stream* stream, float* out, int64_t capacity) {
-  return queried("xfv_stream_pull", [&] {
-    xfv_stream& s = stream_of(stream);
-    if (capacity < 0) refuse("a capacity of " + std::to_string(capacity));
-    if (capacity > 0) need(out, "output");
-    return s.voice ? s.voice->pull(out, capacity) : s.vocoder->pull(out, capacity);
-  });
-}
-
-int xfv_stream_flush(xfv_stream* stream) {
-  return guarded("xfv_stream_flush", [&] {
-    xfv_stream& s = stream_of(stream);
-    s.voice ? s.voice->flush() : s.vocoder->flush();
-  });
-}
-
-int xfv_stream_reset(xfv_stream* stream) {
-  return guarded("xfv_stream_reset", [&] {
-    xfv_stream& s = stream_of(stream);
-    s.voice ? s.voice->reset() : s.vocoder->reset();
-  });
-}
-
-int xfv_stream_set_style(xfv_stream* stream, const float* style) {
-  return guarded("xfv_stream_set_style", [&] {
-    xfv_stream& s = stream_of(stream);
-    if (!s.voice) refuse("a vocoder stream has no style");
-    need(style, "style");
-    s.voice->set_style(HostTensor(Shape{1, s.voice->style_dim()}, std::vector<float>(style, style + s.voice->style_dim())));
-  });
-}
-
-int xfv_stream_rate(const xfv_stream* stream) {
-  return queried("xfv_stream_rate", [&] { return stream_of(stream).rate; });
-}
-
-int64_t xfv_stream_latency(const xfv_stream* stream) {
-  return queried("xfv_stream_latency", [&] {
-    const xfv_stream& s = stream_of(stream);
-    return s.voice ? s.voice->latency_samples() : s.vocoder->latency_samples();
-  });
 }
 
 }  // extern "C"

@@ -1,17 +1,12 @@
 #include "engine/profile.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "engine/backend.h"
+#include "engine/io/atomic_write.h"
 #include "engine/op_traits.h"
-#include "engine/safetensors.h"  // FileError
 
 namespace xfv {
 namespace {
@@ -62,24 +57,6 @@ void accumulate(Roofline& total, const Roofline& node, bool first) {
   total.compute_ms += node.compute_ms;
   total.memory_ms += node.memory_ms;
   total.ms += node.ms;
-}
-
-// Writes `text` to a temporary name beside `path`, then renames it into place.
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::ofstream out(tmp, std::ios::binary);
-  if (!out) throw FileError(path + ": cannot write (" + std::strerror(errno) + ")");
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) {
-    std::remove(tmp.c_str());
-    throw FileError(path + ": cannot write");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throw FileError(path + ": cannot rename the finished file into place (" + std::strerror(err) + ")");
-  }
 }
 
 }  // namespace
@@ -255,8 +232,8 @@ std::string Profile::trace() const {
   return j.dump() + "\n";
 }
 
-void Profile::write_json(const std::string& path) const { write_atomically(path, json()); }
-void Profile::write_trace(const std::string& path) const { write_atomically(path, trace()); }
+void Profile::write_json(const std::string& path) const { write_atomically(path, {json()}); }
+void Profile::write_trace(const std::string& path) const { write_atomically(path, {trace()}); }
 
 void Profile::clear() {
   nodes_.clear();

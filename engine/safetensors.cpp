@@ -1,16 +1,16 @@
 #include "engine/safetensors.h"
 
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "engine/fault_injection.h"
+#include "engine/io/atomic_write.h"
 #include "engine/limits.h"
 
 namespace xfv {
@@ -209,27 +209,12 @@ void write_safetensors(const std::string& path, const TensorFile& file) {
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
 
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    unsigned char len_bytes[8];
-    for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(text.size() >> (8 * i));
-    out.write(reinterpret_cast<const char*>(len_bytes), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& [name, t] : file.tensors)
-      out.write(reinterpret_cast<const char*>(t.data.data()),
-                static_cast<std::streamsize>(t.data.size() * sizeof(float)));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      fail(path, "cannot write");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail(path, "cannot rename the finished file into place");
-  }
+  unsigned char len_bytes[8];
+  for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<unsigned char>(text.size() >> (8 * i));
+  std::vector<std::string_view> parts{std::string_view(reinterpret_cast<const char*>(len_bytes), 8), text};
+  for (const auto& [name, t] : file.tensors)
+    parts.emplace_back(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
+  write_atomically(path, parts);
 }
 
 }  // namespace xfv

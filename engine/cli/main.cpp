@@ -24,6 +24,7 @@
 #include "engine/op_traits.h"
 #include "engine/profile.h"
 #include "engine/opcheck.h"
+#include "engine/percentile.h"
 #include "engine/tasks/validate.h"
 #include "engine/tasks/vocoder_stream.h"
 
@@ -151,11 +152,6 @@ struct VocodeOptions {
 bool is_npy(const std::string& path) {
   const std::string ext = std::filesystem::path(path).extension().string();
   return ext == ".npy" || ext == ".NPY";
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size()) - 1, std::floor(p * v.size())))];
 }
 
 // The mel (bands, T) through a VocoderStream in chunks of the step nearest chunk_ms, as a

@@ -5,13 +5,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/io/atomic_write.h"
 #include "engine/io/audio.h"
 #include "engine/opcheck.h"
+#include "engine/percentile.h"
 #include "engine/tasks/voice_stream.h"
 
 namespace xfv {
@@ -99,12 +100,6 @@ ConversionStreamOptions conversion_options(const StreamOptions& o, VoiceConverte
     throw std::invalid_argument("--stats " + o.stats + ": window:N, running or fixed:FILE (docs/streaming.md)");
   }
   return c;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size() - 1), std::ceil(p * static_cast<double>(v.size())) - 1))];
 }
 
 }  // namespace
@@ -224,11 +219,7 @@ int stream_command(const StreamOptions& o) {
                             {"log_mel_distance", std::sqrt(sq / static_cast<double>(a.data.size()))}};
   }
   std::fprintf(stderr, "%s\n", r.dump(2).c_str());
-  if (!o.report.empty()) {
-    std::ofstream f(o.report);
-    f << r.dump(2) << "\n";
-    if (!f) throw FileError(o.report + ": cannot write the report");
-  }
+  if (!o.report.empty()) write_atomically(o.report, {r.dump(2), "\n"});
   return 0;
 }
 

@@ -41,7 +41,7 @@ inline void gather_activated(const float* row, int64_t w, int64_t first, int str
 // library call does not without -ffast-math: exp(x) = 2^n exp(r), n = round(x / ln 2) by the
 // 1.5 * 2^23 trick, r = x - n ln 2 in two parts, exp(r) by Cephes' degree-6 polynomial.
 // x is clamped to [-87.3, 88.3], where 2^n stays a normal float: beyond it the result
-// saturates (near 0 or 2.2e38) instead of going subnormal or infinite.
+// saturates (near 0 or 2.2e38) instead of going subnormal or infinite. NaN gives NaN.
 inline float exp_vectorizable(float x) {
   x = std::min(std::max(x, -87.3f), 88.3f);
   const float n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
@@ -53,7 +53,12 @@ inline float exp_vectorizable(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float e = p * r * r + r + 1.f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  // n is in [-126, 127] for every x but NaN, whose n is NaN too and whose conversion to int
+  // would be undefined (a NaN from a caller's style reached here, docs/reliability.md): the
+  // exponent is clamped once more, NaN to -126 (std::max returns its first operand when the
+  // comparison fails), and the NaN goes on through e.
+  const float exponent = std::min(std::max(-126.f, n), 127.f);
+  const int32_t bits = (static_cast<int32_t>(exponent) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return e * scale;

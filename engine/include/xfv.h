@@ -40,7 +40,9 @@
  *           xfv_voice_rate, as the vocoder makes it (unclipped).
  *   mel     (HiFi-GAN calls) float32 log-mel, bands x frames, row-major.
  *   domain  an index into the domains of the network that makes the style (0 to
- *           xfv_domain_count - 1); xfv_domain finds one by name. */
+ *           xfv_domain_count - 1); xfv_domain finds one by name.
+ *   Every float a call reads must be finite: a NaN or an infinity is -1 and a message
+ *   naming the value. */
 #ifndef XFV_H
 #define XFV_H
 

@@ -2,10 +2,8 @@
 
 #include <sndfile.h>
 #include <soxr.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/io/atomic_write.h"
 #include "engine/limits.h"
 
 namespace xfv {
@@ -260,38 +259,29 @@ void save_wav(const std::string& path, const std::vector<float>& samples, int ra
     if (!std::isfinite(samples[i]))
       throw std::invalid_argument(path + ": sample " + std::to_string(i) + " is not finite");
 
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  SF_INFO info{};
-  info.samplerate = rate;
-  info.channels = 1;
-  info.format = SF_FORMAT_WAV | (encoding == WavEncoding::Pcm16 ? SF_FORMAT_PCM_16 : SF_FORMAT_FLOAT);
-  Sndfile file(sf_open(tmp.c_str(), SFM_WRITE, &info));
-  if (!file) fail(path, "cannot create " + tmp + ": " + sf_strerror(nullptr));
-  const auto abandon = [&](const std::string& what) {
-    file.reset();
-    std::remove(tmp.c_str());
-    fail(path, what);
-  };
-  const auto count = static_cast<sf_count_t>(samples.size());
-  sf_count_t written = 0;
-  if (encoding == WavEncoding::Pcm16) {
-    // Scaled by 32768, the factor reading divides by (libsndfile's own float writer uses
-    // 32767), so that a 16-bit file read and saved again keeps its samples exactly.
-    std::vector<short> pcm(samples.size());
-    for (size_t i = 0; i < samples.size(); ++i)
-      pcm[i] = static_cast<short>(std::lrint(std::clamp(samples[i] * 32768.0f, -32768.0f, 32767.0f)));
-    written = sf_write_short(file.get(), pcm.data(), count);
-  } else {
-    written = sf_write_float(file.get(), samples.data(), count);
-  }
-  if (written != count) abandon("cannot write " + tmp + ": " + sf_strerror(file.get()));
-  // sf_close flushes the header and any buffered samples: its error is the write's.
-  if (sf_close(file.release()) != 0) abandon("cannot write " + tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    fail(path, "cannot rename " + tmp + " to it: " + std::strerror(err));
-  }
+  write_file_atomically(path, [&](const std::string& tmp) {
+    SF_INFO info{};
+    info.samplerate = rate;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | (encoding == WavEncoding::Pcm16 ? SF_FORMAT_PCM_16 : SF_FORMAT_FLOAT);
+    Sndfile file(sf_open(tmp.c_str(), SFM_WRITE, &info));
+    if (!file) fail(path, "cannot create " + tmp + ": " + sf_strerror(nullptr));
+    const auto count = static_cast<sf_count_t>(samples.size());
+    sf_count_t written = 0;
+    if (encoding == WavEncoding::Pcm16) {
+      // Scaled by 32768, the factor reading divides by (libsndfile's own float writer uses
+      // 32767), so that a 16-bit file read and saved again keeps its samples exactly.
+      std::vector<short> pcm(samples.size());
+      for (size_t i = 0; i < samples.size(); ++i)
+        pcm[i] = static_cast<short>(std::lrint(std::clamp(samples[i] * 32768.0f, -32768.0f, 32767.0f)));
+      written = sf_write_short(file.get(), pcm.data(), count);
+    } else {
+      written = sf_write_float(file.get(), samples.data(), count);
+    }
+    if (written != count) fail(path, "cannot write " + tmp + ": " + sf_strerror(file.get()));
+    // sf_close flushes the header and any buffered samples: its error is the write's.
+    if (sf_close(file.release()) != 0) fail(path, "cannot write " + tmp);
+  });
 }
 
 }  // namespace xfv

@@ -10,7 +10,6 @@
 
 #include <stb_image.h>
 #include <stb_image_write.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -22,9 +21,11 @@
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "engine/io/atomic_write.h"
 #include "engine/limits.h"
 
 // After <cstdio>: jpeglib.h needs FILE and size_t declared.
@@ -343,22 +344,10 @@ std::vector<unsigned char> encode_png(const std::string& path, const std::vector
   return png;
 }
 
-// Written under a temporary name and renamed, so that no reader sees a partial PNG; on any
-// failure the temporary is removed. The file is written here rather than by stbi_write_png,
-// which ignores write errors: a full disk would leave a truncated PNG under the real name.
-void write_atomically(const std::string& path, const std::vector<unsigned char>& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const auto abandon = [&](const std::string& what) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    fail(path, what + ": " + os_error(err));
-  };
-  File file(std::fopen(tmp.c_str(), "wb"));
-  if (!file) fail(path, "cannot create " + tmp + ": " + os_error(errno));
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size()) abandon("cannot write " + tmp);
-  // fclose reports the write errors the C library delayed.
-  if (std::fclose(file.release()) != 0) abandon("cannot write " + tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) abandon("cannot rename " + tmp + " to it");
+// Written here rather than by stbi_write_png, which ignores write errors (a full disk would
+// leave a truncated PNG under the real name), and written whole or not at all.
+void write_png(const std::string& path, const std::vector<unsigned char>& png) {
+  write_atomically(path, {std::string_view(reinterpret_cast<const char*>(png.data()), png.size())});
 }
 
 }  // namespace
@@ -403,7 +392,7 @@ void save_png(const std::string& path, const HostTensor& image) {
     fail(path, "the tensor holds " + std::to_string(image.data.size()) + " values, not the " +
                    std::to_string(s.numel()) + " of its shape " + s.str());
   const int h = static_cast<int>(s[2]), w = static_cast<int>(s[3]);
-  write_atomically(path, encode_png(path, to_rgb8(image, size_t(w) * size_t(h)), w, h));
+  write_png(path, encode_png(path, to_rgb8(image, size_t(w) * size_t(h)), w, h));
 }
 
 void save_mel_png(const std::string& path, const HostTensor& mel) {
@@ -421,7 +410,7 @@ void save_mel_png(const std::string& path, const HostTensor& mel) {
       const float level = std::isfinite(v) ? std::round((v - *lo) / range * 255.f) : 0.f;
       for (int ch = 0; ch < 3; ++ch) rgb[(size_t(row) * size_t(frames) + size_t(t)) * 3 + size_t(ch)] = uint8_t(level);
     }
-  write_atomically(path, encode_png(path, rgb, frames, bands));
+  write_png(path, encode_png(path, rgb, frames, bands));
 }
 
 }  // namespace xfv

@@ -214,6 +214,50 @@ TEST_F(CApiHostile, CountsSidesDomainsAndFactorsOutOfRangeAreRefused) {
   EXPECT_EQ(std::vector<float>(o, o + 16), style);
 }
 
+// A NaN or an infinity in a face or a style (a NaN style once reached the vocoder's gate as
+// undefined behaviour, docs/reliability.md): refused naming the value, nothing written, and
+// the session and stream go on.
+TEST_F(CApiHostile, NonFiniteFacesAndStylesAreRefused) {
+  xfv_model* m = model();
+  xfv_session* s = session();
+  StreamPtr stream(xfv_stream_open(s, style.data(), nullptr));
+  ASSERT_NE(stream, nullptr) << xfv_last_error();
+  xfv_stream* vs = stream.get();
+  const float* in = voice.data();
+  const int64_t n = static_cast<int64_t>(voice.size());
+  float* o = out.data();
+  int64_t written = -7;
+  std::vector<Refusal> table;
+  std::vector<std::vector<float>> inputs;  // what the rows point into, until they have run
+  inputs.reserve(6);
+  for (const float bad : {NAN, INFINITY, -INFINITY}) {
+    std::vector<float> &st = inputs.emplace_back(style), &f = inputs.emplace_back(face);
+    st[5] = bad;
+    f[1000] = bad;
+    const float *bad_style = st.data(), *bad_face = f.data(), *good_face = face.data(), *good_style = style.data();
+    table.push_back({"xfv_translate_face", "value 5 of the styles is not finite",
+                     [=] { return xfv_translate_face(s, good_face, bad_style, o); }});
+    table.push_back({"xfv_translate_face", "value 1000 of the faces is not finite",
+                     [=] { return xfv_translate_face(s, bad_face, good_style, o); }});
+    table.push_back({"xfv_style_from_face", "value 1000 of the faces is not finite",
+                     [=] { return xfv_style_from_face(s, bad_face, 0, o); }});
+    table.push_back({"xfv_face_to_rgb8", "value 1000 of the faces is not finite",
+                     [=] { return xfv_face_to_rgb8(m, bad_face, reinterpret_cast<uint8_t*>(o)); }});
+    table.push_back({"xfv_convert_voice", "value 5 of the styles is not finite", [=, &written] {
+                       return xfv_convert_voice(s, in, n, 24000, bad_style, o, int64_t{1} << 16, &written);
+                     }});
+    table.push_back({"xfv_stream_open", "value 5 of the styles is not finite",
+                     [=] { return handle(xfv_stream_open(s, bad_style, nullptr)); }});
+    table.push_back({"xfv_stream_set_style", "value 5 of the styles is not finite",
+                     [=] { return xfv_stream_set_style(vs, bad_style); }});
+  }
+  expect_refused(table);
+  EXPECT_EQ(written, -7);
+  for (float x : out) ASSERT_TRUE(std::isnan(x));
+  EXPECT_EQ(xfv_stream_set_style(vs, style.data()), 0) << xfv_last_error();
+  EXPECT_EQ(xfv_style_from_face(s, face.data(), 0, o), 0) << xfv_last_error();
+}
+
 TEST_F(CApiHostile, VocoderCountsOutOfRangeAreRefused) {
   ASSERT_NO_FATAL_FAILURE(open_hifigan());
   xfv_session* v = vocoding.get();

@@ -2,13 +2,16 @@
 // weights read from the file, arenas, the cpu's prepared weight transforms) while a model
 // is opened, a session made and the XFaVoT tasks run on the small bundle (on sim,
 // slower, the latent's style alone, whose weights are uploaded there): the call
-// that meets the failure is -1 with "out of memory", no other call fails, and once the
-// failure has passed the same session computes what a session that never failed does, bit
-// for bit. Under ASan a leak or a use of what the failure left half made is a report.
+// that meets the failure is -1 with "out of memory", no other call fails, each later call it
+// left an input to computes what a session that never failed does, bit for bit, and so do the
+// tasks all run again on the same session. Under ASan a leak or a use of what the failure left
+// half made is a report; under UBSan, any undefined behaviour.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/fault_injection.h"
@@ -17,9 +20,12 @@
 namespace capi {
 namespace {
 
+// What the tasks computed, each empty where its call failed or was not made.
 struct Outputs {
-  std::vector<float> style, face, wave;
-  bool operator==(const Outputs& o) const { return style == o.style && face == o.face && wave == o.wave; }
+  std::vector<float> style, face, face_style, wave;
+  bool operator==(const Outputs& o) const {
+    return style == o.style && face == o.face && face_style == o.face_style && wave == o.wave;
+  }
 };
 
 struct Inputs {
@@ -28,37 +34,45 @@ struct Inputs {
   bool all_tasks = true;  // false: the latent's style alone (sim, slower)
 };
 
-// Under ASan + UBSan the voice conversion is left out: there, after one of the failures (a
-// run of minutes in), it handed a NaN to the vocoder's gated activation, not yet traced
-// (docs/reliability.md, "Not yet"); the Release build converts after every failure.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kConvertVoices = false;
-#else
-constexpr bool kConvertVoices = true;
-#endif
-
 // The calls of the tasks on `s`, each recorded in `errors` when it fails: a latent's style,
 // that style on a face, the face's style, a voice converted to it (as run_tasks converts).
+// A call whose input would be the output of one that failed is not made: a client would not
+// make it, and its input would be the NaN poison.
 Outputs run_tasks(xfv_session* s, const Inputs& in, std::vector<std::string>& errors) {
-  Outputs r{poisoned(16), {}, {}};
-  const auto call = [&](int rc) {
-    if (rc != 0) errors.push_back(xfv_last_error());
+  Outputs r;
+  // `out` poisoned, then kept if `call` succeeds, else emptied.
+  const auto computed = [&](std::vector<float>& out, size_t size, const std::function<int(float*)>& call) {
+    out = poisoned(size);
+    if (call(out.data()) == 0) return true;
+    errors.push_back(xfv_last_error());
+    out.clear();
+    return false;
   };
-  call(xfv_set_noise_seed(s, 4));  // as run_tasks
-  call(xfv_style_from_latent(s, in.latent.data(), 1, 1.f, r.style.data()));
+  if (xfv_set_noise_seed(s, 4) != 0) errors.push_back(xfv_last_error());  // as run_tasks
+  const bool style = computed(r.style, 16, [&](float* out) { return xfv_style_from_latent(s, in.latent.data(), 1, 1.f, out); });
   if (!in.all_tasks) return r;
-  r.face = poisoned(in.face.size());
-  call(xfv_translate_face(s, in.face.data(), r.style.data(), r.face.data()));
-  if (!kConvertVoices) return r;
-  std::vector<float> face_style = poisoned(16);
-  call(xfv_style_from_face(s, in.face.data(), task_domains().at("image_style_encoder"), face_style.data()));
-  const int64_t count = static_cast<int64_t>(in.voice.samples.size());
-  r.wave = poisoned(1 << 17);
+  if (style)
+    computed(r.face, in.face.size(), [&](float* out) { return xfv_translate_face(s, in.face.data(), r.style.data(), out); });
+  const int domain = task_domains().at("image_style_encoder");
+  if (!computed(r.face_style, 16, [&](float* out) { return xfv_style_from_face(s, in.face.data(), domain, out); }))
+    return r;
   int64_t written = 0;
-  call(xfv_convert_voice(s, in.voice.samples.data(), count, in.voice.rate, face_style.data(), r.wave.data(),
-                         static_cast<int64_t>(r.wave.size()), &written));
-  r.wave.resize(static_cast<size_t>(written));
+  if (computed(r.wave, 1 << 17, [&](float* out) {
+        return xfv_convert_voice(s, in.voice.samples.data(), static_cast<int64_t>(in.voice.samples.size()),
+                                 in.voice.rate, r.face_style.data(), out, 1 << 17, &written);
+      }))
+    r.wave.resize(static_cast<size_t>(written));
   return r;
+}
+
+// Each output `got` computed is `want`'s, bit for bit.
+void expect_the_same_where_computed(const Outputs& got, const Outputs& want) {
+  for (const auto& [name, a, b] : {std::tuple{"style", &got.style, &want.style}, std::tuple{"face", &got.face, &want.face},
+                                   std::tuple{"face style", &got.face_style, &want.face_style},
+                                   std::tuple{"voice", &got.wave, &want.wave}})
+    if (!a->empty()) {
+      EXPECT_TRUE(*a == *b) << "the " << name << " differs from the unfailed session's";
+    }
 }
 
 class AllocationFaults : public ::testing::TestWithParam<const char*> {
@@ -98,7 +112,7 @@ TEST_P(AllocationFaults, EachFailsInTurnAsAMessageAndTheSessionGoesOn) {
     ModelPtr m(xfv_model_open(path.c_str(), backend));
     SessionPtr s(m ? xfv_session_open(m.get(), nullptr) : nullptr);
     if (!m || !s) errors.push_back(xfv_last_error());
-    if (s) run_tasks(s.get(), in, errors);
+    if (s) expect_the_same_where_computed(run_tasks(s.get(), in, errors), want);
     ASSERT_EQ(errors.size(), 1u) << "the failure was not met once";
     EXPECT_NE(errors[0].find(": out of memory"), std::string::npos) << errors[0];
     xfv::fail_allocation_point(0);

@@ -4,6 +4,8 @@ PCM through a pipe gives the same samples as the file; refusals. Needs the xfv b
 fixtures CTest makes (XFV_BIN, XFV_VOICES)."""
 import json
 import os
+import resource
+import signal
 import subprocess
 
 import numpy as np
@@ -29,9 +31,9 @@ def source(tmp_path):
     return path, read_wav(path)[1]
 
 
-def stream(*args, stats="window:64", stdin=None, text=True):
+def stream(*args, stats="window:64", stdin=None, text=True, **run):
     return subprocess.run([XFV, "stream", "--weights", os.path.join(VOICES, "small.safetensors"), *COMMON,
-                           "--stats", stats, *args], input=stdin, capture_output=True, text=text)
+                           "--stats", stats, *args], input=stdin, capture_output=True, text=text, **run)
 
 
 def test_a_recording_streams_to_a_wav_and_a_report(tmp_path, source):
@@ -81,6 +83,29 @@ def test_running_and_fixed_statistics_stream(tmp_path, source, policy):
     assert np.isfinite(read_wav(out)[1]).all()
     c = rep["compare_offline"]
     assert 0 < c["waveform_relative_l2"] < 2 and 0 < c["log_mel_distance"] < 5
+
+
+def test_a_report_that_cannot_be_written_leaves_no_file(tmp_path, source):
+    """The report is written whole or not at all (engine/io/atomic_write.h): with the files
+    of `xfv stream` limited to 64 bytes (RLIMIT_FSIZE, SIGXFSZ ignored so that the write fails
+    with EFBIG; the audio goes to stdout, a pipe the limit does not touch), the command fails
+    naming the report and leaves neither it nor its temporary; without the limit it writes it."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    report = folder / "report.json"
+
+    def limit_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+    args = ("--source", source[0], "--out", "-", "--report", str(report))
+    r = stream(*args, text=False, preexec_fn=limit_files, restore_signals=False)
+    assert r.returncode != 0
+    assert (str(report) + ": cannot write").encode() in r.stderr, r.stderr
+    assert list(folder.iterdir()) == []
+    r = stream(*args, text=False)
+    assert r.returncode == 0, r.stderr
+    assert report.stat().st_size > 64 and json.loads(report.read_text())["chunks"] == RATE // 960
 
 
 def test_refusals_name_the_problem(tmp_path, source):
