@@ -141,7 +141,7 @@ int validate(const std::string& dump, const std::string& weights, const std::str
 }
 
 struct VocodeOptions {
-  std::string weights, input, out, backend = "cpu", dump, profile_json, trace, peaks;
+  std::string weights, input, out, backend = "cpu", dump, profile_json, trace, peaks, precision = "fp32";
   bool profile = false, float_wav = false;
   int64_t budget_mb = 0;
   int max_frames = 0;  // 0: kDefaultVocoderFrames
@@ -201,6 +201,9 @@ std::vector<float> vocode_streaming(const VocodeOptions& o, const HostTensor& me
 int vocode(const VocodeOptions& o) {
   Bundle bundle(o.weights, o.backend);
   set_budget(bundle, o.budget_mb);
+  if (o.stream && o.precision != "fp32")
+    throw std::invalid_argument("--precision " + o.precision + ": a stream's graphs run fp32 for now (docs/kernels.md)");
+  set_precision(bundle, o.precision);
   HifiGanVocoder& v = bundle.hifigan();
   if (o.max_frames) v.set_max_frames(o.max_frames);
   const HifiGanConfig& c = v.config();
@@ -295,6 +298,7 @@ int main(int argc, char** argv) {
   voc->add_option("--out", vd.out, "output WAV at the vocoder's rate")->required();
   voc->add_option("--backend", vd.backend, "cpu, sim or cuda")->check(CLI::IsMember({"cpu", "sim", "cuda"}));
   add_budget_option(*voc, vd.budget_mb);
+  add_precision_option(*voc, vd.precision);
   voc->add_option("--dump-tensors", vd.dump, "write every value of the networks by name (.safetensors)");
   voc->add_flag("--profile", vd.profile,
                 "print each node's op, shapes, time, FLOPs and bytes, and totals per network (with --stream: the "

@@ -191,10 +191,7 @@ CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& 
   cmd->add_option("--psi", o.psi, "truncation toward the mean style, in [0, 1] (latent styles)");
   cmd->add_option("--backend", o.backend, "cpu, sim or cuda")->check(CLI::IsMember(kBackends));
   add_budget_option(*cmd, o.budget_mb);
-  cmd->add_option("--precision", o.precision,
-                  "convs and linear layers: fp32 (the reference), or on tensor cores tf32, bf16 or fp16 (FAN stays "
-                  "fp32; docs/kernels.md)")
-      ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16"}));
+  add_precision_option(*cmd, o.precision);
   cmd->add_option("--dump-tensors", o.dump, "write every value of the networks by name (.safetensors)");
   cmd->add_flag("--profile", o.profile, "print each node's op, shapes, time, FLOPs and bytes, and totals per network");
   cmd->add_option("--profile-json", o.profile_json, "write the profile as JSON (docs/profile.md)");
@@ -239,13 +236,24 @@ void run_task(const TaskOptions& o, Bundle& b, Profile* profile) {
   const RunOptions how{o.dump.empty() ? nullptr : &dump, profile ? profile->hook() : NodeHook()};
   if (o.max_frames) b.voices().set_max_frames(o.max_frames);
   if (o.vocoder_frames) b.set_vocoder_frames(o.vocoder_frames);
-  Precision precision = Precision::Fp32;
-  parse_precision(o.precision.c_str(), &precision);  // checked by the option
-  b.models().set_precision(precision);
+  set_precision(b, o.precision);
   if (o.task == "image") run_image(o, b, how);
   if (o.task == "voice") run_voice(o, b, how);
   if (o.task == "generate") run_generate(o, b, how);
   if (!o.dump.empty()) write_safetensors(o.dump, dump);
+}
+
+void add_precision_option(CLI::App& cmd, std::string& precision) {
+  cmd.add_option("--precision", precision,
+                 "convs and linear layers: fp32 (the reference), or on tensor cores tf32, bf16 or fp16 (FAN stays "
+                 "fp32; docs/kernels.md)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16"}));
+}
+
+void set_precision(Bundle& b, const std::string& precision) {
+  Precision p = Precision::Fp32;
+  parse_precision(precision.c_str(), &p);  // checked by the option
+  b.models().set_precision(p);
 }
 
 void add_peaks_option(CLI::App& cmd, std::string& peaks_file) {

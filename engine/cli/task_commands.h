@@ -50,6 +50,9 @@ int task_command(const TaskOptions& o);
 // file's where one is given, else the backend's own (backend_peaks).
 void add_peaks_option(CLI::App& cmd, std::string& peaks_file);
 Peaks profile_peaks(const std::string& backend, const std::string& peaks_file);
+// --precision, shared by every command that runs convs, and what it sets (FAN stays fp32).
+void add_precision_option(CLI::App& cmd, std::string& precision);
+void set_precision(Bundle& b, const std::string& precision);
 // --budget-mb, shared by every command that opens a session, and what it sets.
 void add_budget_option(CLI::App& cmd, int64_t& budget_mb);
 void set_budget(Bundle& b, int64_t budget_mb);

@@ -40,8 +40,9 @@ void write_atomically(const std::string& path, const std::vector<std::string_vie
   write_file_atomically(path, [&](const std::string& temporary) {
     std::unique_ptr<std::FILE, CloseFile> file(std::fopen(temporary.c_str(), "wb"));
     if (!file) fail(path, "cannot create", temporary);
-    for (const std::string_view part : parts)
-      if (std::fwrite(part.data(), 1, part.size(), file.get()) != part.size()) fail(path, "cannot write", temporary);
+    for (const std::string_view part : parts)  // an empty part may have no data pointer, which fwrite must not get
+      if (!part.empty() && std::fwrite(part.data(), 1, part.size(), file.get()) != part.size())
+        fail(path, "cannot write", temporary);
     // fclose reports the write errors the C library delayed (its buffer is flushed only now).
     if (std::fclose(file.release()) != 0) fail(path, "cannot write", temporary);
   });

@@ -147,6 +147,25 @@ def test_small_weights_on_sim_match_cpu_and_mel_layouts_agree(tmp_path):
     assert rel_l2(waves["sim", "mel.npy"], waves["cpu", "mel.npy"]) < 1e-4
 
 
+# Each reduced precision on sim against cpu's rounded reference at the same precision (the
+# kernels' fp32 sums against double), and against fp32: near it, and not equal to it (the
+# precision took effect).
+@pytest.mark.parametrize("precision,near_fp32", [("tf32", 2e-2), ("bf16", 1e-1), ("fp16", 2e-2)])
+def test_small_weights_at_a_reduced_precision(tmp_path, precision, near_fp32):
+    weights = fixture("small.safetensors")
+    np.save(tmp_path / "mel.npy", np.random.default_rng(6).normal(-5, 2, (80, 12)).astype(np.float32))
+    waves = {}
+    for backend, p in (("cpu", "fp32"), ("cpu", precision), ("sim", precision)):
+        r, out = xfv_vocode(tmp_path, "--weights", weights, "--input", str(tmp_path / "mel.npy"), "--backend", backend,
+                            "--precision", p, "--float-wav", out_name=f"{backend}-{p}.wav")
+        assert r.returncode == 0, r.stderr
+        waves[backend, p] = read_wav(out)[1]
+    assert rel_l2(waves["sim", precision], waves["cpu", precision]) < 1e-5
+    deviation = rel_l2(waves["cpu", precision], waves["cpu", "fp32"])
+    print(f"{precision}: relative L2 {deviation:.3g} against fp32")
+    assert 1e-6 < deviation < near_fp32
+
+
 def test_dump_tensors_and_profile(tmp_path, universal):
     dump = tmp_path / "values.safetensors"
     mel = np.load(fixture("speech.mel.npy"))[:, :20]
