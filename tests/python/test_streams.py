@@ -5,6 +5,7 @@ stream usable, and a session does not close under its streams."""
 
 import ctypes
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -12,14 +13,8 @@ import pytest
 import xfv
 from conftest import _f32
 
-
-class StreamParams(ctypes.Structure):
-    """struct xfv_stream_params of engine/include/xfv.h."""
-    _fields_ = [("input_rate", ctypes.c_int), ("chunk_samples", ctypes.c_int), ("running_peak_gain", ctypes.c_int),
-                ("fixed_gain", ctypes.c_float), ("step_blocks", ctypes.c_int), ("lookahead_blocks", ctypes.c_int),
-                ("window_frames", ctypes.c_int), ("noise_seed", ctypes.c_uint64), ("stats", ctypes.c_int),
-                ("calibration", ctypes.POINTER(ctypes.c_float)), ("calibration_samples", ctypes.c_int64),
-                ("calibration_rate", ctypes.c_int)]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from stream_params import StreamParams  # noqa: E402
 
 
 OPTIONS = dict(input_rate=16000, chunk_samples=320, step_blocks=2, lookahead_blocks=2, window_frames=64)
