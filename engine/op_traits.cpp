@@ -251,6 +251,7 @@ OpTraits traits_of(const OpArgs& op) {
     t.weight_input = 1;
     t.weight_element_bytes = precision_storage_bytes(precision_of(op));
   }
+  if (std::holds_alternative<Conv2dArgs>(op)) t.in_place_input = 3;  // the residual
   t.bytes = compulsory_bytes(t, std::vector<bool>(t.input_sizes.size(), true));
   // At a reduced precision a conv or linear layer is the tensor-core GEMM's: its own kernel
   // file, cpu reference and cases.

@@ -30,6 +30,10 @@ struct OpTraits {
   // The weights' slot (-1: none) and their bytes per element.
   int weight_input = -1;
   int weight_element_bytes = sizeof(float);
+  // A slot whose buffer the output may take when the graph reads that input nowhere after
+  // this node (-1: none): every backend reads its element i before writing output element i,
+  // and reads it nowhere else (a conv's residual). The runner's planner decides (Runner::plan).
+  int in_place_input = -1;
 };
 OpTraits traits_of(const OpArgs& op);
 

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <tuple>
 
 #include "engine/cpu/mel_tables.h"
@@ -113,6 +114,9 @@ void add_conv2d_cases(CaseMaker& m) {
     step.d.input_slope = 0.1f;
     m.add(step, both);
   }
+  Conv2dArgs out_skip = conv(1, 16, 1, 700, 24, 1, 1, 1, 0);  // Parallel WaveGAN's out+skip 1x1
+  out_skip.d.alpha = out_skip.d.beta = 1.f / std::sqrt(2.f);
+  m.add(out_skip, both);
   Conv2dArgs post = conv(2, 8, 1, 77, 1, 1, 7, 1, 0, 1, 3);
   post.d.input_slope = 0.01f;
   m.add(post, bias);
@@ -547,22 +551,25 @@ std::vector<OpCase> op_cases(uint64_t seed) {
   return std::move(m.cases);
 }
 
-BoundOp::BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backend& backend)
+BoundOp::BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backend& backend, bool in_place)
     : op_(std::move(op)), backend_(backend) {
   const OpTraits t = traits_of(op_);
+  output_ = DeviceBuffer(backend, static_cast<size_t>(t.output.numel()) * sizeof(float));
   std::vector<const float*> ptrs;
   std::vector<bool> bound;
-  for (const std::vector<float>& in : inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::vector<float>& in = inputs[i];
     bound.push_back(!in.empty());
     if (in.empty()) {
       ptrs.push_back(nullptr);
       continue;
     }
-    inputs_.emplace_back(backend, in.size() * sizeof(float));
-    backend.upload(inputs_.back().get(), in.data(), in.size() * sizeof(float));
-    ptrs.push_back(inputs_.back().f32());
+    const bool into_output = in_place && static_cast<int>(i) == t.in_place_input && in.size() * sizeof(float) == output_.bytes();
+    if (!into_output) inputs_.emplace_back(backend, in.size() * sizeof(float));
+    DeviceBuffer& buffer = into_output ? output_ : inputs_.back();
+    backend.upload(buffer.get(), in.data(), in.size() * sizeof(float));
+    ptrs.push_back(buffer.f32());
   }
-  output_ = DeviceBuffer(backend, static_cast<size_t>(t.output.numel()) * sizeof(float));
   bind_op(op_, ptrs, output_.f32());  // checks the inputs against the op first
   flops_ = t.flops;
   bytes_ = compulsory_bytes(t, bound);
@@ -587,6 +594,20 @@ std::vector<float> BoundOp::output() {
 OpRun run_case(const OpCase& c, Backend& backend) {
   BoundOp op(c.op, c.inputs, backend);
   op.poison_output();
+  OpRun r;
+  r.ms = op.timed_run_ms();
+  r.output = op.output();
+  return r;
+}
+
+bool has_in_place_input(const OpCase& c) {
+  const int slot = traits_of(c.op).in_place_input;
+  return slot >= 0 && static_cast<size_t>(slot) < c.inputs.size() && !c.inputs[static_cast<size_t>(slot)].empty();
+}
+
+OpRun run_case_in_place(const OpCase& c, Backend& backend) {
+  if (!has_in_place_input(c)) throw std::invalid_argument(describe(c.op) + ": no in-place input bound");
+  BoundOp op(c.op, c.inputs, backend, /*in_place=*/true);  // not poisoned: the output holds the input
   OpRun r;
   r.ms = op.timed_run_ms();
   r.output = op.output();

@@ -24,8 +24,10 @@ std::vector<OpCase> op_cases(uint64_t seed);
 // ready to run: the op checker runs it once, the benches many times.
 class BoundOp {
  public:
-  // `inputs` in bind order; an empty one leaves that optional input unbound.
-  BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backend& backend);
+  // `inputs` in bind order; an empty one leaves that optional input unbound. In place: the
+  // output buffer starts as the op's in-place input (OpTraits::in_place_input), bound to both,
+  // as the runner's planner may place them.
+  BoundOp(OpArgs op, const std::vector<std::vector<float>>& inputs, Backend& backend, bool in_place = false);
   void poison_output();  // NaN bytes: an element the op leaves unwritten shows
   void run() { backend_.run(op_); }
   double timed_run_ms();  // one run, on the backend's clock
@@ -47,6 +49,9 @@ struct OpRun {
 };
 // Uploads the inputs, poisons the output with NaN, runs the op once, downloads the result.
 OpRun run_case(const OpCase& c, Backend& backend);
+// Whether the case binds its op's in-place input; if so, the op run in place over it.
+bool has_in_place_input(const OpCase& c);
+OpRun run_case_in_place(const OpCase& c, Backend& backend);
 
 // sqrt(sum (got - want)^2 / sum want^2); 0 for two equal all-zero vectors, +inf for a size
 // mismatch, NaN when `got` holds a NaN.

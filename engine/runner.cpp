@@ -34,7 +34,48 @@ ArenaPlan Runner::plan(const Graph& graph, bool keep_every_value) {
     for (auto& l : lifetimes) l.last = end;
   for (size_t v = 0; v < values.size(); ++v)
     if (values[v].kind == ValueKind::kConstant || values[v].kind == ValueKind::kView) lifetimes[v].bytes = 0;
-  return plan_arena(lifetimes);
+  const std::vector<size_t> host = keep_every_value ? std::vector<size_t>{} : share_dying_inputs(graph, lifetimes);
+  ArenaPlan arena = plan_arena(lifetimes);
+  for (size_t v = 0; v < host.size(); ++v) arena.offsets[v] = arena.offsets[host[v]];
+  return arena;
+}
+
+// A node's output takes the buffer of its in-place input (OpTraits::in_place_input: a conv's
+// residual) where the graph reads that input nowhere after the node: Parallel WaveGAN's
+// layers then update one buffer of residual and skip sums in place, instead of streaming it
+// from one buffer into another each layer. Not a view, an input, a state or an output (their
+// lifetimes do not end at a node), nor a buffer another input of the node reads. Returns the
+// value whose buffer each value uses; a sharing value's bytes become 0 and its host's
+// lifetime runs on to its own last reader.
+std::vector<size_t> Runner::share_dying_inputs(const Graph& graph, std::vector<BufferLifetime>& lifetimes) {
+  const auto& values = graph.values();
+  const auto& nodes = graph.nodes();
+  std::vector<size_t> host(values.size());
+  for (size_t v = 0; v < host.size(); ++v) host[v] = v;
+  const auto buffer_of = [&](ValueId v) {
+    const Value& val = values[static_cast<size_t>(v)];
+    return host[static_cast<size_t>(val.kind == ValueKind::kView ? val.base : v)];
+  };
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = nodes[i];
+    const int slot = traits_of(node.op).in_place_input;
+    if (slot < 0 || static_cast<size_t>(slot) >= node.inputs.size()) continue;
+    const ValueId in = node.inputs[static_cast<size_t>(slot)];
+    const size_t out = static_cast<size_t>(node.output);
+    if (in == kNoValue || values[static_cast<size_t>(in)].kind != ValueKind::kNode) continue;
+    if (lifetimes[static_cast<size_t>(in)].last != static_cast<int>(i) || lifetimes[out].first != static_cast<int>(i)) continue;
+    const size_t buffer = buffer_of(in);
+    if (lifetimes[buffer].bytes != lifetimes[out].bytes) continue;
+    bool read_otherwise = false;
+    for (size_t j = 0; j < node.inputs.size(); ++j)
+      if (j != static_cast<size_t>(slot) && node.inputs[j] != kNoValue && buffer_of(node.inputs[j]) == buffer)
+        read_otherwise = true;
+    if (read_otherwise) continue;
+    host[out] = buffer;
+    lifetimes[buffer].last = lifetimes[out].last;
+    lifetimes[out].bytes = 0;
+  }
+  return host;
 }
 
 Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, const WeightStore* store)

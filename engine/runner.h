@@ -32,6 +32,7 @@ class Runner {
 
   // The placement of the graph's inputs and intermediates in one arena, as a Runner makes
   // it: its total_bytes is what a Runner of the graph allocates, known before allocating.
+  // A conv's output shares its residual's buffer where the residual dies at the conv.
   static ArenaPlan plan(const Graph& graph, bool keep_every_value);
 
   void set_input(ValueId v, const HostTensor& t);
@@ -61,6 +62,7 @@ class Runner {
   size_t prepared_bytes() const { return prepared_bytes_; }
 
  private:
+  static std::vector<size_t> share_dying_inputs(const Graph& graph, std::vector<BufferLifetime>& lifetimes);
   float* address(ValueId v) const;
   void upload(ValueId v, const HostTensor& t);
   std::vector<OpArgs> bind_nodes() const;

@@ -215,6 +215,51 @@ TEST(Runner, ViewsReadTheirPartAndKeepTheBaseAlive) {
   for (size_t i = 0; i < 8; ++i) EXPECT_EQ(got.data[i], 2.f * in.data[i] + 4.f * in.data[i + 8]) << i;
 }
 
+// A conv's output takes its residual's buffer where the graph reads the residual nowhere
+// after the conv (Runner::plan), and the output keeps the bits of a run in which every value
+// has a buffer of its own.
+TEST(Runner, AConvTakesTheBufferOfAResidualThatDiesThere) {
+  std::mt19937 rng(5);
+  Graph g;
+  const Shape shape{1, 8, 1, 40};
+  const ValueId x = g.add_input("x", shape);
+  const auto conv = [&](const std::string& name, ValueId in, ValueId residual) {
+    Conv2dArgs c;
+    c.d = {1, 8, 1, 40, 8, 1, 1};
+    c.d.alpha = 0.5f, c.d.beta = 0.75f;
+    const ValueId w = g.add_constant(name + ".weight", uniform_tensor(Shape{8, 8, 1, 1}, rng));
+    return g.add_node(name, c, {in, w, kNoValue, residual});
+  };
+  const ValueId a = conv("a", x, kNoValue);
+  const ValueId b = conv("b", x, a);  // a dies here: b takes its buffer
+  const ValueId c = conv("c", b, b);  // b is c's input too: c has its own
+  const ValueId d = conv("d", x, c);  // c is read after d: d has its own
+  BinaryArgs add;
+  add.d = {1, 8, 40, false, BinaryOp::kAdd, 1.f};
+  const ValueId out = g.add_node("out", add, {d, c});
+  g.mark_output(out);
+  const ArenaPlan shared = Runner::plan(g, false), kept = Runner::plan(g, true);
+  const auto at = [](const ArenaPlan& p, ValueId v) { return p.offsets[static_cast<size_t>(v)]; };
+  EXPECT_EQ(at(shared, b), at(shared, a));
+  EXPECT_NE(at(shared, c), at(shared, b));
+  EXPECT_NE(at(shared, d), at(shared, c));
+  EXPECT_NE(at(kept, b), at(kept, a)) << "every value kept: nothing shared";
+
+  const HostTensor input = uniform_tensor(shape, rng);
+  for (const std::string& name : compiled_backends()) {
+    if (!backend_available(name)) continue;
+    auto backend = make_backend(name);
+    std::vector<float> got[2];
+    for (bool keep : {false, true}) {
+      Runner runner(g, *backend, keep);
+      runner.set_input(x, input);
+      runner.run();
+      got[keep] = runner.read(out).data;
+    }
+    EXPECT_EQ(got[0], got[1]) << name;
+  }
+}
+
 TEST(Backends, UnknownOrUnavailableIsAClearError) {
   try {
     make_backend("tpu");

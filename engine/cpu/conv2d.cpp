@@ -78,7 +78,9 @@ void prefill_epilogue_columns(const Conv2dArgs& a, int n, int o0, int cols) {
     const int64_t at = (int64_t{n} * d.cout + co) * wo + o0;
     const float b = a.bias ? d.alpha * a.bias[co] : 0.f;
     float* __restrict y = a.y + at;
-    if (a.residual) {
+    if (a.residual == a.y) {  // in place (Runner::plan)
+      for (int j = 0; j < cols; ++j) y[j] = b + d.beta * y[j];
+    } else if (a.residual) {
       const float* __restrict r = a.residual + at;
       for (int j = 0; j < cols; ++j) y[j] = b + d.beta * r[j];
     } else {
@@ -241,6 +243,5 @@ std::string algorithm(const OpArgs& op) {
   if (p.winograd_1d) return "winograd " + winograd1d_name(p.winograd_1d);
   return p.pointwise ? "gemm" : "im2col+gemm";
 }
-
 }  // namespace cpu
 }  // namespace xfv
