@@ -5,8 +5,8 @@ of audio: T = round(seconds * sampling_rate / hop_size) frames (861 at 10 s), th
 xfv's bench uses. The mel is a recording's tiled (--mel, e.g. the fixtures' speech.mel.npy)
 or seeded random log-mel values. Prints the median and every run, and GMAC/s by the direct
 count of multiply-accumulates (tools/reference/hifigan.py macs), at each --precision
-(torch_timing.precision: allow_tf32 for tf32, autocast for bf16 and fp16; on the CPU PyTorch
-autocasts to bf16 only, and runs fp16 as fp32 with a warning).
+(torch_timing.precision: allow_tf32 for tf32, autocast for bf16 and fp16; PyTorch 1.x
+autocasts to bf16 only on the CPU, and stops there at fp16 with a message).
 
     /usr/bin/python3 tools/bench_torch_vocode.py build/hifigan/package [--mel build/hifigan/speech.mel.npy]
         [--model universal] [--seconds 10] [--threads 2] [--repeats 3] [--precision fp32,bf16|all]
