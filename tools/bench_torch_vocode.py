@@ -70,9 +70,9 @@ def main():
         median = statistics.median(times)
         gmacs = hifigan.macs(cfg, frames) / 1e9
         audio_s = out.numel() / cfg["sampling_rate"]
-        print(f"torch {torch.__version__}, {args.threads} threads: HiFi-GAN generator_{args.model} on {frames} frames "
-              f"({out.numel()} samples, {audio_s:.2f} s of audio; {'tiled ' + args.mel if args.mel else 'random mel'}), "
-              f"{name}")
+        print(f"torch {torch.__version__}, {args.threads} threads: HiFi-GAN generator_{args.model} on {frames} "
+              f"frames ({out.numel()} samples, {audio_s:.2f} s of audio; "
+              f"{'tiled ' + args.mel if args.mel else 'random mel'}), {name}")
         print(f"  median {median:.1f} ms over {args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)} ms)")
         print(f"  {gmacs:.1f} GMAC (direct count): {gmacs / (median / 1e3):.1f} GMAC/s; "
               f"{audio_s / (median / 1e3):.2f}x real time")

@@ -33,7 +33,8 @@ def precision(name, device):
             try:
                 autocast.__enter__()
             except RuntimeError as e:  # PyTorch before 2.x autocasts to bf16 only on the CPU
-                raise SystemExit(f"--precision {name}: PyTorch {torch.__version__} cannot autocast to it on {device}: {e}")
+                raise SystemExit(f"--precision {name}: PyTorch {torch.__version__} cannot autocast to it "
+                                 f"on {device}: {e}")
             try:
                 yield
             finally:
