@@ -24,8 +24,6 @@ std::vector<double> rounded(Precision p, const float* v, int64_t count, float sl
   return r;
 }
 
-}  // namespace
-
 // The first and one past the last output index o of a row whose input o * stride + offset
 // lies in [0, size).
 std::pair<int, int> valid_outputs(int out, int stride, int offset, int size) {
@@ -33,6 +31,8 @@ std::pair<int, int> valid_outputs(int out, int stride, int offset, int size) {
   const int last = size - offset <= 0 ? 0 : (size - offset - 1) / stride + 1;
   return {std::min(first, out), std::max(std::min(last, out), std::min(first, out))};
 }
+
+}  // namespace
 
 void run_rounded(const Conv2dArgs& a) {
   const Conv2dDesc& d = a.d;
