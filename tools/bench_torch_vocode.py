@@ -4,10 +4,12 @@ models.py, weight norm removed, eval, torch.inference_mode), batch 1, on a mel o
 of audio: T = round(seconds * sampling_rate / hop_size) frames (861 at 10 s), the frame count
 xfv's bench uses. The mel is a recording's tiled (--mel, e.g. the fixtures' speech.mel.npy)
 or seeded random log-mel values. Prints the median and every run, and GMAC/s by the direct
-count of multiply-accumulates (tools/reference/hifigan.py macs).
+count of multiply-accumulates (tools/reference/hifigan.py macs), at each --precision
+(torch_timing.precision: allow_tf32 for tf32, autocast for bf16 and fp16; PyTorch 1.x
+autocasts to bf16 only on the CPU, and stops there at fp16 with a message).
 
     /usr/bin/python3 tools/bench_torch_vocode.py build/hifigan/package [--mel build/hifigan/speech.mel.npy]
-        [--model universal] [--seconds 10] [--threads 2] [--repeats 3]
+        [--model universal] [--seconds 10] [--threads 2] [--repeats 3] [--precision fp32,bf16|all]
 """
 import argparse
 import json
@@ -21,6 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference import hifigan  # noqa: E402
+from torch_timing import precision, precisions  # noqa: E402
 
 
 def bench_mel(cfg, frames, mel_path, seed):
@@ -44,6 +47,7 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", default="fp32", help="fp32, tf32, bf16, fp16, a comma-separated list, or all")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -55,21 +59,23 @@ def main():
     frames = round(args.seconds * cfg["sampling_rate"] / cfg["hop_size"])
     mel = bench_mel(cfg, frames, args.mel, args.seed)
 
-    times = []
-    with torch.inference_mode():
-        for i in range(args.warmup + args.repeats):
-            t0 = time.perf_counter()
-            out = generator(mel)
-            if i >= args.warmup:
-                times.append((time.perf_counter() - t0) * 1e3)
-    median = statistics.median(times)
-    gmacs = hifigan.macs(cfg, frames) / 1e9
-    audio_s = out.numel() / cfg["sampling_rate"]
-    print(f"torch {torch.__version__}, {args.threads} threads: HiFi-GAN generator_{args.model} on {frames} frames "
-          f"({out.numel()} samples, {audio_s:.2f} s of audio; {'tiled ' + args.mel if args.mel else 'random mel'})")
-    print(f"  median {median:.1f} ms over {args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)} ms)")
-    print(f"  {gmacs:.1f} GMAC (direct count): {gmacs / (median / 1e3):.1f} GMAC/s; "
-          f"{audio_s / (median / 1e3):.2f}x real time")
+    for name in precisions(args.precision):
+        times = []
+        with torch.inference_mode(), precision(name, "cpu"):
+            for i in range(args.warmup + args.repeats):
+                t0 = time.perf_counter()
+                out = generator(mel)
+                if i >= args.warmup:
+                    times.append((time.perf_counter() - t0) * 1e3)
+        median = statistics.median(times)
+        gmacs = hifigan.macs(cfg, frames) / 1e9
+        audio_s = out.numel() / cfg["sampling_rate"]
+        print(f"torch {torch.__version__}, {args.threads} threads: HiFi-GAN generator_{args.model} on {frames} "
+              f"frames ({out.numel()} samples, {audio_s:.2f} s of audio; "
+              f"{'tiled ' + args.mel if args.mel else 'random mel'}), {name}")
+        print(f"  median {median:.1f} ms over {args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)} ms)")
+        print(f"  {gmacs:.1f} GMAC (direct count): {gmacs / (median / 1e3):.1f} GMAC/s; "
+              f"{audio_s / (median / 1e3):.2f}x real time")
     # The recipe's front end on as many seconds of noise as xfv_bench_vocode's front_end
     # (N(0, 0.1^2)), the filterbank made once as meldataset.py keeps it.
     wave = torch.randn(int(args.seconds * cfg["sampling_rate"]), generator=torch.Generator().manual_seed(1)) * 0.1

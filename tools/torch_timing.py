@@ -29,8 +29,16 @@ def precision(name, device):
     try:
         if name in ("bf16", "fp16"):
             dtype = torch.bfloat16 if name == "bf16" else torch.float16
-            with torch.autocast(torch.device(device).type, dtype=dtype):
+            autocast = torch.autocast(torch.device(device).type, dtype=dtype)
+            try:
+                autocast.__enter__()
+            except RuntimeError as e:  # PyTorch before 2.x autocasts to bf16 only on the CPU
+                raise SystemExit(f"--precision {name}: PyTorch {torch.__version__} cannot autocast to it "
+                                 f"on {device}: {e}")
+            try:
                 yield
+            finally:
+                autocast.__exit__(None, None, None)
         else:
             yield
     finally:

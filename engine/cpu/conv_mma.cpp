@@ -6,6 +6,7 @@
 // not a fast path.
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "engine/cpu/activation.h"
@@ -23,6 +24,14 @@ std::vector<double> rounded(Precision p, const float* v, int64_t count, float sl
   return r;
 }
 
+// The first and one past the last output index o of a row whose input o * stride + offset
+// lies in [0, size).
+std::pair<int, int> valid_outputs(int out, int stride, int offset, int size) {
+  const int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  const int last = size - offset <= 0 ? 0 : (size - offset - 1) / stride + 1;
+  return {std::min(first, out), std::max(std::min(last, out), std::min(first, out))};
+}
+
 }  // namespace
 
 void run_rounded(const Conv2dArgs& a) {
@@ -31,28 +40,38 @@ void run_rounded(const Conv2dArgs& a) {
   const int64_t plane = int64_t{d.h} * d.w, taps = int64_t{d.kh} * d.kw, out_plane = int64_t{ho} * wo;
   const std::vector<double> x = rounded(d.precision, a.x, int64_t{d.n} * d.cin * plane, d.input_slope);
   const std::vector<double> w = rounded(d.precision, a.w, int64_t{d.cout} * d.cin * taps);
-#pragma omp parallel for schedule(static)
-  for (int64_t job = 0; job < int64_t{d.n} * d.cout; ++job) {
-    const int64_t n = job / d.cout, co = job % d.cout;
-    for (int oy = 0; oy < ho; ++oy)
-      for (int ox = 0; ox < wo; ++ox) {
-        double s = 0;
-        for (int ci = 0; ci < d.cin; ++ci)
-          for (int ky = 0; ky < d.kh; ++ky) {
-            const int iy = oy * d.stride_h - d.pad_h + ky * d.dil_h;
-            if (iy < 0 || iy >= d.h) continue;
-            const double* xrow = &x[static_cast<size_t>((n * d.cin + ci) * plane + int64_t{iy} * d.w)];
-            const double* wrow = &w[static_cast<size_t>(((co * d.cin + ci) * d.kh + ky) * d.kw)];
-            for (int kx = 0; kx < d.kw; ++kx) {
-              const int ix = ox * d.stride_w - d.pad_w + kx * d.dil_w;
-              if (ix >= 0 && ix < d.w) s += xrow[ix] * wrow[kx];
+  // Each tap's product added across an output plane, rows innermost: the same double sums
+  // in another order (a sum of exact products rounded in double either way), but loops the
+  // compiler vectorizes, so that whole networks run at a reduced precision in tests.
+#pragma omp parallel
+  {
+    std::vector<double> sum(static_cast<size_t>(out_plane));
+#pragma omp for schedule(static)
+    for (int64_t job = 0; job < int64_t{d.n} * d.cout; ++job) {
+      const int64_t n = job / d.cout, co = job % d.cout;
+      std::fill(sum.begin(), sum.end(), 0.0);
+      for (int ci = 0; ci < d.cin; ++ci)
+        for (int ky = 0; ky < d.kh; ++ky) {
+          const auto [y0, y1] = valid_outputs(ho, d.stride_h, ky * d.dil_h - d.pad_h, d.h);
+          for (int kx = 0; kx < d.kw; ++kx) {
+            const int offset = kx * d.dil_w - d.pad_w;
+            const auto [x0, x1] = valid_outputs(wo, d.stride_w, offset, d.w);
+            const double wv = w[static_cast<size_t>(((co * d.cin + ci) * d.kh + ky) * d.kw + kx)];
+            for (int oy = y0; oy < y1; ++oy) {
+              const double* xrow = x.data() + (n * d.cin + ci) * plane +
+                                   int64_t{oy * d.stride_h + ky * d.dil_h - d.pad_h} * d.w;
+              double* srow = sum.data() + int64_t{oy} * wo;
+              for (int ox = x0; ox < x1; ++ox) srow[ox] += wv * xrow[ox * d.stride_w + offset];
             }
           }
-        const int64_t o = job * out_plane + int64_t{oy} * wo + ox;
-        double v = d.alpha * (s + (a.bias ? a.bias[co] : 0.0));
+        }
+      for (int64_t i = 0; i < out_plane; ++i) {
+        const int64_t o = job * out_plane + i;
+        double v = d.alpha * (sum[static_cast<size_t>(i)] + (a.bias ? a.bias[co] : 0.0));
         if (a.residual) v += static_cast<double>(d.beta) * a.residual[o];
         a.y[o] = static_cast<float>(v);
       }
+    }
   }
 }
 

@@ -77,6 +77,37 @@ def test_profile_as_objects(small_bundle, rng):
         assert p.total.flops == sum(n.flops for n in p.nodes) > 0
 
 
+ROOFLINE = ("roof_compute_ms", "roof_memory_ms", "roof_ms", "bound", "roof_fraction")
+
+
+def test_profile_roofline_as_objects(small_bundle, rng):
+    """Each node's precision, peaks and roofline, and each total's roofline, as the JSON has
+    them: on cpu without measured peaks null (None) but the precision; then the same profile
+    with figures in every roofline field (as a GPU's or --peaks' would be) carries each
+    figure to its attribute."""
+    face = rng.uniform(-1, 1, (3, 64, 64)).astype(np.float32)
+    with xfv.Model(small_bundle) as model, model.session(profiling=True) as s:
+        s.style_from_face(face, 0)
+        j = json.loads(s.last_profile_json())
+    p = xfv.Profile.from_json(json.dumps(j))
+    assert p.peaks == xfv.Peaks(j["peaks"]["source"], j["peaks"]["flops_per_s"], None) and p.peaks.source
+    assert all(n.precision == "fp32" and n.peak_flops_per_s is None and n.roof_ms is None for n in p.nodes)
+    assert p.total.roof_ms is None and p.total.bound is None
+    figures = iter(range(1, 10**6))
+    for record in j["nodes"] + j["networks"] + [j["total"]]:
+        record.update({k: float(next(figures)) for k in ROOFLINE if k != "bound"}, bound="memory")
+    for record in j["nodes"]:
+        record.update(precision="bf16", peak_flops_per_s=float(next(figures)), peak_bytes_per_s=float(next(figures)))
+    j["peaks"].update(flops_per_s={"fp32": 1.0, "tf32": 2.0, "bf16": 3.0, "fp16": 4.0}, bytes_per_s=5.0)
+    p = xfv.Profile.from_json(json.dumps(j))
+    fields = ROOFLINE + ("precision", "peak_flops_per_s", "peak_bytes_per_s")
+    for node, record in zip(p.nodes, j["nodes"], strict=True):
+        assert isinstance(node, xfv.Roofline) and all(getattr(node, k) == record[k] for k in fields)
+    for total, record in zip(p.networks + [p.total], j["networks"] + [j["total"]], strict=True):
+        assert isinstance(total, xfv.Roofline) and all(getattr(total, k) == record[k] for k in ROOFLINE)
+    assert p.peaks.flops_per_s["bf16"] == 3.0 and p.peaks.bytes_per_s == 5.0
+
+
 def test_memory(small_bundle, rng):
     face = rng.uniform(-1, 1, (3, 64, 64)).astype(np.float32)
     with xfv.Model(small_bundle) as model, model.session() as s:

@@ -13,9 +13,9 @@ the engine's message.
 """
 
 from ._xfv import Error, Model, Session, Stream
-from ._profile import NetworkTotal, NodeProfile, Profile
+from ._profile import NetworkTotal, NodeProfile, Peaks, Profile, Roofline
 from ._validate import Validation, ValidationPoint, validate
 
-__all__ = ["Error", "Model", "Session", "Stream", "Profile", "NodeProfile", "NetworkTotal", "Validation",
-           "ValidationPoint", "validate"]
+__all__ = ["Error", "Model", "Session", "Stream", "Profile", "NodeProfile", "NetworkTotal", "Peaks", "Roofline",
+           "Validation", "ValidationPoint", "validate"]
 

@@ -2,7 +2,7 @@
 
 import dataclasses
 import json
-from typing import List
+from typing import Dict, List, Optional
 
 
 def _known_fields(cls, record: dict) -> dict:
@@ -12,8 +12,21 @@ def _known_fields(cls, record: dict) -> dict:
 
 
 @dataclasses.dataclass(frozen=True)
-class NodeProfile:
-    """One node run: its time on the backend's clock, its FLOPs and compulsory bytes."""
+class Roofline:
+    """The least time a node's (or a total's) FLOPs and compulsory bytes need at the peaks, the
+    term that bounds it, and the fraction of that floor reached; None where a peak is unknown
+    (always on `sim`, and on `cpu` without measured peaks)."""
+    roof_compute_ms: Optional[float]
+    roof_memory_ms: Optional[float]
+    roof_ms: Optional[float]
+    bound: Optional[str]  # "compute" or "memory"
+    roof_fraction: Optional[float]  # roof_ms / ms: 1 at the roofline
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeProfile(Roofline):
+    """One node run: its time on the backend's clock, its FLOPs and compulsory bytes, its
+    arithmetic and the peaks its roofline uses."""
     network: str
     name: str
     op: str
@@ -25,10 +38,13 @@ class NodeProfile:
     bytes: float
     gflop_per_s: float
     gb_per_s: float
+    precision: str  # fp32, tf32, bf16 or fp16: a conv or linear layer's, fp32 for every other op
+    peak_flops_per_s: Optional[float]  # at the node's precision
+    peak_bytes_per_s: Optional[float]
 
 
 @dataclasses.dataclass(frozen=True)
-class NetworkTotal:
+class NetworkTotal(Roofline):
     """The nodes of one network (or of all, `network == "all"`) summed, with its memory."""
     network: str
     nodes: int
@@ -42,9 +58,19 @@ class NetworkTotal:
 
 
 @dataclasses.dataclass(frozen=True)
+class Peaks:
+    """The device's peaks the roofline uses: FLOP/s per precision and memory bandwidth, None
+    where not known, and where they come from."""
+    source: str
+    flops_per_s: Dict[str, Optional[float]]
+    bytes_per_s: Optional[float]
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
     """What one call ran, node by node, per network and in total."""
     backend: str
+    peaks: Peaks
     nodes: List[NodeProfile]
     networks: List[NetworkTotal]
     total: NetworkTotal
@@ -52,7 +78,7 @@ class Profile:
     @classmethod
     def from_json(cls, text: str) -> "Profile":
         j = json.loads(text)
-        return cls(backend=j["backend"],
+        return cls(backend=j["backend"], peaks=Peaks(**_known_fields(Peaks, j["peaks"])),
                    nodes=[NodeProfile(**_known_fields(NodeProfile, n)) for n in j["nodes"]],
                    networks=[NetworkTotal(**_known_fields(NetworkTotal, n)) for n in j["networks"]],
                    total=NetworkTotal(**_known_fields(NetworkTotal, j["total"])))
