@@ -233,6 +233,34 @@ void register_cpu_conv1d_algorithms() {
     }
 }
 
+// The same for the 2-D 3x3 convs of the voice networks at 2.4 s (192 frames): the
+// generator's bottleneck (5 x 48 and 10 x 48 of mel bands x frames, 512 and 640 channels)
+// and JDC's (193 x 10 to 40): "cpu/conv2d_algorithm/<shape>/{im2col,F2,F4}", the measure
+// behind winograd_tile's choice on these narrow planes.
+void register_cpu_conv2d_algorithms() {
+  const struct {
+    const char* where;
+    int cin, h, w, cout;
+  } shapes[] = {{"generator_640x5x48", 640, 5, 48, 640}, {"generator_512x5x48", 512, 5, 48, 512},
+                {"generator_512x10x48", 512, 10, 48, 512}, {"generator_256x20x96", 256, 20, 96, 256},
+                {"jdc_256x193x10", 256, 193, 10, 256}, {"jdc_192x193x20", 192, 193, 20, 192}};
+  for (const auto& s : shapes)
+    for (const int m : {0, 2, 4}) {
+      const std::string name = std::string("cpu/conv2d_algorithm/") + s.where + (m ? "/F" + std::to_string(m) : "/im2col");
+      Conv2dDesc desc{1, s.cin, s.h, s.w, s.cout, 3, 3};
+      desc.pad_h = desc.pad_w = 1;
+      benchmark::RegisterBenchmark(name.c_str(), [desc, m](benchmark::State& state) {
+        Conv2dArgs a;
+        a.d = desc;
+        const std::vector<std::vector<float>> in = random_inputs(a);
+        std::vector<float> y(static_cast<size_t>(desc.cout) * desc.out_h() * desc.out_w());
+        a.x = in[0].data(), a.w = in[1].data(), a.bias = in[2].data(), a.y = y.data();
+        for (auto _ : state) m ? cpu::conv2d_winograd(a, m) : cpu::conv2d_im2col(a);
+        state.counters["FLOP/s"] = benchmark::Counter(traits_of(OpArgs(a)).flops, benchmark::Counter::kIsIterationInvariantRate);
+      })->Unit(benchmark::kMillisecond)->UseRealTime();
+    }
+}
+
 }  // namespace
 }  // namespace xfv
 
@@ -260,7 +288,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     xfv::register_all(b);
-    if (b == "cpu") xfv::register_cpu_peaks(), xfv::register_cpu_conv1d_algorithms();
+    if (b == "cpu") xfv::register_cpu_peaks(), xfv::register_cpu_conv1d_algorithms(), xfv::register_cpu_conv2d_algorithms();
   }
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
