@@ -65,14 +65,17 @@ HostTensor VoiceConverter::style_from_reference(const HostTensor& mel, int domai
   return models_.run("audio_style_encoder", domain, {mel}, static_cast<int>(mel.shape[3]), how);
 }
 
+bool VoiceConverter::takes_f0() const {
+  if (audio_generator_config(models_.weights(), models_.path()).F0_channel <= 0) return false;
+  if (!models_.has("f0_model"))
+    throw FileError(models_.path() + ": the voice generator takes F0 features, but the file holds no 'f0_model'");
+  return true;
+}
+
 std::vector<HostTensor> VoiceConverter::generator_inputs(const HostTensor& mel, const HostTensor& style,
                                                          const RunOptions& how) {
   std::vector<HostTensor> inputs{mel, style};
-  if (audio_generator_config(models_.weights(), models_.path()).F0_channel > 0) {
-    if (!models_.has("f0_model"))
-      throw FileError(models_.path() + ": the voice generator takes F0 features, but the file holds no 'f0_model'");
-    inputs.push_back(models_.run("f0_model", 0, {mel}, static_cast<int>(mel.shape[3]), how));
-  }
+  if (takes_f0()) inputs.push_back(models_.run("f0_model", 0, {mel}, static_cast<int>(mel.shape[3]), how));
   return inputs;
 }
 
