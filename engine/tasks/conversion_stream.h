@@ -80,7 +80,7 @@ class ConversionStream {
   const ConversionStreamOptions& options() const { return options_; }
 
   // kRunning, kFixed: the moments each norm takes as its prior, per channel, in the
-  // generator's order (VoiceConverter::norm_shapes): kRunning's of the frames converted so
+  // generator's order (audio_generator_stats's outputs): kRunning's of the frames converted so
   // far at the norm's time resolution, kFixed's of the calibration. Empty for kWindow.
   const std::vector<std::vector<Moments<double>>>& norm_moments() const { return moments_; }
 

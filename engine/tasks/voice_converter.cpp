@@ -96,14 +96,6 @@ std::vector<HostTensor> VoiceConverter::convert_with_priors(const HostTensor& me
   return models_.run_all("audio_generator_stats", 0, inputs, frames, how);
 }
 
-std::vector<Shape> VoiceConverter::norm_shapes(int frames) const {
-  const NetworkGraph net = build_network(models_.weights(), models_.path(), "audio_generator_stats", 1, 0, frames);
-  const std::vector<ValueId>& outputs = net.graph->outputs();
-  std::vector<Shape> shapes;
-  for (size_t i = 1; i < outputs.size(); ++i) shapes.push_back(net.graph->value(outputs[i]).shape);
-  return shapes;
-}
-
 HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how) {
   check_mels(mel);
   const int frames = static_cast<int>(mel.shape[3]);
