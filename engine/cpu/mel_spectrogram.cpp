@@ -3,13 +3,15 @@
 // bins only (a triangle spans a few dozen of the 513 or 1025); then the log over the whole
 // output in one vectorized pass. Every frame goes through the same steps in the same order,
 // so an output sample has the same bits whatever the batch, length or thread count.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "engine/cpu/activation.h"
+#include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
-#include "engine/cpu/per_thread.h"
 #include "engine/cpu/real_fft.h"
 
 namespace xfv {
@@ -48,16 +50,23 @@ void run(const MelSpectrogramArgs& a) {
   const int bins = d.bins(), frames = d.frames();
   const int64_t total = int64_t{d.n} * frames;
   const BinRange window = nonzero_range(a.window, d.n_fft);  // the rest of each frame is zero
-  std::vector<BinRange> bands;
-  for (int m = 0; m < d.n_mels; ++m) bands.push_back(nonzero_range(a.fb + int64_t{m} * bins, bins));
+  // What a call needs is kept from one call to the next (the bands' ranges per calling thread,
+  // the buffers in the convs' workspace): a stream's step of the front end allocates nothing.
+  thread_local std::vector<BinRange> kept_bands;
+  kept_bands.clear();
+  for (int m = 0; m < d.n_mels; ++m) kept_bands.push_back(nonzero_range(a.fb + int64_t{m} * bins, bins));
+  const std::vector<BinRange>& bands = kept_bands;  // the calling thread's, inside the region too
   const RealFft fft(d.n_fft);
-  PerThread<RealFftBuffers> buffers{RealFftBuffers(d.n_fft)};
-  PerThread<std::vector<float>> spectra(std::vector<float>(static_cast<size_t>(bins)), buffers.threads());
+  // Per thread: a frame, its transform (n + 2) and its spectrum, each on a 64-byte line
+  // (RealFft::kAlignment: the workspace's slices start on one).
+  const auto lines = [](int floats) { return static_cast<size_t>(floats + 15) / 16 * 16; };
+  const size_t frame_floats = lines(d.n_fft), transform_floats = lines(d.n_fft + 2);
+  const ThreadSlices buffers(frame_floats + transform_floats + static_cast<size_t>(bins), omp_get_max_threads());
 #pragma omp parallel num_threads(buffers.threads()) if (total * d.n_fft >= kParallelMin)
   {
-    float* frame = buffers.mine().frame();
-    float* transform = buffers.mine().spectrum();
-    float* spectrum = spectra.mine().data();
+    float* frame = buffers.mine();
+    float* transform = frame + frame_floats;
+    float* spectrum = transform + transform_floats;
 #pragma omp for schedule(static)
     for (int64_t f = 0; f < total; ++f) {
       const int64_t n = f / frames;

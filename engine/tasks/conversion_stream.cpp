@@ -10,25 +10,21 @@
 namespace xfv {
 namespace {
 
-// Per channel, the moments of columns [first, last) of every row of a norm's input (1, c, h, w),
-// two-pass in double.
-std::vector<Moments<double>> column_moments(const HostTensor& x, int64_t first, int64_t last) {
+// The moments of channel c over columns [first, last) of every row of a norm's input
+// (1, channels, h, w), two-pass in double.
+Moments<double> column_moments(const HostTensor& x, int64_t c, int64_t first, int64_t last) {
   const int64_t channels = x.shape[1], w = x.shape[x.shape.rank - 1], h = x.numel() / (channels * w);
-  std::vector<Moments<double>> moments(static_cast<size_t>(channels));
   const double count = static_cast<double>(h * (last - first));
-  if (count == 0) return moments;
-  for (int64_t c = 0; c < channels; ++c) {
-    const float* plane = x.data.data() + c * h * w;
-    const auto fold = [&](auto term) {
-      double sum = 0;
-      for (int64_t r = 0; r < h; ++r)
-        for (int64_t t = first; t < last; ++t) sum += term(double{plane[r * w + t]});
-      return sum;
-    };
-    const double mean = fold([](double v) { return v; }) / count;
-    moments[static_cast<size_t>(c)] = {count, mean, fold([mean](double v) { return (v - mean) * (v - mean); })};
-  }
-  return moments;
+  if (count == 0) return {};
+  const float* plane = x.data.data() + c * h * w;
+  const auto fold = [&](auto term) {
+    double sum = 0;
+    for (int64_t r = 0; r < h; ++r)
+      for (int64_t t = first; t < last; ++t) sum += term(double{plane[r * w + t]});
+    return sum;
+  };
+  const double mean = fold([](double v) { return v; }) / count;
+  return {count, mean, fold([mean](double v) { return (v - mean) * (v - mean); })};
 }
 
 }  // namespace
@@ -46,24 +42,30 @@ ConversionStream::ConversionStream(VoiceConverter& voices, const HostTensor& sty
     throw std::invalid_argument("a conversion stream's window of " + std::to_string(o.window_frames) +
                                 " frames is longer than the generator's chunks of " + std::to_string(voices.max_frames()));
   context_ = static_cast<int>(context);
-  if (o.stats != StreamStats::kWindow) {
-    for (const Shape& s : voices.norm_shapes(o.window_frames)) {
-      const int64_t w = s[s.rank - 1];
-      if (o.window_frames % w != 0)
-        throw std::logic_error("conversion stream: a norm's " + std::to_string(w) + " columns do not divide the window");
-      strides_.push_back(static_cast<int>(o.window_frames / w));
-      moments_.emplace_back(static_cast<size_t>(s[1]));
-    }
+  if (voices.takes_f0()) f0_ = std::make_unique<StepNetwork>(voices.models(), "f0_model", o.window_frames);
+  const char* generator = o.stats == StreamStats::kWindow ? "audio_generator" : "audio_generator_stats";
+  generator_ = std::make_unique<StepNetwork>(voices.models(), generator, o.window_frames);
+  // audio_generator_stats gives each norm's input (1, c, h, w) after the converted mel.
+  for (size_t i = 1; i < generator_->outputs().size(); ++i) {
+    const Shape& s = generator_->outputs()[i].shape;
+    const int64_t w = s[s.rank - 1];
+    if (o.window_frames % w != 0)
+      throw std::logic_error("conversion stream: a norm's " + std::to_string(w) + " columns do not divide the window");
+    strides_.push_back(static_cast<int>(o.window_frames / w));
+    moments_.emplace_back(static_cast<size_t>(s[1]));
   }
   set_style(style);  // kFixed: converts the calibration
-  // Compile JDC's and the generator's graphs for the window now, not in the first push.
-  convert_window(HostTensor(Shape{1, 1, kMelBands, o.window_frames}), 0, 0);
+  run_networks();  // on zeros: the backend's workspaces sized now, not in the first push
 }
 
 void ConversionStream::set_style(const HostTensor& style) {
   if (style.shape.rank != 2 || style.shape[0] != 1)
     throw std::invalid_argument("a conversion stream takes one style (1, style_dim), got " + style.shape.str());
+  HostTensor& input = generator_->inputs()[1];
+  if (style.shape != input.shape)
+    throw std::invalid_argument("the voice generator takes a style " + input.shape.str() + ", got " + style.shape.str());
   style_ = style;
+  std::copy(style.data.begin(), style.data.end(), input.data.begin());
   // The decoder's norms see the style: the calibration's statistics are the style's.
   if (options_.stats == StreamStats::kFixed) calibrate();
 }
@@ -91,7 +93,8 @@ void ConversionStream::calibrate() {
   const std::vector<HostTensor> out = voices_.convert_with_priors(mel, style_, priors);
   for (size_t i = 0; i < moments_.size(); ++i) {
     const HostTensor& x = out[i + 1];
-    moments_[i] = column_moments(x, 0, x.shape[x.shape.rank - 1]);
+    for (size_t c = 0; c < moments_[i].size(); ++c)
+      moments_[i][c] = column_moments(x, static_cast<int64_t>(c), 0, x.shape[x.shape.rank - 1]);
   }
 }
 
@@ -103,31 +106,69 @@ void ConversionStream::reset() {
     for (auto& m : moments_) std::fill(m.begin(), m.end(), Moments<double>{});
 }
 
-HostTensor ConversionStream::convert_window(const HostTensor& mel, int64_t committed, int64_t keep) {
-  if (options_.stats == StreamStats::kWindow) return voices_.convert(mel, style_);
+void ConversionStream::fill_window(int64_t from, int64_t length, float* mel) const {
+  if (from < base_) throw std::logic_error("conversion stream: a window's frames were dropped");
+  for (int64_t t = 0; t < length; ++t) {
+    const float* frame = source_.data() + (from + t - base_) * kMelBands;
+    for (int m = 0; m < kMelBands; ++m) mel[m * length + t] = frame[m];
+  }
+}
+
+void ConversionStream::fill_prior(size_t norm, int64_t committed, int64_t length, HostTensor& prior) const {
   // kFixed counts no column of the window (a `from` past every norm's last); kRunning the
   // columns from the first frame not committed yet.
-  const bool fixed = options_.stats == StreamStats::kFixed;
-  std::vector<HostTensor> priors;
-  for (size_t i = 0; i < moments_.size(); ++i) {
-    HostTensor& prior = priors.emplace_back(Shape{1, static_cast<int64_t>(moments_[i].size()), kPriorFields});
-    const float from = static_cast<float>(fixed ? mel.shape[3] : committed / strides_[i]);
-    for (size_t c = 0; c < moments_[i].size(); ++c) {
-      float* p = prior.data.data() + c * kPriorFields;
-      p[kPriorCount] = static_cast<float>(moments_[i][c].count);
-      p[kPriorMean] = static_cast<float>(moments_[i][c].mean);
-      p[kPriorM2] = static_cast<float>(moments_[i][c].m2);
-      p[kPriorFrom] = from;
-    }
+  const float from = static_cast<float>(options_.stats == StreamStats::kFixed ? length : committed / strides_[norm]);
+  const std::vector<Moments<double>>& moments = moments_[norm];
+  for (size_t c = 0; c < moments.size(); ++c) {
+    float* p = prior.data.data() + c * kPriorFields;
+    p[kPriorCount] = static_cast<float>(moments[c].count);
+    p[kPriorMean] = static_cast<float>(moments[c].mean);
+    p[kPriorM2] = static_cast<float>(moments[c].m2);
+    p[kPriorFrom] = from;
   }
-  std::vector<HostTensor> out = voices_.convert_with_priors(mel, style_, priors);
-  if (!fixed)  // the kept frames are committed: their columns join the moments
+}
+
+void ConversionStream::run_networks() {
+  std::vector<HostTensor>& in = generator_->inputs();  // mel, style, [F0 features], priors
+  if (f0_) {
+    std::copy(in[0].data.begin(), in[0].data.end(), f0_->inputs()[0].data.begin());
+    f0_->run();
+    const std::vector<float>& features = f0_->outputs()[0].data;
+    std::copy(features.begin(), features.end(), in[2].data.begin());
+  }
+  generator_->run();
+}
+
+void ConversionStream::convert_window(int64_t from, int64_t length, int64_t committed, int64_t keep) {
+  // The converted mel (1, 1, 80, 4 * floor(length / 4)), then each norm's input.
+  const std::vector<HostTensor>* out = &generator_->outputs();
+  std::vector<HostTensor> last;
+  if (length == options_.window_frames) {  // the networks compiled for it, in their buffers
+    std::vector<HostTensor>& in = generator_->inputs();
+    fill_window(from, length, in[0].data.data());
+    for (size_t i = 0; i < moments_.size(); ++i) fill_prior(i, committed, length, in[in.size() - moments_.size() + i]);
+    run_networks();
+  } else {  // the utterance's last window, shorter: through the session's graphs
+    HostTensor mel(Shape{1, 1, kMelBands, length});
+    fill_window(from, length, mel.data.data());
+    std::vector<HostTensor> priors;
+    for (size_t i = 0; i < moments_.size(); ++i)
+      fill_prior(i, committed, length, priors.emplace_back(Shape{1, static_cast<int64_t>(moments_[i].size()), kPriorFields}));
+    last = options_.stats == StreamStats::kWindow ? std::vector<HostTensor>{voices_.convert(mel, style_)}
+                                                  : voices_.convert_with_priors(mel, style_, priors);
+    out = &last;
+  }
+  if (options_.stats == StreamStats::kRunning)  // the kept frames are committed: their columns join the moments
     for (size_t i = 0; i < moments_.size(); ++i) {
       const int64_t first = committed / strides_[i];
-      const std::vector<Moments<double>> kept = column_moments(out[i + 1], first, first + keep / strides_[i]);
-      for (size_t c = 0; c < kept.size(); ++c) moments_[i][c] = merge(moments_[i][c], kept[c]);
+      for (size_t c = 0; c < moments_[i].size(); ++c)
+        moments_[i][c] = merge(moments_[i][c], column_moments((*out)[i + 1], static_cast<int64_t>(c), first,
+                                                              first + keep / strides_[i]));
     }
-  return std::move(out[0]);
+  const HostTensor& converted = (*out)[0];
+  const int64_t out_length = converted.shape[3];
+  for (int64_t t = committed; t < committed + keep; ++t)
+    for (int m = 0; m < kMelBands; ++m) ready_.push_back(converted.data[static_cast<size_t>(m * out_length + t)]);
 }
 
 void ConversionStream::push(const float* frames, int64_t count) {
@@ -162,17 +203,7 @@ void ConversionStream::run_steps() {
     } else if (from + window > frames_in_ || first + reach > frames_in_) {
       return;  // the window, or before the first full one the step's look-ahead, has not arrived
     }
-    // Frames [from, from + length), band-major (1, 1, 80, length).
-    if (from < base_) throw std::logic_error("conversion stream: a window's frames were dropped");
-    HostTensor mel(Shape{1, 1, kMelBands, length});
-    for (int64_t t = 0; t < length; ++t) {
-      const float* frame = source_.data() + (from + t - base_) * kMelBands;
-      for (int m = 0; m < kMelBands; ++m) mel.data[static_cast<size_t>(m * length + t)] = frame[m];
-    }
-    const HostTensor out = convert_window(mel, first - from, keep);  // (1, 1, 80, 4 * floor(length / 4))
-    const int64_t out_length = out.shape[3];
-    for (int64_t t = first - from; t < first - from + keep; ++t)
-      for (int m = 0; m < kMelBands; ++m) ready_.push_back(out.data[static_cast<size_t>(m * out_length + t)]);
+    convert_window(from, length, first - from, keep);
     frames_out_ += keep;
     // Keep the source from the next window's first frame on, and the last `window` frames,
     // where the last window may start once the utterance ends.
@@ -185,7 +216,7 @@ void ConversionStream::run_steps() {
 
 int ConversionStream::take(std::vector<float>& frames) {
   const int n = static_cast<int>(ready_.size() / kMelBands);
-  frames.swap(ready_);
+  frames.assign(ready_.begin(), ready_.end());  // a copy: each vector keeps its capacity
   ready_.clear();
   return n;
 }

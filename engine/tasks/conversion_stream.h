@@ -11,12 +11,18 @@
 // first steps wait for a whole window (from frame 0), the last window ends with the
 // utterance. An utterance no longer than a window is converted whole: the whole
 // conversion's bits.
+//
+// JDC and the generator are compiled for the window at creation, bound to buffers made then
+// (StepNetwork): a step allocates nothing. Only the utterance's last window, which may be
+// shorter, runs through the session's graphs (in finish()).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/tasks/step_network.h"
 #include "engine/tasks/voice_converter.h"
 #include "kernels/moments.h"
 
@@ -61,7 +67,8 @@ class ConversionStream {
   void set_style(const HostTensor& style);
   int64_t style_dim() const { return style_.shape[1]; }
 
-  // Moves the converted frames not yet taken into `frames`, frame-major; returns how many.
+  // Moves the converted frames not yet taken into `frames`, frame-major (which grows to the
+  // most frames a take has given, and is not allocated again); returns how many.
   int take(std::vector<float>& frames);
   int64_t frames_out() const { return frames_out_; }
 
@@ -73,16 +80,21 @@ class ConversionStream {
   const ConversionStreamOptions& options() const { return options_; }
 
   // kRunning, kFixed: the moments each norm takes as its prior, per channel, in the
-  // generator's order (VoiceConverter::norm_shapes): kRunning's of the frames converted so
+  // generator's order (audio_generator_stats's outputs): kRunning's of the frames converted so
   // far at the norm's time resolution, kFixed's of the calibration. Empty for kWindow.
   const std::vector<std::vector<Moments<double>>>& norm_moments() const { return moments_; }
 
  private:
   void run_steps();
-  // The converted window mel (1, 1, 80, T), of which `committed` frames from its first were
-  // converted before, and the next `keep` are kept now.
-  HostTensor convert_window(const HostTensor& mel, int64_t committed, int64_t keep);
+  // Converts the window of source frames [from, from + length), of which `committed` frames
+  // from its first were converted before, and appends the next `keep` to ready_.
+  void convert_window(int64_t from, int64_t length, int64_t committed, int64_t keep);
+  // The window's mel (1, 1, 80, length), band-major, into `mel`; each norm's prior into
+  // `priors` (1, c, kPriorFields), of a window whose first `committed` frames were converted.
+  void fill_window(int64_t from, int64_t length, float* mel) const;
+  void fill_prior(size_t norm, int64_t committed, int64_t length, HostTensor& prior) const;
   void calibrate();  // kFixed's moments
+  void run_networks();  // JDC and the generator on their inputs' buffers
 
   VoiceConverter& voices_;
   HostTensor style_;
@@ -95,6 +107,9 @@ class ConversionStream {
   // kRunning, kFixed: per norm, source frames per column of its plane and its channels' moments.
   std::vector<int> strides_;
   std::vector<std::vector<Moments<double>>> moments_;
+  // JDC (when the generator takes F0 features; null otherwise) and the generator
+  // (audio_generator_stats for kRunning and kFixed) at window_frames.
+  std::unique_ptr<StepNetwork> f0_, generator_;
 };
 
 }  // namespace xfv

@@ -7,14 +7,22 @@
 
 namespace xfv {
 
-MelStream::MelStream(ModelSession& models, int step)
-    : models_(models), mel_(voice_settings(models.weights(), models.path()).mel), step_(step) {
+namespace {
+
+int checked_step(int step) {
   if (step < 1) throw std::invalid_argument("a mel stream's step is " + std::to_string(step) + " frames; at least 1");
-  // What the recipe's front end reflects at each end (mel_front_end.cpp, hifigan.cpp).
-  edge_ = mel_.recipe == MelRecipe::kStarganVc ? mel_.n_fft / 2 : (mel_.n_fft - mel_.hop_size) / 2;
-  // Compile the front end's graph now, not in the first push.
-  const int window = mel_.n_fft + (step_ - 1) * mel_.hop_size;
-  models_.run("voice_mel_frames", 0, {HostTensor(Shape{1, window})}, window);
+  return step;
+}
+
+}  // namespace
+
+MelStream::MelStream(ModelSession& models, int step)
+    : mel_(voice_settings(models.weights(), models.path()).mel),
+      step_(checked_step(step)),
+      // What the recipe's front end reflects at each end (mel_front_end.cpp, hifigan.cpp).
+      edge_(mel_.recipe == MelRecipe::kStarganVc ? mel_.n_fft / 2 : (mel_.n_fft - mel_.hop_size) / 2),
+      frames_net_(models, "voice_mel_frames", mel_.n_fft + (step_ - 1) * mel_.hop_size) {
+  frames_net_.run();  // the backend's workspaces sized now, not in the first push
 }
 
 void MelStream::reset() {
@@ -66,11 +74,12 @@ void MelStream::run_ready_steps(int64_t frames_known) {
   while (frames_out_ < frames_known && (frames_known - frames_out_ >= step_ || finished_)) {
     const int frames = static_cast<int>(std::min<int64_t>(step_, frames_known - frames_out_));
     // A last, partial step runs the same graph on zeros past the end and keeps its frames.
-    HostTensor wave(Shape{1, window});
+    std::vector<float>& wave = frames_net_.inputs()[0].data;  // (1, window)
     const int64_t from = frames_out_ * hop - base_;
     const int64_t have = std::min<int64_t>(window, static_cast<int64_t>(padded_.size()) - from);
-    std::copy_n(padded_.begin() + from, have, wave.data.begin());
-    const HostTensor out = models_.run("voice_mel_frames", 0, {wave}, window);  // (1, 1, n_mels, step)
+    std::fill(std::copy_n(padded_.begin() + from, have, wave.begin()), wave.end(), 0.f);
+    frames_net_.run();
+    const HostTensor& out = frames_net_.outputs()[0];  // (1, 1, n_mels, step)
     const int bands = static_cast<int>(out.shape[2]);
     for (int t = 0; t < frames; ++t)
       for (int m = 0; m < bands; ++m) ready_.push_back(out.data[static_cast<size_t>(m * step_ + t)]);
@@ -84,7 +93,7 @@ void MelStream::run_ready_steps(int64_t frames_known) {
 
 int MelStream::take(std::vector<float>& frames) {
   const int n = static_cast<int>(ready_.size() / static_cast<size_t>(mel_.num_mels));
-  frames.swap(ready_);
+  frames.assign(ready_.begin(), ready_.end());  // a copy: each vector keeps its capacity
   ready_.clear();
   return n;
 }

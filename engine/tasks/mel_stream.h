@@ -5,7 +5,8 @@
 // centred frames, (n_fft - hop) / 2 for the HiFi-GAN recipe), which the stream does itself:
 // the start once enough samples have come, the end at finish(). The frames are computed
 // `step` at a time by `voice_mel_frames` (the front end without edges), one graph whatever
-// the length.
+// the length, compiled and bound to its buffers at creation (StepNetwork): a push allocates
+// nothing once its buffers have grown to the pushes' size.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "engine/models/voice_settings.h"
 #include "engine/tasks/model_session.h"
+#include "engine/tasks/step_network.h"
 
 namespace xfv {
 
@@ -32,7 +34,7 @@ class MelStream {
 
   int64_t frames_out() const { return frames_out_; }  // frames computed so far
   // Moves the frames computed and not yet taken into `frames`, frame-major (frames, n_mels),
-  // and returns how many.
+  // and returns how many. `frames` grows to the most a take has given, then stays.
   int take(std::vector<float>& frames);
 
   // Samples frame t waits for past sample t * hop, where its vocoder output begins: its
@@ -44,9 +46,9 @@ class MelStream {
   int64_t padded_samples() const { return base_ + static_cast<int64_t>(padded_.size()); }
   void run_ready_steps(int64_t frames_known);
 
-  ModelSession& models_;
   VoiceMel mel_;
   int step_, edge_;          // frames per run; reflected samples at each end
+  StepNetwork frames_net_;   // voice_mel_frames on a window of step_ frames
   int64_t pushed_ = 0;       // samples pushed
   std::vector<float> head_;  // the first edge_ + 1 samples, until the start can be reflected
   std::vector<float> padded_;  // the reflected recording from sample base_ on

@@ -70,11 +70,11 @@ std::map<std::string, NetworkMemory> ModelSession::memory() const {
 }
 
 ModelSession::Compiled ModelSession::compile(const std::string& network, int domain, bool keep_every_value, int batch,
-                                             int length) {
+                                             int length, bool cached) {
   NetworkGraph net = build_network(model_->weights(), model_->path(), network, batch, domain, length);
   if (network != "fan") net.graph->set_precision(precision_);
   const size_t bytes = Runner::plan(*net.graph, keep_every_value).total_bytes;
-  if (!keep_every_value) {  // a graph to keep: within the budget, older ones evicted to make room
+  if (cached) {  // within the budget, older ones evicted to make room
     if (bytes > budget_)
       throw std::length_error(model_->path() + ": '" + network + "' at batch " + std::to_string(batch) +
                               (length ? ", length " + std::to_string(length) : "") + " needs " + megabytes(bytes) +
@@ -94,7 +94,7 @@ ModelSession::Compiled& ModelSession::compiled(const std::string& network, int d
     compiled_.splice(compiled_.begin(), compiled_, it->second);  // now the most recent
     return compiled_.front();
   }
-  compiled_.push_front(compile(network, domain, false, batch, length));
+  compiled_.push_front(compile(network, domain, false, batch, length, true));
   compiled_.front().key = key;
   by_key_[key] = compiled_.begin();
   used_ += compiled_.front().bytes;
@@ -108,7 +108,7 @@ std::vector<HostTensor> ModelSession::run_all(const std::string& network, int do
   // A dump keeps every value: its graph is built for this call alone, outside the cache and
   // its budget (a debugging run asks for all of its memory).
   Compiled once;
-  Compiled& c = how.dump ? (once = compile(network, domain, true, batch, length)) : compiled(network, domain, batch, length);
+  Compiled& c = how.dump ? (once = compile(network, domain, true, batch, length, false)) : compiled(network, domain, batch, length);
   if (inputs.size() != c.net.inputs.size())
     throw std::logic_error(network + ": " + std::to_string(inputs.size()) + " inputs given, the graph takes " +
                            std::to_string(c.net.inputs.size()));

@@ -85,16 +85,25 @@ class ModelSession {
   // Per network: its weights held by the model, its arenas held by this session.
   std::map<std::string, NetworkMemory> memory() const;
 
- private:
+  // A graph and its runner on this session's backend.
   struct Compiled {
     std::string key;
     NetworkGraph net;
     std::unique_ptr<Runner> runner;
     size_t bytes = 0;
   };
-  // A graph and its runner; one to keep (not keep_every_value) must fit the budget, and
-  // older graphs are evicted to make room for it.
-  Compiled compile(const std::string& network, int domain, bool keep_every_value, int batch, int length);
+  // A graph of `network` for the caller to keep and run itself (a stream's step, bound once
+  // to its buffers: engine/tasks/step_network.h), at the session's precision. Outside the
+  // cache and its budget: it stays at the precision it was compiled at, and must not outlive
+  // the session.
+  Compiled compile_owned(const std::string& network, int domain, int batch, int length) {
+    return compile(network, domain, false, batch, length, false);
+  }
+
+ private:
+  // A graph and its runner; one for the cache must fit the budget, and older graphs are
+  // evicted to make room for it.
+  Compiled compile(const std::string& network, int domain, bool keep_every_value, int batch, int length, bool cached);
   // The cached graph of `network`, compiled (and older ones evicted) on first use.
   Compiled& compiled(const std::string& network, int domain, int batch, int length);
   void evict_down_to(size_t bytes);

@@ -65,14 +65,17 @@ HostTensor VoiceConverter::style_from_reference(const HostTensor& mel, int domai
   return models_.run("audio_style_encoder", domain, {mel}, static_cast<int>(mel.shape[3]), how);
 }
 
+bool VoiceConverter::takes_f0() const {
+  if (audio_generator_config(models_.weights(), models_.path()).F0_channel <= 0) return false;
+  if (!models_.has("f0_model"))
+    throw FileError(models_.path() + ": the voice generator takes F0 features, but the file holds no 'f0_model'");
+  return true;
+}
+
 std::vector<HostTensor> VoiceConverter::generator_inputs(const HostTensor& mel, const HostTensor& style,
                                                          const RunOptions& how) {
   std::vector<HostTensor> inputs{mel, style};
-  if (audio_generator_config(models_.weights(), models_.path()).F0_channel > 0) {
-    if (!models_.has("f0_model"))
-      throw FileError(models_.path() + ": the voice generator takes F0 features, but the file holds no 'f0_model'");
-    inputs.push_back(models_.run("f0_model", 0, {mel}, static_cast<int>(mel.shape[3]), how));
-  }
+  if (takes_f0()) inputs.push_back(models_.run("f0_model", 0, {mel}, static_cast<int>(mel.shape[3]), how));
   return inputs;
 }
 
@@ -91,14 +94,6 @@ std::vector<HostTensor> VoiceConverter::convert_with_priors(const HostTensor& me
   std::vector<HostTensor> inputs = generator_inputs(mel, style, how);
   inputs.insert(inputs.end(), priors.begin(), priors.end());
   return models_.run_all("audio_generator_stats", 0, inputs, frames, how);
-}
-
-std::vector<Shape> VoiceConverter::norm_shapes(int frames) const {
-  const NetworkGraph net = build_network(models_.weights(), models_.path(), "audio_generator_stats", 1, 0, frames);
-  const std::vector<ValueId>& outputs = net.graph->outputs();
-  std::vector<Shape> shapes;
-  for (size_t i = 1; i < outputs.size(); ++i) shapes.push_back(net.graph->value(outputs[i]).shape);
-  return shapes;
 }
 
 HostTensor VoiceConverter::convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how) {

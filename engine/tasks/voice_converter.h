@@ -16,6 +16,7 @@ class VoiceConverter {
  public:
   explicit VoiceConverter(ModelSession& models);
 
+  ModelSession& models() const { return models_; }
   const VoiceSettings& settings() const { return settings_; }
   int rate() const { return settings_.mel.sampling_rate; }  // of the recordings in and the audio out
   int hop() const { return settings_.mel.hop_size; }       // output samples per output frame
@@ -36,11 +37,12 @@ class VoiceConverter {
   HostTensor convert(const HostTensor& mel, const HostTensor& style, const RunOptions& how = {});
   // The generator with stream statistics (audio_generator_stats, docs/streaming.md) on one
   // mel (1, 1, 80, T), T <= max_frames(): `priors` are its norms' (1, c, kPriorFields), in
-  // the order of norm_shapes(). Returns the converted mel, then each norm's input.
+  // the generator's order. Returns the converted mel, then each norm's input (1, c, h, w).
   std::vector<HostTensor> convert_with_priors(const HostTensor& mel, const HostTensor& style,
                                               const std::vector<HostTensor>& priors, const RunOptions& how = {});
-  // The shapes (1, c, h, w) of the generator's norm inputs at T frames, in its order.
-  std::vector<Shape> norm_shapes(int frames) const;
+  // Whether the generator takes JDC's F0 features of its mel, as its third input; a
+  // FileError when it does and the file holds no 'f0_model'.
+  bool takes_f0() const;
 
   // The waveform of one converted mel (1, 1, 80, T): hop() * T samples. A Parallel WaveGAN
   // takes `noise`, exactly hop() * T samples (an error naming both lengths otherwise), or,

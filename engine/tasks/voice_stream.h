@@ -5,7 +5,9 @@
 //   (JDC and the generator on windows: approximate) -> the vocoder's input affine ->
 //   VocoderStream (exact)
 // The style is computed once by the caller (a reference, a latent or a face) and may change
-// between pushes. The work runs in the calling thread, inside push() and flush().
+// between pushes. The work runs in the calling thread, inside push() and flush(). Once the
+// stream has given its first samples, push() and pull() allocate nothing (each stage runs in
+// buffers made at creation or grown by the first pushes; docs/streaming.md).
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 #include "engine/tasks/bundle.h"
 #include "engine/tasks/voice_stream.h"
 #include "tests/capi/capi_fixtures.h"
+#include "tests/streams/allocation_count.h"
 
 namespace capi {
 namespace {
@@ -165,6 +166,41 @@ TEST_F(CApiVoiceStream, TakesTheStatisticsPolicies) {
   p.stats = XFV_STATS_FIXED, p.calibration = nullptr;
   EXPECT_EQ(xfv_stream_open(session(), style.data(), &p), nullptr);
   EXPECT_TRUE(has_text("calibration")) << xfv_last_error();
+}
+
+// A live caller through the C API: 20 ms pushes, float32 and int16 in turn, pulled after
+// each. Once the first samples have come out, no call allocates, under each policy
+// (tests/streams' VoiceStreams.PushAndPullAllocateNothing holds the engine's stream to it).
+TEST_F(CApiVoiceStream, PushAndPullAllocateNothing) {
+  const xfv::MonoAudio voice = recording("source24k.wav");
+  const size_t chunk = static_cast<size_t>(voice.rate / 50);
+  std::vector<int16_t> pcm(voice.samples.size());
+  for (size_t i = 0; i < pcm.size(); ++i) pcm[i] = static_cast<int16_t>(std::lround(voice.samples[i] * 16000.f));
+  const std::vector<float> style = latent_style();
+  xfv_stream_params p = xfv_stream_default_params();
+  p.input_rate = voice.rate, p.chunk_samples = static_cast<int>(chunk), p.window_frames = 48, p.lookahead_blocks = 2;
+  p.calibration = voice.samples.data(), p.calibration_samples = std::min<int64_t>(static_cast<int64_t>(pcm.size()), 2 * voice.rate);
+  for (const int stats : {XFV_STATS_WINDOW, XFV_STATS_RUNNING, XFV_STATS_FIXED}) {
+    p.stats = stats;
+    StreamPtr s(xfv_stream_open(session(), style.data(), &p));
+    ASSERT_NE(s, nullptr) << xfv_last_error();
+    std::vector<float> out(4096);
+    int64_t given = 0;
+    const auto push_and_pull = [&](size_t at) {
+      const int64_t n = static_cast<int64_t>(chunk);
+      const bool int16 = (at / chunk) % 2;
+      EXPECT_EQ(int16 ? xfv_stream_push_s16(s.get(), pcm.data() + at, n) : xfv_stream_push(s.get(), voice.samples.data() + at, n), 0);
+      for (int64_t got; (got = xfv_stream_pull(s.get(), out.data(), static_cast<int64_t>(out.size()))) > 0;) given += got;
+    };
+    size_t at = 0;
+    for (; given == 0 && at + 2 * chunk <= pcm.size(); at += chunk) push_and_pull(at);
+    push_and_pull(at), at += chunk;  // an int16 push as well as a float one before counting
+    const int64_t warm = given;
+    xfv::start_counting_allocations();
+    for (; at + chunk <= pcm.size() && at < 80 * chunk; at += chunk) push_and_pull(at);
+    EXPECT_EQ(xfv::stop_counting_allocations(), 0) << "stats " << stats;
+    EXPECT_GT(given, warm) << "no output counted";
+  }
 }
 
 }  // namespace

@@ -4,9 +4,6 @@
 // do not divide the utterance and of more than all of it, fed in uneven chunks.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <memory>
 #include <random>
 #include <string>
@@ -16,33 +13,8 @@
 #include "engine/opcheck.h"
 #include "engine/tasks/model_session.h"
 #include "engine/tasks/vocoder_stream.h"
+#include "tests/streams/allocation_count.h"
 #include "tests/streams/stream_fixtures.h"
-
-// Heap allocations counted while `counting` is set (operator new replaced for this test
-// binary): push and pull must make none once a stream runs.
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<int64_t> allocations{0};
-}  // namespace
-
-// GCC cannot see that these replace the global operators, and warns of malloc and free in them.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(size_t bytes) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(bytes ? bytes : 1)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow form too (std::stable_sort's buffer takes it): freed by the delete here, it must
-// come from malloc, not from the sanitizers' own operator new.
-void* operator new(size_t bytes, const std::nothrow_t&) noexcept {
-  if (counting) ++allocations;
-  return std::malloc(bytes ? bytes : 1);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace xfv {
 namespace {
@@ -233,10 +205,9 @@ TEST(VocoderStream, PushAndPullAllocateNothing) {
       }
     };
     push_and_pull(0, 10);  // the first steps size the cpu's workspaces
-    counting = true;
+    start_counting_allocations();
     for (int64_t at = 10; at < 30; at += 2) push_and_pull(at, 2);  // a live caller: small chunks, pulled
-    counting = false;
-    EXPECT_EQ(allocations.exchange(0), 0) << file;
+    EXPECT_EQ(stop_counting_allocations(), 0) << file;
   }
 }
 

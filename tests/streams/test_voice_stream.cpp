@@ -2,7 +2,7 @@
 // real speech (XFV_SPEECH): an utterance within one window gives the whole conversion's
 // samples (every other stage is exact); the output does not depend on the chunking; no
 // output sample comes later than the stated latency, and one within a hop of it; bad input
-// is refused with the stream left as it was.
+// is refused with the stream left as it was; once it runs, push and pull allocate nothing.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/io/audio.h"
+#include "tests/streams/allocation_count.h"
 #include "tests/streams/stream_fixtures.h"
 #include "engine/opcheck.h"
 #include "engine/tasks/bundle.h"
@@ -121,6 +122,34 @@ TEST_F(VoiceStreams, RefusesBadInputAndStaysUsable) {
   VoiceStreamOptions o = options(64);
   o.chunk_samples = 0;
   EXPECT_THROW(VoiceStream(bundle_->models(), style_, o), std::invalid_argument);
+}
+
+// A live caller: 10 ms chunks at 48 kHz, pulled after each push. Once the first samples have
+// come out (the first window's steps have sized the buffers between the stages), no push or
+// pull allocates, whatever the statistics policy: the resampler, the mel, the gain, JDC, the
+// generator with its priors and moments, and the vocoder all run in what creation made.
+TEST_F(VoiceStreams, PushAndPullAllocateNothing) {
+  for (const StreamStats stats : {StreamStats::kWindow, StreamStats::kRunning, StreamStats::kFixed}) {
+    VoiceStreamOptions o = options(48);  // 0.6 s: the first output half-way through the source
+    o.chunk_samples = rate_ / 100;
+    o.conversion.stats = stats;
+    if (stats == StreamStats::kFixed) o.conversion.calibration = resample(source_, rate_, bundle_->voices().rate());
+    VoiceStream s(bundle_->models(), style_, o);
+    std::vector<float> out(4096);
+    int64_t given = 0;
+    const auto push_and_pull = [&](size_t at) {
+      s.push(source_.data() + at, o.chunk_samples);
+      for (int64_t n; (n = s.pull(out.data(), static_cast<int64_t>(out.size()))) > 0;) given += n;
+    };
+    size_t at = 0;
+    for (; given == 0; at += static_cast<size_t>(o.chunk_samples)) push_and_pull(at);
+    const int64_t warm = given;
+    start_counting_allocations();
+    for (; at + static_cast<size_t>(o.chunk_samples) <= source_.size(); at += static_cast<size_t>(o.chunk_samples))
+      push_and_pull(at);
+    EXPECT_EQ(stop_counting_allocations(), 0) << "stats policy " << static_cast<int>(stats);
+    EXPECT_GE(given - warm, 8 * 4 * bundle_->voices().hop()) << "too few steps counted";
+  }
 }
 
 }  // namespace
