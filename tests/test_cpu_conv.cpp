@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/cpu/conv2d_winograd.h"
@@ -251,6 +252,33 @@ TEST(CpuGemm, AColumnHasTheSameBitsWhereverItSitsInACall) {
                 << cpu::gemm_implementation() << (transposed ? " B transposed" : "") << " m " << m << " k " << k
                 << ": column " << start + j << " in a call of " << width << " from " << start;
       }
+    }
+}
+
+// A packed once (cpu::pack_a), any rows of it from a panel's start on, any width, depths
+// past BLIS's blocks of k, alpha other than 1: sgemm_accumulate's bits, which the exact
+// streams' Winograd convs rely on (their steps run the packed call, the whole run BLIS).
+TEST(CpuGemm, APackedOnceGivesTheUnpackedCallsBits) {
+  const int mr = cpu::packed_a_rows();
+  if (mr == 0) GTEST_SKIP() << "no packed GEMM here (" << cpu::gemm_implementation() << ")";
+  std::mt19937_64 rng(93);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (const auto& [rows, k, alpha] : {std::tuple{37, 300, 1.f}, std::tuple{256, 768, 1.f}, std::tuple{8, 7, 0.5f},
+                                       std::tuple{128, 64, 1.f}, std::tuple{70, 1030, -1.25f}})
+    for (const int n : {1, 5, 16, 17, 203}) {
+      std::vector<float> a(static_cast<size_t>(rows) * k), b(static_cast<size_t>(k) * n), c(static_cast<size_t>(rows) * n);
+      for (float& v : a) v = u(rng);
+      for (float& v : b) v = u(rng);
+      for (float& v : c) v = u(rng);
+      std::vector<float> packed(cpu::packed_a_size(rows, k), NAN);
+      cpu::pack_a(rows, k, a.data(), k, packed.data());
+      const int row0 = rows > mr ? mr : 0, m = rows - row0 - (rows > 2 * mr ? 1 : 0);
+      std::vector<float> want = c, got = c;
+      cpu::sgemm_accumulate(false, m, n, k, alpha, a.data() + static_cast<size_t>(row0) * k, k, b.data(), n,
+                            want.data() + static_cast<size_t>(row0) * n, n);
+      cpu::sgemm_accumulate_packed(m, n, k, alpha, packed.data(), rows, row0, b.data(), n,
+                                   got.data() + static_cast<size_t>(row0) * n, n);
+      ASSERT_EQ(got, want) << "rows " << row0 << " to " << row0 + m << " of " << rows << ", k " << k << ", n " << n;
     }
 }
 

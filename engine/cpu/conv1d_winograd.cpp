@@ -174,6 +174,26 @@ void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const floa
     }
 }
 
+bool winograd1d_packs(const Conv2dDesc& d, Winograd1dScheme scheme) {
+  return scheme && packed_a_rows() > 0 && d.out_w() <= kPackedMaxWidth;
+}
+
+size_t winograd1d_prepared_size(const Conv2dDesc& d, Winograd1dScheme scheme) {
+  const size_t points = static_cast<size_t>(scheme.m + scheme.r - 1);
+  return winograd1d_packs(d, scheme) ? points * packed_a_size(d.cout, scheme.groups * d.cin)
+                                     : winograd1d_weights_size(d, scheme);
+}
+
+void winograd1d_prepare(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* prepared) {
+  if (!winograd1d_packs(d, scheme)) return winograd1d_weights(d, scheme, w, prepared);
+  std::vector<float> u(winograd1d_weights_size(d, scheme));
+  winograd1d_weights(d, scheme, w, u.data());
+  const int points = scheme.m + scheme.r - 1, k_total = scheme.groups * d.cin;
+  for (int p = 0; p < points; ++p)
+    pack_a(d.cout, k_total, u.data() + int64_t{p} * d.cout * k_total, k_total,
+           prepared + p * packed_a_size(d.cout, k_total));
+}
+
 void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* transformed) {
   const Conv2dDesc& d = a.d;
   const Transforms& t = transforms(scheme);
@@ -233,10 +253,15 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   // GEMM's rows sum over cin alike however they are split: the same bits.
   const int64_t chunk_jobs = int64_t{d.n} * chunks;
   const int parts = chunk_jobs < workspace.threads() ? workspace.threads() : 1;
+  // U packed (winograd1d_prepare): the rows split at whole panels.
+  const bool packed = transformed && winograd1d_packs(d, scheme);
+  const int row_align = packed ? packed_a_rows() : 1;
+  const size_t packed_point = packed ? packed_a_size(d.cout, k_total) : 0;
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
   for (int64_t job = 0; job < chunk_jobs * parts; ++job) {
     const int64_t chunk_job = job / parts, part = job % parts;
-    const int co0 = static_cast<int>(d.cout * part / parts), co1 = static_cast<int>(d.cout * (part + 1) / parts);
+    const auto split = [&](int64_t i) { return i == parts ? d.cout : static_cast<int>(d.cout * i / parts / row_align * row_align); };
+    const int co0 = split(part), co1 = split(part + 1);
     const int64_t batch = chunk_job / chunks, u0 = chunk_job % chunks * chunk, cols = std::min(chunk, tiles - u0);
     const int64_t vcols = cols + group_shift * (groups - 1);
     const float* x = a.x + batch * d.cin * d.w;
@@ -274,8 +299,13 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + (int64_t{p} * d.cout + co0) * chunk;
       for (int co = co0; co < co1; ++co) std::fill(mrow + (co - co0) * chunk, mrow + (co - co0) * chunk + cols, 0.f);
-      sgemm_accumulate(false, co1 - co0, static_cast<int>(cols), k_total, 1.f, u + (int64_t{p} * d.cout + co0) * k_total,
-                       k_total, v + int64_t{p} * k_total * chunk, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
+      const float* vp = v + int64_t{p} * k_total * chunk;
+      if (packed)
+        sgemm_accumulate_packed(co1 - co0, static_cast<int>(cols), k_total, 1.f, u + p * packed_point, d.cout, co0, vp,
+                                static_cast<int>(chunk), mrow, static_cast<int>(chunk));
+      else
+        sgemm_accumulate(false, co1 - co0, static_cast<int>(cols), k_total, 1.f, u + (int64_t{p} * d.cout + co0) * k_total,
+                         k_total, vp, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
     }
     // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
     // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.

@@ -68,6 +68,15 @@ std::string winograd1d_name(Winograd1dScheme scheme);
 // `transformed` (the cpu backend keeps one per conv of a runner: PreparedConvs).
 size_t winograd1d_weights_size(const Conv2dDesc& d, Winograd1dScheme scheme);
 void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* u);
+// What a runner keeps of them (PreparedConvs): for a conv at most kPackedMaxWidth outputs wide
+// (a stream's step) U packed for sgemm_accumulate_packed where it is available, since its few
+// columns would otherwise pack U again in every call; else U as it is. By shape alone; the
+// same bits either way.
+constexpr int kPackedMaxWidth = 512;
+bool winograd1d_packs(const Conv2dDesc& d, Winograd1dScheme scheme);
+size_t winograd1d_prepared_size(const Conv2dDesc& d, Winograd1dScheme scheme);
+void winograd1d_prepare(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* prepared);
+// `transformed`: what winograd1d_prepare made for this conv, or null (U made in the call).
 void conv1d_winograd(const Conv2dArgs& args, Winograd1dScheme scheme, const float* transformed = nullptr);
 
 }  // namespace cpu

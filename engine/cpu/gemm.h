@@ -3,6 +3,8 @@
 // give a column of C the same bits wherever it sits in a call of any width.
 #pragma once
 
+#include <cstddef>
+
 namespace xfv {
 namespace cpu {
 
@@ -13,6 +15,21 @@ void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const
 
 // Whether sgemm_accumulate runs BLIS ("blis") or the plain loops ("plain").
 const char* gemm_implementation();
+
+// A packed once, for weights that stay unchanged: calls a few columns wide (a stream's steps)
+// then do not pack it again, which was most of their GEMM time. The layout is BLIS's own
+// (panels of its micro-kernel's MR rows, zero-padded, k in blocks of its KC), and the packed
+// call runs BLIS's micro-kernel on the blocks BLIS's packed path would: it gives
+// sgemm_accumulate's bits (CpuGemm's tests). packed_a_rows() is MR, or 0 where this is not
+// available: without BLIS, or with a micro-kernel that prefers columns of C (BLIS then
+// transposes the problem) or blocks of k that BLIS may stretch.
+int packed_a_rows();
+size_t packed_a_size(int m, int k);  // floats
+void pack_a(int m, int k, const float* a, int lda, float* packed);
+// C (m x n, ldc) += alpha * A . B for rows [row0, row0 + m) of a (rows x k) matrix packed by
+// pack_a (row0 a multiple of packed_a_rows()), B (k x n, ldb) row-major, on the calling thread.
+void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const float* b,
+                             int ldb, float* c, int ldc);
 
 }  // namespace cpu
 }  // namespace xfv

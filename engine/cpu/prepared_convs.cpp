@@ -13,7 +13,9 @@ bool PreparedConvs::key_of(const OpArgs& op, Key& key) {
     if (winograd_tile(d)) return false;  // 2-D Winograd: its transform stays in the call
     const Winograd1dScheme scheme = winograd1d_scheme(d);
     if (!scheme) return false;
-    key = Key{conv->w, op.index(), d.cout, d.cin, d.kw, scheme.m};
+    // The form kept (packed or not) is part of the key: the same weights at another width
+    // may keep the other.
+    key = Key{conv->w, op.index(), d.cout, d.cin, d.kw, scheme.m * 2 + winograd1d_packs(d, scheme)};
     return true;
   }
   if (const auto* conv = std::get_if<ConvTranspose1dArgs>(&op)) {
@@ -37,8 +39,8 @@ size_t PreparedConvs::keep(const OpArgs& op) {
   allocation_point();
   if (const auto* conv = std::get_if<Conv2dArgs>(&op)) {
     const Winograd1dScheme scheme = winograd1d_scheme(conv->d);
-    entry.data.resize(winograd1d_weights_size(conv->d, scheme));
-    winograd1d_weights(conv->d, scheme, conv->w, entry.data.data());
+    entry.data.resize(winograd1d_prepared_size(conv->d, scheme));
+    winograd1d_prepare(conv->d, scheme, conv->w, entry.data.data());
   } else if (const auto* transposed = std::get_if<ConvTranspose1dArgs>(&op)) {
     entry.data.resize(polyphase_weights_size(transposed->d));
     polyphase_weights(transposed->d, transposed->w, entry.data.data());
