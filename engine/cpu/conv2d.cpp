@@ -5,7 +5,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <memory>
 #include <string>
 #include <variant>
 
@@ -91,27 +90,11 @@ void prefill_epilogue_columns(const Conv2dArgs& a, int n, int o0, int cols) {
 
 }  // namespace
 
-float* conv_workspace(size_t floats) {
-  struct alignas(64) Line {
-    float f[16];
-  };
-  thread_local std::unique_ptr<Line[]> buffer;
-  thread_local size_t capacity = 0;  // in lines
-  const size_t lines = (floats + 15) / 16;
-  if (lines > capacity) {
-    buffer.reset();  // before the new one: the two need not coexist
-    capacity = 0;
-    buffer.reset(new Line[lines]);
-    capacity = lines;
-  }
-  return buffer[0].f;
-}
-
 ThreadSlices::ThreadSlices(size_t floats, int threads, size_t shared)
     : stride_((floats + 15) / 16 * 16),
       shared_((shared + 15) / 16 * 16),
       threads_(threads),
-      base_(conv_workspace(shared_ + stride_ * static_cast<size_t>(threads))) {}
+      base_(thread_scratch(ScratchUse::conv, shared_ + stride_ * static_cast<size_t>(threads))) {}
 
 float* ThreadSlices::mine() const { return base_ + shared_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
 
@@ -127,7 +110,7 @@ void conv2d_im2col(const Conv2dArgs& a) {
   const int64_t budget = int64_t{2} << 20;
   const int rows_per_chunk =
       static_cast<int>(std::clamp<int64_t>(budget / std::max<int64_t>(1, K * wo), 1, ho));
-  float* col = pointwise ? nullptr : conv_workspace(static_cast<size_t>(K * rows_per_chunk * wo));
+  float* col = pointwise ? nullptr : thread_scratch(ScratchUse::conv, static_cast<size_t>(K * rows_per_chunk * wo));
 
   for (int n = 0; n < d.n; ++n) {
     const float* x = a.x + static_cast<int64_t>(n) * d.cin * d.h * d.w;

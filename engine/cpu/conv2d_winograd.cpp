@@ -203,7 +203,7 @@ class Winograd {
     const int64_t m_size = lines(P * int64_t{block_} * ld_);
     const int64_t rows_size = lines(std::max(A * rows_ld_, (A + m) * m * run_max_));
     const int64_t thread_size = v_size + m_size + rows_size + lines(d_.w);
-    float* const u = conv_workspace(static_cast<size_t>(u_size + threads * thread_size));
+    float* const u = thread_scratch(ScratchUse::conv, static_cast<size_t>(u_size + threads * thread_size));
     // Each thread transforms and multiplies its own chunks, so that they stay in its core's
     // cache. The GEMM runs single-threaded inside a parallel region: 2 x 1 thread measured
     // 200-245 GFLOP/s on these GEMMs against 60-220 for one 2-thread GEMM after another

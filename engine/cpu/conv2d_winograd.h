@@ -5,17 +5,13 @@
 #include <cstddef>
 #include <string>
 
+#include "engine/cpu/thread_scratch.h"
 #include "kernels/ops.h"
 
 namespace xfv {
 namespace cpu {
 
-// Scratch memory for the lowerings, 64-byte aligned, kept per calling thread from one call to
-// the next: a fresh buffer of a few MiB comes from mmap, and its page faults cost as much as a
-// small conv. Valid until the next call from the same thread.
-float* conv_workspace(size_t floats);
-
-// conv_workspace cut into a slice of at least `floats` for each thread of a parallel region
+// The lowerings' scratch (thread_scratch(ScratchUse::conv)) cut into a slice of at least `floats` for each thread of a parallel region
 // of at most `threads` threads, every slice on a 64-byte line. Taken before the region
 // (per_thread.h: an allocation that fails inside one terminates the process); inside, each
 // thread calls mine().

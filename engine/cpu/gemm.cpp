@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
 
 #ifdef XFV_HAVE_BLIS
 #include <blis.h>
 #include <omp.h>
+
+#include "engine/cpu/thread_scratch.h"
 #endif
 
 namespace xfv {
@@ -71,23 +72,6 @@ const Blocking& blocking() {
   return b;
 }
 
-// B's panels for one block of k: NR columns each, zero-padded, 64-byte aligned as the
-// micro-kernel's loads need; per thread, grown once.
-float* b_panels(size_t floats) {
-  struct alignas(64) Line {
-    float f[16];
-  };
-  thread_local std::unique_ptr<Line[]> buffer;
-  thread_local size_t lines = 0;
-  if ((floats + 15) / 16 > lines) {
-    buffer.reset();
-    lines = 0;
-    buffer.reset(new Line[(floats + 15) / 16]);
-    lines = (floats + 15) / 16;
-  }
-  return buffer[0].f;
-}
-
 }  // namespace
 
 int packed_a_rows() { return blocking().mr; }
@@ -119,7 +103,8 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
   const Blocking& g = blocking();
   const int panels = (rows + g.mr - 1) / g.mr, first = row0 / g.mr, own = (m + g.mr - 1) / g.mr;
   const int b_count = (n + g.nr - 1) / g.nr;
-  float* bp = b_panels(static_cast<size_t>(b_count) * g.nr * std::min(k, g.kc));
+  // B's panels for one block of k: NR columns each, zero-padded.
+  float* bp = thread_scratch(ScratchUse::gemm_panels, static_cast<size_t>(b_count) * g.nr * std::min(k, g.kc));
   float one = 1.f;
   auxinfo_t aux;
   std::memset(&aux, 0, sizeof aux);
