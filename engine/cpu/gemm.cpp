@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #ifdef XFV_HAVE_BLIS
 #include <blis.h>
@@ -16,6 +18,32 @@ namespace xfv {
 namespace cpu {
 
 #ifdef XFV_HAVE_BLIS
+
+namespace {
+
+// BLIS picks its kernels from CPUID once, at its first call. Where it cannot tell how many
+// AVX-512 FMA units a core has (a virtual machine may hide the model it reads them from) it
+// takes its AVX2 kernels (haswell): on a 2-core AVX-512 Xeon VM, 206 GFLOP/s against 307 for
+// its skx kernels (cpu/peak/sgemm_2048), and the voice conversion 1412 against 1106 ms
+// (docs/performance.md). So where the processor has what the skx kernels use (AVX-512 F, DQ,
+// BW, VL), xfv asks BLIS for them through BLIS's own override, the BLIS_ARCH_TYPE variable
+// (an index into its list of configurations), unless the caller has set it. Set when the
+// library loads, before any thread of its own exists or BLIS has been called. A function of
+// the processor's features, as every choice of kernel here is.
+const bool kBlisArchChosen = [] {
+  if (std::getenv("BLIS_ARCH_TYPE")) return false;
+#if defined(__x86_64__)
+  if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")))
+    return false;
+  for (int id = 0; id < BLIS_NUM_ARCHS; ++id)
+    if (std::string(bli_arch_string(static_cast<arch_t>(id))) == "skx")
+      return setenv("BLIS_ARCH_TYPE", std::to_string(id).c_str(), 0) == 0;
+#endif
+  return false;
+}();
+
+}  // namespace
 
 // BLIS's packed path with one micro-kernel for every tile, edge tiles included, and the depth
 // split independently of n: a column of C gets the same bits whatever the call's width and
@@ -46,24 +74,44 @@ namespace {
 using MicroKernel = void (*)(dim_t m, dim_t n, dim_t k, float* alpha, float* a, float* b, float* beta, float* c,
                              inc_t rs_c, inc_t cs_c, auxinfo_t* data, cntx_t* cntx);
 
-// BLIS's float micro-kernel and blocking on this processor, queried once.
+// BLIS's float micro-kernel and blocking on this processor, queried once. A micro-kernel that
+// prefers rows of C gets A's panels first and B's second; for one that prefers columns BLIS
+// computes C^T = B^T A^T instead, so that A's rows go in its NR-wide panels, B's columns in
+// its MR-wide ones, and the tiles of C are stored transposed (row stride 1). The packed path
+// below does the same: `panel` is the rows of A per panel, `cols` the columns of B per panel.
 struct Blocking {
   cntx_t* cntx = nullptr;
   MicroKernel kernel = nullptr;
-  int mr = 0, nr = 0, kc = 0, mc = 0;
+  bool rows = true;  // the micro-kernel prefers rows of C
+  int panel = 0, cols = 0, kc = 0, kc_max = 0, panels_per_block = 0;
   Blocking() {
     cntx = bli_gks_query_cntx();
-    const int kc_max = static_cast<int>(bli_cntx_get_blksz_max_dt(BLIS_FLOAT, BLIS_KC, cntx));
+    kc_max = static_cast<int>(bli_cntx_get_blksz_max_dt(BLIS_FLOAT, BLIS_KC, cntx));
     kc = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_KC, cntx));
-    mr = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MR, cntx));
-    nr = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_NR, cntx));
-    mc = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MC, cntx)) / mr * mr;
-    const bool rows = bli_cntx_l3_nat_ukr_prefers_rows_dt(BLIS_FLOAT, BLIS_GEMM_UKR, cntx);
-    if (rows && kc == kc_max && mr * nr <= kMaxTile && mc > 0)
+    const int mr = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MR, cntx));
+    const int nr = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_NR, cntx));
+    const int mc = static_cast<int>(bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MC, cntx));
+    rows = bli_cntx_l3_nat_ukr_prefers_rows_dt(BLIS_FLOAT, BLIS_GEMM_UKR, cntx);
+    panel = rows ? mr : nr;
+    cols = rows ? nr : mr;
+    panels_per_block = std::max(1, mc / panel);
+    if (mr * nr <= kMaxTile)
       kernel = reinterpret_cast<MicroKernel>(bli_cntx_get_l3_nat_ukr_dt(BLIS_FLOAT, BLIS_GEMM_UKR, cntx));
     else
-      mr = 0;
+      panel = 0;
   }
+  // The micro-kernel on a panel of A and one of B, for a tile of C (row stride ldc) or its
+  // transpose, as the kernel prefers.
+  void run(int k, float* alpha, float* a_panel, float* b_panel, float* tile, int ldc, auxinfo_t* aux) const {
+    float one = 1.f;
+    if (rows)
+      kernel(panel, cols, k, alpha, a_panel, b_panel, &one, tile, ldc, 1, aux, cntx);
+    else
+      kernel(cols, panel, k, alpha, b_panel, a_panel, &one, tile, 1, ldc, aux, cntx);
+  }
+  // The depth of the block of k from k0 on, as BLIS splits k: blocks of KC, but a rest of at
+  // most its maximum KC in one block (bli_determine_blocksize_f_sub).
+  int k_block(int k0, int k) const { return k - k0 <= kc_max ? k - k0 : kc; }
   static constexpr int kMaxTile = 1024;
 };
 
@@ -74,10 +122,10 @@ const Blocking& blocking() {
 
 }  // namespace
 
-int packed_a_rows() { return blocking().mr; }
+int packed_a_rows() { return blocking().panel; }
 
 size_t packed_a_size(int m, int k) {
-  const int mr = blocking().mr;
+  const int mr = blocking().panel;
   return mr ? static_cast<size_t>((m + mr - 1) / mr) * mr * k : 0;
 }
 
@@ -85,15 +133,15 @@ size_t packed_a_size(int m, int k) {
 // (i, kk_i) of a panel at kk_i MR + i: a block starts at panels MR k0.
 void pack_a(int m, int k, const float* a, int lda, float* packed) {
   const Blocking& g = blocking();
-  const int panels = (m + g.mr - 1) / g.mr;
-  for (int k0 = 0; k0 < k; k0 += g.kc) {
-    const int kk = std::min(g.kc, k - k0);
-    float* block = packed + static_cast<size_t>(panels) * g.mr * k0;
+  const int panels = (m + g.panel - 1) / g.panel;
+  for (int k0 = 0, kk = 0; k0 < k; k0 += kk) {
+    kk = g.k_block(k0, k);
+    float* block = packed + static_cast<size_t>(panels) * g.panel * k0;
     for (int p = 0; p < panels; ++p)
       for (int kj = 0; kj < kk; ++kj)
-        for (int i = 0; i < g.mr; ++i) {
-          const int row = p * g.mr + i;
-          block[(static_cast<size_t>(p) * kk + kj) * g.mr + i] = row < m ? a[static_cast<size_t>(row) * lda + k0 + kj] : 0.f;
+        for (int i = 0; i < g.panel; ++i) {
+          const int row = p * g.panel + i;
+          block[(static_cast<size_t>(p) * kk + kj) * g.panel + i] = row < m ? a[static_cast<size_t>(row) * lda + k0 + kj] : 0.f;
         }
   }
 }
@@ -101,46 +149,49 @@ void pack_a(int m, int k, const float* a, int lda, float* packed) {
 void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const float* b,
                              int ldb, float* c, int ldc) {
   const Blocking& g = blocking();
-  const int panels = (rows + g.mr - 1) / g.mr, first = row0 / g.mr, own = (m + g.mr - 1) / g.mr;
-  const int b_count = (n + g.nr - 1) / g.nr;
-  // B's panels for one block of k: NR columns each, zero-padded.
-  float* bp = thread_scratch(ScratchUse::gemm_panels, static_cast<size_t>(b_count) * g.nr * std::min(k, g.kc));
-  float one = 1.f;
+  const int mr = g.panel, nr = g.cols;
+  const int panels = (rows + mr - 1) / mr, first = row0 / mr, own = (m + mr - 1) / mr;
+  const int b_count = (n + nr - 1) / nr;
+  // B's panels for one block of k: nr columns each, zero-padded.
+  float* bp = thread_scratch(ScratchUse::gemm_panels, static_cast<size_t>(b_count) * nr * std::min(k, g.kc_max));
   auxinfo_t aux;
   std::memset(&aux, 0, sizeof aux);
-  for (int k0 = 0; k0 < k; k0 += g.kc) {
-    const int kk = std::min(g.kc, k - k0);
+  for (int k0 = 0, kk = 0; k0 < k; k0 += kk) {
+    kk = g.k_block(k0, k);
     for (int q = 0; q < b_count; ++q) {
-      const int cols = std::min(g.nr, n - q * g.nr);
-      float* to = bp + static_cast<size_t>(q) * kk * g.nr;
-      const float* from = b + static_cast<size_t>(k0) * ldb + q * g.nr;
+      const int cols = std::min(nr, n - q * nr);
+      float* to = bp + static_cast<size_t>(q) * kk * nr;
+      const float* from = b + static_cast<size_t>(k0) * ldb + q * nr;
       for (int kj = 0; kj < kk; ++kj) {
-        std::copy_n(from + static_cast<size_t>(kj) * ldb, cols, to + static_cast<size_t>(kj) * g.nr);
-        std::fill(to + static_cast<size_t>(kj) * g.nr + cols, to + static_cast<size_t>(kj + 1) * g.nr, 0.f);
+        std::copy_n(from + static_cast<size_t>(kj) * ldb, cols, to + static_cast<size_t>(kj) * nr);
+        std::fill(to + static_cast<size_t>(kj) * nr + cols, to + static_cast<size_t>(kj + 1) * nr, 0.f);
       }
     }
-    const float* block = packed + static_cast<size_t>(panels) * g.mr * k0;
-    // BLIS's order: blocks of MC rows, in each the B panels, in each the A panels.
-    for (int p0 = 0; p0 < own; p0 += g.mc / g.mr) {
-      const int p1 = std::min(own, p0 + g.mc / g.mr);
+    float* block = const_cast<float*>(packed) + static_cast<size_t>(panels) * mr * k0;
+    const auto a_panel = [&](int p) { return block + static_cast<size_t>(first + p) * kk * mr; };
+    const auto b_panel = [&](int q) { return bp + static_cast<size_t>(q) * kk * nr; };
+    // BLIS's order: blocks of MC rows, in each the B panels, in each the A panels (for a
+    // micro-kernel that prefers columns the roles swap; only the speed depends on it).
+    for (int p0 = 0; p0 < own; p0 += g.panels_per_block) {
+      const int p1 = std::min(own, p0 + g.panels_per_block);
       for (int q = 0; q < b_count; ++q)
         for (int p = p0; p < p1; ++p) {
-          float* a_panel = const_cast<float*>(block) + static_cast<size_t>(first + p) * kk * g.mr;
-          float* b_panel = bp + static_cast<size_t>(q) * kk * g.nr;
           const bool last = p + 1 == p1;  // the prefetch hints: the panels of the next call
-          bli_auxinfo_set_next_a(const_cast<float*>(block) + static_cast<size_t>(first + (last ? p0 : p + 1)) * kk * g.mr, &aux);
-          bli_auxinfo_set_next_b(bp + static_cast<size_t>(last ? std::min(q + 1, b_count - 1) : q) * kk * g.nr, &aux);
-          const int tile_rows = std::min(g.mr, m - p * g.mr), tile_cols = std::min(g.nr, n - q * g.nr);
-          float* tile = c + static_cast<size_t>(p) * g.mr * ldc + static_cast<size_t>(q) * g.nr;
-          if (tile_rows == g.mr && tile_cols == g.nr) {
-            g.kernel(g.mr, g.nr, kk, &alpha, a_panel, b_panel, &one, tile, ldc, 1, &aux, g.cntx);
+          float* next_a = a_panel(last ? p0 : p + 1);
+          float* next_b = b_panel(last ? std::min(q + 1, b_count - 1) : q);
+          bli_auxinfo_set_next_a(g.rows ? next_a : next_b, &aux);
+          bli_auxinfo_set_next_b(g.rows ? next_b : next_a, &aux);
+          const int tile_rows = std::min(mr, m - p * mr), tile_cols = std::min(nr, n - q * nr);
+          float* tile = c + static_cast<size_t>(p) * mr * ldc + static_cast<size_t>(q) * nr;
+          if (tile_rows == mr && tile_cols == nr) {
+            g.run(kk, &alpha, a_panel(p), b_panel(q), tile, ldc, &aux);
             continue;
           }
           // An edge tile through a whole one, as BLIS's own edge handling does: the same sums.
           alignas(64) float whole[Blocking::kMaxTile] = {};
-          for (int i = 0; i < tile_rows; ++i) std::copy_n(tile + static_cast<size_t>(i) * ldc, tile_cols, whole + i * g.nr);
-          g.kernel(g.mr, g.nr, kk, &alpha, a_panel, b_panel, &one, whole, g.nr, 1, &aux, g.cntx);
-          for (int i = 0; i < tile_rows; ++i) std::copy_n(whole + i * g.nr, tile_cols, tile + static_cast<size_t>(i) * ldc);
+          for (int i = 0; i < tile_rows; ++i) std::copy_n(tile + static_cast<size_t>(i) * ldc, tile_cols, whole + i * nr);
+          g.run(kk, &alpha, a_panel(p), b_panel(q), whole, nr, &aux);
+          for (int i = 0; i < tile_rows; ++i) std::copy_n(whole + i * nr, tile_cols, tile + static_cast<size_t>(i) * ldc);
         }
     }
   }

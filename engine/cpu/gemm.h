@@ -18,11 +18,11 @@ const char* gemm_implementation();
 
 // A packed once, for weights that stay unchanged: calls a few columns wide (a stream's steps)
 // then do not pack it again, which was most of their GEMM time. The layout is BLIS's own
-// (panels of its micro-kernel's MR rows, zero-padded, k in blocks of its KC), and the packed
-// call runs BLIS's micro-kernel on the blocks BLIS's packed path would: it gives
-// sgemm_accumulate's bits (CpuGemm's tests). packed_a_rows() is MR, or 0 where this is not
-// available: without BLIS, or with a micro-kernel that prefers columns of C (BLIS then
-// transposes the problem) or blocks of k that BLIS may stretch.
+// (panels of A's rows as wide as its micro-kernel's tile: MR where the micro-kernel prefers
+// rows of C, NR where it prefers columns and BLIS computes C^T = B^T A^T instead; zero-padded,
+// k in BLIS's blocks of it), and the packed call runs BLIS's micro-kernel on the blocks BLIS's
+// packed path would: it gives sgemm_accumulate's bits (CpuGemm's tests). packed_a_rows() is
+// the panel's rows, or 0 without BLIS.
 int packed_a_rows();
 size_t packed_a_size(int m, int k);  // floats
 void pack_a(int m, int k, const float* a, int lda, float* packed);
