@@ -54,8 +54,8 @@ const bool kBlisArchChosen = [] {
 // quarters of their time spinning in them.
 constexpr double kThreadedGemmMacs = 1 << 22;
 
-void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
-                      const float* b, int ldb, float* c, int ldc) {
+void sgemm_accumulate_unpacked(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
+                           const float* b, int ldb, float* c, int ldc) {
   rntm_t rntm;
   bli_rntm_init(&rntm);
   const bool threaded = !omp_in_parallel() && static_cast<double>(m) * n * k >= kThreadedGemmMacs;
@@ -66,6 +66,23 @@ void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const
   // stored (n x k) form.
   bli_sgemm_ex(BLIS_NO_TRANSPOSE, b_transposed ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha,
                const_cast<float*>(a), lda, 1, const_cast<float*>(b), ldb, 1, &beta, c, ldc, 1, nullptr, &rntm);
+}
+// A call on one thread a few columns wide (a stream's step, the generator's small planes) runs
+// the packed path on A packed into the thread's scratch: BLIS's bits, without the control
+// tree and the one-thread OpenMP team BLIS allocates in every call (3.6 mallocs a call,
+// counted under gdb), which kept a stream's push from being free of allocations.
+constexpr int kPackedCallMaxWidth = 512;  // wider, BLIS's own blocking of n pays
+
+void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
+                      const float* b, int ldb, float* c, int ldc) {
+  const bool one_thread = omp_in_parallel() || static_cast<double>(m) * n * k < kThreadedGemmMacs;
+  if (one_thread && !b_transposed && n <= kPackedCallMaxWidth && packed_a_rows() > 0) {
+    float* packed = thread_scratch(ScratchUse::gemm_a, packed_a_size(m, k));
+    pack_a(m, k, a, lda, packed);
+    sgemm_accumulate_packed(m, n, k, alpha, packed, m, 0, b, ldb, c, ldc);
+    return;
+  }
+  sgemm_accumulate_unpacked(b_transposed, m, n, k, alpha, a, lda, b, ldb, c, ldc);
 }
 const char* gemm_implementation() { return "blis"; }
 
@@ -199,7 +216,7 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
 
 #else
 
-void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
+void sgemm_accumulate_unpacked(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc) {
   if (b_transposed) {
     // Dot products; parallel over every output so that m = 1 (a style vector) still spreads.
@@ -224,6 +241,10 @@ void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const
       for (int j = 0; j < n; ++j) ci[j] += av * bk[j];
     }
   }
+}
+void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
+                      const float* b, int ldb, float* c, int ldc) {
+  sgemm_accumulate_unpacked(b_transposed, m, n, k, alpha, a, lda, b, ldb, c, ldc);
 }
 const char* gemm_implementation() { return "plain"; }
 

@@ -9,8 +9,8 @@ namespace xfv {
 namespace cpu {
 
 // One buffer per use, so that a call may hold one use's buffer while what it calls takes
-// another's (a conv's slices while the GEMM inside it packs B's panels).
-enum class ScratchUse { conv, gemm_panels, count };
+// another's (a conv's slices while the GEMM inside it packs A and B).
+enum class ScratchUse { conv, gemm_a, gemm_panels, count };
 
 // At least `floats` floats, valid until the next call for the same use from the same thread.
 float* thread_scratch(ScratchUse use, size_t floats);
