@@ -1,6 +1,7 @@
 // The per-channel affine of eval BatchNorm, with an optional LeakyReLU.
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -9,13 +10,12 @@ void run(const ChannelAffineArgs& a) {
   const ChannelAffineDesc& d = a.d;
   const int64_t planes = static_cast<int64_t>(d.n) * d.c;
   const float slope = d.leaky ? d.slope : 1.f;
-#pragma omp parallel for schedule(static) if (planes * d.hw >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, planes * d.hw >= kParallelMin, [&](int64_t p) {
     const float s = a.scale[p % d.c], t = a.shift[p % d.c];
     const float* x = a.x + p * d.hw;
     float* y = a.y + p * d.hw;
     for (int i = 0; i < d.hw; ++i) y[i] = leaky_relu(x[i] * s + t, slope);
-  }
+  });
 }
 
 }  // namespace cpu

@@ -10,9 +10,10 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
-#include "engine/cpu/prepared_convs.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/gemm.h"
+#include "engine/cpu/parallel_for.h"
+#include "engine/cpu/prepared_convs.h"
 
 namespace xfv {
 namespace cpu {
@@ -147,9 +148,8 @@ void conv1d_im2col(const Conv2dArgs& a) {
   const int chunk = static_cast<int>(std::clamp<int64_t>(per_chunk / 16 * 16, 64, wo));
   const int chunks = (wo + chunk - 1) / chunk;
   const ThreadSlices workspace(pointwise ? 1 : static_cast<size_t>(K * chunk), omp_get_max_threads());  // 1x1: unused
-#pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
-    if (int64_t{d.cout} * K * wo >= kParallelMin)
-  for (int64_t job = 0; job < int64_t{d.n} * chunks; ++job) {
+  const bool parallel = int64_t{d.cout} * K * wo >= kParallelMin;
+  parallel_for_dynamic(int64_t{d.n} * chunks, workspace.threads(), parallel, [&](int64_t job) {
     const int n = static_cast<int>(job / chunks), o0 = static_cast<int>(job % chunks) * chunk;
     const int cols = std::min(chunk, wo - o0);
     const float* x = a.x + int64_t{n} * d.cin * d.w;
@@ -169,7 +169,7 @@ void conv1d_im2col(const Conv2dArgs& a) {
     // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
     sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), b, ldb,
                      a.y + int64_t{n} * d.cout * wo + o0, wo);
-  }
+  });
 }
 
 // One image at a time: the Winograd GEMMs' tile chunks would otherwise span images and

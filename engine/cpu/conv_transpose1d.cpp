@@ -14,6 +14,7 @@
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/gemm.h"
+#include "engine/cpu/parallel_for.h"
 #include "engine/cpu/prepared_convs.h"
 
 namespace xfv {
@@ -57,9 +58,8 @@ void run(const ConvTranspose1dArgs& a, const PreparedConvs* prepared) {
   // instead, each gathering the chunk's columns itself; a row's sums are the same either way.
   const int64_t chunk_jobs = int64_t{d.n} * chunks;
   const int parts = chunk_jobs < workspace.threads() ? workspace.threads() : 1;
-#pragma omp parallel for schedule(dynamic) num_threads(workspace.threads()) \
-    if (int64_t{rows} * depth * columns >= kParallelMin)
-  for (int64_t job = 0; job < chunk_jobs * parts; ++job) {
+  const bool parallel = int64_t{rows} * depth * columns >= kParallelMin;
+  parallel_for_dynamic(chunk_jobs * parts, workspace.threads(), parallel, [&](int64_t job) {
     const int64_t chunk_job = job / parts, part = job % parts;
     const int row0 = static_cast<int>(rows * part / parts), row1 = static_cast<int>(rows * (part + 1) / parts);
     const int n = static_cast<int>(chunk_job / chunks), c0 = static_cast<int>(chunk_job % chunks) * chunk;
@@ -88,7 +88,7 @@ void run(const ConvTranspose1dArgs& a, const PreparedConvs* prepared) {
         if (o >= 0 && o < wo) y[int64_t{co} * wo + o] = from[j] + bias;
       }
     }
-  }
+  });
 }
 
 }  // namespace cpu

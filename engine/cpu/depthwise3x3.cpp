@@ -9,6 +9,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 #include "engine/cpu/per_thread.h"
 
 namespace xfv {
@@ -52,8 +53,7 @@ void run(const Depthwise3x3Args& a) {
   std::copy_n(d.k, 9, k);
   const int64_t rows = static_cast<int64_t>(d.planes) * d.h;
   PerThread<PaddedRows> per_thread(PaddedRows(a.x, w));
-#pragma omp parallel num_threads(per_thread.threads()) if (rows * w >= kParallelMin)
-  {
+  parallel_region(per_thread.threads(), rows * w >= kParallelMin, [&] {
     PaddedRows& padded = per_thread.mine();
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
@@ -70,7 +70,7 @@ void run(const Depthwise3x3Args& a) {
         y[ox] = s;
       }
     }
-  }
+  });
 }
 
 }  // namespace cpu

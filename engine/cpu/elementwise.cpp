@@ -6,6 +6,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -17,24 +18,19 @@ void run(const UnaryArgs& a) {
   float* y = a.y;
   switch (d.op) {
     case UnaryOp::kLeakyRelu:
-#pragma omp parallel for simd schedule(static) if (d.count >= kParallelMin)
-      for (int64_t i = 0; i < d.count; ++i) y[i] = leaky_relu(x[i], p);
+      parallel_for(d.count, d.count >= kParallelMin, [&](int64_t i) { y[i] = leaky_relu(x[i], p); });
       return;
     case UnaryOp::kScale:
-#pragma omp parallel for simd schedule(static) if (d.count >= kParallelMin)
-      for (int64_t i = 0; i < d.count; ++i) y[i] = p * x[i];
+      parallel_for(d.count, d.count >= kParallelMin, [&](int64_t i) { y[i] = p * x[i]; });
       return;
     case UnaryOp::kClamp:
-#pragma omp parallel for simd schedule(static) if (d.count >= kParallelMin)
-      for (int64_t i = 0; i < d.count; ++i) y[i] = std::min(std::max(x[i], p), q);
+      parallel_for(d.count, d.count >= kParallelMin, [&](int64_t i) { y[i] = std::min(std::max(x[i], p), q); });
       return;
     case UnaryOp::kTanh:
-#pragma omp parallel for schedule(static) if (d.count >= kParallelMin)
-      for (int64_t i = 0; i < d.count; ++i) y[i] = std::tanh(x[i]);
+      parallel_for(d.count, d.count >= kParallelMin, [&](int64_t i) { y[i] = std::tanh(x[i]); });
       return;
     case UnaryOp::kSigmoid:
-#pragma omp parallel for schedule(static) if (d.count >= kParallelMin)
-      for (int64_t i = 0; i < d.count; ++i) y[i] = 1.f / (1.f + std::exp(-x[i]));
+      parallel_for(d.count, d.count >= kParallelMin, [&](int64_t i) { y[i] = 1.f / (1.f + std::exp(-x[i])); });
       return;
   }
   throw std::invalid_argument("unary: unknown op");
@@ -43,8 +39,7 @@ void run(const UnaryArgs& a) {
 void run(const BinaryArgs& a) {
   const BinaryDesc& d = a.d;
   const int64_t planes = static_cast<int64_t>(d.n) * d.c;
-#pragma omp parallel for schedule(static) if (planes * d.hw >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, planes * d.hw >= kParallelMin, [&](int64_t p) {
     const float* x = a.a + p * d.hw;
     const float* b = a.b + (d.broadcast_b ? p / d.c : p) * d.hw;
     float* y = a.y + p * d.hw;
@@ -60,7 +55,7 @@ void run(const BinaryArgs& a) {
         for (int i = 0; i < d.hw; ++i) y[i] = s * (x[i] * b[i]);
         break;
     }
-  }
+  });
 }
 
 void run(const ConcatArgs& a) {

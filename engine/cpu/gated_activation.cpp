@@ -4,6 +4,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 #include "engine/cpu/upsample_fir.h"
 
 namespace xfv {
@@ -59,8 +60,7 @@ void run(const GatedActivationArgs& a) {
   const GatedActivationDesc& d = a.d;
   const int64_t planes = static_cast<int64_t>(d.n) * d.c, t = d.t, tb = t / d.s;
   const UpsamplePhases phases = d.s > 1 ? upsample_phases(a.b_taps, d.s) : UpsamplePhases{};
-#pragma omp parallel for schedule(static) if (planes * t >= kParallelMin / 8)
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, planes * t >= kParallelMin / 8, [&](int64_t p) {
     const int64_t row = (p / d.c) * 2 * d.c + p % d.c;  // the tanh half's; the gate's is d.c rows on
     const float* at = a.a + row * t;
     const float* as = at + d.c * t;
@@ -70,7 +70,7 @@ void run(const GatedActivationArgs& a) {
       gate_upsampled(phases, at, bt, as, bs, static_cast<int>(tb), a.y + p * t);
     else
       gate(at, bt, as, bs, t, a.y + p * t);
-  }
+  });
 }
 
 }  // namespace cpu

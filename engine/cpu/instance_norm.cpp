@@ -5,6 +5,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 #include "kernels/moments.h"
 
 namespace xfv {
@@ -31,8 +32,7 @@ void run(const InstanceNormArgs& a) {
   const InstanceNormDesc& d = a.d;
   const int64_t planes = static_cast<int64_t>(d.n) * d.c;
   const int64_t w = d.w > 0 ? d.w : d.hw, rows = d.hw / w;
-#pragma omp parallel for schedule(static) if (planes * d.hw >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, planes * d.hw >= kParallelMin, [&](int64_t p) {
     const float* x = a.x + p * d.hw;
     float* y = a.y + p * d.hw;
     const float* prior = a.prior ? a.prior + p * kPriorFields : nullptr;
@@ -57,7 +57,7 @@ void run(const InstanceNormArgs& a) {
     const float shift = static_cast<float>(beta);
     const float slope = d.leaky ? d.slope : 1.f;
     for (int i = 0; i < d.hw; ++i) y[i] = leaky_relu((x[i] - centre) * scale + shift, slope);
-  }
+  });
 }
 
 }  // namespace cpu

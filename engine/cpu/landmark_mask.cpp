@@ -6,6 +6,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 #include "engine/cpu/per_thread.h"
 #include "kernels/landmark_mask.cuh"
 
@@ -17,8 +18,7 @@ void run(const LandmarkMaskArgs& a) {
   constexpr int kC = LandmarkMaskDesc::kLandmarks;
   const int64_t hw = static_cast<int64_t>(d.h) * d.w, rows = static_cast<int64_t>(d.n) * d.h;
   PerThread<std::vector<double>> sums(std::vector<double>(static_cast<size_t>(d.w)));
-#pragma omp parallel num_threads(sums.threads()) if (rows * hw * kC >= kParallelMin)
-  {
+  parallel_region(sums.threads(), rows * hw * kC >= kParallelMin, [&] {
     std::vector<double>& sum = sums.mine();
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
@@ -44,7 +44,7 @@ void run(const LandmarkMaskArgs& a) {
       float* y = a.y + n * hw + static_cast<int64_t>(i) * d.w;
       for (int j = 0; j < d.w; ++j) y[j] = landmark_mask_value(sum[j], d.mask);
     }
-  }
+  });
 }
 
 }  // namespace cpu

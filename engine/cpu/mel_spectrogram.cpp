@@ -12,6 +12,7 @@
 #include "engine/cpu/activation.h"
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 #include "engine/cpu/real_fft.h"
 
 namespace xfv {
@@ -62,8 +63,7 @@ void run(const MelSpectrogramArgs& a) {
   const auto lines = [](int floats) { return static_cast<size_t>(floats + 15) / 16 * 16; };
   const size_t frame_floats = lines(d.n_fft), transform_floats = lines(d.n_fft + 2);
   const ThreadSlices buffers(frame_floats + transform_floats + static_cast<size_t>(bins), omp_get_max_threads());
-#pragma omp parallel num_threads(buffers.threads()) if (total * d.n_fft >= kParallelMin)
-  {
+  parallel_region(buffers.threads(), total * d.n_fft >= kParallelMin, [&] {
     float* frame = buffers.mine();
     float* transform = frame + frame_floats;
     float* spectrum = transform + transform_floats;
@@ -108,7 +108,7 @@ void run(const MelSpectrogramArgs& a) {
 #pragma omp for schedule(static)
       for (int64_t i = 0; i < count; ++i) y[i] = (log_vectorizable(y[i]) + 4.f) * 0.25f;
     }
-  }
+  });
 }
 
 }  // namespace cpu

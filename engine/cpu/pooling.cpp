@@ -11,6 +11,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -27,11 +28,10 @@ void pool_rows(const Desc& d, const float* x, float* y, PoolRow<Desc> row2, Pool
   const int ho = d.h / d.kh, wo = d.w / d.kw;
   const int64_t rows = static_cast<int64_t>(d.planes) * ho;
   const PoolRow<Desc> row = d.kw == 2 ? row2 : row_any;
-#pragma omp parallel for schedule(static) if (rows * wo * d.kh * d.kw >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * wo * d.kh * d.kw >= kParallelMin, [&](int64_t r) {
     const int64_t p = r / ho, oy = r % ho;
     row(d, x + (p * d.h + oy * d.kh) * d.w, y + r * wo);
-  }
+  });
 }
 
 // One output row of the pooling. The sum of each window runs in the order of a per-pixel
@@ -77,8 +77,7 @@ void run(const AdaptiveAvgPoolArgs& a) {
   const AdaptiveAvgPoolDesc& d = a.d;
   const int64_t rows = static_cast<int64_t>(d.planes) * d.out_h;
   // Windows of about (h / out_h) x (w / out_w) inputs each, with the overlap of uneven ones.
-#pragma omp parallel for schedule(static) if (static_cast<int64_t>(d.planes) * d.h * d.w >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, static_cast<int64_t>(d.planes) * d.h * d.w >= kParallelMin, [&](int64_t r) {
     const int64_t p = r / d.out_h;
     const int oy = static_cast<int>(r % d.out_h);
     const int y0 = static_cast<int>(int64_t{oy} * d.h / d.out_h);
@@ -93,7 +92,7 @@ void run(const AdaptiveAvgPoolArgs& a) {
         for (int ix = x0; ix < x1; ++ix) s += x[static_cast<int64_t>(iy) * d.w + ix];
       y[ox] = s / static_cast<float>((y1 - y0) * (x1 - x0));
     }
-  }
+  });
 }
 
 }  // namespace cpu

@@ -6,6 +6,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -39,17 +40,15 @@ void run(const ReduceArgs& a) {
   const bool parallel = static_cast<int64_t>(d.outer) * d.axis * d.inner >= kParallelMin;
   with_fold(d.op, [&](auto fold) {
     if (d.inner == 1) {
-#pragma omp parallel for schedule(static) if (parallel)
-      for (int64_t o = 0; o < d.outer; ++o) {
+      parallel_for(d.outer, parallel, [&](int64_t o) {
         const float* x = a.x + o * d.axis;
         const double acc = lane_fold(d.axis, init, fold, [x](int64_t i) { return double{x[i]}; });
         a.y[o] = static_cast<float>(acc / div);
-      }
+      });
       return;
     }
     const int64_t chunks = (d.inner + kColumns - 1) / kColumns;
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t task = 0; task < d.outer * chunks; ++task) {
+    parallel_for(d.outer * chunks, parallel, [&](int64_t task) {
       const int64_t o = task / chunks, j0 = task % chunks * kColumns;
       const int width = static_cast<int>(std::min<int64_t>(kColumns, d.inner - j0));
       const float* x = a.x + o * d.axis * d.inner + j0;
@@ -61,7 +60,7 @@ void run(const ReduceArgs& a) {
       }
       float* y = a.y + o * d.inner + j0;
       for (int j = 0; j < width; ++j) y[j] = static_cast<float>(acc[j] / div);
-    }
+    });
   });
 }
 

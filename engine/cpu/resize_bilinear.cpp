@@ -10,6 +10,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 #include "engine/cpu/per_thread.h"
 
 namespace xfv {
@@ -92,8 +93,7 @@ void run(const ResizeBilinearArgs& a) {
   // Up to three lerps an output pixel: its own along y, and where the source rows change
   // with every output row (a downscale), two along x.
   PerThread<LerpedRows> per_thread(LerpedRows(a.x, d.w, cols));
-#pragma omp parallel num_threads(per_thread.threads()) if (3 * out_rows * d.out_w >= kParallelMin)
-  {
+  parallel_region(per_thread.threads(), 3 * out_rows * d.out_w >= kParallelMin, [&] {
     LerpedRows& lerped = per_thread.mine();
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < out_rows; ++r) {
@@ -103,7 +103,7 @@ void run(const ResizeBilinearArgs& a) {
       float* y = a.y + r * d.out_w;
       for (int ox = 0; ox < d.out_w; ++ox) y[ox] = (1.f - t) * top[ox] + t * bottom[ox];
     }
-  }
+  });
 }
 
 }  // namespace cpu

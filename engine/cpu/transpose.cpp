@@ -3,6 +3,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -14,8 +15,7 @@ void run(const TransposeArgs& a) {
   constexpr int kTile = 32;
   const int tiles_h = (d.h + kTile - 1) / kTile;
   const int64_t blocks = static_cast<int64_t>(d.planes) * tiles_h;
-#pragma omp parallel for schedule(static) if (static_cast<int64_t>(d.planes) * d.h * d.w >= kParallelMin)
-  for (int64_t b = 0; b < blocks; ++b) {
+  parallel_for(blocks, static_cast<int64_t>(d.planes) * d.h * d.w >= kParallelMin, [&](int64_t b) {
     const int64_t p = b / tiles_h;
     const int i0 = static_cast<int>(b % tiles_h) * kTile, i1 = std::min(i0 + kTile, d.h);
     const float* __restrict x = a.x + p * d.h * d.w;
@@ -26,7 +26,7 @@ void run(const TransposeArgs& a) {
         for (int i = i0; i < i1; ++i)
           y[static_cast<int64_t>(j) * d.h + i] = x[static_cast<int64_t>(i) * d.w + j];
     }
-  }
+  });
 }
 
 }  // namespace cpu

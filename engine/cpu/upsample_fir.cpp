@@ -6,6 +6,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -45,8 +46,8 @@ void run(const UpsampleFirArgs& a) {
   const UpsampleFirDesc& d = a.d;
   const UpsamplePhases p = upsample_phases(a.taps, d.s);
   const int64_t wo = int64_t{d.w} * d.s;
-#pragma omp parallel for schedule(static) if (d.planes * wo >= kParallelMin)
-  for (int64_t q = 0; q < d.planes; ++q) upsample_fir_range(p, a.x + q * d.w, d.w, 0, d.w, a.y + q * wo);
+  parallel_for(d.planes, d.planes * wo >= kParallelMin,
+               [&](int64_t q) { upsample_fir_range(p, a.x + q * d.w, d.w, 0, d.w, a.y + q * wo); });
 }
 
 }  // namespace cpu

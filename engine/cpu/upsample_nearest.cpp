@@ -8,6 +8,7 @@
 
 #include "engine/cpu/activation.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/parallel_for.h"
 
 namespace xfv {
 namespace cpu {
@@ -29,12 +30,11 @@ void run(const UpsampleNearestArgs& a) {
   const int64_t wo = static_cast<int64_t>(d.w) * d.sw;
   const int64_t rows = static_cast<int64_t>(d.planes) * d.h;  // source rows
   const auto widen = d.sw == 2 ? widen_row<2> : widen_row<0>;
-#pragma omp parallel for schedule(static) if (rows * wo * d.sh >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * wo * d.sh >= kParallelMin, [&](int64_t r) {
     float* y = a.y + r * d.sh * wo;
     widen(d, a.x + r * d.w, y);
     for (int i = 1; i < d.sh; ++i) std::memcpy(y + i * wo, y, wo * sizeof(float));
-  }
+  });
 }
 
 }  // namespace cpu
