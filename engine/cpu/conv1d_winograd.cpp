@@ -16,8 +16,10 @@
 // vectorizes. Where the taps' reach is short (small dilations), the input is instead split
 // once into its m phases x[m c + ph], each tap a contiguous piece of one of them: m values
 // gathered per tile instead of n. The output transform likewise computes row i of A^T M for
-// a run of tiles into a contiguous row, then scatters it at a stride of m (output i of tile t
-// is at m t + d i).
+// a run of tiles into a contiguous row; the m rows then fill their outputs together, m
+// contiguous values per tile (output i of tile t is at m t + d i, whose residue mod m names
+// i), and only the run's ends are scattered at a stride of m (the scatter alone had taken
+// half of this file's time: Parallel WaveGAN 3.5% and HiFi-GAN 5% faster without it).
 //
 // GEMMs. Summed over input channels, one GEMM per point p, M[p] (cout x tiles) = U[p] (cout x
 // cin) . V[p] (cin x tiles), U = G g. The tiles go in chunks whose V and M stay in a core's
@@ -133,6 +135,25 @@ CombineRows combine_rows_for(int n) { return n == 6 ? combine_rows<6> : n == 7 ?
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
+// y[M K + r] = alpha (row_r[K] + bias) + beta res[M K + r] for K in [k0, k1), r < M: the output
+// rows of a run of tiles interleaved into the contiguous outputs they fill (row_r: the row
+// whose outputs have residue r mod M, offset to its tiles), M values stored together instead
+// of each row scattered at a stride of M. Each output's arithmetic is the scatter's, so are
+// its bits (without a residual, + 0.f as there).
+template <int M>
+void interleave_rows(const float* const* row, int64_t k0, int64_t k1, float alpha, float bias, float beta,
+                     const float* __restrict res, float* __restrict y) {
+  const float* r[M];
+  for (int i = 0; i < M; ++i) r[i] = row[i];
+  if (res) {
+    for (int64_t k = k0; k < k1; ++k)
+      for (int i = 0; i < M; ++i) y[M * k + i] = alpha * (r[i][k] + bias) + beta * res[M * k + i];
+  } else {
+    for (int64_t k = k0; k < k1; ++k)
+      for (int i = 0; i < M; ++i) y[M * k + i] = alpha * (r[i][k] + bias) + 0.f;
+  }
+}
+
 }  // namespace
 
 Winograd1dScheme winograd1d_scheme(const Conv2dDesc& d) {
@@ -247,6 +268,11 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   std::copy(t.bt.begin(), t.bt.end(), bt.begin());
   std::copy(t.at.begin(), t.at.end(), at.begin());
   const CombineRows combine = combine_rows_for(n);
+  // Whether the outputs' residues mod m name the m rows of a tile one each (gcd(m, d) = 1, as
+  // every scheme has it), for interleave_rows, which takes m = 3 and 4.
+  bool by_residue = m == 3 || m == 4;
+  for (int i = 0; i < m && by_residue; ++i)
+    for (int j = 0; j < i; ++j) by_residue = by_residue && pho[i] != pho[j];
 
   // Fewer chunks than threads (a stream's step, a short signal): each chunk's output channels
   // are split among the threads instead, each transforming the chunk's input itself. A
@@ -315,18 +341,45 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
       const float bias = a.bias ? a.bias[co] : 0.f;
       for (int p = 0; p < n; ++p) mrows[p] = mp + (int64_t{p} * d.cout + co) * chunk;
       combine(at.data(), m, mrows.data(), taps, chunk, cols);
+      float* yrow = y + co * wo;
+      const float* rrow = res ? res + co * wo : nullptr;
+      // Tiles u0 + k with shift <= m (u0 + k + qo[i]) + pho[i] < wv, k in [k0[i], k1[i]); as
+      // K = k + qo[i], output m (u0 + K) + pho[i]. Where every row has its tile (K in [kc0,
+      // kc1)) the rows are interleaved into their outputs; the ends are scattered.
+      std::array<int64_t, kMaxPoints> k0{}, k1{};
+      int64_t kc0 = INT64_MIN, kc1 = INT64_MAX;
+      for (int i = 0; i < m; ++i) {
+        const int64_t o0 = m * (u0 + qo[i]) + pho[i];
+        k0[i] = o0 >= shift ? 0 : (shift - o0 + m - 1) / m;
+        k1[i] = std::min<int64_t>(cols, o0 >= wv ? 0 : (wv - o0 + m - 1) / m);
+        kc0 = std::max(kc0, k0[i] + qo[i]), kc1 = std::min(kc1, k1[i] + qo[i]);
+      }
+      if (!by_residue || kc0 >= kc1) kc0 = kc1 = INT64_MAX;  // no common run: scatter all
       for (int i = 0; i < m; ++i) {
         const float* out = taps + int64_t{i} * chunk;
-        // Tiles u0 + k with shift <= m (u0 + k + qo[i]) + pho[i] < wv.
         const int64_t o0 = m * (u0 + qo[i]) + pho[i];
-        const int64_t k0 = o0 >= shift ? 0 : (shift - o0 + m - 1) / m;
-        const int64_t k1 = std::min<int64_t>(cols, o0 >= wv ? 0 : (wv - o0 + m - 1) / m);
-        float* yrow = y + co * wo;
-        const float* rrow = res ? res + co * wo : nullptr;
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t o = o0 + m * k;
-          yrow[o - shift] = d.alpha * (out[k] + bias) + (rrow ? d.beta * rrow[o - shift] : 0.f);
+        const auto scatter = [&](int64_t from, int64_t to) {
+          for (int64_t k = from; k < to; ++k) {
+            const int64_t o = o0 + m * k;
+            yrow[o - shift] = d.alpha * (out[k] + bias) + (rrow ? d.beta * rrow[o - shift] : 0.f);
+          }
+        };
+        if (kc0 == INT64_MAX) {
+          scatter(k0[i], k1[i]);
+        } else {
+          scatter(k0[i], kc0 - qo[i]);
+          scatter(kc1 - qo[i], k1[i]);
         }
+      }
+      if (kc0 != INT64_MAX) {
+        std::array<const float*, 4> row{};
+        for (int i = 0; i < m; ++i) row[pho[i]] = taps + int64_t{i} * chunk - qo[i];
+        float* yk = yrow + m * u0 - shift;
+        const float* rk = rrow ? rrow + m * u0 - shift : nullptr;
+        if (m == 3)
+          interleave_rows<3>(row.data(), kc0, kc1, d.alpha, bias, d.beta, rk, yk);
+        else
+          interleave_rows<4>(row.data(), kc0, kc1, d.alpha, bias, d.beta, rk, yk);
       }
     }
   }
