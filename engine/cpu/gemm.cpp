@@ -25,15 +25,16 @@ namespace {
 // AVX-512 FMA units a core has (a virtual machine may hide the model it reads them from) it
 // takes its AVX2 kernels (haswell): on a 2-core AVX-512 Xeon VM, 206 GFLOP/s against 307 for
 // its skx kernels (cpu/peak/sgemm_2048), and the voice conversion 1412 against 1106 ms
-// (docs/performance.md). So where the processor has what the skx kernels use (AVX-512 F, DQ,
-// BW, VL), xfv asks BLIS for them through BLIS's own override, the BLIS_ARCH_TYPE variable
-// (an index into its list of configurations), unless the caller has set it. Set when the
-// library loads, before any thread of its own exists or BLIS has been called. A function of
-// the processor's features, as every choice of kernel here is.
+// (docs/performance.md). So where an Intel processor has what the skx kernels use (AVX-512 F,
+// DQ, BW, VL), xfv asks BLIS for them through BLIS's own override, the BLIS_ARCH_TYPE variable
+// (an index into its list of configurations), unless the caller has set it. AMD processors
+// keep BLIS's choice (its zen kernels, which it picks by model, not by FMA units). Set when
+// the library loads, before any thread of its own exists or BLIS has been called. A function
+// of the processor's features, as every choice of kernel here is.
 const bool kBlisArchChosen = [] {
   if (std::getenv("BLIS_ARCH_TYPE")) return false;
 #if defined(__x86_64__)
-  if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+  if (!(__builtin_cpu_is("intel") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")))
     return false;
   for (int id = 0; id < BLIS_NUM_ARCHS; ++id)
