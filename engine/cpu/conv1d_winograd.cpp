@@ -321,7 +321,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
           std::copy_n(rows + p * vchunk + group * group_shift, cols,
                       v + ((int64_t{p} * groups + group) * d.cin + ci) * chunk);
     }
-    // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
+    // Inside the parallel loop the GEMM runs on the calling thread: one GEMM per core.
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + (int64_t{p} * d.cout + co0) * chunk;
       for (int co = co0; co < co1; ++co) std::fill(mrow + (co - co0) * chunk, mrow + (co - co0) * chunk + cols, 0.f);

@@ -166,7 +166,7 @@ void conv1d_im2col(const Conv2dArgs& a) {
       }
       b = col, ldb = cols;
     }
-    // Inside the parallel loop BLIS runs on the calling thread: one GEMM per core.
+    // Inside the parallel loop the GEMM runs on the calling thread: one GEMM per core.
     sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), b, ldb,
                      a.y + int64_t{n} * d.cout * wo + o0, wo);
   });

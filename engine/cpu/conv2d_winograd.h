@@ -11,8 +11,9 @@
 namespace xfv {
 namespace cpu {
 
-// The lowerings' scratch (thread_scratch(ScratchUse::conv)) cut into a slice of at least `floats` for each thread of a parallel region
-// of at most `threads` threads, every slice on a 64-byte line. Taken before the region
+// The lowerings' scratch (thread_scratch(ScratchUse::conv)) cut into a slice of at least
+// `floats` for each thread of a parallel region of at most `threads` threads, every slice on
+// a 64-byte line. Taken before the region
 // (per_thread.h: an allocation that fails inside one terminates the process); inside, each
 // thread calls mine().
 class ThreadSlices {

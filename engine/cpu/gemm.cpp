@@ -53,14 +53,21 @@ const bool kBlisArchChosen = [] {
 // chunks) the call runs on the calling thread; outside, on the OpenMP team when it is large
 // enough to repay the team's start and barriers: a stream's small steps spent three
 // quarters of their time spinning in them.
+namespace {
+
 constexpr double kThreadedGemmMacs = 1 << 22;
 
+bool runs_threaded(int m, int n, int k) {
+  return !omp_in_parallel() && static_cast<double>(m) * n * k >= kThreadedGemmMacs;
+}
+
+}  // namespace
+
 void sgemm_accumulate_unpacked(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
-                           const float* b, int ldb, float* c, int ldc) {
+                               const float* b, int ldb, float* c, int ldc) {
   rntm_t rntm;
   bli_rntm_init(&rntm);
-  const bool threaded = !omp_in_parallel() && static_cast<double>(m) * n * k >= kThreadedGemmMacs;
-  bli_rntm_set_num_threads(threaded ? omp_get_max_threads() : 1, &rntm);
+  bli_rntm_set_num_threads(runs_threaded(m, n, k) ? omp_get_max_threads() : 1, &rntm);
   bli_rntm_disable_l3_sup(&rntm);
   float beta = 1.f;
   // Row-major: row stride ld, column stride 1; a transposed B's strides are those of its
@@ -76,8 +83,7 @@ constexpr int kPackedCallMaxWidth = 512;  // wider, BLIS's own blocking of n pay
 
 void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc) {
-  const bool one_thread = omp_in_parallel() || static_cast<double>(m) * n * k < kThreadedGemmMacs;
-  if (one_thread && !b_transposed && n <= kPackedCallMaxWidth && packed_a_rows() > 0) {
+  if (!runs_threaded(m, n, k) && !b_transposed && n <= kPackedCallMaxWidth && packed_a_rows() > 0) {
     float* packed = thread_scratch(ScratchUse::gemm_a, packed_a_size(m, k));
     pack_a(m, k, a, lda, packed);
     sgemm_accumulate_packed(m, n, k, alpha, packed, m, 0, b, ldb, c, ldc);
@@ -218,7 +224,7 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
 #else
 
 void sgemm_accumulate_unpacked(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
-                      const float* b, int ldb, float* c, int ldc) {
+                               const float* b, int ldb, float* c, int ldc) {
   if (b_transposed) {
     // Dot products; parallel over every output so that m = 1 (a style vector) still spreads.
 #pragma omp parallel for collapse(2) schedule(static)

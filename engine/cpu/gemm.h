@@ -28,7 +28,8 @@ const char* gemm_implementation();
 // rows of C, NR where it prefers columns and BLIS computes C^T = B^T A^T instead; zero-padded,
 // k in BLIS's blocks of it), and the packed call runs BLIS's micro-kernel on the blocks BLIS's
 // packed path would: it gives sgemm_accumulate's bits (CpuGemm's tests). packed_a_rows() is
-// the panel's rows, or 0 without BLIS.
+// the panel's rows, or 0 where this is not available: without BLIS, or with a micro-kernel
+// whose tile passes 1024 floats.
 int packed_a_rows();
 size_t packed_a_size(int m, int k);  // floats
 void pack_a(int m, int k, const float* a, int lda, float* packed);
