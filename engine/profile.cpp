@@ -38,6 +38,7 @@ Json totals_json(const NetworkTotal& t) {
   add_roofline(j, t.roof);
   j["weight_bytes"] = t.memory.weight_bytes;
   j["arena_bytes"] = t.memory.arena_bytes;
+  j["prepared_bytes"] = t.memory.prepared_bytes;
   return j;
 }
 
@@ -107,6 +108,7 @@ std::vector<NetworkTotal> Profile::totals() const {
         it->memory = m->second;
         all.memory.weight_bytes += m->second.weight_bytes;
         all.memory.arena_bytes += m->second.arena_bytes;
+        all.memory.prepared_bytes += m->second.prepared_bytes;
       }
     }
     for (NetworkTotal* t : {&*it, &all}) {
@@ -158,14 +160,15 @@ void Profile::print(std::FILE* out) const {
     roof(n.roof);
     std::fprintf(out, "\n");
   }
-  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s %10s %-7s %8s %10s %10s\n", network_w, "network", "nodes", "ms",
-               "GFLOP", "GB", "GFLOP/s", "GB/s", "roof ms", "bound", "of roof", "weights MB", "arena MB");
+  std::fprintf(out, "\n%-*s %6s %10s %10s %9s %10s %9s %10s %-7s %8s %10s %10s %11s\n", network_w, "network", "nodes", "ms",
+               "GFLOP", "GB", "GFLOP/s", "GB/s", "roof ms", "bound", "of roof", "weights MB", "arena MB", "prepared MB");
   for (const NetworkTotal& t : totals()) {
     std::fprintf(out, "%-*s %6d %10.3f %10.4g %9.4g", network_w, t.network.c_str(), t.nodes, t.ms, t.flops * 1e-9,
                  t.bytes * 1e-9);
     rates(t.flops, t.bytes, t.ms);
     roof(t.roof);
-    std::fprintf(out, " %10.1f %10.1f\n", t.memory.weight_bytes * 1e-6, t.memory.arena_bytes * 1e-6);
+    std::fprintf(out, " %10.1f %10.1f %11.1f\n", t.memory.weight_bytes * 1e-6, t.memory.arena_bytes * 1e-6,
+                 t.memory.prepared_bytes * 1e-6);
   }
 }
 

@@ -38,6 +38,9 @@ struct NodeProfile {
 // the activation arenas of its compiled graphs in the session.
 struct NetworkMemory {
   size_t weight_bytes = 0, arena_bytes = 0;
+  // What the backend derived from the weights and keeps beside them for the session's graphs
+  // (the cpu's Winograd transforms and packed weights: engine/cpu/prepared_convs.h).
+  size_t prepared_bytes = 0;
 };
 
 struct NetworkTotal {

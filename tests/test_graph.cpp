@@ -3,10 +3,12 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 
 #include "engine/arena.h"
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/gemm.h"
 #include "engine/graph.h"
 #include "engine/opcheck.h"
 #include "engine/runner.h"
@@ -174,6 +176,57 @@ TEST(Runner, KeptWeightTransformsGiveTheCallsBitsAndDieWithTheirLastRunner) {
   Runner third(g, *cpu, false, &store);
   EXPECT_EQ(third.prepared_bytes(), transform_bytes) << "the transforms died with their last runner";
   check(third);
+}
+
+// The 2-D convs' kept forms: a 3x3 conv the cpu runs by Winograd F(2x2, 3x3) (U kept, packed
+// where BLIS is), then a strided 3x3 and a 1x1 whose output planes are narrow enough for the
+// cpu to keep their weights packed and split their output channels among the threads. Two
+// images, since the Winograd conv runs per image. The outputs keep the bits of the ops run
+// alone, which make U and pack the weights in the call.
+TEST(Runner, KeptTwoDimensionalConvFormsGiveTheCallsBits) {
+  auto cpu = make_backend("cpu");
+  std::mt19937 rng(12);
+  const auto random = [&](Shape s) { return uniform_tensor(s, rng); };
+  const HostTensor x = random(Shape{2, 32, 16, 32}), wa = random(Shape{32, 32, 3, 3}), ba = random(Shape{32}),
+                   wb = random(Shape{48, 32, 3, 3}), bb = random(Shape{48}), wc = random(Shape{40, 48, 1, 1});
+  Conv2dArgs a, b, c;
+  a.d = {2, 32, 16, 32, 32, 3, 3};
+  a.d.pad_h = a.d.pad_w = 1;
+  b.d = {2, 32, 16, 32, 48, 3, 3};
+  b.d.pad_h = b.d.pad_w = 1, b.d.stride_h = b.d.stride_w = 2, b.d.input_slope = 0.2f;
+  c.d = {2, 48, 8, 16, 40, 1, 1};
+  c.d.alpha = 0.5f;
+  ASSERT_EQ(cpu::algorithm(a), "winograd F(2x2,3x3)");
+  ASSERT_EQ(cpu::algorithm(b), "im2col+gemm");
+  ASSERT_EQ(cpu::algorithm(c), "gemm");
+  const bool blis = std::string(cpu::gemm_implementation()) == "blis";
+  ASSERT_TRUE(cpu::winograd2d_prepares(a.d, 2));
+  ASSERT_EQ(cpu::im2col_packs(b.d), blis);
+  ASSERT_EQ(cpu::im2col_packs(c.d), blis);
+
+  std::vector<float> ya(2 * 32 * 16 * 32, NAN), yb(2 * 48 * 8 * 16, NAN), want(2 * 40 * 8 * 16, NAN);
+  a.x = x.data.data(), a.w = wa.data.data(), a.bias = ba.data.data(), a.y = ya.data();
+  b.x = ya.data(), b.w = wb.data.data(), b.bias = bb.data.data(), b.y = yb.data();
+  c.x = yb.data(), c.w = wc.data.data(), c.y = want.data();
+  for (const Conv2dArgs* conv : {&a, &b, &c}) cpu::run(*conv);  // no runner: nothing kept
+
+  Graph g;
+  const ValueId in = g.add_input("x", x.shape);
+  const ValueId ga = g.add_node("a", a, {in, g.add_constant("wa", wa), g.add_constant("ba", ba), kNoValue});
+  const ValueId gb = g.add_node("b", b, {ga, g.add_constant("wb", wb), g.add_constant("bb", bb), kNoValue});
+  const ValueId out = g.add_node("c", c, {gb, g.add_constant("wc", wc), kNoValue, kNoValue});
+  g.mark_output(out);
+  WeightStore store(*cpu);
+  store.adopt(g);
+  Runner runner(g, *cpu, false, &store);
+  const size_t kept = cpu::winograd2d_prepared_size(a.d, 2) +
+                      (blis ? cpu::im2col_prepared_size(b.d) + cpu::im2col_prepared_size(c.d) : 0);
+  EXPECT_EQ(runner.prepared_bytes(), kept * sizeof(float));
+  runner.set_input(in, x);
+  runner.run();
+  const std::vector<float> got = runner.read(out).data;
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "output " << i;
 }
 
 TEST(Runner, RejectsAnInputOfTheWrongShape) {

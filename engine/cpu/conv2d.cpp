@@ -99,7 +99,37 @@ ThreadSlices::ThreadSlices(size_t floats, int threads, size_t shared)
 
 float* ThreadSlices::mine() const { return base_ + shared_ + stride_ * static_cast<size_t>(omp_get_thread_num()); }
 
-void conv2d_im2col(const Conv2dArgs& a) {
+// C (cout x cols, ldc) += alpha * W . B for W packed whole (im2col_prepare): the output
+// channels split among the threads at whole panels, each on the packed path. A row sums over
+// K alike however the rows are split: BLIS's bits.
+void packed_gemm_by_rows(const Conv2dDesc& d, int K, const float* packed, const float* b, int ldb, int cols,
+                         float* c, int ldc) {
+  const int mr = packed_a_rows(), panels = (d.cout + mr - 1) / mr;
+  const int threads = std::min(omp_get_max_threads(), panels);
+  parallel_for(threads, int64_t{d.cout} * K * cols >= kParallelMin, [&](int64_t part) {
+    const auto split = [&](int64_t i) { return static_cast<int>(std::min<int64_t>(d.cout, panels * i / threads * mr)); };
+    const int co0 = split(part), co1 = split(part + 1);
+    if (co1 > co0)
+      sgemm_accumulate_packed(co1 - co0, cols, K, d.alpha, packed, d.cout, co0, b, ldb,
+                              c + static_cast<int64_t>(co0) * ldc, ldc);
+  });
+}
+
+bool im2col_packs(const Conv2dDesc& d) {
+  return packed_a_rows() > 0 && !winograd_tile(d) && !(d.h == 1 && d.kh == 1 && d.pad_h == 0) &&
+         int64_t{d.out_h()} * d.out_w() <= kPackedMaxWidth;
+}
+
+size_t im2col_prepared_size(const Conv2dDesc& d) {
+  return packed_a_size(d.cout, d.cin * d.kh * d.kw);
+}
+
+void im2col_prepare(const Conv2dDesc& d, const float* w, float* prepared) {
+  const int K = d.cin * d.kh * d.kw;
+  pack_a(d.cout, K, w, K, prepared);
+}
+
+void conv2d_im2col(const Conv2dArgs& a, const float* packed) {
   const Conv2dDesc& d = a.d;
   const int ho = d.out_h(), wo = d.out_w();
   const int64_t plane = static_cast<int64_t>(ho) * wo;
@@ -116,17 +146,21 @@ void conv2d_im2col(const Conv2dArgs& a) {
   for (int n = 0; n < d.n; ++n) {
     const float* x = a.x + static_cast<int64_t>(n) * d.cin * d.h * d.w;
     float* y = a.y + static_cast<int64_t>(n) * d.cout * plane;
+    const auto gemm = [&](const float* b, int cols, float* c) {
+      if (packed)
+        packed_gemm_by_rows(d, static_cast<int>(K), packed, b, cols, cols, c, static_cast<int>(plane));
+      else
+        sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K), b, cols, c,
+                         static_cast<int>(plane));
+    };
     if (pointwise) {
-      sgemm_accumulate(false, d.cout, static_cast<int>(plane), static_cast<int>(K), d.alpha, a.w,
-                       static_cast<int>(K), x, static_cast<int>(plane), y, static_cast<int>(plane));
+      gemm(x, static_cast<int>(plane), y);
       continue;
     }
     for (int r0 = 0; r0 < ho; r0 += rows_per_chunk) {
       const int rows = std::min(rows_per_chunk, ho - r0);
-      const int cols = rows * wo;
       im2col_rows(d, x, r0, rows, col);
-      sgemm_accumulate(false, d.cout, cols, static_cast<int>(K), d.alpha, a.w, static_cast<int>(K),
-                       col, cols, y + static_cast<int64_t>(r0) * wo, static_cast<int>(plane));
+      gemm(col, rows * wo, y + static_cast<int64_t>(r0) * wo);
     }
   }
 }
@@ -175,14 +209,14 @@ void conv1d_im2col(const Conv2dArgs& a) {
 // One image at a time: the Winograd GEMMs' tile chunks would otherwise span images and
 // take sizes that depend on the batch, and so would their rounding. An image gives the same
 // values whatever batch it runs in (im2col already runs per image).
-void winograd_per_image(const Conv2dArgs& a, int m) {
+void winograd_per_image(const Conv2dArgs& a, int m, const float* prepared) {
   const Conv2dDesc& d = a.d;
   const int64_t in = int64_t{d.cin} * d.h * d.w, out = int64_t{d.cout} * d.out_h() * d.out_w();
   Conv2dArgs one = a;
   one.d.n = 1;
   for (int n = 0; n < d.n; ++n, one.x += in, one.y += out) {
     if (a.residual) one.residual = a.residual + n * out;
-    conv2d_winograd(one, m);
+    conv2d_winograd(one, m, prepared);
   }
 }
 
@@ -208,13 +242,13 @@ void run(const Conv2dArgs& a) { run(a, nullptr); }
 void run(const Conv2dArgs& a, const PreparedConvs* prepared) {
   const ConvPlan p = plan(a.d);
   if (p.winograd_2d)
-    winograd_per_image(a, p.winograd_2d);
+    winograd_per_image(a, p.winograd_2d, prepared ? prepared->find(a) : nullptr);
   else if (p.winograd_1d)
     conv1d_winograd(a, p.winograd_1d, prepared ? prepared->find(a) : nullptr);
   else if (p.one_d)
     conv1d_im2col(a);
   else
-    conv2d_im2col(a);
+    conv2d_im2col(a, prepared ? prepared->find(a) : nullptr);
 }
 
 std::string algorithm(const OpArgs& op) {

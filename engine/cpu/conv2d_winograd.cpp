@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "engine/cpu/gemm.h"
 
@@ -164,17 +165,47 @@ void output_along_row(const float* __restrict in, int64_t ldi, int n, float* __r
   }
 }
 
+// U, the weights' transform, one cout x cin matrix per transformed element p: where
+// packed_a_rows() > 0 in pack_a's layout for sgemm_accumulate_packed, which every chunk's
+// GEMMs then read as it is (packing it in each GEMM call was a sixth of the voice generator's
+// time); else row-major for sgemm_accumulate.
+size_t u_point_size(const Conv2dDesc& d) {
+  return packed_a_rows() > 0 ? packed_a_size(d.cout, d.cin) : static_cast<size_t>(d.cout) * d.cin;
+}
+// U is made in units: a panel of packed_a_rows() output channels, transformed into `panel`
+// (P x rows x cin floats) and packed while it is in cache, or one output channel unpacked.
+int u_units(const Conv2dDesc& d) {
+  const int mr = packed_a_rows();
+  return mr > 0 ? (d.cout + mr - 1) / mr : d.cout;
+}
+template <class F>
+void transform_u_unit(const Conv2dDesc& d, const float* w, int unit, float* panel, float* u) {
+  const int mr = packed_a_rows(), P = F::a * F::a;
+  const int64_t filter = int64_t{d.cin} * 9;
+  if (mr == 0) {
+    filter_transform<F>(w + unit * filter, d.cin, u + int64_t{unit} * d.cin, int64_t{d.cout} * d.cin);
+    return;
+  }
+  const int co0 = unit * mr, rows = std::min(mr, d.cout - co0);
+  for (int i = 0; i < rows; ++i)
+    filter_transform<F>(w + (co0 + i) * filter, d.cin, panel + int64_t{i} * d.cin, int64_t{mr} * d.cin);
+  const size_t point = u_point_size(d);
+  for (int p = 0; p < P; ++p) pack_a_panel(d.cout, d.cin, unit, panel + int64_t{p} * mr * d.cin, d.cin, u + p * point);
+}
+
 template <class F>
 class Winograd {
   static constexpr int m = F::m, A = F::a, P = A * A;
 
  public:
-  explicit Winograd(const Conv2dArgs& args)
+  // `prepared`: U made by winograd2d_prepare, or null (made in the call).
+  Winograd(const Conv2dArgs& args, const float* prepared)
       : a_(args), d_(args.d), ho_(d_.out_h()), wo_(d_.out_w()), th_((ho_ + m - 1) / m),
-        tw_((wo_ + m - 1) / m), tiles_(int64_t{d_.n} * th_ * tw_) {}
+        tw_((wo_ + m - 1) / m), tiles_(int64_t{d_.n} * th_ * tw_), prepared_(prepared) {}
 
   void run() {
     const int threads = omp_get_max_threads();
+    const int mr = packed_a_rows();
     // Chunks of 128 tiles keep the GEMMs near peak; wider ones gain nothing and spill the
     // last-level cache (V and M take P (cin + cout) floats a tile). Fewer where a chunk's V and
     // M would pass 8 MiB, or where a thread would get no chunk. Where that leaves chunks
@@ -189,34 +220,43 @@ class Winograd {
       blocks_ = std::max(1, std::min(threads, d_.cout / 16));
     }
     chunk_ = static_cast<int>(std::max<int64_t>(1, chunk));
-    block_ = (d_.cout + blocks_ - 1) / blocks_;
+    // A block of packed U starts on a panel of its rows.
+    const int align = std::max(1, mr);
+    block_ = ((d_.cout + blocks_ - 1) / blocks_ + align - 1) / align * align;
+    blocks_ = (d_.cout + block_ - 1) / block_;
     ld_ = (chunk_ + 15) / 16 * 16;  // rows of V and M on 64-byte boundaries
     run_max_ = std::min(chunk_, tw_);
     rows_ld_ = run_max_ * m + A - m;
     const int64_t items = (tiles_ + chunk_ - 1) / chunk_ * blocks_;
 
-    // The workspace: U [P][cout][cin], then each thread's V [P][cin][ld], M [P][block][ld],
-    // transform rows and a row of zeros for the padding.
+    // The workspace: U (U_layout), then each thread's V [P][cin][ld], M [P][block][ld],
+    // transform rows, a row of zeros for the padding and the filters of one panel of U.
     const auto lines = [](int64_t floats) { return (floats + 15) / 16 * 16; };
-    const int64_t u_size = lines(P * int64_t{d_.cout} * d_.cin);
+    const int64_t u_size = prepared_ ? 0 : lines(P * static_cast<int64_t>(u_point_size(d_)));
     const int64_t v_size = lines(P * int64_t{d_.cin} * ld_);
     const int64_t m_size = lines(P * int64_t{block_} * ld_);
     const int64_t rows_size = lines(std::max(A * rows_ld_, (A + m) * m * run_max_));
-    const int64_t thread_size = v_size + m_size + rows_size + lines(d_.w);
-    float* const u = thread_scratch(ScratchUse::conv, static_cast<size_t>(u_size + threads * thread_size));
+    const int64_t panel_size = prepared_ ? 0 : lines(int64_t{P} * mr * d_.cin);
+    const int64_t thread_size = v_size + m_size + rows_size + lines(d_.w) + panel_size;
+    float* const work = thread_scratch(ScratchUse::conv, static_cast<size_t>(u_size + threads * thread_size));
+    const float* const u = prepared_ ? prepared_ : work;
     // Each thread transforms and multiplies its own chunks, so that they stay in its core's
     // cache. The GEMM runs single-threaded inside a parallel region: 2 x 1 thread measured
     // 200-245 GFLOP/s on these GEMMs against 60-220 for one 2-thread GEMM after another
     // (with OpenBLAS, before BLIS replaced it).
 #pragma omp parallel num_threads(threads)
     {
-      transform_filters(u);
       Scratch s;
-      s.v = u + u_size + omp_get_thread_num() * thread_size;
+      s.v = work + u_size + omp_get_thread_num() * thread_size;
       s.m = s.v + v_size;
       s.rows = s.m + m_size;
       s.zeros = s.rows + rows_size;
       std::fill(s.zeros, s.zeros + d_.w, 0.f);
+      if (!prepared_) {
+        float* const panel = s.zeros + lines(d_.w);
+#pragma omp for schedule(static)
+        for (int unit = 0; unit < u_units(d_); ++unit) transform_u_unit<F>(d_, a_.w, unit, panel, work);
+      }
 #pragma omp for schedule(dynamic, 1)
       for (int64_t item = 0; item < items; ++item) {
         const int64_t t0 = item / blocks_ * chunk_;
@@ -252,21 +292,16 @@ class Winograd {
     }
   }
 
-  // U [P][cout][cin].
-  void transform_filters(float* u) const {
-    const int64_t plane = int64_t{d_.cout} * d_.cin;
-#pragma omp for schedule(static)
-    for (int co = 0; co < d_.cout; ++co)
-      filter_transform<F>(a_.w + int64_t{co} * d_.cin * 9, d_.cin, u + int64_t{co} * d_.cin,
-                          plane);
-  }
-
   // M[p] = U[p] . V[p] for the chunk's n tiles and the output channels [co0, co1).
   void gemm(int p, int n, int co0, int co1, const float* u, Scratch& s) const {
     float* mp = s.m + int64_t{p} * block_ * ld_;
     std::fill(mp, mp + int64_t{co1 - co0} * ld_, 0.f);
-    sgemm_accumulate(false, co1 - co0, n, d_.cin, 1.f, u + (int64_t{p} * d_.cout + co0) * d_.cin,
-                     d_.cin, s.v + int64_t{p} * d_.cin * ld_, ld_, mp, ld_);
+    const float* vp = s.v + int64_t{p} * d_.cin * ld_;
+    const float* up = u + p * u_point_size(d_);
+    if (packed_a_rows() > 0)
+      sgemm_accumulate_packed(co1 - co0, n, d_.cin, 1.f, up, d_.cout, co0, vp, ld_, mp, ld_);
+    else
+      sgemm_accumulate(false, co1 - co0, n, d_.cin, 1.f, up + int64_t{co0} * d_.cin, d_.cin, vp, ld_, mp, ld_);
   }
 
   // Channel ci of V for the chunk's tiles: B^T d down the columns of a run's A input rows
@@ -332,6 +367,7 @@ class Winograd {
   int chunk_ = 0, ld_ = 0;        // tiles per chunk; the row stride of V and M
   int blocks_ = 1, block_ = 0;     // output channels: blocks of them, and channels per block
   int run_max_ = 0, rows_ld_ = 0;  // the longest run of tiles; the row stride of its rows
+  const float* const prepared_;
 };
 
 }  // namespace
@@ -358,11 +394,34 @@ int winograd_tile(const Conv2dDesc& d) {
   return 0;
 }
 
-void conv2d_winograd(const Conv2dArgs& args, int m) {
+// U kept by a runner where a call has at most 1024 tiles (the voice generator's deep planes up
+// to about 20 s of speech, a face's 16 x 16 and 32 x 32 ones): there, making U in the call costs
+// as much as the GEMMs of a few dozen tiles, and keeping it took 8% off the voice generator
+// (2.4 s) and 7% off the face generator. On larger planes it would be a few percent for memory
+// (U is 16/9 or 4 times the weights). By shape alone; the same bits either way.
+bool winograd2d_prepares(const Conv2dDesc& d, int m) {
+  return int64_t{(d.out_h() + m - 1) / m} * ((d.out_w() + m - 1) / m) <= 1024;
+}
+
+size_t winograd2d_prepared_size(const Conv2dDesc& d, int m) {
+  return (m == 4 ? F4::a * F4::a : F2::a * F2::a) * u_point_size(d);
+}
+
+void winograd2d_prepare(const Conv2dDesc& d, int m, const float* w, float* prepared) {
+  std::vector<float> panel(winograd2d_prepared_size(d, m) / u_point_size(d) * packed_a_rows() * d.cin);
+  for (int unit = 0; unit < u_units(d); ++unit) {
+    if (m == 4)
+      transform_u_unit<F4>(d, w, unit, panel.data(), prepared);
+    else
+      transform_u_unit<F2>(d, w, unit, panel.data(), prepared);
+  }
+}
+
+void conv2d_winograd(const Conv2dArgs& args, int m, const float* prepared) {
   if (m == 4)
-    Winograd<F4>(args).run();
+    Winograd<F4>(args, prepared).run();
   else
-    Winograd<F2>(args).run();
+    Winograd<F2>(args, prepared).run();
 }
 
 }  // namespace cpu

@@ -30,8 +30,18 @@ class ThreadSlices {
   float* base_;
 };
 
-// Any conv: im2col in chunks of output rows, one GEMM per chunk.
-void conv2d_im2col(const Conv2dArgs& args);
+// Any conv: im2col in chunks of output rows, one GEMM per chunk. `packed`: the weights packed
+// by im2col_prepare, or null.
+void conv2d_im2col(const Conv2dArgs& args, const float* packed = nullptr);
+// A 2-D conv on im2col (or a 1x1's GEMM) whose output plane is at most kPackedMaxWidth
+// positions (the voice generator's deepest planes, a stream's window): its GEMMs are a few
+// hundred columns wide, and BLIS packing the weights in every call, and its threads'
+// handshakes over so few columns, took most of their time. A runner keeps its weights packed
+// (PreparedConvs) and the threads split the output channels at whole panels, each on the
+// packed path: the same bits. By shape alone.
+bool im2col_packs(const Conv2dDesc& d);
+size_t im2col_prepared_size(const Conv2dDesc& d);  // floats
+void im2col_prepare(const Conv2dDesc& d, const float* w, float* prepared);
 
 // A 1-D conv (h = kh = 1): im2col in chunks of output columns, a GEMM per chunk, the chunks
 // spread over the threads.
@@ -42,7 +52,12 @@ void conv1d_im2col(const Conv2dArgs& args);
 bool winograd_applies(const Conv2dDesc& d);
 // The m for this shape, or 0 where im2col is faster (measured on a 2-core AVX-512 EPYC).
 int winograd_tile(const Conv2dDesc& d);
-void conv2d_winograd(const Conv2dArgs& args, int m);
+// The weights' transform U, which depends on the weights alone: made in each call unless the
+// caller passes it, made once by winograd2d_prepare (PreparedConvs keeps it for a narrow conv).
+bool winograd2d_prepares(const Conv2dDesc& d, int m);
+size_t winograd2d_prepared_size(const Conv2dDesc& d, int m);  // floats
+void winograd2d_prepare(const Conv2dDesc& d, int m, const float* w, float* prepared);
+void conv2d_winograd(const Conv2dArgs& args, int m, const float* prepared = nullptr);
 
 // Winograd F(m, r) along the width of a 1-D conv (h = 1), stride 1, any dilation and padding:
 // the vocoders' dilated convs (conv1d_winograd.cpp). A kernel longer than r is split into

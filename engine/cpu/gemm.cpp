@@ -154,20 +154,26 @@ size_t packed_a_size(int m, int k) {
 }
 
 // Block kb of k (k0 on, kk deep) holds every panel, panel p at p kk MR within it, element
-// (i, kk_i) of a panel at kk_i MR + i: a block starts at panels MR k0.
-void pack_a(int m, int k, const float* a, int lda, float* packed) {
+// (i, kk_i) of a panel at kk_i MR + i: a block starts at panels MR k0. A's rows are read
+// along their length, the panel written at a stride of MR within a block small enough for L1.
+void pack_a_panel(int m, int k, int panel, const float* rows, int lda, float* packed) {
   const Blocking& g = blocking();
-  const int panels = (m + g.panel - 1) / g.panel;
+  const int mr = g.panel, panels = (m + mr - 1) / mr, count = std::min(mr, m - panel * mr);
   for (int k0 = 0, kk = 0; k0 < k; k0 += kk) {
     kk = g.k_block(k0, k);
-    float* block = packed + static_cast<size_t>(panels) * g.panel * k0;
-    for (int p = 0; p < panels; ++p)
-      for (int kj = 0; kj < kk; ++kj)
-        for (int i = 0; i < g.panel; ++i) {
-          const int row = p * g.panel + i;
-          block[(static_cast<size_t>(p) * kk + kj) * g.panel + i] = row < m ? a[static_cast<size_t>(row) * lda + k0 + kj] : 0.f;
-        }
+    float* to = packed + static_cast<size_t>(panels) * mr * k0 + static_cast<size_t>(panel) * kk * mr;
+    for (int i = 0; i < count; ++i) {
+      const float* from = rows + static_cast<size_t>(i) * lda + k0;
+      for (int kj = 0; kj < kk; ++kj) to[kj * mr + i] = from[kj];
+    }
+    for (int i = count; i < mr; ++i)
+      for (int kj = 0; kj < kk; ++kj) to[kj * mr + i] = 0.f;
   }
+}
+
+void pack_a(int m, int k, const float* a, int lda, float* packed) {
+  const int mr = blocking().panel;
+  for (int p = 0; p * mr < m; ++p) pack_a_panel(m, k, p, a + static_cast<size_t>(p) * mr * lda, lda, packed);
 }
 
 void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const float* b,
@@ -258,6 +264,7 @@ const char* gemm_implementation() { return "plain"; }
 int packed_a_rows() { return 0; }
 size_t packed_a_size(int, int) { return 0; }
 void pack_a(int, int, const float*, int, float*) {}
+void pack_a_panel(int, int, int, const float*, int, float*) {}
 void sgemm_accumulate_packed(int, int, int, float, const float*, int, int, const float*, int, float*, int) {
   throw std::logic_error("cpu: sgemm_accumulate_packed without BLIS (packed_a_rows() is 0)");
 }

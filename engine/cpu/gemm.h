@@ -33,6 +33,11 @@ const char* gemm_implementation();
 int packed_a_rows();
 size_t packed_a_size(int m, int k);  // floats
 void pack_a(int m, int k, const float* a, int lda, float* packed);
+// Panel `panel` of an (m x k) A (its rows from panel * packed_a_rows() on, given at `rows`,
+// row stride lda) into its place in pack_a's layout of the whole of A: a caller that makes A
+// a few rows at a time (the 2-D Winograd weight transforms) packs them while they are in
+// cache instead of writing A whole and reading it back.
+void pack_a_panel(int m, int k, int panel, const float* rows, int lda, float* packed);
 // C (m x n, ldc) += alpha * A . B for rows [row0, row0 + m) of a (rows x k) matrix packed by
 // pack_a (row0 a multiple of packed_a_rows()), B (k x n, ldb) row-major, on the calling thread.
 void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const float* b,

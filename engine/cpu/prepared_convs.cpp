@@ -7,23 +7,40 @@
 namespace xfv {
 namespace cpu {
 
-bool PreparedConvs::key_of(const OpArgs& op, Key& key) {
+namespace {
+
+// What the cpu derives from a conv's weights, by the conv's algorithm (conv2d.cpp's plan).
+enum class Form { none, winograd_2d, winograd_1d, im2col_packed, polyphase };
+
+Form form_of(const OpArgs& op) {
   if (const auto* conv = std::get_if<Conv2dArgs>(&op)) {
     const Conv2dDesc& d = conv->d;
-    if (winograd_tile(d)) return false;  // 2-D Winograd: its transform stays in the call
-    const Winograd1dScheme scheme = winograd1d_scheme(d);
-    if (!scheme) return false;
-    // The form kept (packed or not) is part of the key: the same weights at another width
-    // may keep the other.
-    key = Key{conv->w, op.index(), d.cout, d.cin, d.kw, scheme.m * 2 + winograd1d_packs(d, scheme)};
+    if (const int m = winograd_tile(d)) return winograd2d_prepares(d, m) ? Form::winograd_2d : Form::none;
+    if (winograd1d_scheme(d)) return Form::winograd_1d;
+    return im2col_packs(d) ? Form::im2col_packed : Form::none;
+  }
+  return std::holds_alternative<ConvTranspose1dArgs>(op) ? Form::polyphase : Form::none;
+}
+
+}  // namespace
+
+bool PreparedConvs::key_of(const OpArgs& op, Key& key) {
+  const Form form = form_of(op);
+  if (form == Form::polyphase) {
+    const ConvTranspose1dDesc& d = std::get<ConvTranspose1dArgs>(op).d;
+    key = Key{std::get<ConvTranspose1dArgs>(op).w, op.index(), d.cout, d.cin, d.k, d.stride};
     return true;
   }
-  if (const auto* conv = std::get_if<ConvTranspose1dArgs>(&op)) {
-    const ConvTranspose1dDesc& d = conv->d;
-    key = Key{conv->w, op.index(), d.cout, d.cin, d.k, d.stride};
-    return true;
-  }
-  return false;
+  if (form == Form::none) return false;
+  const Conv2dArgs& conv = std::get<Conv2dArgs>(op);
+  const Conv2dDesc& d = conv.d;
+  // The form kept is part of the key: the same weights at another size may keep another
+  // (a Winograd tile, U packed or not).
+  int variant = 0;
+  if (form == Form::winograd_2d) variant = -winograd_tile(d);
+  if (form == Form::winograd_1d) variant = winograd1d_scheme(d).m * 2 + winograd1d_packs(d, winograd1d_scheme(d));
+  key = Key{conv.w, op.index(), d.cout, d.cin, d.kh * 16 + d.kw, variant * 4 + static_cast<int>(form)};
+  return true;
 }
 
 size_t PreparedConvs::keep(const OpArgs& op) {
@@ -37,13 +54,24 @@ size_t PreparedConvs::keep(const OpArgs& op) {
   Entry entry;
   entry.users = 1;
   allocation_point();
-  if (const auto* conv = std::get_if<Conv2dArgs>(&op)) {
-    const Winograd1dScheme scheme = winograd1d_scheme(conv->d);
-    entry.data.resize(winograd1d_prepared_size(conv->d, scheme));
-    winograd1d_prepare(conv->d, scheme, conv->w, entry.data.data());
-  } else if (const auto* transposed = std::get_if<ConvTranspose1dArgs>(&op)) {
-    entry.data.resize(polyphase_weights_size(transposed->d));
-    polyphase_weights(transposed->d, transposed->w, entry.data.data());
+  const Form form = form_of(op);
+  if (form == Form::polyphase) {
+    const ConvTranspose1dArgs& transposed = std::get<ConvTranspose1dArgs>(op);
+    entry.data.resize(polyphase_weights_size(transposed.d));
+    polyphase_weights(transposed.d, transposed.w, entry.data.data());
+  } else {
+    const Conv2dArgs& conv = std::get<Conv2dArgs>(op);
+    const Conv2dDesc& d = conv.d;
+    if (form == Form::winograd_2d) {
+      entry.data.resize(winograd2d_prepared_size(d, winograd_tile(d)));
+      winograd2d_prepare(d, winograd_tile(d), conv.w, entry.data.data());
+    } else if (form == Form::winograd_1d) {
+      entry.data.resize(winograd1d_prepared_size(d, winograd1d_scheme(d)));
+      winograd1d_prepare(d, winograd1d_scheme(d), conv.w, entry.data.data());
+    } else {
+      entry.data.resize(im2col_prepared_size(d));
+      im2col_prepare(d, conv.w, entry.data.data());
+    }
   }
   const size_t bytes = entry.data.size() * sizeof(float);
   entries_.emplace(key, std::move(entry));

@@ -66,6 +66,10 @@ std::map<std::string, NetworkMemory> ModelSession::memory() const {
   std::map<std::string, NetworkMemory> per;
   for (const auto& [network, bytes] : model_->store().bytes_per_network()) per[network].weight_bytes = bytes;
   for (const auto& [network, bytes] : compiled_bytes_per_network()) per[network].arena_bytes = bytes;
+  for (const Compiled& c : compiled_) {
+    const std::string& output = c.net.graph->value(c.net.output).name;
+    per[output.substr(0, output.find('.'))].prepared_bytes += c.runner->prepared_bytes();
+  }
   return per;
 }
 

@@ -55,6 +55,7 @@ class NetworkTotal(Roofline):
     gb_per_s: float
     weight_bytes: int
     arena_bytes: int
+    prepared_bytes: int
 
 
 @dataclasses.dataclass(frozen=True)
