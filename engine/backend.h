@@ -53,6 +53,11 @@ class Backend {
   // vocoder convs' weight transforms). Returns the bytes it newly holds for it.
   virtual size_t keep_constants(const OpArgs& /*op*/, const std::vector<bool>& /*constant*/) { return 0; }
   virtual void forget_constants(const OpArgs& /*op*/, const std::vector<bool>& /*constant*/) {}
+  // After a run: where a thread's per-call workspace grew in it, grow every thread's to the
+  // largest any has, so that runs of the sizes already seen allocate on no thread (the cpu's
+  // thread_scratch; a stream's push must allocate nothing, and which thread meets which
+  // piece of work first is up to OpenMP's dynamic schedules). Runner::run calls it.
+  virtual void settle_workspaces() {}
 
 #define XFV_DECLARE_RUN(op) virtual void run(const op##Args& args) = 0;
   XFV_FOR_EACH_OP(XFV_DECLARE_RUN)

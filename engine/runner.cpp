@@ -217,6 +217,7 @@ void Runner::run(const NodeHook& hook) {
     if (timer) hook(nodes[i], name, timer->elapsed_ms());
   }
   backend_.synchronize();
+  backend_.settle_workspaces();
   if (!graph_.states().empty()) swap_states();
 }
 

@@ -223,7 +223,7 @@ TEST(CpuGemm, AColumnHasTheSameBitsWhereverItSitsInACall) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   for (const bool transposed : {false, true})
     for (const auto& [m, k] : {std::pair{37, 300}, std::pair{256, 768}, std::pair{8, 7}, std::pair{128, 64}}) {
-      const int n = 700;  // past 512 columns: BLIS's own calls beside the packed path's
+      const int n = 700;  // past 512 columns: a call in blocks of 512 beside narrower ones (and BLIS's threaded calls)
       std::vector<float> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(k) * n), whole(static_cast<size_t>(m) * n);
       for (float& v : a) v = u(rng);
       for (float& v : b) v = u(rng);
@@ -253,6 +253,25 @@ TEST(CpuGemm, AColumnHasTheSameBitsWhereverItSitsInACall) {
                 << ": column " << start + j << " in a call of " << width << " from " << start;
       }
     }
+}
+
+// A linear layer's row (engine/cpu/linear.cpp) as one column: y^T (n x 1) += W (n x k) x^T,
+// B's and C's rows one float apart, on the packed path where it is small and on BLIS's
+// threads where it is not; the bits of the dot products BLIS gives with B transposed.
+TEST(CpuGemm, AGemvAsOneColumnGivesTheTransposedCallsBits) {
+  std::mt19937_64 rng(92);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (const auto& [n, k] : {std::pair{64, 64}, std::pair{1280, 64}, std::pair{512, 512}, std::pair{37, 9},
+                             std::pair{4096, 1100}}) {
+    std::vector<float> w(static_cast<size_t>(n) * k), x(static_cast<size_t>(k)), y(static_cast<size_t>(n));
+    for (float& v : w) v = u(rng);
+    for (float& v : x) v = u(rng);
+    for (float& v : y) v = u(rng);
+    std::vector<float> want = y, got = y;
+    cpu::sgemm_accumulate_unpacked(true, 1, n, k, 1.f, x.data(), k, w.data(), k, want.data(), n);
+    cpu::sgemm_accumulate(false, n, 1, k, 1.f, w.data(), k, x.data(), 1, got.data(), 1);
+    ASSERT_EQ(got, want) << cpu::gemm_implementation() << " n " << n << " k " << k;
+  }
 }
 
 // A packed once (cpu::pack_a), any rows of it from a panel's start on, any width, depths

@@ -5,6 +5,7 @@
 
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/prepared_convs.h"
+#include "engine/cpu/thread_scratch.h"
 
 namespace xfv {
 namespace cpu {
@@ -38,6 +39,7 @@ class CpuBackend : public Backend {
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<WallTimer>(); }
 
   // Slot 1 holds the weights of both convs the cpu prepares for (PreparedConvs).
+  void settle_workspaces() override { cpu::settle_thread_scratch(); }
   size_t keep_constants(const OpArgs& op, const std::vector<bool>& constant) override {
     return constant.size() > 1 && constant[1] ? prepared_.keep(op) : 0;
   }

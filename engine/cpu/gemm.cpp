@@ -83,10 +83,11 @@ constexpr int kPackedCallMaxWidth = 512;  // wider, BLIS's own blocking of n pay
 
 void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc) {
-  if (!runs_threaded(m, n, k) && !b_transposed && n <= kPackedCallMaxWidth && packed_a_rows() > 0) {
+  if (!runs_threaded(m, n, k) && !b_transposed && packed_a_rows() > 0) {
     float* packed = thread_scratch(ScratchUse::gemm_a, packed_a_size(m, k));
     pack_a(m, k, a, lda, packed);
-    sgemm_accumulate_packed(m, n, k, alpha, packed, m, 0, b, ldb, c, ldc);
+    for (int j0 = 0; j0 < n; j0 += kPackedCallMaxWidth)
+      sgemm_accumulate_packed(m, std::min(kPackedCallMaxWidth, n - j0), k, alpha, packed, m, 0, b + j0, ldb, c + j0, ldc);
     return;
   }
   sgemm_accumulate_unpacked(b_transposed, m, n, k, alpha, a, lda, b, ldb, c, ldc);

@@ -22,9 +22,13 @@ void run(const LinearArgs& a) {
       else
         std::fill(row, row + d.n, 0.f);
     }
+    // Row i as a column: y_i^T (n x 1) += W (n x k) . x_i^T (k x 1), B's and C's rows one
+    // float apart. Untransposed, a GEMV this small runs on the packed path, where BLIS's own
+    // call with B transposed entered an OpenMP region (and libgomp allocated its team) in every
+    // call: a stream's step runs the AdaIN layers' linear maps each time.
     for (int i = 0; i < d.m; ++i)
-      sgemm_accumulate(/*b_transposed=*/true, 1, d.n, d.k, 1.f, x + static_cast<int64_t>(i) * d.k, d.k, w, d.k,
-                       y + static_cast<int64_t>(i) * d.n, d.n);
+      sgemm_accumulate(false, d.n, 1, d.k, 1.f, w, d.k, x + static_cast<int64_t>(i) * d.k, 1,
+                       y + static_cast<int64_t>(i) * d.n, 1);
     if (d.relu)
       for (int64_t i = 0; i < static_cast<int64_t>(d.m) * d.n; ++i) y[i] = std::max(y[i], 0.f);
   }

@@ -1,9 +1,20 @@
 #include "engine/cpu/thread_scratch.h"
 
+#include <omp.h>
+
+#include <atomic>
 #include <memory>
 
 namespace xfv {
 namespace cpu {
+
+namespace {
+
+constexpr int kUses = static_cast<int>(ScratchUse::count);
+std::atomic<size_t> high_water[kUses];  // in lines: the largest buffer of each use on any thread
+std::atomic<bool> grew{false};
+
+}  // namespace
 
 float* thread_scratch(ScratchUse use, size_t floats) {
   struct alignas(64) Line {
@@ -13,7 +24,7 @@ float* thread_scratch(ScratchUse use, size_t floats) {
     std::unique_ptr<Line[]> lines;
     size_t capacity = 0;  // in lines
   };
-  thread_local Buffer buffers[static_cast<int>(ScratchUse::count)];
+  thread_local Buffer buffers[kUses];
   Buffer& b = buffers[static_cast<int>(use)];
   const size_t lines = (floats + 15) / 16;
   if (lines > b.capacity) {
@@ -21,8 +32,19 @@ float* thread_scratch(ScratchUse use, size_t floats) {
     b.capacity = 0;
     b.lines.reset(new Line[lines]);
     b.capacity = lines;
+    std::atomic<size_t>& most = high_water[static_cast<int>(use)];
+    for (size_t seen = most.load(); seen < lines && !most.compare_exchange_weak(seen, lines);) {
+    }
+    grew = true;
   }
   return b.lines[0].f;
+}
+
+void settle_thread_scratch() {
+  if (!grew.exchange(false)) return;
+#pragma omp parallel
+  for (int use = 0; use < kUses; ++use) thread_scratch(static_cast<ScratchUse>(use), high_water[use] * 16);
+  grew = false;
 }
 
 }  // namespace cpu
