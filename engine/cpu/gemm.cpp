@@ -75,11 +75,13 @@ void sgemm_accumulate_unpacked(bool b_transposed, int m, int n, int k, float alp
   bli_sgemm_ex(BLIS_NO_TRANSPOSE, b_transposed ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha,
                const_cast<float*>(a), lda, 1, const_cast<float*>(b), ldb, 1, &beta, c, ldc, 1, nullptr, &rntm);
 }
-// A call on one thread a few columns wide (a stream's step, the generator's small planes) runs
-// the packed path on A packed into the thread's scratch: BLIS's bits, without the control
-// tree and the one-thread OpenMP team BLIS allocates in every call (3.6 mallocs a call,
-// counted under gdb), which kept a stream's push from being free of allocations.
-constexpr int kPackedCallMaxWidth = 512;  // wider, BLIS's own blocking of n pays
+// A call on one thread (inside a conv's parallel loop, or too small for a team) runs the packed
+// path on A packed into the thread's scratch, B's columns in blocks of 512: BLIS's bits,
+// without the control tree and the one-thread OpenMP team BLIS allocates in every call (3.6
+// mallocs a call, counted under gdb), which kept a stream's push from being free of
+// allocations. Parallel WaveGAN, whose 1x1s are such calls 5,000 columns wide, took no longer
+// than with BLIS's own calls (docs/performance.md, 2026-12-06 morning).
+constexpr int kPackedCallMaxWidth = 512;
 
 void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float* c, int ldc) {

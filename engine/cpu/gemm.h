@@ -14,7 +14,7 @@ void sgemm_accumulate(bool b_transposed, int m, int n, int k, float alpha, const
                       const float* b, int ldb, float* c, int ldc);
 
 // The same by BLIS's own call (or the plain loops) whatever the shape; sgemm_accumulate
-// runs a call on one thread at most 512 columns wide on the packed path below instead, with
+// runs a call on one thread on the packed path below instead (in blocks of 512 columns), with
 // the same bits. The packed path's tests hold it against this.
 void sgemm_accumulate_unpacked(bool b_transposed, int m, int n, int k, float alpha, const float* a, int lda,
                                const float* b, int ldb, float* c, int ldc);

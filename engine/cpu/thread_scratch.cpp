@@ -11,7 +11,10 @@ namespace cpu {
 namespace {
 
 constexpr int kUses = static_cast<int>(ScratchUse::count);
-std::atomic<size_t> high_water[kUses];  // in lines: the largest buffer of each use on any thread
+// In lines: the largest buffer of each use that a thread took inside a parallel region (the
+// GEMM's packing buffers). A conv's workspace is taken by the calling thread before its region,
+// for all of the region's threads: not a size for each thread to hold.
+std::atomic<size_t> high_water[kUses];
 std::atomic<bool> grew{false};
 
 }  // namespace
@@ -32,10 +35,12 @@ float* thread_scratch(ScratchUse use, size_t floats) {
     b.capacity = 0;
     b.lines.reset(new Line[lines]);
     b.capacity = lines;
-    std::atomic<size_t>& most = high_water[static_cast<int>(use)];
-    for (size_t seen = most.load(); seen < lines && !most.compare_exchange_weak(seen, lines);) {
+    if (omp_in_parallel()) {
+      std::atomic<size_t>& most = high_water[static_cast<int>(use)];
+      for (size_t seen = most.load(); seen < lines && !most.compare_exchange_weak(seen, lines);) {
+      }
+      grew = true;
     }
-    grew = true;
   }
   return b.lines[0].f;
 }

@@ -15,9 +15,9 @@ enum class ScratchUse { conv, gemm_a, gemm_panels, count };
 // At least `floats` floats, valid until the next call for the same use from the same thread.
 float* thread_scratch(ScratchUse use, size_t floats);
 
-// Where a buffer grew since the last call: every thread of the OpenMP team grows each use's
-// buffer to the largest any thread holds (Backend::settle_workspaces). Outside any parallel
-// region.
+// Where a thread's buffer grew inside a parallel region since the last call: every thread of
+// the OpenMP team grows each use's buffer to the largest any thread took in a region
+// (Backend::settle_workspaces). Outside any parallel region.
 void settle_thread_scratch();
 
 }  // namespace cpu
