@@ -210,8 +210,8 @@ class Winograd {
     // last-level cache (V and M take P (cin + cout) floats a tile). Fewer where a chunk's V and
     // M would pass 8 MiB, or where a thread would get no chunk. Where that leaves chunks
     // narrower than 64 tiles (small planes), the threads rather split the output channels
-    // between them, each transforming the chunk's inputs itself: each one then packs only its
-    // part of U for the GEMMs, not all of it.
+    // between them, each transforming the chunk's inputs itself: each one then reads only its
+    // part of U, not all of it.
     const int64_t cap = (int64_t{2} << 20) / (P * int64_t{d_.cin + d_.cout});
     int64_t chunk = std::min({int64_t{128}, cap, (tiles_ + threads - 1) / threads});
     blocks_ = 1;
@@ -229,8 +229,9 @@ class Winograd {
     rows_ld_ = run_max_ * m + A - m;
     const int64_t items = (tiles_ + chunk_ - 1) / chunk_ * blocks_;
 
-    // The workspace: U (U_layout), then each thread's V [P][cin][ld], M [P][block][ld],
-    // transform rows, a row of zeros for the padding and the filters of one panel of U.
+    // The workspace: U (P points of u_point_size) unless prepared, then each thread's V
+    // [P][cin][ld], M [P][block][ld], transform rows, a row of zeros for the padding and the
+    // filters of one panel of U.
     const auto lines = [](int64_t floats) { return (floats + 15) / 16 * 16; };
     const int64_t u_size = prepared_ ? 0 : lines(P * static_cast<int64_t>(u_point_size(d_)));
     const int64_t v_size = lines(P * int64_t{d_.cin} * ld_);

@@ -1,7 +1,9 @@
 // What the cpu's convs derive from their weights alone, computed once for weights that stay
 // unchanged instead of in every call: the Winograd weight transforms of the vocoders'
 // dilated convs and the polyphase weights of their transposed convs (together as much as a
-// third of a streaming vocoder step's time when recomputed). The cpu backend holds them for
+// third of a streaming vocoder step's time when recomputed), the 2-D Winograd transforms of
+// convs on small planes and the packed weights of narrow 2-D im2col and 1x1 convs (the
+// generators' deep layers: 7 to 20% of their time). The cpu backend holds them for
 // each conv of each live runner (Backend::keep_constants), shared by the runners of a
 // session whose convs read the same weights.
 #pragma once
