@@ -48,7 +48,8 @@ float* thread_scratch(ScratchUse use, size_t floats) {
 void settle_thread_scratch() {
   if (!grew.exchange(false)) return;
 #pragma omp parallel
-  for (int use = 0; use < kUses; ++use) thread_scratch(static_cast<ScratchUse>(use), high_water[use] * 16);
+  for (int use = 0; use < kUses; ++use)
+    if (const size_t lines = high_water[use]) thread_scratch(static_cast<ScratchUse>(use), lines * 16);
   grew = false;
 }
 
