@@ -151,9 +151,18 @@ const Blocking& blocking() {
 
 int packed_a_rows() { return blocking().panel; }
 
+// BLIS's micro-kernels load a few steps of k past a panel's end (software pipelining), which
+// BLIS's own pack buffers, sized for its largest blocks, absorb: a packed A, and B's panels,
+// end with this much slack, or a load past a buffer that ends at a page's end faults
+// (xfv vocode segfaulted so in CI, under OMP_NUM_THREADS=1, in the skx kernel).
+static size_t pack_slack() {
+  const Blocking& g = blocking();
+  return static_cast<size_t>(64) * std::max(g.panel, g.cols);
+}
+
 size_t packed_a_size(int m, int k) {
   const int mr = blocking().panel;
-  return mr ? static_cast<size_t>((m + mr - 1) / mr) * mr * k : 0;
+  return mr ? static_cast<size_t>((m + mr - 1) / mr) * mr * k + pack_slack() : 0;
 }
 
 // Block kb of k (k0 on, kk deep) holds every panel, panel p at p kk MR within it, element
@@ -186,7 +195,7 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
   const int panels = (rows + mr - 1) / mr, first = row0 / mr, own = (m + mr - 1) / mr;
   const int b_count = (n + nr - 1) / nr;
   // B's panels for one block of k: nr columns each, zero-padded.
-  float* bp = thread_scratch(ScratchUse::gemm_panels, static_cast<size_t>(b_count) * nr * std::min(k, g.kc_max));
+  float* bp = thread_scratch(ScratchUse::gemm_panels, static_cast<size_t>(b_count) * nr * std::min(k, g.kc_max) + pack_slack());
   auxinfo_t aux;
   std::memset(&aux, 0, sizeof aux);
   for (int k0 = 0, kk = 0; k0 < k; k0 += kk) {
