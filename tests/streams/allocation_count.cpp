@@ -26,16 +26,6 @@ void* operator new(size_t bytes, const std::nothrow_t&) noexcept {
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-// The aligned forms too (the cpu's per-thread scratch takes them): the default ones would
-// allocate uncounted.
-void* operator new(size_t bytes, std::align_val_t alignment) {
-  if (counting) ++allocations;
-  const size_t a = static_cast<size_t>(alignment);
-  if (void* p = std::aligned_alloc(a, (bytes + a - 1) / a * a + (bytes ? 0 : a))) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
 
 namespace xfv {
