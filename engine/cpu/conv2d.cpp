@@ -115,8 +115,11 @@ void packed_gemm_by_rows(const Conv2dDesc& d, int K, const float* packed, const 
   });
 }
 
+// A 1-D signal: im2col by columns (conv1d_im2col), not by rows of a plane.
+static bool is_one_d(const Conv2dDesc& d) { return d.h == 1 && d.kh == 1 && d.pad_h == 0; }
+
 bool im2col_packs(const Conv2dDesc& d) {
-  return packed_a_rows() > 0 && !winograd_tile(d) && !(d.h == 1 && d.kh == 1 && d.pad_h == 0) &&
+  return packed_a_rows() > 0 && !winograd_tile(d) && !is_one_d(d) &&
          int64_t{d.out_h()} * d.out_w() <= kPackedMaxWidth;
 }
 
@@ -232,7 +235,7 @@ ConvPlan plan(const Conv2dDesc& d) {
   ConvPlan p;
   p.winograd_2d = winograd_tile(d);
   if (!p.winograd_2d) p.winograd_1d = winograd1d_scheme(d);
-  p.one_d = d.h == 1 && d.kh == 1 && d.pad_h == 0;
+  p.one_d = is_one_d(d);
   p.pointwise = !p.one_d && is_pointwise(d);
   return p;
 }

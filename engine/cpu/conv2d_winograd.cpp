@@ -373,6 +373,11 @@ class Winograd {
 
 }  // namespace
 
+// The m x m output tiles of one image.
+static int64_t tiles_per_image(const Conv2dDesc& d, int m) {
+  return int64_t{(d.out_h() + m - 1) / m} * ((d.out_w() + m - 1) / m);
+}
+
 bool winograd_applies(const Conv2dDesc& d) {
   return d.kh == 3 && d.kw == 3 && d.stride_h == 1 && d.stride_w == 1 && d.dil_h == 1 &&
          d.dil_w == 1 && d.out_h() > 0 && d.out_w() > 0 && d.input_slope == 1.f;
@@ -382,7 +387,6 @@ int winograd_tile(const Conv2dDesc& d) {
   if (!winograd_applies(d) || d.cin < 16 || d.cout < 16) return 0;
   // Per image, not per batch: an image takes the same path, and so gives the same values,
   // whatever batch it runs in.
-  const auto tiles = [&](int m) { return int64_t{(d.out_h() + m - 1) / m} * ((d.out_w() + m - 1) / m); };
   // Measured on square planes, cin = cout from 16 to 512: F(2x2) beats im2col from about
   // 20 x 20 outputs on, and from 16 x 16 with 256 channels or more (below, the filter
   // transform and the short GEMMs eat the gain; so do the tile transforms with fewer than 16
@@ -390,8 +394,8 @@ int winograd_tile(const Conv2dDesc& d) {
   // rounding error grows with cin: 1.1e-6 (relative L2 against float64) at cin 64, 1.4e-6
   // at 128, 2.0e-6 at 256, 2.2e-6 at 512, against 2.5-5e-7 for F(2x2) and 3e-7 for im2col,
   // so it is kept to cin <= 128.
-  if (d.cin <= 128 && tiles(4) >= 256) return 4;
-  if (tiles(2) >= 128 || (tiles(2) >= 64 && d.cin >= 256 && d.cout >= 256)) return 2;
+  if (d.cin <= 128 && tiles_per_image(d, 4) >= 256) return 4;
+  if (tiles_per_image(d, 2) >= 128 || (tiles_per_image(d, 2) >= 64 && d.cin >= 256 && d.cout >= 256)) return 2;
   return 0;
 }
 
@@ -401,7 +405,7 @@ int winograd_tile(const Conv2dDesc& d) {
 // (2.4 s) and 7% off the face generator. On larger planes it would be a few percent for memory
 // (U is 16/9 or 4 times the weights). By shape alone; the same bits either way.
 bool winograd2d_prepares(const Conv2dDesc& d, int m) {
-  return int64_t{(d.out_h() + m - 1) / m} * ((d.out_w() + m - 1) / m) <= 1024;
+  return tiles_per_image(d, m) <= 1024;
 }
 
 size_t winograd2d_prepared_size(const Conv2dDesc& d, int m) {
