@@ -266,7 +266,7 @@ int xfv_model_close(xfv_model* model) {
 }
 
 struct xfv_session_params xfv_session_default_params(void) {
-  return xfv_session_params{static_cast<int64_t>(xfv::kDefaultSessionBudget), 0, 0, xfv::kDefaultVocoderFrames,
+  return xfv_session_params{static_cast<int64_t>(xfv::kDefaultSessionBudget), 0, 0, 0,
                             nullptr};
 }
 

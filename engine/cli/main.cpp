@@ -144,7 +144,7 @@ struct VocodeOptions {
   std::string weights, input, out, backend = "cpu", dump, profile_json, trace, peaks, precision = "fp32";
   bool profile = false, float_wav = false;
   int64_t budget_mb = 0;
-  int max_frames = 0;  // 0: kDefaultVocoderFrames
+  int max_frames = 0;  // 0: the family's default window (vocoder_chunker)
   bool stream = false, compare_offline = false, rounded_tiles = false;
   double chunk_ms = 20;
 };
@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
   add_peaks_option(*voc, vd.peaks);
   voc->add_option("--max-frames", vd.max_frames,
                   "the vocoder runs at most this many frames at a time, longer mels in overlapping windows with "
-                  "the whole run's samples (default 512; docs/tasks.md)");
+                  "the whole run's samples (default: 2048 for HiFi-GAN, 512 for Parallel WaveGAN; docs/tasks.md)");
   voc->add_flag("--float-wav", vd.float_wav, "write 32-bit float samples (exact, for validation), not 16-bit PCM");
   voc->add_flag("--stream", vd.stream,
                 "vocode as a live stream (docs/streaming.md): the mel pushed in chunks, each layer keeping its "

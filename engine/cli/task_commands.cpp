@@ -225,7 +225,7 @@ CLI::App* add_task_command(CLI::App& app, const std::string& name, TaskOptions& 
                     "longest utterance, in mel frames, run whole; longer ones run in overlapping chunks (docs/tasks.md)");
     cmd->add_option("--vocoder-frames", o.vocoder_frames,
                     "the vocoder runs at most this many frames at a time, longer outputs in overlapping windows "
-                    "with the whole run's samples (default 512; docs/tasks.md)");
+                    "with the whole run's samples (default: 2048 for HiFi-GAN, 512 for Parallel WaveGAN; docs/tasks.md)");
   }
   return cmd;
 }

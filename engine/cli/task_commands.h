@@ -26,7 +26,7 @@ struct TaskOptions {
   uint64_t noise_seed = 0;
   bool float_wav = false;
   int max_frames = 0;      // 0: the converter's default
-  int vocoder_frames = 0;  // 0: kDefaultVocoderFrames
+  int vocoder_frames = 0;  // 0: the family's default window (vocoder_chunker)
   int64_t budget_mb = 0;   // the session's compiled-graph budget in MB (0: the default)
   std::string precision = "fp32";  // of the convs and linear layers (kernels/precision.h)
   // profile

@@ -195,24 +195,30 @@ void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const floa
     }
 }
 
-bool winograd1d_packs(const Conv2dDesc& d, Winograd1dScheme scheme) {
-  return scheme && packed_a_rows() > 0 && d.out_w() <= kPackedMaxWidth;
+namespace {
+
+// U's points, each a (cout x groups cin) matrix, packed for sgemm_accumulate_packed.
+size_t packed_points_size(const Conv2dDesc& d, Winograd1dScheme scheme) {
+  return static_cast<size_t>(scheme.m + scheme.r - 1) * packed_a_size(d.cout, scheme.groups * d.cin);
 }
 
+void pack_points(const Conv2dDesc& d, Winograd1dScheme scheme, const float* u, float* packed) {
+  const int points = scheme.m + scheme.r - 1, k_total = scheme.groups * d.cin;
+  for (int p = 0; p < points; ++p)
+    pack_a(d.cout, k_total, u + int64_t{p} * d.cout * k_total, k_total, packed + p * packed_a_size(d.cout, k_total));
+}
+
+}  // namespace
+
 size_t winograd1d_prepared_size(const Conv2dDesc& d, Winograd1dScheme scheme) {
-  const size_t points = static_cast<size_t>(scheme.m + scheme.r - 1);
-  return winograd1d_packs(d, scheme) ? points * packed_a_size(d.cout, scheme.groups * d.cin)
-                                     : winograd1d_weights_size(d, scheme);
+  return packed_a_rows() > 0 ? packed_points_size(d, scheme) : winograd1d_weights_size(d, scheme);
 }
 
 void winograd1d_prepare(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* prepared) {
-  if (!winograd1d_packs(d, scheme)) return winograd1d_weights(d, scheme, w, prepared);
+  if (packed_a_rows() == 0) return winograd1d_weights(d, scheme, w, prepared);
   std::vector<float> u(winograd1d_weights_size(d, scheme));
   winograd1d_weights(d, scheme, w, u.data());
-  const int points = scheme.m + scheme.r - 1, k_total = scheme.groups * d.cin;
-  for (int p = 0; p < points; ++p)
-    pack_a(d.cout, k_total, u.data() + int64_t{p} * d.cout * k_total, k_total,
-           prepared + p * packed_a_size(d.cout, k_total));
+  pack_points(d, scheme, u.data(), prepared);
 }
 
 void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* transformed) {
@@ -243,7 +249,8 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   // 20% longer: a GEMM call of a few hundred columns spends more of itself packing), but no
   // more than a thread's share of the tiles, so that a short signal still keeps every core
   // busy. The chunking decides no bits (above). A channel's transformed row covers the
-  // d (groups - 1) tiles past the chunk that the later groups read.
+  // d (groups - 1) tiles past the chunk that the later groups read: group g's rows of V are
+  // the channels' rows shifted by d g tiles, which the GEMM reads where they are (GemmRows).
   const int groups = scheme.groups, k_total = groups * d.cin;
   const int64_t cache_share = (int64_t{1} << 20) / (int64_t{n} * (k_total + d.cout));
   const int64_t thread_share = (int64_t{d.n} * tiles + omp_get_max_threads() - 1) / omp_get_max_threads();
@@ -255,14 +262,20 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   const int64_t q_min = *std::min_element(q.begin(), q.begin() + n), q_max = *std::max_element(q.begin(), q.begin() + n);
   const int64_t phase_cols = vchunk + q_max - q_min;
   const bool phases = m * phase_cols < n * vchunk;
-  const int64_t taps_size = phases ? m * phase_cols : int64_t{n} * vchunk, rows_size = groups > 1 ? n * vchunk : 0;
-  const int64_t v_size = int64_t{n} * k_total * chunk;
-  const ThreadSlices workspace(static_cast<size_t>(taps_size + rows_size + v_size + int64_t{n} * d.cout * chunk),
-                               omp_get_max_threads(), transformed ? 0 : winograd1d_weights_size(d, scheme));
+  const int64_t taps_size = phases ? m * phase_cols : int64_t{n} * vchunk, v_size = int64_t{n} * d.cin * vchunk;
+  // U packed where BLIS is (sgemm_accumulate_packed), else as it is; made here when not given.
+  const bool packed = packed_a_rows() > 0;
+  const size_t made = transformed ? 0 : winograd1d_weights_size(d, scheme) + (packed ? packed_points_size(d, scheme) : 0);
+  const ThreadSlices workspace(static_cast<size_t>(taps_size + v_size + int64_t{n} * d.cout * chunk),
+                               omp_get_max_threads(), made);
   const float* u = transformed;
   if (!u) {
     winograd1d_weights(d, scheme, a.w, workspace.shared());
     u = workspace.shared();
+    if (packed) {
+      pack_points(d, scheme, u, workspace.shared() + winograd1d_weights_size(d, scheme));
+      u = workspace.shared() + winograd1d_weights_size(d, scheme);
+    }
   }
   std::array<float, kMaxPoints * kMaxPoints> bt{}, at{};  // exact: dyadic rationals
   std::copy(t.bt.begin(), t.bt.end(), bt.begin());
@@ -279,8 +292,7 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
   // GEMM's rows sum over cin alike however they are split: the same bits.
   const int64_t chunk_jobs = int64_t{d.n} * chunks;
   const int parts = chunk_jobs < workspace.threads() ? workspace.threads() : 1;
-  // U packed (winograd1d_prepare): the rows split at whole panels.
-  const bool packed = transformed && winograd1d_packs(d, scheme);
+  // U packed: the rows split at whole panels.
   const int row_align = packed ? packed_a_rows() : 1;
   const size_t packed_point = packed ? packed_a_size(d.cout, k_total) : 0;
 #pragma omp parallel for schedule(dynamic) num_threads(workspace.threads())
@@ -292,11 +304,10 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     const int64_t vcols = cols + group_shift * (groups - 1);
     const float* x = a.x + batch * d.cin * d.w;
     float* taps = workspace.mine();
-    float* rows = taps + taps_size;  // a channel's V rows over vcols, when there are groups
-    float* v = rows + rows_size;
+    float* v = taps + taps_size;
     float* mp = v + v_size;
-    // V[p][group][ci][0, cols): tap j of the chunk's tiles gathered into a contiguous row, then
-    // B^T of each tile, then each group's columns.
+    // V[p][ci][0, vcols): tap j of the chunk's tiles gathered into a contiguous row, then B^T of
+    // each tile; group g reads columns [d g, d g + cols).
     std::array<const float*, kMaxPoints> tap{}, mrows{};
     for (int ci = 0; ci < d.cin; ++ci) {
       const float* row = x + int64_t{ci} * d.w;
@@ -311,27 +322,22 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
           tap[j] = taps + j * vchunk;
         }
       }
-      if (groups == 1) {
-        combine(bt.data(), n, tap.data(), v + int64_t{ci} * chunk, int64_t{d.cin} * chunk, cols);
-        continue;
-      }
-      combine(bt.data(), n, tap.data(), rows, vchunk, vcols);
-      for (int p = 0; p < n; ++p)
-        for (int group = 0; group < groups; ++group)
-          std::copy_n(rows + p * vchunk + group * group_shift, cols,
-                      v + ((int64_t{p} * groups + group) * d.cin + ci) * chunk);
+      combine(bt.data(), n, tap.data(), v + int64_t{ci} * vchunk, int64_t{d.cin} * vchunk, vcols);
     }
     // Inside the parallel loop the GEMM runs on the calling thread: one GEMM per core.
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + (int64_t{p} * d.cout + co0) * chunk;
       for (int co = co0; co < co1; ++co) std::fill(mrow + (co - co0) * chunk, mrow + (co - co0) * chunk + cols, 0.f);
-      const float* vp = v + int64_t{p} * k_total * chunk;
-      if (packed)
-        sgemm_accumulate_packed(co1 - co0, static_cast<int>(cols), k_total, 1.f, u + p * packed_point, d.cout, co0, vp,
-                                static_cast<int>(chunk), mrow, static_cast<int>(chunk));
-      else
-        sgemm_accumulate(false, co1 - co0, static_cast<int>(cols), k_total, 1.f, u + (int64_t{p} * d.cout + co0) * k_total,
-                         k_total, vp, static_cast<int>(chunk), mrow, static_cast<int>(chunk));
+      const float* vp = v + int64_t{p} * d.cin * vchunk;
+      if (packed) {
+        sgemm_accumulate_packed(co1 - co0, static_cast<int>(cols), k_total, 1.f, u + p * packed_point, d.cout, co0,
+                                GemmRows{vp, vchunk, d.cin, group_shift}, mrow, static_cast<int>(chunk));
+        continue;
+      }
+      for (int group = 0; group < groups; ++group)  // the plain loops: a GEMM per group
+        sgemm_accumulate(false, co1 - co0, static_cast<int>(cols), d.cin, 1.f,
+                         u + (int64_t{p} * d.cout + co0) * k_total + group * d.cin, k_total, vp + group * group_shift,
+                         static_cast<int>(vchunk), mrow, static_cast<int>(chunk));
     }
     // y = alpha * (A^T M + bias) + beta * residual, for the outputs inside the signal; row i
     // of A^T over the chunk's tiles is computed into a contiguous row, then scattered at stride m.

@@ -33,6 +33,7 @@ class ThreadSlices {
 // Any conv: im2col in chunks of output rows, one GEMM per chunk. `packed`: the weights packed
 // by im2col_prepare, or null.
 void conv2d_im2col(const Conv2dArgs& args, const float* packed = nullptr);
+constexpr int kPackedMaxWidth = 512;
 // A 2-D conv on im2col (or a 1x1's GEMM) whose output plane is at most kPackedMaxWidth
 // positions (the voice generator's deepest planes, a stream's window): its GEMMs are a few
 // hundred columns wide, and BLIS packing the weights in every call, and its threads'
@@ -80,12 +81,8 @@ std::string winograd1d_name(Winograd1dScheme scheme);
 // `transformed` (the cpu backend keeps one per conv of a runner: PreparedConvs).
 size_t winograd1d_weights_size(const Conv2dDesc& d, Winograd1dScheme scheme);
 void winograd1d_weights(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* u);
-// What a runner keeps of them (PreparedConvs): for a conv at most kPackedMaxWidth outputs wide
-// (a stream's step) U packed for sgemm_accumulate_packed where it is available, since its few
-// columns would otherwise pack U again in every call; else U as it is. By shape alone; the
-// same bits either way.
-constexpr int kPackedMaxWidth = 512;
-bool winograd1d_packs(const Conv2dDesc& d, Winograd1dScheme scheme);
+// What a runner keeps of them (PreparedConvs): U packed for sgemm_accumulate_packed where it is
+// available (BLIS), else U as it is. The call packs U itself when it is not given.
 size_t winograd1d_prepared_size(const Conv2dDesc& d, Winograd1dScheme scheme);
 void winograd1d_prepare(const Conv2dDesc& d, Winograd1dScheme scheme, const float* w, float* prepared);
 // `transformed`: what winograd1d_prepare made for this conv, or null (U made in the call).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace xfv {
 namespace cpu {
@@ -38,10 +39,26 @@ void pack_a(int m, int k, const float* a, int lda, float* packed);
 // a few rows at a time (the 2-D Winograd weight transforms) packs them while they are in
 // cache instead of writing A whole and reading it back.
 void pack_a_panel(int m, int k, int panel, const float* rows, int lda, float* packed);
+// B (k x n) by its rows in groups: row kk = g k_group + i (i < k_group) at data + g group_stride
+// + i ld, so that a caller whose rows lie apart in groups (a long kernel's Winograd groups:
+// every channel's transformed row, shifted along time by the group) has them packed where
+// they are instead of copying them together first. A row-major B is one group.
+struct GemmRows {
+  const float* data;
+  int64_t ld;
+  int k_group;
+  int64_t group_stride;
+  const float* row(int kk) const { return data + kk / k_group * group_stride + kk % k_group * ld; }
+};
 // C (m x n, ldc) += alpha * A . B for rows [row0, row0 + m) of a (rows x k) matrix packed by
-// pack_a (row0 a multiple of packed_a_rows()), B (k x n, ldb) row-major, on the calling thread.
-void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const float* b,
-                             int ldb, float* c, int ldc);
+// pack_a (row0 a multiple of packed_a_rows()), on the calling thread; B (k x n, ldb) row-major,
+// or given by GemmRows (the same bits: only where B's rows are read from differs).
+void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0,
+                             const GemmRows& b, float* c, int ldc);
+inline void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0,
+                                    const float* b, int ldb, float* c, int ldc) {
+  sgemm_accumulate_packed(m, n, k, alpha, packed, rows, row0, GemmRows{b, ldb, k, 0}, c, ldc);
+}
 
 }  // namespace cpu
 }  // namespace xfv

@@ -35,10 +35,10 @@ bool PreparedConvs::key_of(const OpArgs& op, Key& key) {
   const Conv2dArgs& conv = std::get<Conv2dArgs>(op);
   const Conv2dDesc& d = conv.d;
   // The form kept is part of the key: the same weights at another size may keep another
-  // (a Winograd tile, U packed or not).
+  // (a 2-D Winograd tile, a 1-D scheme's m).
   int variant = 0;
   if (form == Form::winograd_2d) variant = -winograd_tile(d);
-  if (form == Form::winograd_1d) variant = winograd1d_scheme(d).m * 2 + winograd1d_packs(d, winograd1d_scheme(d));
+  if (form == Form::winograd_1d) variant = winograd1d_scheme(d).m;
   key = Key{conv.w, op.index(), d.cout, d.cin, d.kh * 16 + d.kw, variant * 4 + static_cast<int>(form)};
   return true;
 }

@@ -72,15 +72,16 @@ struct xfv_session_params {
   uint64_t noise_seed;  /* a Parallel WaveGAN vocoder's noise (Philox normals) */
   int profiling;        /* non-zero: calls record each node they run (xfv_last_profile_json) */
   int vocoder_frames;   /* the vocoder runs long inputs in overlapping windows of this many
-                           frames, bounding its activations (0: 512); a window too short for
+                           frames, bounding its activations (0: the family's default, 2048
+                           frames for HiFi-GAN, 512 for Parallel WaveGAN); a window too short for
                            the vocoder's receptive field is an error giving its least length */
   const char* precision; /* the convs' and linear layers' arithmetic: "fp32" (NULL: fp32, the
                            reference), or on tensor cores "tf32", "bf16" or "fp16", operands
                            rounded, fp32 accumulate (cpu: the same rounding, as a reference);
                            FAN's masks stay fp32 (docs/kernels.md, "Precision") */
 };
-/* The defaults: a budget of 2 GiB, noise seed 0, profiling off, vocoder windows of 512,
- * fp32. */
+/* The defaults: a budget of 2 GiB, noise seed 0, profiling off, the vocoder family's default
+ * windows, fp32. */
 struct xfv_session_params xfv_session_default_params(void);
 
 /* A session of `model` (NULL params: the defaults). NULL on failure. */

@@ -32,8 +32,8 @@ class Bundle {
   ImageTranslator& faces();       // image_generator (+ fan when w_hpf > 0)
   VoiceConverter& voices();       // the voice networks and the vocoder, as each call needs
   HifiGanVocoder& hifigan();      // a HiFi-GAN `vocoder`
-  // Either vocoder runs at most `frames` frames at a time (VocoderChunker's windows; the
-  // default kDefaultVocoderFrames), for voice conversion and vocoding alike. A window too
+  // Either vocoder runs at most `frames` frames at a time (VocoderChunker's windows; 0, the
+  // default: the family's, vocoder_chunker), for voice conversion and vocoding alike. A window too
   // short for the file's vocoder is a std::invalid_argument giving its least length.
   void set_vocoder_frames(int frames);
   int face_size() const { return models_.model().face_size(); }  // S x S faces
@@ -71,7 +71,7 @@ class Bundle {
   std::unique_ptr<ImageTranslator> faces_;
   std::unique_ptr<VoiceConverter> voices_;
   std::unique_ptr<HifiGanVocoder> hifigan_;
-  int vocoder_frames_ = kDefaultVocoderFrames;
+  int vocoder_frames_ = 0;  // 0: the family's default (vocoder_chunker)
   std::vector<HostTensor> converted_mels_;
 };
 

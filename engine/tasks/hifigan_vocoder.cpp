@@ -17,7 +17,7 @@ HifiGanConfig config_of(const ModelSession& models) {
 }  // namespace
 
 HifiGanVocoder::HifiGanVocoder(ModelSession& models)
-    : models_(models), config_(config_of(models)), max_frames_(kDefaultVocoderFrames) {}
+    : models_(models), config_(config_of(models)), max_frames_(vocoder_chunker(models.weights(), models.path(), 0).max_frames()) {}
 
 void HifiGanVocoder::set_max_frames(int frames) {
   max_frames_ = vocoder_chunker(models_.weights(), models_.path(), frames).max_frames();

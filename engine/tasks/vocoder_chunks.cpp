@@ -64,9 +64,11 @@ std::vector<float> VocoderChunker::run(
 }
 
 VocoderChunker vocoder_chunker(const TensorFile& weights, const std::string& path, int max_frames) {
-  const int context = is_hifigan(weights, path) ? hifigan_receptive_radius(hifigan_config(weights, path), kTileOverhang)
-                                                : vocoder_receptive_radius(vocoder_config(weights, path), kTileOverhang);
-  return VocoderChunker(max_frames, context);
+  if (is_hifigan(weights, path))
+    return VocoderChunker(max_frames ? max_frames : kDefaultHifiGanFrames,
+                          hifigan_receptive_radius(hifigan_config(weights, path), kTileOverhang));
+  return VocoderChunker(max_frames ? max_frames : kDefaultParallelWaveGanFrames,
+                        vocoder_receptive_radius(vocoder_config(weights, path), kTileOverhang));
 }
 
 }  // namespace xfv

@@ -39,11 +39,14 @@
 
 namespace xfv {
 
-// The default window: 512 frames (6.4 s of Parallel WaveGAN at hop 300, 5.9 s of HiFi-GAN
-// at hop 256) bound Parallel WaveGAN's arena at the VCTK sizes (0.54 MB a frame, `xfv info`) to
-// about 280 MB. Each window recomputes twice the receptive radius (54 of 512 frames for that
-// network), which its smaller working set repaid on 60 s of speech (docs/performance.md).
-constexpr int kDefaultVocoderFrames = 512;
+// The default windows, per family, bound a window's arena to about 300 MB (`xfv info`'s
+// bytes a frame, docs/performance.md): Parallel WaveGAN's 512 frames (6.4 s at hop 300) at
+// the VCTK sizes' 0.54 MB a frame, HiFi-GAN V1's 2048 (23.8 s at hop 256) at its 0.15 MB.
+// Each window recomputes twice the receptive radius and, every window being as long as the
+// last, up to a window past the utterance's end: 19% of 10 s of HiFi-GAN in 512-frame
+// windows, none in one window.
+constexpr int kDefaultParallelWaveGanFrames = 512;
+constexpr int kDefaultHifiGanFrames = 2048;
 
 // Window starts are multiples of this: lcm(3, 4), the cpu's 1-D Winograd tile periods at
 // any rate (engine/cpu/conv1d_winograd.cpp, checked by tests/test_cpu_conv.cpp).
@@ -83,7 +86,7 @@ class VocoderChunker {
 
 // The chunker of the file's `vocoder` (either family), its context the reach of the cpu's
 // arithmetic from the configuration (vocoder_receptive_radius, hifigan_receptive_radius with
-// kTileOverhang).
+// kTileOverhang); max_frames 0 is the family's default window.
 VocoderChunker vocoder_chunker(const TensorFile& weights, const std::string& path, int max_frames);
 
 }  // namespace xfv

@@ -36,7 +36,7 @@ VoiceConverter::VoiceConverter(ModelSession& models)
     : models_(models),
       settings_(voice_settings(models.weights(), models.path())),
       max_frames_(kDefaultMaxFrames),
-      vocoder_frames_(kDefaultVocoderFrames) {}
+      vocoder_frames_(0) {}
 
 void VoiceConverter::set_vocoder_frames(int frames) {
   if (!models_.has("vocoder")) throw FileError(models_.path() + ": holds no network 'vocoder'");

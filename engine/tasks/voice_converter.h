@@ -47,14 +47,13 @@ class VoiceConverter {
   // The waveform of one converted mel (1, 1, 80, T): hop() * T samples. A Parallel WaveGAN
   // takes `noise`, exactly hop() * T samples (an error naming both lengths otherwise), or,
   // empty, the Philox normals of `noise_seed`, sample i normal(noise_seed, i), drawn on the
-  // backend; a HiFi-GAN takes no noise. Past vocoder_frames() in windows (VocoderChunker)
+  // backend; a HiFi-GAN takes no noise. Past the vocoder's window in windows (VocoderChunker)
   // whose samples are the whole run's.
   std::vector<float> vocode(const HostTensor& mel, const std::vector<float>& noise, uint64_t noise_seed = 0,
                             const RunOptions& how = {});
 
-  // The vocoder runs at most this many frames at a time (kDefaultVocoderFrames unless set);
-  // more than twice its receptive radius (an error naming it otherwise).
-  int vocoder_frames() const { return vocoder_frames_; }
+  // The vocoder runs at most this many frames at a time (its family's default window unless
+  // set, vocoder_chunker); more than twice its receptive radius (an error naming it otherwise).
   void set_vocoder_frames(int frames);
 
  private:
