@@ -191,13 +191,13 @@ void pack_a(int m, int k, const float* a, int lda, float* packed) {
 
 namespace {
 
-// A row of a B panel: W columns by a loop of known length (the compiler's vector moves; as
+// A row of a B panel: W columns by a copy of known length (the compiler's vector moves; as
 // std::copy_n these were calls to memmove of 64 or 128 bytes, 16% of HiFi-GAN's 32-channel
 // kernel-11 conv under perf), or fewer, zero-padded, at the edge.
 template <int W>
 void copy_panel_row(const float* __restrict from, int cols, float* __restrict to) {
   if (cols == W) {
-    for (int c = 0; c < W; ++c) to[c] = from[c];
+    std::memcpy(to, from, W * sizeof(float));  // of a constant size: inlined
     return;
   }
   for (int c = 0; c < W; ++c) to[c] = c < cols ? from[c] : 0.f;
@@ -227,7 +227,11 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
     for (int q = 0; q < b_count; ++q) {
       const int cols = std::min(nr, n - q * nr);
       float* to = bp + static_cast<size_t>(q) * kk * nr;
-      for (int kj = 0; kj < kk; ++kj) copy_panel_row(b.row(k0 + kj) + q * nr, cols, nr, to + static_cast<size_t>(kj) * nr);
+      // Row k0 + kj of B is row i of group g: stepped, not divided, per row.
+      for (int kj = 0, g = k0 / b.k_group, i = k0 % b.k_group; kj < kk; ++kj) {
+        copy_panel_row(b.data + g * b.group_stride + i * b.ld + q * nr, cols, nr, to + static_cast<size_t>(kj) * nr);
+        if (++i == b.k_group) i = 0, ++g;
+      }
     }
     float* block = const_cast<float*>(packed) + static_cast<size_t>(panels) * mr * k0;
     const auto a_panel = [&](int p) { return block + static_cast<size_t>(first + p) * kk * mr; };

@@ -48,7 +48,6 @@ struct GemmRows {
   int64_t ld;
   int k_group;
   int64_t group_stride;
-  const float* row(int kk) const { return data + kk / k_group * group_stride + kk % k_group * ld; }
 };
 // C (m x n, ldc) += alpha * A . B for rows [row0, row0 + m) of a (rows x k) matrix packed by
 // pack_a (row0 a multiple of packed_a_rows()), on the calling thread; B (k x n, ldb) row-major,
