@@ -327,13 +327,13 @@ void conv1d_winograd(const Conv2dArgs& a, Winograd1dScheme scheme, const float* 
     // Inside the parallel loop the GEMM runs on the calling thread: one GEMM per core.
     for (int p = 0; p < n; ++p) {
       float* mrow = mp + (int64_t{p} * d.cout + co0) * chunk;
-      for (int co = co0; co < co1; ++co) std::fill(mrow + (co - co0) * chunk, mrow + (co - co0) * chunk + cols, 0.f);
       const float* vp = v + int64_t{p} * d.cin * vchunk;
       if (packed) {
-        sgemm_accumulate_packed(co1 - co0, static_cast<int>(cols), k_total, 1.f, u + p * packed_point, d.cout, co0,
-                                GemmRows{vp, vchunk, d.cin, group_shift}, mrow, static_cast<int>(chunk));
+        sgemm_packed(co1 - co0, static_cast<int>(cols), k_total, 1.f, u + p * packed_point, d.cout, co0,
+                     GemmRows{vp, vchunk, d.cin, group_shift}, 0.f, mrow, static_cast<int>(chunk));
         continue;
       }
+      for (int co = co0; co < co1; ++co) std::fill(mrow + (co - co0) * chunk, mrow + (co - co0) * chunk + cols, 0.f);
       for (int group = 0; group < groups; ++group)  // the plain loops: a GEMM per group
         sgemm_accumulate(false, co1 - co0, static_cast<int>(cols), d.cin, 1.f,
                          u + (int64_t{p} * d.cout + co0) * k_total + group * d.cin, k_total, vp + group * group_shift,

@@ -296,13 +296,14 @@ class Winograd {
   // M[p] = U[p] . V[p] for the chunk's n tiles and the output channels [co0, co1).
   void gemm(int p, int n, int co0, int co1, const float* u, Scratch& s) const {
     float* mp = s.m + int64_t{p} * block_ * ld_;
-    std::fill(mp, mp + int64_t{co1 - co0} * ld_, 0.f);
     const float* vp = s.v + int64_t{p} * d_.cin * ld_;
     const float* up = u + p * u_point_size(d_);
-    if (packed_a_rows() > 0)
-      sgemm_accumulate_packed(co1 - co0, n, d_.cin, 1.f, up, d_.cout, co0, vp, ld_, mp, ld_);
-    else
-      sgemm_accumulate(false, co1 - co0, n, d_.cin, 1.f, up + int64_t{co0} * d_.cin, d_.cin, vp, ld_, mp, ld_);
+    if (packed_a_rows() > 0) {
+      sgemm_packed(co1 - co0, n, d_.cin, 1.f, up, d_.cout, co0, GemmRows{vp, ld_, d_.cin, 0}, 0.f, mp, ld_);
+      return;
+    }
+    std::fill(mp, mp + int64_t{co1 - co0} * ld_, 0.f);
+    sgemm_accumulate(false, co1 - co0, n, d_.cin, 1.f, up + int64_t{co0} * d_.cin, d_.cin, vp, ld_, mp, ld_);
   }
 
   // Channel ci of V for the chunk's tiles: B^T d down the columns of a run's A input rows

@@ -130,12 +130,12 @@ struct Blocking {
   }
   // The micro-kernel on a panel of A and one of B, for a tile of C (row stride ldc) or its
   // transpose, as the kernel prefers.
-  void run(int k, float* alpha, float* a_panel, float* b_panel, float* tile, int ldc, auxinfo_t* aux) const {
-    float one = 1.f;
+  void run(int k, float* alpha, float* a_panel, float* b_panel, float* beta, float* tile, int ldc,
+           auxinfo_t* aux) const {
     if (rows)
-      kernel(panel, cols, k, alpha, a_panel, b_panel, &one, tile, ldc, 1, aux, cntx);
+      kernel(panel, cols, k, alpha, a_panel, b_panel, beta, tile, ldc, 1, aux, cntx);
     else
-      kernel(cols, panel, k, alpha, b_panel, a_panel, &one, tile, 1, ldc, aux, cntx);
+      kernel(cols, panel, k, alpha, b_panel, a_panel, beta, tile, 1, ldc, aux, cntx);
   }
   // The depth of the block of k from k0 on, as BLIS splits k: blocks of KC, but a rest of at
   // most its maximum KC in one block (bli_determine_blocksize_f_sub).
@@ -212,8 +212,8 @@ void copy_panel_row(const float* from, int cols, int width, float* to) {
 
 }  // namespace
 
-void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0,
-                             const GemmRows& b, float* c, int ldc) {
+void sgemm_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const GemmRows& b,
+                  float beta, float* c, int ldc) {
   const Blocking& g = blocking();
   const int mr = g.panel, nr = g.cols;
   const int panels = (rows + mr - 1) / mr, first = row0 / mr, own = (m + mr - 1) / mr;
@@ -222,15 +222,17 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
   float* bp = thread_scratch(ScratchUse::gemm_panels, static_cast<size_t>(b_count) * nr * std::min(k, g.kc_max) + pack_slack());
   auxinfo_t aux;
   std::memset(&aux, 0, sizeof aux);
+  float one = 1.f;
   for (int k0 = 0, kk = 0; k0 < k; k0 += kk) {
     kk = g.k_block(k0, k);
+    float* block_beta = k0 == 0 ? &beta : &one;  // BLIS's micro-kernels never read C at beta 0
     for (int q = 0; q < b_count; ++q) {
       const int cols = std::min(nr, n - q * nr);
       float* to = bp + static_cast<size_t>(q) * kk * nr;
       // Row k0 + kj of B is row i of group g: stepped, not divided, per row.
-      for (int kj = 0, g = k0 / b.k_group, i = k0 % b.k_group; kj < kk; ++kj) {
-        copy_panel_row(b.data + g * b.group_stride + i * b.ld + q * nr, cols, nr, to + static_cast<size_t>(kj) * nr);
-        if (++i == b.k_group) i = 0, ++g;
+      for (int kj = 0, group = k0 / b.k_group, i = k0 % b.k_group; kj < kk; ++kj) {
+        copy_panel_row(b.data + group * b.group_stride + i * b.ld + q * nr, cols, nr, to + static_cast<size_t>(kj) * nr);
+        if (++i == b.k_group) i = 0, ++group;
       }
     }
     float* block = const_cast<float*>(packed) + static_cast<size_t>(panels) * mr * k0;
@@ -250,13 +252,14 @@ void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* pack
           const int tile_rows = std::min(mr, m - p * mr), tile_cols = std::min(nr, n - q * nr);
           float* tile = c + static_cast<size_t>(p) * mr * ldc + static_cast<size_t>(q) * nr;
           if (tile_rows == mr && tile_cols == nr) {
-            g.run(kk, &alpha, a_panel(p), b_panel(q), tile, ldc, &aux);
+            g.run(kk, &alpha, a_panel(p), b_panel(q), block_beta, tile, ldc, &aux);
             continue;
           }
           // An edge tile through a whole one, as BLIS's own edge handling does: the same sums.
           alignas(64) float whole[Blocking::kMaxTile] = {};
-          for (int i = 0; i < tile_rows; ++i) std::copy_n(tile + static_cast<size_t>(i) * ldc, tile_cols, whole + i * nr);
-          g.run(kk, &alpha, a_panel(p), b_panel(q), whole, nr, &aux);
+          if (*block_beta != 0.f)
+            for (int i = 0; i < tile_rows; ++i) std::copy_n(tile + static_cast<size_t>(i) * ldc, tile_cols, whole + i * nr);
+          g.run(kk, &alpha, a_panel(p), b_panel(q), block_beta, whole, nr, &aux);
           for (int i = 0; i < tile_rows; ++i) std::copy_n(whole + i * nr, tile_cols, tile + static_cast<size_t>(i) * ldc);
         }
     }
@@ -312,7 +315,7 @@ int packed_a_rows() { return 0; }
 size_t packed_a_size(int, int) { return 0; }
 void pack_a(int, int, const float*, int, float*) {}
 void pack_a_panel(int, int, int, const float*, int, float*) {}
-void sgemm_accumulate_packed(int, int, int, float, const float*, int, int, const GemmRows&, float*, int) {
+void sgemm_packed(int, int, int, float, const float*, int, int, const GemmRows&, float, float*, int) {
   throw std::logic_error("cpu: sgemm_accumulate_packed without BLIS (packed_a_rows() is 0)");
 }
 

@@ -49,14 +49,16 @@ struct GemmRows {
   int k_group;
   int64_t group_stride;
 };
-// C (m x n, ldc) += alpha * A . B for rows [row0, row0 + m) of a (rows x k) matrix packed by
-// pack_a (row0 a multiple of packed_a_rows()), on the calling thread; B (k x n, ldb) row-major,
-// or given by GemmRows (the same bits: only where B's rows are read from differs).
-void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0,
-                             const GemmRows& b, float* c, int ldc);
+// C (m x n, ldc) = alpha * A . B + beta * C for rows [row0, row0 + m) of a (rows x k) matrix
+// packed by pack_a (row0 a multiple of packed_a_rows()), on the calling thread; beta 1, or 0
+// where C is written without being read (nothing to zero first: the same bits as accumulating
+// onto zeros, but for the sign of an exact zero).
+void sgemm_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0, const GemmRows& b,
+                  float beta, float* c, int ldc);
+// C += alpha * A . B, B (k x n, ldb) row-major.
 inline void sgemm_accumulate_packed(int m, int n, int k, float alpha, const float* packed, int rows, int row0,
                                     const float* b, int ldb, float* c, int ldc) {
-  sgemm_accumulate_packed(m, n, k, alpha, packed, rows, row0, GemmRows{b, ldb, k, 0}, c, ldc);
+  sgemm_packed(m, n, k, alpha, packed, rows, row0, GemmRows{b, ldb, k, 0}, 1.f, c, ldc);
 }
 
 }  // namespace cpu
