@@ -535,8 +535,10 @@ int xfv_set_profiling(xfv_session* session, int on) {
 const char* xfv_last_profile_json(xfv_session* session) {
   const char* json = nullptr;
   guarded("xfv_last_profile_json", [&] {
-    bundle(session);
+    xfv::Bundle& b = bundle(session);
     if (!session->profile_json_current) {
+      // Each network's memory as the call left it, as the command line's profile gives it.
+      if (session->profiling) session->profile->set_memory(b.models().memory());
       session->profile_json = session->profiling ? session->profile->json() : std::string();
       session->profile_json_current = true;
     }

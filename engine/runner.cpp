@@ -78,7 +78,8 @@ std::vector<size_t> Runner::share_dying_inputs(const Graph& graph, std::vector<B
   return host;
 }
 
-Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, const WeightStore* store)
+Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, const WeightStore* store,
+               size_t prepare_limit)
     : graph_(graph), backend_(backend) {
   const auto& values = graph.values();
   constants_.resize(values.size());
@@ -104,14 +105,23 @@ Runner::Runner(const Graph& graph, Backend& backend, bool keep_every_value, cons
     swap_states();
     reset_states();
   }
-  // Constants stay as they are for the runner's life: the backend may prepare from them. A
-  // failure part way (out of memory) lets go of what was kept, as the destructor would.
+  // Constants stay as they are for the runner's life: the backend may prepare from them,
+  // within prepare_limit: a node whose preparation would pass it is let go again, and its op
+  // derives what it needs in each call (the same results, more time). A failure part way (out
+  // of memory) lets go of what was kept, as the destructor would.
   try {
     for (const Node& node : graph.nodes()) {
       std::vector<bool> constant;
       for (ValueId in : node.inputs)
         constant.push_back(in != kNoValue && values[static_cast<size_t>(in)].kind == ValueKind::kConstant);
-      prepared_bytes_ += backend_.keep_constants(bound_[0][constant_inputs_.size()], constant);
+      const OpArgs& op = bound_[0][constant_inputs_.size()];
+      const size_t kept = backend_.keep_constants(op, constant);
+      if (prepared_bytes_ + kept > prepare_limit) {
+        backend_.forget_constants(op, constant);
+        constant.clear();  // nothing to forget at the end
+      } else {
+        prepared_bytes_ += kept;
+      }
       constant_inputs_.push_back(std::move(constant));
     }
   } catch (...) {

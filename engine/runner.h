@@ -2,6 +2,7 @@
 // in one arena by the planner, each node bound to its buffers and run in order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,8 +25,9 @@ class Runner {
   // keep_every_value: no buffer is reused, so that every value can be read after the run
   // (tensor dumps, validation); otherwise only inputs, constants and outputs can.
   // With a store, the graph's constants are the store's (adopted by it before); without, the
-  // runner uploads its own copies.
-  Runner(const Graph& graph, Backend& backend, bool keep_every_value = false, const WeightStore* store = nullptr);
+  // runner uploads its own copies. prepare_limit bounds prepared_bytes() (a session's budget).
+  Runner(const Graph& graph, Backend& backend, bool keep_every_value = false, const WeightStore* store = nullptr,
+         size_t prepare_limit = SIZE_MAX);
   ~Runner();
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;

@@ -218,15 +218,28 @@ TEST(Runner, KeptTwoDimensionalConvFormsGiveTheCallsBits) {
   g.mark_output(out);
   WeightStore store(*cpu);
   store.adopt(g);
-  Runner runner(g, *cpu, false, &store);
-  const size_t kept = cpu::winograd2d_prepared_size(a.d, 2) +
-                      (blis ? cpu::im2col_prepared_size(b.d) + cpu::im2col_prepared_size(c.d) : 0);
-  EXPECT_EQ(runner.prepared_bytes(), kept * sizeof(float));
-  runner.set_input(in, x);
-  runner.run();
-  const std::vector<float> got = runner.read(out).data;
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "output " << i;
+  const auto output_of = [&](Runner& runner) {
+    runner.set_input(in, x);
+    runner.run();
+    return runner.read(out).data;
+  };
+  const size_t kept = (cpu::winograd2d_prepared_size(a.d, 2) +
+                       (blis ? cpu::im2col_prepared_size(b.d) + cpu::im2col_prepared_size(c.d) : 0)) *
+                      sizeof(float);
+  {
+    Runner runner(g, *cpu, false, &store);
+    EXPECT_EQ(runner.prepared_bytes(), kept);
+    const std::vector<float> got = output_of(runner);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "output " << i;
+  }
+  // Within a limit (a session's budget: ModelSession), a node whose preparation would pass it
+  // makes its weights' forms in the call: less kept, the same bits.
+  for (const size_t limit : {size_t{0}, kept - 1}) {
+    Runner limited(g, *cpu, false, &store, limit);
+    EXPECT_LE(limited.prepared_bytes(), limit);
+    EXPECT_TRUE(output_of(limited) == want) << "limit " << limit;
+  }
 }
 
 TEST(Runner, RejectsAnInputOfTheWrongShape) {

@@ -67,8 +67,10 @@ int xfv_model_close(xfv_model* model);
 /* ---- session -------------------------------------------------------------------------- */
 
 struct xfv_session_params {
-  int64_t byte_budget;  /* compiled graphs kept (activations): the least recently used are
-                           evicted past it; one graph larger than it is an error naming it */
+  int64_t byte_budget;  /* compiled graphs kept (activations, and on cpu the weight transforms
+                           prepared for them, in the room the others leave): the least recently
+                           used are evicted past it; one graph whose activations pass it is an
+                           error naming it */
   uint64_t noise_seed;  /* a Parallel WaveGAN vocoder's noise (Philox normals) */
   int profiling;        /* non-zero: calls record each node they run (xfv_last_profile_json) */
   int vocoder_frames;   /* the vocoder runs long inputs in overlapping windows of this many
@@ -105,7 +107,8 @@ int64_t xfv_model_host_bytes(const xfv_model* model, const char* network);
 /* The model's weights on the backend, uploaded once as sessions first use them; 0 on cpu,
  * which reads the host tensors in place. */
 int64_t xfv_model_backend_bytes(const xfv_model* model, const char* network);
-/* The session's compiled graphs kept now (their activation arenas). */
+/* The session's compiled graphs kept now: their activation arenas and what the backend
+ * prepared from their weights (what the budget bounds). */
 int64_t xfv_session_bytes(const xfv_session* session, const char* network);
 /* Sets the session's budget, evicting down to it at once. */
 int xfv_session_set_byte_budget(xfv_session* session, int64_t bytes);

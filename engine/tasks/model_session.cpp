@@ -37,7 +37,7 @@ void ModelSession::set_byte_budget(size_t bytes) {
 
 void ModelSession::evict_down_to(size_t bytes) {
   while (used_ > bytes && !compiled_.empty()) {
-    used_ -= compiled_.back().bytes;
+    used_ -= compiled_.back().held();
     by_key_.erase(compiled_.back().key);
     compiled_.pop_back();
   }
@@ -52,23 +52,29 @@ void ModelSession::set_precision(Precision p) {
   mean_styles_.clear();  // computed by the mapping network at the old precision
 }
 
+namespace {
+
+// A compiled graph's network: the prefix its nodes carry, as the profile groups them
+// (vocoder_seeded's are "vocoder.").
+std::string network_of(const ModelSession::Compiled& c) {
+  const std::string& output = c.net.graph->value(c.net.output).name;
+  return output.substr(0, output.find('.'));
+}
+
+}  // namespace
+
 std::map<std::string, size_t> ModelSession::compiled_bytes_per_network() const {
   std::map<std::string, size_t> per;
-  for (const Compiled& c : compiled_) {
-    // By the prefix its nodes carry, as the profile groups them (vocoder_seeded's are "vocoder.").
-    const std::string& output = c.net.graph->value(c.net.output).name;
-    per[output.substr(0, output.find('.'))] += c.bytes;
-  }
+  for (const Compiled& c : compiled_) per[network_of(c)] += c.held();
   return per;
 }
 
 std::map<std::string, NetworkMemory> ModelSession::memory() const {
   std::map<std::string, NetworkMemory> per;
   for (const auto& [network, bytes] : model_->store().bytes_per_network()) per[network].weight_bytes = bytes;
-  for (const auto& [network, bytes] : compiled_bytes_per_network()) per[network].arena_bytes = bytes;
   for (const Compiled& c : compiled_) {
-    const std::string& output = c.net.graph->value(c.net.output).name;
-    per[output.substr(0, output.find('.'))].prepared_bytes += c.runner->prepared_bytes();
+    per[network_of(c)].arena_bytes += c.bytes;
+    per[network_of(c)].prepared_bytes += c.runner->prepared_bytes();
   }
   return per;
 }
@@ -87,7 +93,10 @@ ModelSession::Compiled ModelSession::compile(const std::string& network, int dom
   }
   model_->store().adopt(*net.graph);
   Compiled c{"", std::move(net), nullptr, bytes};
-  c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value, &model_->store());
+  // What the backend prepares from the weights (the cpu's Winograd transforms) counts against
+  // the budget as the arenas do, in the room the graphs kept leave.
+  const size_t room = cached ? budget_ - bytes - used_ : SIZE_MAX;
+  c.runner = std::make_unique<Runner>(*c.net.graph, *backend_, keep_every_value, &model_->store(), room);
   return c;
 }
 
@@ -101,7 +110,7 @@ ModelSession::Compiled& ModelSession::compiled(const std::string& network, int d
   compiled_.push_front(compile(network, domain, false, batch, length, true));
   compiled_.front().key = key;
   by_key_[key] = compiled_.begin();
-  used_ += compiled_.front().bytes;
+  used_ += compiled_.front().held();
   return compiled_.front();
 }
 

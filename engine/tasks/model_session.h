@@ -71,8 +71,10 @@ class ModelSession {
   HostTensor style_from_latent(const HostTensor& z, int domain, float psi = 1.f, const RunOptions& how = {});
   HostTensor mean_style(int domain);
 
-  // The compiled-graph budget: the arenas of the graphs kept between calls (a dump's graph,
-  // which keeps every value, is built for its call alone and counts against nothing).
+  // The compiled-graph budget: the arenas of the graphs kept between calls and what the backend
+  // prepared from their weights, within the room the others leave (Runner's prepare_limit;
+  // past it a conv derives them in each call, with the same results). A dump's graph, which
+  // keeps every value, is built for its call alone and counts against nothing.
   void set_byte_budget(size_t bytes);  // evicts down to it at once
   // The precision of the convs and linear layers of the graphs compiled from now on (those
   // compiled at another are dropped): fp32, the default and the reference, or a reduced one
@@ -80,7 +82,7 @@ class ModelSession {
   // moves pixels across the threshold (docs/kernels.md, "Precision").
   void set_precision(Precision p);
   Precision precision() const { return precision_; }
-  // Bytes of the compiled graphs kept now, per network.
+  // Bytes of the compiled graphs kept now, per network: what the budget counts (Compiled::held).
   std::map<std::string, size_t> compiled_bytes_per_network() const;
   // Per network: its weights held by the model, its arenas held by this session.
   std::map<std::string, NetworkMemory> memory() const;
@@ -90,7 +92,9 @@ class ModelSession {
     std::string key;
     NetworkGraph net;
     std::unique_ptr<Runner> runner;
-    size_t bytes = 0;
+    size_t bytes = 0;  // its arena
+    // What the budget counts: the arena and what the backend prepared for this runner.
+    size_t held() const { return bytes + runner->prepared_bytes(); }
   };
   // A graph of `network` for the caller to keep and run itself (a stream's step, bound once
   // to its buffers: engine/tasks/step_network.h), at the session's precision. Outside the
