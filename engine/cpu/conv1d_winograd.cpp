@@ -30,8 +30,8 @@
 // zeros: taps g m .. g m + m - 1 of tile t read what taps 0 .. m - 1 of tile t + d g read
 // (m (t + d g) = m t + d g m), so one input transform serves every group, the groups' products
 // sum in the transformed domain, M[p] = sum over g of U_g[p] . V[p] shifted by d g tiles (one
-// GEMM over groups x cin, V's row written once per group at its shift), and one output
-// transform follows: F(4, 4) in 3 groups does 21 multiplies per 4 outputs of a
+// GEMM over groups x cin, which reads each channel's row of V once per group at its shift:
+// GemmRows), and one output transform follows: F(4, 4) in 3 groups does 21 multiplies per 4 outputs of a
 // kernel 11 (0.48 of direct) with transforms as cheap as F(4, 3)'s. A zero-padded tap's input
 // still enters the rounding, hence Winograd1dScheme::overhang.
 //
