@@ -8,7 +8,8 @@
 // of its steps at once.
 //
 //   xfv_bench_voice_stream --weights=BUNDLE.safetensors --source=SPEECH.wav [--backend=cpu]
-//                          [--steps=1,2,4,8] [--lookahead=4] [--window=192] [benchmark flags]
+//                          [--steps=1,2,4,8] [--lookahead=4] [--window=192] [--exact_tiles=0]
+//                          [benchmark flags]
 #include <chrono>
 #include <memory>
 #include <sstream>
@@ -21,12 +22,12 @@
 
 int main(int argc, char** argv) {
   xfv::TaskBenchArgs args =
-      xfv::parse_task_bench_args(argc, argv, {"weights", "source", "backend", "steps", "lookahead", "window"});
+      xfv::parse_task_bench_args(argc, argv, {"weights", "source", "backend", "steps", "lookahead", "window", "exact_tiles"});
   const std::string weights = args.get("weights"), source = args.get("source");
   if (weights.empty() || source.empty()) {
     std::fprintf(stderr,
                  "usage: xfv_bench_voice_stream --weights=BUNDLE.safetensors --source=SPEECH.wav [--backend=cpu] "
-                 "[--steps=1,2,4,8] [--lookahead=4] [--window=192]\n");
+                 "[--steps=1,2,4,8] [--lookahead=4] [--window=192] [--exact_tiles=0]\n");
     return 2;
   }
   auto models = std::make_shared<xfv::ModelSession>(weights, args.get("backend", "cpu"));
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     o.conversion.step_blocks = std::stoi(blocks);
     o.conversion.lookahead_blocks = std::stoi(args.get("lookahead", "4"));
     o.conversion.window_frames = std::stoi(args.get("window", "192"));
+    o.exact_vocoder_tiles = args.get("exact_tiles", "0") == "1";
     const double chunk_s = 4.0 * o.conversion.step_blocks * hop / rate;
     o.chunk_samples = static_cast<int>(chunk_s * speech->rate);
     auto stream = std::make_shared<xfv::VoiceStream>(*models, style, o);

@@ -87,6 +87,7 @@ struct xfv_stream_params xfv_stream_default_params(void) {
   p.input_rate = o.input_rate, p.chunk_samples = o.chunk_samples, p.fixed_gain = o.fixed_gain;
   p.step_blocks = o.conversion.step_blocks, p.lookahead_blocks = o.conversion.lookahead_blocks;
   p.window_frames = o.conversion.window_frames, p.noise_seed = o.noise_seed;
+  p.exact_vocoder_tiles = o.exact_vocoder_tiles;
   return p;
 }
 
@@ -107,6 +108,8 @@ xfv_stream* xfv_stream_open(xfv_session* session, const float* style, const stru
     o.conversion = xfv::ConversionStreamOptions{p.step_blocks, p.lookahead_blocks, p.window_frames};
     o.conversion.stats = stream_stats(p, o.input_rate, voice_settings(m).mel.sampling_rate, o.conversion.calibration);
     o.noise_seed = p.noise_seed;
+    if (p.exact_vocoder_tiles != 0 && p.exact_vocoder_tiles != 1) refuse("exact_vocoder_tiles is 0 or 1");
+    o.exact_vocoder_tiles = p.exact_vocoder_tiles;
     s->voice = std::make_unique<xfv::VoiceStream>(bundle(session).models(), styles(m, style, 1), o);
     s->rate = s->voice->rate();
   });

@@ -9,4 +9,4 @@ class StreamParams(ctypes.Structure):
                 ("fixed_gain", ctypes.c_float), ("step_blocks", ctypes.c_int), ("lookahead_blocks", ctypes.c_int),
                 ("window_frames", ctypes.c_int), ("noise_seed", ctypes.c_uint64), ("stats", ctypes.c_int),
                 ("calibration", ctypes.POINTER(ctypes.c_float)), ("calibration_samples", ctypes.c_int64),
-                ("calibration_rate", ctypes.c_int)]
+                ("calibration_rate", ctypes.c_int), ("exact_vocoder_tiles", ctypes.c_int)]

@@ -53,7 +53,8 @@ sequence_batching {{
 }}
 """
 STREAM_PARAMETERS = {"gain": "fixed", "fixed_gain": "1", "stats": "window", "window_frames": "192",
-                     "step_blocks": "1", "lookahead_blocks": "4", "max_streams": str(STREAM_SEQUENCES)}
+                     "step_blocks": "1", "lookahead_blocks": "4", "exact_vocoder_tiles": "0",
+                     "max_streams": str(STREAM_SEQUENCES)}
 
 
 def tasks_of(nets):

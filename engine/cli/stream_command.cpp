@@ -130,6 +130,8 @@ CLI::App* add_stream_command(CLI::App& app, StreamOptions& o) {
   cmd->add_option("--window-frames", o.window_frames, "frames each step sees with --stats running or fixed (192)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--noise-seed", o.task.noise_seed, "seed of a Parallel WaveGAN vocoder's noise");
+  cmd->add_flag("--exact-tiles", o.exact_tiles,
+                "the vocoder's Winograd tiles on the whole run's grid: its bits, more look-ahead (docs/streaming.md)");
   cmd->add_option("--report", o.report, "write latency, compute per chunk and deviation as JSON");
   cmd->add_flag("--compare-offline", o.compare_offline,
                 "also convert the whole source at once (both peak-normalized) and report the deviation");
@@ -153,6 +155,7 @@ int stream_command(const StreamOptions& o) {
   so.fixed_gain = o.fixed_gain;
   so.conversion = conversion_options(o, b.voices());
   so.noise_seed = o.task.noise_seed;
+  so.exact_vocoder_tiles = o.exact_tiles;
   const HostTensor style = styles_for(o.task, b, 1, {});
   VoiceStream stream(b.models(), style, so);
 
@@ -200,7 +203,8 @@ int stream_command(const StreamOptions& o) {
                      {"p99", percentile(compute_ms, 0.99)}, {"max", percentile(compute_ms, 1.0)}};
   r["real_time_factor"] = audio_ms > 0 ? total / audio_ms : 0;
   r["options"] = {{"step_blocks", o.step_blocks}, {"lookahead_blocks", o.lookahead_blocks}, {"gain", o.gain},
-                  {"stats", o.stats}, {"window_frames", so.conversion.window_frames}, {"backend", o.task.backend}};
+                  {"stats", o.stats}, {"window_frames", so.conversion.window_frames}, {"exact_tiles", o.exact_tiles},
+                  {"backend", o.task.backend}};
   if (o.compare_offline) {
     std::vector<float> whole = b.convert_recordings({resample(source.samples, source.rate, b.voices().rate())},
                                                     style, {}, o.task.noise_seed, {o.task.sources[0]}, {})

@@ -24,6 +24,7 @@ struct StreamOptions {
   int window_frames = 0;             // running, fixed: the window's frames (0: 192); window:N's N
   std::string report;
   bool compare_offline = false;
+  bool exact_tiles = false;    // the vocoder's tiles on the whole run's grid
   int rate = 0;                // raw PCM's rate (source "-")
   std::string format = "f32";  // raw PCM: f32 | s16
 };

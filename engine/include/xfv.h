@@ -221,6 +221,9 @@ struct xfv_stream_params {
   const float* calibration;
   int64_t calibration_samples;
   int calibration_rate;
+  /* 1: the vocoder's Winograd tiles on the whole run's grid, its bits, 131 ms more latency on
+   * HiFi-GAN V1; 0 (default): the least latency, within 1e-6 of them (docs/streaming.md). */
+  int exact_vocoder_tiles;
 };
 struct xfv_stream_params xfv_stream_default_params(void);
 

@@ -475,7 +475,8 @@ class Stream {
 
 Stream* open_voice_stream(nb::object self, nb::handle style, int input_rate, int chunk_samples, const std::string& gain,
                           float fixed_gain, int step_blocks, int lookahead_blocks, int window_frames,
-                          uint64_t noise_seed, const std::string& stats, nb::handle calibration, int calibration_rate) {
+                          uint64_t noise_seed, const std::string& stats, nb::handle calibration, int calibration_rate,
+                          bool exact_vocoder_tiles) {
   const char* call = "stream";
   Session& session = nb::cast<Session&>(self);
   session.live(call);
@@ -493,6 +494,7 @@ Stream* open_voice_stream(nb::object self, nb::handle style, int input_rate, int
   p.input_rate = input_rate, p.chunk_samples = chunk_samples, p.running_peak_gain = gain == "running";
   p.fixed_gain = fixed_gain, p.step_blocks = step_blocks, p.lookahead_blocks = lookahead_blocks;
   p.window_frames = window_frames, p.noise_seed = noise_seed, p.stats = policy->second;
+  p.exact_vocoder_tiles = exact_vocoder_tiles;
   if (calib) p.calibration = calib->data(), p.calibration_samples = calib->size(), p.calibration_rate = calibration_rate;
   xfv_stream* stream = nullptr;
   session.run(call, [&](xfv_session* x) {
@@ -596,7 +598,7 @@ NB_MODULE(_xfv, m) {
            nb::arg("chunk_samples") = 480, nb::arg("gain") = "fixed", nb::arg("fixed_gain") = 1.0f,
            nb::arg("step_blocks") = 1, nb::arg("lookahead_blocks") = 4, nb::arg("window_frames") = 192,
            nb::arg("noise_seed") = 0, nb::arg("stats") = "window", nb::arg("calibration") = nb::none(),
-           nb::arg("calibration_rate") = 0,
+           nb::arg("calibration_rate") = 0, nb::arg("exact_vocoder_tiles") = false,
            "a voice-conversion stream to `style` (xfv_stream_open, docs/streaming.md); stats 'window', 'running' "
            "or 'fixed' (with a calibration recording, float32 at calibration_rate, 0: input_rate)")
       .def("vocoder_stream", &open_vocoder_stream, nb::arg("step_frames") = 1,

@@ -32,7 +32,7 @@ VoiceStream::VoiceStream(ModelSession& models, const HostTensor& style, const Vo
       resampler_(o.input_rate, voices_.rate()),
       mel_(models, kMelStepFrames),
       conversion_(voices_, style, o.conversion),
-      vocoder_(models.shared_model(), 4 * o.conversion.step_blocks, o.noise_seed),
+      vocoder_(models.shared_model(), 4 * o.conversion.step_blocks, o.noise_seed, o.exact_vocoder_tiles),
       resampler_delay_(settled_delay(o.input_rate, voices_.rate())) {
   if (o.chunk_samples < 1) throw std::invalid_argument("a voice stream's chunk of " + std::to_string(o.chunk_samples) + " samples");
   if (!(o.fixed_gain > 0 && std::isfinite(o.fixed_gain)))

@@ -36,6 +36,10 @@ struct VoiceStreamOptions {
   float fixed_gain = 1.f;
   ConversionStreamOptions conversion;
   uint64_t noise_seed = 0;  // Parallel WaveGAN's noise, as the whole conversion's seed
+  // The vocoder's Winograd tiles on the whole run's grid (VocoderStream's exact_tiles: its
+  // bits, at the cost of each conv's halo in look-ahead, 131 ms on HiFi-GAN V1). Off by
+  // default: the generator's windows move the output by far more than the tiles' rounding.
+  bool exact_vocoder_tiles = false;
 };
 
 class VoiceStream {

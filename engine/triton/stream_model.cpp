@@ -48,6 +48,7 @@ StreamSettings stream_settings(const nlohmann::json& config, int style_dim) {
   p.step_blocks = static_cast<int>(int_parameter(config, "step_blocks", p.step_blocks, 1, INT_MAX));
   p.lookahead_blocks = static_cast<int>(int_parameter(config, "lookahead_blocks", p.lookahead_blocks, 0, INT_MAX));
   p.noise_seed = static_cast<uint64_t>(int_parameter(config, "noise_seed", 0, 0, INT64_MAX));
+  p.exact_vocoder_tiles = static_cast<int>(int_parameter(config, "exact_vocoder_tiles", 0, 0, 1));
   s.max_streams = int_parameter(config, "max_streams", 4, 1, 1 << 20);
   const nlohmann::json& batcher = config.at("sequence_batching");
   s.idle_ns = batcher.contains("max_sequence_idle_microseconds")

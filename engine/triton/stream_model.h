@@ -25,7 +25,7 @@ struct StreamSettings {
   int style_dim = 0;
 };
 // From the parameters gain, fixed_gain, stats, window_frames, step_blocks,
-// lookahead_blocks, noise_seed and max_streams and the sequence batcher's
+// lookahead_blocks, noise_seed, exact_vocoder_tiles and max_streams and the sequence batcher's
 // max_sequence_idle_microseconds; a Failure naming what is wrong, and where the model is not
 // decoupled under the sequence batcher. `style_dim`: the file's (TaskShapes).
 StreamSettings stream_settings(const nlohmann::json& config, int style_dim);

@@ -145,7 +145,7 @@ class Session:
     def last_profile(self) -> Optional[xfv._profile.Profile]:
         """the nodes the last call ran (xfv.Profile); None while profiling is off"""
 
-    def stream(self, style: object, input_rate: int = 24000, chunk_samples: int = 480, gain: str = 'fixed', fixed_gain: float = 1.0, step_blocks: int = 1, lookahead_blocks: int = 4, window_frames: int = 192, noise_seed: int = 0, stats: str = 'window', calibration: object = None, calibration_rate: int = 0) -> Stream:
+    def stream(self, style: object, input_rate: int = 24000, chunk_samples: int = 480, gain: str = 'fixed', fixed_gain: float = 1.0, step_blocks: int = 1, lookahead_blocks: int = 4, window_frames: int = 192, noise_seed: int = 0, stats: str = 'window', calibration: object = None, calibration_rate: int = 0, exact_vocoder_tiles: bool = False) -> Stream:
         """a voice-conversion stream to `style` (xfv_stream_open, docs/streaming.md); stats 'window', 'running' or 'fixed' (with a calibration recording, float32 at calibration_rate, 0: input_rate)"""
 
     def vocoder_stream(self, step_frames: int = 1) -> Stream:
