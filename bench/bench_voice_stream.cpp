@@ -5,9 +5,10 @@
 // chunk. Per chunk: the compute time's p50, p99 and max against the chunk's duration, and the
 // stream's algorithmic latency, as counters. The first window is pushed before the timing:
 // until it has arrived a push converts nothing, and the push that completes it converts all
-// of its steps at once.
+// of its steps at once. SPEECH may be a .npy of float32 samples at the models' rate (a build
+// without libsndfile: the bare GPU profile; tools/stage-gpu-deps.sh stages one).
 //
-//   xfv_bench_voice_stream --weights=BUNDLE.safetensors --source=SPEECH.wav [--backend=cpu]
+//   xfv_bench_voice_stream --weights=BUNDLE.safetensors --source=SPEECH.wav|.npy [--backend=cpu]
 //                          [--steps=1,2,4,8] [--lookahead=4] [--window=192] [--exact_tiles=0]
 //                          [benchmark flags]
 #include <chrono>
@@ -18,6 +19,7 @@
 
 #include "bench/task_bench.h"
 #include "engine/io/audio.h"
+#include "engine/io/npy.h"
 #include "engine/tasks/voice_stream.h"
 
 int main(int argc, char** argv) {
@@ -26,14 +28,16 @@ int main(int argc, char** argv) {
   const std::string weights = args.get("weights"), source = args.get("source");
   if (weights.empty() || source.empty()) {
     std::fprintf(stderr,
-                 "usage: xfv_bench_voice_stream --weights=BUNDLE.safetensors --source=SPEECH.wav [--backend=cpu] "
+                 "usage: xfv_bench_voice_stream --weights=BUNDLE.safetensors --source=SPEECH.wav|.npy [--backend=cpu] "
                  "[--steps=1,2,4,8] [--lookahead=4] [--window=192] [--exact_tiles=0]\n");
     return 2;
   }
   auto models = std::make_shared<xfv::ModelSession>(weights, args.get("backend", "cpu"));
-  const auto speech = std::make_shared<xfv::MonoAudio>(xfv::read_mono_audio(source));
-  const xfv::HostTensor style = models->style_from_latent(models->latent_from_seed(3), 0);
   const xfv::VoiceConverter converter(*models);
+  const bool npy = source.size() > 4 && source.compare(source.size() - 4, 4, ".npy") == 0;
+  const auto speech = std::make_shared<xfv::MonoAudio>(
+      npy ? xfv::MonoAudio{xfv::read_npy(source).data, converter.rate()} : xfv::read_mono_audio(source));
+  const xfv::HostTensor style = models->style_from_latent(models->latent_from_seed(3), 0);
   const int hop = converter.hop(), rate = converter.rate();
   std::stringstream steps(args.get("steps", "1,2,4,8"));
   for (std::string blocks; std::getline(steps, blocks, ',');) {

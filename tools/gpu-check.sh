@@ -14,6 +14,9 @@
 #   precisions the tasks at each precision (--precisions) beside PyTorch at the same precision
 #              (allow_tf32, autocast), and `xfv bench` with the roofline's fraction; not in the
 #              default list (the budget): `--steps precisions` runs it in a call of its own
+#   streams    the voice conversion and its vocoder as streams (xfv_bench_voice_stream,
+#              xfv_bench_vocoder_stream): per-chunk compute on the backend beside cpu; not in
+#              the default list: `--steps streams` runs it in a call of its own
 #   mma        the tensor-core instructions (mma.sync, ldmatrix, cp.async) against float64
 #              references by the PTX fragment layouts (xfv_tests' MmaOnBackend, cuda only);
 #              last, so that the steps before keep their budget: `--steps mma` runs it alone
@@ -83,8 +86,8 @@ xfv=$build/xfv
 
 # Per-step timeouts (seconds), before the budget cuts them.
 declare -A limit=([preflight]=60 [build]=240 [start]=60 [fixtures]=200 [ops]=90 [mma]=150 [sanitize]=120
-                  [parity]=90 [bench]=150 [precisions]=240)
-all_steps=(preflight build start fixtures ops sanitize parity bench precisions mma)
+                  [parity]=90 [bench]=150 [precisions]=240 [streams]=180)
+all_steps=(preflight build start fixtures ops sanitize parity bench precisions streams mma)
 IFS=, read -ra asked <<<"$steps"
 for s in "${asked[@]}"; do
   [ -n "${limit[$s]:-}" ] || { echo "gpu-check.sh: no step '$s' (steps: ${all_steps[*]})" >&2; exit 2; }
@@ -92,7 +95,7 @@ done
 declare -A chosen=([preflight]=1)
 for s in "${asked[@]}"; do chosen[$s]=1; done
 needs_build=0
-for s in start ops mma sanitize parity bench precisions; do [ -n "${chosen[$s]:-}" ] && needs_build=1; done
+for s in start ops mma sanitize parity bench precisions streams; do [ -n "${chosen[$s]:-}" ] && needs_build=1; done
 [ $needs_build = 1 ] && [ ! -x "$xfv" ] && chosen[build]=1
 [ -n "${chosen[parity]:-}" ] && [ ! -f "$work/fixtures/done" ] && chosen[fixtures]=1
 
@@ -298,7 +301,7 @@ bench_weights() {
 bench_line() {
   local name=$1; shift
   if "$@" >"$logs/$current.$name.log" 2>&1; then
-    grep -E "^(all nodes|task \(wall clock\)|peaks:|image_|fan |mapping_network|front_end|style_encoder|f0_and|vocoder|voice_conversion|torch|BM_| +[a-z_0-9/]+ +[0-9.]+ ms)" \
+    grep -E "^(all nodes|task \(wall clock\)|peaks:|image_|fan |mapping_network|front_end|style_encoder|f0_and|vocoder|voice_conversion|torch|BM_|stream_| +[a-z_0-9/]+ +[0-9.]+ ms)" \
       "$logs/$current.$name.log" | sed "s/^/$name: /" >>"$work/summary/$current.txt"
   else
     summary "$name: FAILED: $(tail -1 "$logs/$current.$name.log")"
@@ -328,6 +331,25 @@ step_bench() {
   fi
   [ -x "$build/xfv_bench_baselines" ] && [ "$backend" = cuda ] &&
     bench_line baselines "$build/xfv_bench_baselines" --benchmark_min_time=0.2
+  return $failed
+}
+
+# The voice conversion as a stream (the bench weights' Parallel WaveGAN bundle, real speech
+# staged at its 24 kHz by tools/stage-gpu-deps.sh) at steps of 1 and 2 generator blocks, and
+# its vocoder streaming alone at 10, 20 and 40 ms chunks: per-chunk compute (p50, p99, max)
+# and the algorithmic latency, on the backend and on this machine's cpu beside it.
+step_streams() {
+  local b=$work/bench speech=$root/build-deps/speech/p228_023_24k.npy device failed=0
+  [ -f "$speech" ] || { echo "no $speech: run tools/stage-gpu-deps.sh on the build machine"; return 1; }
+  cmake --build "$build" -j"$jobs" --target xfv_bench_voice_stream xfv_bench_vocoder_stream || return 1
+  bench_weights || return 1
+  for device in "$backend" cpu; do
+    bench_line "voice_stream_$device" "$build/xfv_bench_voice_stream" --weights="$b/voice.safetensors" \
+      --source="$speech" --backend="$device" --steps=1,2 --lookahead=1 --window=192 --benchmark_min_time=2
+    bench_line "vocoder_stream_$device" "$build/xfv_bench_vocoder_stream" --weights="$b/voice.safetensors" \
+      --backend="$device" --chunks=10,20,40 --benchmark_min_time=2
+    [ "$backend" = cpu ] && break
+  done
   return $failed
 }
 

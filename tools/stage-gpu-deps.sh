@@ -6,6 +6,9 @@
 #   src/googletest   GoogleTest's sources (Debian's googletest package ships them)
 #   src/benchmark    Google Benchmark's sources (Debian's source package, its upstream tarball)
 #   include/         the header-only libraries: Random123, nlohmann-json, CLI11, stb
+#   speech/          one recording of ../shared/data/speech (VCTK p228, CC BY 4.0: its README)
+#                    at 24 kHz as float32 .npy, the streaming bench's source there (no WAV
+#                    reader, no resampler: the Parallel WaveGAN bundle's rate)
 # tools/gpu-check.sh builds with -DXFV_DEPS=build-deps: the test libraries are compiled there
 # with the project. Without OpenBLAS the cpu reference ops use a plain GEMM, and without
 # libjpeg, libsndfile and libsoxr `xfv` reads and writes PNG and .npy only (docs/gpu-check.md).
@@ -39,4 +42,16 @@ tar xzf "$tarball" -C "$out/src/benchmark" --strip-components=1 \
 cp -a /usr/include/Random123 /usr/include/nlohmann /usr/include/CLI "$out/include/"
 mkdir -p "$out/include/stb"
 cp -a /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h "$out/include/stb/"
+
+mkdir -p "$out/speech"
+cp ../shared/data/speech/README.md "$out/speech/"
+/usr/bin/python3 - ../shared/data/speech/p228_023.wav "$out/speech/p228_023_24k.npy" <<'PY'
+import sys
+import numpy as np
+import scipy.io.wavfile
+import scipy.signal
+rate, x = scipy.io.wavfile.read(sys.argv[1])
+assert rate == 48000 and x.dtype == np.int16, (rate, x.dtype)
+np.save(sys.argv[2], scipy.signal.resample_poly(x / 32768.0, 1, 2).astype(np.float32))
+PY
 du -sh "$out"
