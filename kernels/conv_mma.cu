@@ -83,7 +83,7 @@ struct ConvGemm {
     const int img = p / (ho * wo), q = p - img * (ho * wo), oh = q / wo, ow = q - oh * wo;
     return {static_cast<long long>(img) * cin * h * w, oh * stride_h - pad_h, ow * stride_w - pad_w};
   }
-  // Where A(m, k) lies in w; -1 where it is 0.
+  // Where A(m, k) lies in w (a view returns -1 where A is 0: PolyphaseGemm's taps past k).
   __device__ long long a_at(int m, int k) const { return static_cast<long long>(m) * K + k; }
   __device__ float b(const float* x, const Column& c, int k) const {
     const int taps = kh * kw, ci = k / taps, rs = k - ci * taps, r = rs / kw, s = rs - r * kw;
