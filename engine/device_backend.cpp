@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/device_backend.h"
+#include "engine/stored_weights.h"
 #include "kernels/launchers.h"
 
 #if !defined(XFV_SIM)
@@ -49,7 +50,7 @@ class EventTimer : public Timer {
 
 class DeviceBackend : public Backend {
  public:
-  DeviceBackend() { XFV_CHECK(cudaStreamCreate(&stream_)); }
+  DeviceBackend() : stored_(*this) { XFV_CHECK(cudaStreamCreate(&stream_)); }
   ~DeviceBackend() override {
     if (cudaStreamDestroy(stream_) != cudaSuccess) std::fprintf(stderr, "xfv: cudaStreamDestroy failed\n");
   }
@@ -92,6 +93,14 @@ class DeviceBackend : public Backend {
   void range_pop() override { nvtxDomainRangePop(nvtx_domain()); }
 #endif
 
+  // Slot 1 holds the weights of the tensor-core layers, stored at their precision.
+  size_t keep_constants(const OpArgs& op, const std::vector<bool>& constant) override {
+    return constant.size() > 1 && constant[1] ? stored_.keep(op) : 0;
+  }
+  void forget_constants(const OpArgs& op, const std::vector<bool>& constant) override {
+    if (constant.size() > 1 && constant[1]) stored_.forget(op);
+  }
+
 #define XFV_FORWARD_RUN(op) \
   void run(const op##Args& args) override { forward(args); }
   XFV_FOR_EACH_OP(XFV_FORWARD_RUN)
@@ -100,19 +109,21 @@ class DeviceBackend : public Backend {
  private:
   template <class Args>
   void forward(const Args& args) { XFV_DEVICE_NS::run(args, stream_); }
-  // A reduced precision runs on tensor cores (conv_mma.cu).
+  // A reduced precision runs on tensor cores (conv_mma.cu), reading its weights' stored
+  // form where a runner keeps one, the fp32 weights otherwise.
   template <class Args>
   void forward_gemm(const Args& args) {
     if (args.d.precision == Precision::Fp32)
       XFV_DEVICE_NS::run(args, stream_);
     else
-      XFV_DEVICE_NS::run_mma(args, stream_);
+      XFV_DEVICE_NS::run_mma(args, stored_.find(args.w, args.d.precision), stream_);
   }
   void forward(const Conv2dArgs& args) { forward_gemm(args); }
   void forward(const LinearArgs& args) { forward_gemm(args); }
   void forward(const ConvTranspose1dArgs& args) { forward_gemm(args); }
 
   cudaStream_t stream_{};
+  StoredWeights stored_;  // released through this backend: destroyed before it
 };
 
 }  // namespace

@@ -12,9 +12,13 @@
 // grid.z. Padding and everything past an edge of the GEMM are zeros, so that every warp runs
 // every mma on whole fragments.
 //
-// Operands stay fp32 in global and shared memory and are rounded as each lane builds its
-// fragments from the staged slice, by the PTX ISA's per-lane layouts (mma.cuh): the cpu's
-// reference (engine/cpu/conv_mma.cpp) rounds the same values the same way. A block of four
+// Activations are fp32 in memory. Weights are too where the backend has no stored form of
+// them; where it has (engine/stored_weights.h: constant weights, stored once), the kernel
+// reads that instead: bf16 or fp16 in 16 bits, or fp32 words already rounded to TF32. Both are
+// staged as fp32 in shared memory (a 16-bit value is exact in fp32) and rounded as each lane
+// builds its fragments from the staged slice, by the PTX ISA's per-lane layouts (mma.cuh); a
+// stored weight rounds to itself, so both forms give the same bits, and the cpu's reference
+// (engine/cpu/conv_mma.cpp) rounds the same values the same way. A block of four
 // warps computes a BM x BN tile of y, K in slices of 16 (one m16n8k16 step, two m16n8k8),
 // the next slice's loads in registers while this one is multiplied; each warp owns an
 // (16 MI) x (8 NI) part of the tile. The tile is a function of cout alone.
@@ -33,14 +37,26 @@ constexpr int kMinBlocksPerSm = 3;
 constexpr int kSliceK = 16;
 constexpr unsigned kMaxGridZ = 65535;
 
-// The pointers a GEMM reads and writes; a view may move them to its grid.z entry.
+// The pointers a GEMM reads and writes; a view may move them to its grid.z entry. W: the
+// weights' element, fp32 or a 16-bit value stored at the precision.
+template <class W>
 struct Operands {
   const float* x;
-  const float* w;
+  const W* w;
   const float* bias;
   const float* residual;
   float* y;
+
+  template <class V>
+  Operands<V> reading(const V* weights) const { return {x, weights, bias, residual, y}; }
 };
+
+// A weight as it is staged for the fragments: fp32 as read, or the exact value of one stored
+// in 16 bits at P.
+template <Precision P>
+__device__ __forceinline__ float staged(float w) { return w; }
+template <Precision P>
+__device__ __forceinline__ float staged(std::uint16_t w) { return unpack_k16<P>(w); }
 
 // The GEMM of a conv2d, or of a linear layer (the 1x1 conv of its m rows as one-pixel
 // images), grid.z a linear layer's batch entry. A(m, k) = w[m][k]; B column p, the pixel p
@@ -56,7 +72,8 @@ struct ConvGemm {
     long long xoff;  // the pixel's image in x
     int ih0, iw0;    // where its receptive field starts
   };
-  __device__ void select(unsigned z, Operands& o) const {
+  template <class W>
+  __device__ void select(unsigned z, Operands<W>& o) const {
     o.x += z * x_batch, o.w += z * w_batch, o.y += z * y_batch;
     if (o.bias) o.bias += z * bias_batch;
   }
@@ -66,7 +83,8 @@ struct ConvGemm {
     const int img = p / (ho * wo), q = p - img * (ho * wo), oh = q / wo, ow = q - oh * wo;
     return {static_cast<long long>(img) * cin * h * w, oh * stride_h - pad_h, ow * stride_w - pad_w};
   }
-  __device__ float a(const float* wp, int m, int k) const { return wp[static_cast<long long>(m) * K + k]; }
+  // Where A(m, k) lies in w (a view returns -1 where A is 0: PolyphaseGemm's taps past k).
+  __device__ long long a_at(int m, int k) const { return static_cast<long long>(m) * K + k; }
   __device__ float b(const float* x, const Column& c, int k) const {
     const int taps = kh * kw, ci = k / taps, rs = k - ci * taps, r = rs / kw, s = rs - r * kw;
     const int ih = c.ih0 + r * dil_h, iw = c.iw0 + s * dil_w;
@@ -96,15 +114,16 @@ struct PolyphaseGemm {
     long long xoff;  // the signal in x
     int i;           // the input index of its first tap
   };
-  __device__ void select(unsigned z, Operands&) { phase = static_cast<int>(z); }
+  template <class W>
+  __device__ void select(unsigned z, Operands<W>&) { phase = static_cast<int>(z); }
   __device__ Column column(int p) const {
     if (p >= N) return {0, -(1 << 30)};
     const int n = p / cols;
     return {static_cast<long long>(n) * cin * w, p - n * cols};
   }
-  __device__ float a(const float* wp, int m, int kk) const {
+  __device__ long long a_at(int m, int kk) const {
     const int ci = kk / taps, j = phase + (kk - ci * taps) * stride;
-    return j < k ? wp[(static_cast<long long>(ci) * M + m) * k + j] : 0.f;
+    return j < k ? (static_cast<long long>(ci) * M + m) * k + j : -1;
   }
   __device__ float b(const float* x, const Column& c, int kk) const {
     const int ci = kk / taps, i = c.i - (kk - ci * taps);
@@ -177,8 +196,8 @@ __device__ __forceinline__ void multiply_slice(const SharedA& As, const SharedB&
   }
 }
 
-template <Precision P, class T, class Gemm>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm) conv_mma_kernel(Gemm view, Operands operands) {
+template <Precision P, class T, class Gemm, class W>
+__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm) conv_mma_kernel(Gemm view, Operands<W> operands) {
   constexpr int BM = T::BM, BN = T::BN;
   constexpr int A_LOADS = BM * kSliceK / kThreads, B_LOADS = kSliceK * BN / kThreads;
   constexpr int B_ROW_STEP = kThreads / BN;
@@ -188,7 +207,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm) conv_mma_kernel(Gem
   XFV_SHARED_2D(float, Bs, kSliceK, BN + 8);
 
   Gemm v = view;
-  Operands o = operands;
+  Operands<W> o = operands;
   v.select(blockIdx.z, o);
   const int M = v.M, N = v.N, K = v.K;
   const int tid = static_cast<int>(threadIdx.x), lane = tid % 32, warp = tid / 32;
@@ -203,7 +222,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm) conv_mma_kernel(Gem
     XFV_UNROLL
     for (int j = 0; j < A_LOADS; ++j) {
       const int idx = tid + j * kThreads, m = m_block + idx / kSliceK, k = k0 + idx % kSliceK;
-      a_reg[j] = (m < M && k < K) ? v.a(o.w, m, k) : 0.f;
+      const long long at = (m < M && k < K) ? v.a_at(m, k) : -1;
+      a_reg[j] = at >= 0 ? staged<P>(o.w[at]) : 0.f;
     }
     XFV_UNROLL
     for (int j = 0; j < B_LOADS; ++j) {
@@ -248,40 +268,55 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm) conv_mma_kernel(Gem
       }
 }
 
-template <Precision P, class T, class Gemm>
-void launch_tile(const Gemm& v, unsigned grid_z, const Operands& o, cudaStream_t stream) {
+template <Precision P, class T, class Gemm, class W>
+void launch_tile(const Gemm& v, unsigned grid_z, const Operands<W>& o, cudaStream_t stream) {
   const dim3 grid(ceil_div(v.N, T::BN), ceil_div(v.M, T::BM), grid_z);
-  auto* const conv_mma = conv_mma_kernel<P, T, Gemm>;  // one name for XFV_LAUNCH
+  auto* const conv_mma = conv_mma_kernel<P, T, Gemm, W>;  // one name for XFV_LAUNCH
   XFV_LAUNCH(conv_mma, grid, kThreads, 0, stream, v, o);
+}
+
+// The weights the backend stored at P, if any (`stored`): TF32 as fp32 words already rounded
+// (one kernel reads either), bf16 and fp16 as 16-bit values (a kernel of their own).
+template <Precision P, class T, class Gemm>
+void launch_weights(const Gemm& v, unsigned grid_z, const Operands<float>& o, const void* stored,
+                    cudaStream_t stream) {
+  if constexpr (P == Precision::Tf32)
+    launch_tile<P, T>(v, grid_z, stored ? o.reading(static_cast<const float*>(stored)) : o, stream);
+  else if (stored)
+    launch_tile<P, T>(v, grid_z, o.reading(static_cast<const std::uint16_t*>(stored)), stream);
+  else
+    launch_tile<P, T>(v, grid_z, o, stream);
 }
 
 // The precision, then the tile by M (cout: a function of the shape).
 template <class T, class Gemm>
-void launch_precision(Precision p, const Gemm& v, unsigned grid_z, const Operands& o, cudaStream_t stream) {
+void launch_precision(Precision p, const Gemm& v, unsigned grid_z, const Operands<float>& o, const void* stored,
+                      cudaStream_t stream) {
   switch (p) {
-    case Precision::Tf32: return launch_tile<Precision::Tf32, T>(v, grid_z, o, stream);
-    case Precision::Bf16: return launch_tile<Precision::Bf16, T>(v, grid_z, o, stream);
-    case Precision::Fp16: return launch_tile<Precision::Fp16, T>(v, grid_z, o, stream);
+    case Precision::Tf32: return launch_weights<Precision::Tf32, T>(v, grid_z, o, stored, stream);
+    case Precision::Bf16: return launch_weights<Precision::Bf16, T>(v, grid_z, o, stored, stream);
+    case Precision::Fp16: return launch_weights<Precision::Fp16, T>(v, grid_z, o, stored, stream);
     case Precision::Fp32: break;
   }
   throw DeviceError("conv_mma: fp32 runs on CUDA cores (conv2d, linear, conv_transpose1d), not tensor cores");
 }
 
 template <class Gemm>
-void launch(Precision p, const Gemm& v, unsigned grid_z, const Operands& o, cudaStream_t stream) {
+void launch(Precision p, const Gemm& v, unsigned grid_z, const Operands<float>& o, const void* stored,
+            cudaStream_t stream) {
   if (v.M <= 0 || v.N <= 0 || grid_z == 0) return;
   if (grid_z > kMaxGridZ) throw DeviceError("conv_mma: grid.z " + std::to_string(grid_z) + " exceeds gridDim.z");
   if (v.M <= Tile16x128::BM)
-    launch_precision<Tile16x128>(p, v, grid_z, o, stream);
+    launch_precision<Tile16x128>(p, v, grid_z, o, stored, stream);
   else if (v.M <= Tile32x128::BM)
-    launch_precision<Tile32x128>(p, v, grid_z, o, stream);
+    launch_precision<Tile32x128>(p, v, grid_z, o, stored, stream);
   else
-    launch_precision<Tile64x64>(p, v, grid_z, o, stream);
+    launch_precision<Tile64x64>(p, v, grid_z, o, stored, stream);
 }
 
 }  // namespace
 
-void run_mma(const Conv2dArgs& a, cudaStream_t stream) {
+void run_mma(const Conv2dArgs& a, const void* stored, cudaStream_t stream) {
   const Conv2dDesc& d = a.d;
   ConvGemm v{};
   v.ho = d.out_h(), v.wo = d.out_w();
@@ -290,10 +325,10 @@ void run_mma(const Conv2dArgs& a, cudaStream_t stream) {
   v.cin = d.cin, v.h = d.h, v.w = d.w;
   v.stride_h = d.stride_h, v.stride_w = d.stride_w, v.pad_h = d.pad_h, v.pad_w = d.pad_w;
   v.dil_h = d.dil_h, v.dil_w = d.dil_w, v.kh = d.kh, v.kw = d.kw;
-  launch(d.precision, v, 1, {a.x, a.w, a.bias, a.residual, a.y}, stream);
+  launch(d.precision, v, 1, {a.x, a.w, a.bias, a.residual, a.y}, stored, stream);
 }
 
-void run_mma(const LinearArgs& a, cudaStream_t stream) {
+void run_mma(const LinearArgs& a, const void* stored, cudaStream_t stream) {
   const LinearDesc& d = a.d;
   ConvGemm v{};
   v.M = d.n, v.N = d.m, v.K = d.k;
@@ -301,17 +336,17 @@ void run_mma(const LinearArgs& a, cudaStream_t stream) {
   v.cin = d.k, v.h = v.w = v.ho = v.wo = 1;
   v.stride_h = v.stride_w = v.dil_h = v.dil_w = v.kh = v.kw = 1;
   v.x_batch = d.x_stride, v.w_batch = d.w_stride, v.bias_batch = d.bias_stride, v.y_batch = d.y_stride;
-  launch(d.precision, v, static_cast<unsigned>(d.batch), {a.x, a.w, a.bias, nullptr, a.y}, stream);
+  launch(d.precision, v, static_cast<unsigned>(d.batch), {a.x, a.w, a.bias, nullptr, a.y}, stored, stream);
 }
 
-void run_mma(const ConvTranspose1dArgs& a, cudaStream_t stream) {
+void run_mma(const ConvTranspose1dArgs& a, const void* stored, cudaStream_t stream) {
   const ConvTranspose1dDesc& d = a.d;
   PolyphaseGemm v{};
   v.wo = d.out_w(), v.taps = (d.k + d.stride - 1) / d.stride, v.cols = (v.wo - 1 + d.pad) / d.stride + 1;
   v.M = d.cout, v.N = d.n * v.cols, v.K = d.cin * v.taps;
   v.alpha = 1.f, v.input_slope = d.input_slope;
   v.cin = d.cin, v.w = d.w, v.k = d.k, v.stride = d.stride, v.pad = d.pad;
-  launch(d.precision, v, static_cast<unsigned>(d.stride), {a.x, a.w, a.bias, nullptr, a.y}, stream);
+  launch(d.precision, v, static_cast<unsigned>(d.stride), {a.x, a.w, a.bias, nullptr, a.y}, stored, stream);
 }
 
 }  // namespace XFV_DEVICE_NS

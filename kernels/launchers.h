@@ -35,9 +35,11 @@ void run(const MelSpectrogramArgs& a, cudaStream_t stream);
 void run(const TimeWindowArgs& a, cudaStream_t stream);
 
 // A conv, linear layer or transposed conv at a reduced precision, on tensor cores (conv_mma.cu).
-void run_mma(const Conv2dArgs& a, cudaStream_t stream);
-void run_mma(const LinearArgs& a, cudaStream_t stream);
-void run_mma(const ConvTranspose1dArgs& a, cudaStream_t stream);
+// `stored`: its weights as the backend stored them at that precision, read instead of a.w
+// (engine/stored_weights.h: bf16 or fp16 bits, TF32-rounded fp32), or null: a.w itself.
+void run_mma(const Conv2dArgs& a, const void* stored, cudaStream_t stream);
+void run_mma(const LinearArgs& a, const void* stored, cudaStream_t stream);
+void run_mma(const ConvTranspose1dArgs& a, const void* stored, cudaStream_t stream);
 
 }  // namespace XFV_DEVICE_NS
 }  // namespace xfv

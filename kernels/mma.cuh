@@ -133,6 +133,24 @@ __device__ __forceinline__ std::uint32_t pack_k16_pair(float lo, float hi) {
     return pack_f16x2(lo, hi);
 }
 
+// The fp32 value of an operand stored as P's 16 bits (precision.h's bf16_bits, f16_bits):
+// exact, so pack_k16_pair<P> gives the stored bits back.
+template <Precision P>
+__device__ __forceinline__ float unpack_k16(std::uint16_t bits) {
+  static_assert(P == Precision::Bf16 || P == Precision::Fp16, "m16n8k16 takes bf16 or fp16");
+#if defined(XFV_SIM)
+  return P == Precision::Bf16 ? ::xfv::bf16_value(bits) : ::xfv::f16_value(bits);
+#else
+  if constexpr (P == Precision::Bf16) {
+    return __uint_as_float(std::uint32_t{bits} << 16);
+  } else {
+    float r;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(r) : "h"(bits));
+    return r;
+  }
+#endif
+}
+
 // The call site passes through to the instruction (sim: a warp meets at one call).
 template <Precision P>
 __device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const std::uint32_t (&a)[4],

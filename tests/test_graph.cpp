@@ -1,6 +1,7 @@
 // The arena planner, the graph and the runner.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 #include "engine/opcheck.h"
 #include "engine/runner.h"
 #include "engine/weight_store.h"
+#include "kernels/precision.h"
 
 namespace xfv {
 namespace {
@@ -240,6 +242,125 @@ TEST(Runner, KeptTwoDimensionalConvFormsGiveTheCallsBits) {
     EXPECT_LE(limited.prepared_bytes(), limit);
     EXPECT_TRUE(output_of(limited) == want) << "limit " << limit;
   }
+}
+
+// A conv2d, a linear layer (per-domain heads: a batch of weights on one shared input) and a
+// transposed conv (a HiFi-GAN upsampling) at precision p, each a branch of one graph, their
+// weights constants.
+struct TensorCoreLayers {
+  static constexpr size_t kConvWeights = 20 * 12 * 3 * 3, kHeadsWeights = 4 * 24 * 40, kUpWeights = 16 * 8 * 16;
+  Graph g;
+  std::vector<ValueId> inputs, weights, outputs;
+
+  TensorCoreLayers(Precision p, std::mt19937& rng) {
+    const auto random = [&](Shape s) { return uniform_tensor(s, rng); };
+    Conv2dArgs conv;
+    conv.d = {1, 12, 9, 11, 20, 3, 3};
+    conv.d.pad_h = conv.d.pad_w = 1, conv.d.input_slope = 0.2f, conv.d.precision = p;
+    LinearArgs heads;
+    heads.d = {2, 40, 24};
+    heads.d.batch = 4, heads.d.w_stride = 24 * 40, heads.d.bias_stride = 24, heads.d.y_stride = 2 * 24;
+    heads.d.precision = p;
+    ConvTranspose1dArgs up;
+    up.d = {1, 16, 13, 8, 16, 8, 4, 0.1f};
+    up.d.precision = p;
+    inputs = {g.add_input("conv.x", Shape{1, 12, 9, 11}), g.add_input("heads.x", Shape{2, 40}),
+              g.add_input("up.x", Shape{1, 16, 13})};
+    weights = {g.add_constant("conv.w", random(Shape{20, 12, 3, 3})), g.add_constant("heads.w", random(Shape{4, 24, 40})),
+               g.add_constant("up.w", random(Shape{16, 8, 16}))};
+    outputs = {g.add_node("conv", conv, {inputs[0], weights[0], g.add_constant("conv.b", random(Shape{20})), kNoValue}),
+               g.add_node("heads", heads, {inputs[1], weights[1], g.add_constant("heads.b", random(Shape{4, 24}))}),
+               g.add_node("up", up, {inputs[2], weights[2], g.add_constant("up.b", random(Shape{8}))})};
+    for (ValueId out : outputs) g.mark_output(out);
+  }
+};
+
+// The device backends store a reduced-precision layer's constant weights at its precision
+// (engine/stored_weights.h: bf16 and fp16 in 16 bits, TF32 rounded in fp32 words), once per
+// runner's node within its prepare_limit, shared by the runners on the same weights. The
+// stored forms give the bits of the fp32 weights rounded as the fragments are built (a node
+// past the limit, or a weight that is no constant, still reads those), and they alone are
+// read: the fp32 weights poisoned afterwards change nothing. On sim (and cuda, where a GPU
+// is), every precision, fresh inputs and weights, outputs poisoned before each run; the
+// cpu's rounded reference bounds them as it bounds the op cases.
+void check_stored_weights(Backend& device, Backend& cpu, Precision p, std::mt19937& rng) {
+  SCOPED_TRACE(precision_name(p));
+  TensorCoreLayers net(p, rng);
+  std::vector<HostTensor> inputs;
+  for (ValueId in : net.inputs) inputs.push_back(uniform_tensor(net.g.value(in).shape, rng));
+  // Outputs poisoned first: a later node's output may share the buffer of an input that
+  // dies before it.
+  const auto outputs_of = [&](Runner& runner) {
+    for (ValueId out : net.outputs) {
+      HostTensor poison(net.g.value(out).shape);
+      std::fill(poison.data.begin(), poison.data.end(), NAN);
+      runner.overwrite(out, poison);
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) runner.set_input(net.inputs[i], inputs[i]);
+    runner.run();
+    std::vector<std::vector<float>> outputs;
+    for (ValueId out : net.outputs) outputs.push_back(runner.read(out).data);
+    return outputs;
+  };
+  Runner reference(net.g, cpu);
+  if (p != Precision::Fp32) {
+    EXPECT_EQ(reference.prepared_bytes(), 0u) << "the cpu's rounded reference derives nothing";
+  }
+  const std::vector<std::vector<float>> rounded = outputs_of(reference);
+  WeightStore store(device);
+  store.adopt(net.g);
+
+  Runner unstored(net.g, device, false, &store, /*prepare_limit=*/0);
+  EXPECT_EQ(unstored.prepared_bytes(), 0u);
+  const std::vector<std::vector<float>> want = outputs_of(unstored);
+  // Stored weights: 2 bytes each at bf16 and fp16, against fp32's 4; 4 at TF32; none at fp32.
+  const size_t bytes_per_weight = p == Precision::Fp32 ? 0 : p == Precision::Tf32 ? 4 : 2;
+  const size_t conv_bytes = TensorCoreLayers::kConvWeights * bytes_per_weight,
+               heads_bytes = TensorCoreLayers::kHeadsWeights * bytes_per_weight,
+               up_bytes = TensorCoreLayers::kUpWeights * bytes_per_weight;
+  std::vector<std::vector<std::vector<float>>> got;
+  {
+    // A limit that the linear layer's weights would pass: it reads its fp32 weights, the
+    // convs their stored forms.
+    Runner partly(net.g, device, false, &store, conv_bytes + up_bytes);
+    EXPECT_EQ(partly.prepared_bytes(), conv_bytes + up_bytes);
+    got.push_back(outputs_of(partly));
+  }
+  Runner stored(net.g, device, false, &store), sharing(net.g, device, false, &store);
+  EXPECT_EQ(stored.prepared_bytes(), conv_bytes + heads_bytes + up_bytes);
+  EXPECT_EQ(sharing.prepared_bytes(), 0u) << "the second runner shares the first one's stored weights";
+  if (p != Precision::Fp32)
+    for (ValueId w : net.weights)
+      device.fill_bytes(const_cast<float*>(store.address(net.g, w)), 0xff, net.g.value(w).shape.numel() * sizeof(float));
+  got.push_back(outputs_of(stored));
+  got.push_back(outputs_of(sharing));
+  const double bound = p == Precision::Fp32 ? 1e-5 : 1e-6;
+  for (size_t o = 0; o < net.outputs.size(); ++o) {
+    SCOPED_TRACE(net.g.value(net.outputs[o]).name);
+    EXPECT_LE(relative_l2(want[o], rounded[o]), bound);
+    for (const std::vector<std::vector<float>>& run : got) {
+      ASSERT_EQ(run[o].size(), want[o].size());
+      for (size_t i = 0; i < want[o].size(); ++i)
+        ASSERT_EQ(float_bits(run[o][i]), float_bits(want[o][i])) << "element " << i;
+    }
+  }
+}
+
+TEST(Runner, StoredWeightsOfTensorCoreLayersGiveTheBitsOfTheFp32Weights) {
+  auto cpu = make_backend("cpu");
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE(seed);
+  std::mt19937 rng(seed);
+  int checked = 0;
+  for (const char* name : {"sim", "cuda"}) {
+    if (!backend_available(name)) continue;
+    SCOPED_TRACE(name);
+    ++checked;
+    auto device = make_backend(name);
+    for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16, Precision::Fp16})
+      check_stored_weights(*device, *cpu, p, rng);
+  }
+  if (!checked) GTEST_SKIP() << "neither sim nor a GPU here";
 }
 
 TEST(Runner, RejectsAnInputOfTheWrongShape) {

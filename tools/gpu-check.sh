@@ -18,7 +18,8 @@
 #              xfv_bench_vocoder_stream): per-chunk compute on the backend beside cpu; not in
 #              the default list: `--steps streams` runs it in a call of its own
 #   mma        the tensor-core instructions (mma.sync, ldmatrix, cp.async) against float64
-#              references by the PTX fragment layouts (xfv_tests' MmaOnBackend, cuda only);
+#              references by the PTX fragment layouts (xfv_tests' MmaOnBackend, cuda only),
+#              and conv_mma.cu on weights stored at each precision (Runner.StoredWeights*);
 #              last, so that the steps before keep their budget: `--steps mma` runs it alone
 # A failed preflight, build or start stops the check: the later steps cannot mean anything.
 # The report: report.json, report.md and logs.tar.gz in $OUT (else build-gpu-check/out).
@@ -229,8 +230,8 @@ step_mma() {
     return 3
   fi
   cmake --build "$build" -j"$jobs" --target xfv_tests || return 1
-  checked "mma.sync, ldmatrix, cp.async" "$logs/mma.tests.log" "PASSED|FAILED" \
-    "$build/xfv_tests" --gtest_filter='Backends/MmaOnBackend.*/cuda'
+  checked "mma.sync, ldmatrix, cp.async, stored weights" "$logs/mma.tests.log" "PASSED|FAILED" \
+    "$build/xfv_tests" --gtest_filter='Backends/MmaOnBackend.*/cuda:Runner.StoredWeightsOfTensorCoreLayers*'
 }
 
 step_sanitize() {

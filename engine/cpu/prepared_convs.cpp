@@ -3,6 +3,7 @@
 #include "engine/cpu/conv2d_winograd.h"
 #include "engine/cpu/cpu_ops.h"
 #include "engine/fault_injection.h"
+#include "engine/op_traits.h"
 
 namespace xfv {
 namespace cpu {
@@ -13,6 +14,8 @@ namespace {
 enum class Form { none, winograd_2d, winograd_1d, im2col_packed, polyphase };
 
 Form form_of(const OpArgs& op) {
+  // A reduced precision runs the rounded reference (conv_mma.cpp), which reads w as it is.
+  if (precision_of(op) != Precision::Fp32) return Form::none;
   if (const auto* conv = std::get_if<Conv2dArgs>(&op)) {
     const Conv2dDesc& d = conv->d;
     if (const int m = winograd_tile(d)) return winograd2d_prepares(d, m) ? Form::winograd_2d : Form::none;

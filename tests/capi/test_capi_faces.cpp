@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/opcheck.h"
@@ -179,6 +180,43 @@ TEST(CApiPrecision, FanStaysFp32) {
   EXPECT_GT(layers["fan"].second, 0);
   EXPECT_EQ(layers["image_generator"].first, layers["image_generator"].second);
   EXPECT_GT(layers["image_generator"].second, 0);
+}
+
+// On sim and cuda a session stores its tensor-core layers' constant weights at its precision
+// once (engine/stored_weights.h), as the profile's prepared_bytes (and the session's budget)
+// count: the mapping network of domain 1, eight linear layers, holds 2 bytes per weight at
+// bf16 and fp16 (half their fp32 bytes), 4 at tf32 (fp32 words, rounded), none at fp32. The
+// fp32 originals stay in the model, for sessions of every precision.
+TEST(CApiPrecision, SessionsStoreTheirLayersWeightsAtTheirPrecision) {
+  if (faces_dir().empty()) GTEST_SKIP() << "XFV_FACES is unset: run through ctest, which builds the fixtures";
+  const std::string file = faces_dir() + "/small_w1.safetensors";
+  const xfv::TensorFile weights = xfv::read_safetensors(file);
+  size_t layer_weights = 0;
+  for (const char* layer : {"shared.0", "shared.2", "shared.4", "shared.6", "unshared.1.0", "unshared.1.2",
+                            "unshared.1.4", "unshared.1.6"})
+    layer_weights += tensor(weights, std::string("mapping_network.") + layer + ".weight").size();
+  ModelPtr model(xfv_model_open(file.c_str(), "sim"));
+  ASSERT_NE(model, nullptr) << xfv_last_error();
+  std::vector<float> z(16);
+  xfv_latent_from_seed(model.get(), 3, z.data());
+  for (const auto& [precision, bytes_per_weight] :
+       {std::pair{"fp32", 0u}, std::pair{"tf32", 4u}, std::pair{"bf16", 2u}, std::pair{"fp16", 2u}}) {
+    SCOPED_TRACE(precision);
+    xfv_session_params params = xfv_session_default_params();
+    params.precision = precision;
+    params.profiling = 1;
+    SessionPtr session(xfv_session_open(model.get(), &params));
+    ASSERT_NE(session, nullptr) << xfv_last_error();
+    std::vector<float> style = poisoned(64);
+    ASSERT_EQ(xfv_style_from_latent(session.get(), z.data(), 1, 1.f, style.data()), 0) << xfv_last_error();
+    EXPECT_TRUE(finite(style));
+    const nlohmann::json profile = nlohmann::json::parse(xfv_last_profile_json(session.get()));
+    ASSERT_EQ(profile.at("networks").size(), 1u);
+    const nlohmann::json& mapping = profile.at("networks")[0];
+    EXPECT_EQ(mapping.at("network"), "mapping_network");
+    EXPECT_EQ(mapping.at("prepared_bytes").get<double>(), static_cast<double>(layer_weights * bytes_per_weight));
+    EXPECT_GT(mapping.at("weight_bytes").get<double>(), static_cast<double>(layer_weights * sizeof(float)));
+  }
 }
 
 TEST(CApiPrecision, RefusesANameThatIsNoPrecision) {
