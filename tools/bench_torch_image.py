@@ -16,7 +16,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dump_reference import build_network, load_checkpoint, _state_dict  # noqa: E402
+from dump_networks import build_network, load_checkpoint, network_state_dict  # noqa: E402
 from torch_timing import describe, median_ms, precision, precisions  # noqa: E402
 
 
@@ -30,10 +30,10 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     ckpt = load_checkpoint(args.checkpoint)
-    nets = {n: build_network(n, _state_dict(ckpt, n, args.checkpoint), args.checkpoint)[0]
+    nets = {n: build_network(n, network_state_dict(ckpt, n, args.checkpoint), args.checkpoint)[0]
             for n in ("image_generator", "image_style_encoder")}
     gen, enc = nets["image_generator"].to(args.device), nets["image_style_encoder"].to(args.device)
-    fan = build_network("fan", _state_dict(ckpt, "fan", args.checkpoint), args.checkpoint)[0].to(args.device) \
+    fan = build_network("fan", network_state_dict(ckpt, "fan", args.checkpoint), args.checkpoint)[0].to(args.device) \
         if gen.w_hpf > 0 else None
     size = gen.img_size
     g = torch.Generator().manual_seed(0)

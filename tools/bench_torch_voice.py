@@ -18,7 +18,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dump_reference import build_network, load_checkpoint, _state_dict  # noqa: E402
+from dump_networks import build_network, load_checkpoint, network_state_dict  # noqa: E402
 from reference import stargan_vc  # noqa: E402
 from torch_timing import describe, median_ms, precision, precisions  # noqa: E402
 
@@ -37,7 +37,7 @@ def main():
     torch.set_num_threads(args.threads)
 
     def net(path, name):
-        return build_network(name, _state_dict(load_checkpoint(path), name, path), path)[0].to(args.device)
+        return build_network(name, network_state_dict(load_checkpoint(path), name, path), path)[0].to(args.device)
 
     gen, enc = net(args.epoch, "audio_generator"), net(args.epoch, "audio_style_encoder")
     jdc, voc = net(args.jdc, "f0_model"), net(args.vocoder, "vocoder")

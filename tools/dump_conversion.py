@@ -22,14 +22,16 @@ import sys
 
 import torch
 
-import dump_reference as ref
+from dump_capture import DumpError
+from dump_networks import build_network, load_checkpoint, network_state_dict
+from dump_voice import load_wav
 import safetensors_io
 from reference import stargan_vc
 
 
 def network(path, name):
-    sd = ref._state_dict(ref.load_checkpoint(path), name, path)
-    return ref.build_network(name, sd, path)
+    sd = network_state_dict(load_checkpoint(path), name, path)
+    return build_network(name, sd, path)
 
 
 def convert(args):
@@ -38,9 +40,9 @@ def convert(args):
     jdc, _ = network(args.jdc, 'f0_model')
     vocoder, voc_config = network(args.vocoder, 'vocoder')
     if not 0 <= args.domain < enc_config['num_domains']:
-        raise ref.DumpError(f"--domain {args.domain}: the style encoder has {enc_config['num_domains']} domains")
-    source = ref.load_wav(args.source, peak_normalize=True)
-    reference = ref.load_wav(args.reference, peak_normalize=False)
+        raise DumpError(f"--domain {args.domain}: the style encoder has {enc_config['num_domains']} domains")
+    source = load_wav(args.source, peak_normalize=True)
+    reference = load_wav(args.reference, peak_normalize=False)
     with torch.no_grad():
         source_mel = stargan_vc.log_mel(source).unsqueeze(0).unsqueeze(0)
         reference_mel = stargan_vc.log_mel(reference).unsqueeze(0).unsqueeze(0)
@@ -75,7 +77,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         convert(args)
-    except ref.DumpError as e:
+    except DumpError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     return 0

@@ -52,11 +52,14 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert  # noqa: E402
-import dump_reference as ref  # noqa: E402
+from dump_capture import DumpError, read_pcm_wav  # noqa: E402
+from dump_hifigan import resolve_models_py  # noqa: E402
+from dump_networks import build_fan, build_network, load_checkpoint, network_state_dict  # noqa: E402
+from dump_reference import load_image  # noqa: E402
+from dump_voice import load_wav  # noqa: E402
 import safetensors_io  # noqa: E402
 from reference import hifigan, stargan_vc  # noqa: E402
 
-DumpError = ref.DumpError
 # task: (the network that makes the style, what the reference is: 'face', 'voice' or None)
 TASKS = {
     'image_from_voice': ('audio_style_encoder', 'voice'),
@@ -83,7 +86,7 @@ class Model:
 
     def __init__(self, path):
         self.path = path
-        self.ckpt = ref.load_checkpoint(path)
+        self.ckpt = load_checkpoint(path)
         for entry in ('model', 'model_ema'):
             if not isinstance(self.ckpt.get(entry), dict):
                 raise DumpError(f'{path}: no {entry} entry (an XFaVoT training checkpoint holds model and '
@@ -95,7 +98,7 @@ class Model:
         if not isinstance(sd, dict):
             raise DumpError(f'{self.path}: {entry} has no {name} (it has: {", ".join(map(str, self.ckpt[entry]))})')
         sd = {convert._unprefixed(k): v for k, v in sd.items()}  # DataParallel's module.
-        return ref.build_network(name, sd, f'{self.path}: {entry}.{name}')
+        return build_network(name, sd, f'{self.path}: {entry}.{name}')
 
 
 class Vocoder:
@@ -103,7 +106,7 @@ class Vocoder:
     config.json beside) vocoder; the HiFi-GAN network is built only when `build`."""
 
     def __init__(self, path, models_py=None, package=None, build=True):
-        ckpt = ref.load_checkpoint(path)
+        ckpt = load_checkpoint(path)
         self.net = None
         if convert._is_hifigan_generator(ckpt.get('generator')):
             self.family = 'hifigan'
@@ -115,13 +118,13 @@ class Vocoder:
             if build:
                 sd = {convert._unprefixed(k): v for k, v in ckpt['generator'].items()}
                 try:
-                    self.net = hifigan.build_generator(ref.resolve_models_py(models_py, package), self.config, sd)
+                    self.net = hifigan.build_generator(resolve_models_py(models_py, package), self.config, sd)
                 except (FileNotFoundError, RuntimeError) as e:
                     raise DumpError(f'{path}: {e}') from None
         else:
             self.family = 'parallel_wavegan'
-            sd = {convert._unprefixed(k): v for k, v in ref._state_dict(ckpt, 'vocoder', path).items()}
-            self.net, self.config = ref.build_network('vocoder', sd, path)
+            sd = {convert._unprefixed(k): v for k, v in network_state_dict(ckpt, 'vocoder', path).items()}
+            self.net, self.config = build_network('vocoder', sd, path)
             self.hop = int(np.prod(self.config['upsample_scales']))
 
     def noise(self, frames, seed):
@@ -143,11 +146,11 @@ def load_voice(path, recipe, vocoder, peak_normalize):
     """(wave (L,), normalized log-mel (1,1,80,T)) of a recording: with `peak_normalize` (a
     source) divided by its peak magnitude, else (a reference) as read."""
     if recipe == 'stargan_vc':
-        wave = ref.load_wav(path, peak_normalize)
+        wave = load_wav(path, peak_normalize)
         with torch.no_grad():
             return wave, stargan_vc.log_mel(wave).unsqueeze(0).unsqueeze(0)
     cfg = vocoder.config
-    rate, a = ref.read_pcm_wav(path)
+    rate, a = read_pcm_wav(path)
     if rate != cfg['sampling_rate']:
         raise DumpError(f"{path}: sample rate {rate} Hz; the hifigan recipe needs {cfg['sampling_rate']} Hz "
                         f"(resample it first)")
@@ -194,7 +197,7 @@ def run_task(args):
     encoder, config = model.network(style_network)
     check_domain(args.domain_index, config, style_network)
     if reference_kind == 'face':
-        t['task.input.reference_face'] = ref.load_image(args.reference, config['img_size'])
+        t['task.input.reference_face'] = load_image(args.reference, config['img_size'])
         y = torch.tensor([args.domain_index])
         with torch.no_grad():
             t['task.style'] = encoder(t['task.input.reference_face'], y)
@@ -219,12 +222,12 @@ def run_task(args):
     if makes_image(args):
         generator, gen_config = model.network('image_generator')
         check_style(styles, gen_config, 'image_generator')
-        face = t['task.input.face'] = ref.load_image(args.face, gen_config['img_size'])
+        face = t['task.input.face'] = load_image(args.face, gen_config['img_size'])
         masks = None
         if gen_config['w_hpf'] > 0:
             if not args.wing:
                 raise DumpError('the image generator has w_hpf > 0: its FAN masks need --wing wing.ckpt')
-            fan = ref.build_fan(ref._state_dict(ref.load_checkpoint(args.wing), 'fan', args.wing), args.wing)
+            fan = build_fan(network_state_dict(load_checkpoint(args.wing), 'fan', args.wing), args.wing)
             with torch.no_grad():
                 masks = fan.get_heatmap(face)
         with torch.no_grad():  # one run per style, as a batch of one

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 TOOLS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TOOLS))
 
+import dump_networks  # noqa: E402
 import dump_reference  # noqa: E402
 import make_checkpoint  # noqa: E402
 import safetensors_io  # noqa: E402
@@ -327,11 +328,11 @@ def test_generator_config_inference():
     for w_hpf, blocks in ((1, 5), (0, 4)):
         sd = Generator(64, 64, 128, w_hpf).state_dict()
         sd.pop('hpf.filter', None)
-        assert dump_reference.generator_config(sd) == dict(img_size=64, style_dim=64,
+        assert dump_networks.generator_config(sd) == dict(img_size=64, style_dim=64,
                                                            max_conv_dim=128, w_hpf=w_hpf)
     sd = Generator(64, 64, 128, 2).state_dict()
     assert torch.equal(sd['hpf.filter'], HighPass(1).filter / 2)
-    assert dump_reference.generator_config(sd)['w_hpf'] == 2
+    assert dump_networks.generator_config(sd)['w_hpf'] == 2
 
 
 def test_style_encoder_and_mapping_dumps(small_dumps):
@@ -373,7 +374,7 @@ def test_fan_dump(small_dumps, small_ckpts):
         assert t['fan.' + name].shape == (1, c, s, s), name
     # The generator's masks are FAN's, on the generator's own 64x64 x.
     g = small_dumps['image_generator'][0]
-    fan = dump_reference.build_fan(torch.load(small_ckpts / 'legacy.ckpt')['fan'], 'fan')
+    fan = dump_networks.build_fan(torch.load(small_ckpts / 'legacy.ckpt')['fan'], 'fan')
     masks = fan.get_heatmap(as_tensor(g['image_generator.input.x']))
     assert torch.equal(masks[0], as_tensor(g['image_generator.input.masks.0']))
     assert torch.equal(masks[1], as_tensor(g['image_generator.input.masks.1']))
